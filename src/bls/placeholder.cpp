@@ -1,0 +1,1 @@
+namespace nym::bls {} // placeholder
