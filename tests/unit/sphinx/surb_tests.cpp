@@ -1,0 +1,79 @@
+// SURBs: create, serialize, parse, use, and the parser's refusals.
+
+#include "test_support.hpp"
+
+namespace nym::sphinx::test {
+namespace {
+
+TEST(SphinxSurb, RoundTripEveryRouteLength) {
+    crypto::DeterministicRng rng(20);
+    for (std::size_t hops = 1; hops <= MAX_PATH_LENGTH; ++hops) {
+        SCOPED_TRACE(std::to_string(hops) + " hops");
+        const TestRoute route(rng, hops);
+        auto surb = create_surb(route.nodes, route.delays, route.destination, route.surb_id, rng);
+        ASSERT_TRUE(surb.has_value()) << surb.error().message();
+        const Bytes bytes = surb->to_bytes();
+        ASSERT_EQ(bytes.size(), HEADER_SIZE + NODE_ADDRESS_LENGTH + hops * PAYLOAD_KEY_SIZE);
+        ASSERT_EQ(bytes.size(), surb->serialized_size());
+
+        auto parsed = Surb::parse(bytes);
+        ASSERT_TRUE(parsed.has_value());
+        EXPECT_EQ(parsed->to_bytes(), bytes);
+        EXPECT_EQ(parsed->first_hop(), route.nodes.front().address);
+
+        const Bytes reply = random_bytes(rng, 100 + hops);
+        auto used = parsed->use(reply, payload_size(PacketSize::regular));
+        ASSERT_TRUE(used.has_value());
+        EXPECT_EQ(used->first_hop, route.nodes.front().address);
+        ASSERT_EQ(used->packet.size(), packet_size(PacketSize::regular));
+        const RouteOutcome out = run_route(used->packet, route);
+        ASSERT_FALSE(out.error) << "hop " << out.failed_hop << ": " << out.error.message();
+        EXPECT_EQ(out.message, reply);
+        EXPECT_EQ(out.destination, route.destination);
+        EXPECT_EQ(out.surb_id, route.surb_id);
+    }
+}
+
+TEST(SphinxSurb, UseChecksMessageLength) {
+    crypto::DeterministicRng rng(21);
+    const TestRoute route(rng, 3);
+    auto surb = create_surb(route.nodes, route.delays, route.destination, route.surb_id, rng);
+    ASSERT_TRUE(surb.has_value());
+    EXPECT_TRUE(surb->use(Bytes(83), 100).has_value());
+    EXPECT_EQ(surb->use(Bytes(84), 100).error(), Errc::message_too_long);
+    EXPECT_EQ(surb->use({}, 32).error(), Errc::payload_too_small);
+}
+
+TEST(SphinxSurb, ParserRejectsWrongLengths) {
+    crypto::DeterministicRng rng(22);
+    const TestRoute route(rng, 5);
+    auto surb = create_surb(route.nodes, route.delays, route.destination, route.surb_id, rng);
+    ASSERT_TRUE(surb.has_value());
+    const Bytes bytes = surb->to_bytes();
+    for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+        const std::size_t keys_part = cut >= 380 ? cut - 380 : 1;
+        const bool valid_length = cut >= 380 + 192 && keys_part % 192 == 0;
+        auto parsed = Surb::parse(std::span(bytes).first(cut));
+        ASSERT_EQ(parsed.has_value(), valid_length) << "length " << cut;
+        if (!parsed) {
+            EXPECT_EQ(parsed.error(), Errc::invalid_surb);
+        }
+    }
+    Bytes oversized = bytes;
+    oversized.insert(oversized.end(), PAYLOAD_KEY_SIZE, 0); // six keys
+    EXPECT_EQ(Surb::parse(oversized).error(), Errc::invalid_surb);
+    oversized.resize(bytes.size() + 1);
+    EXPECT_EQ(Surb::parse(oversized).error(), Errc::invalid_surb);
+}
+
+TEST(SphinxSurb, CreationValidatesInput) {
+    crypto::DeterministicRng rng(23);
+    const TestRoute route(rng, 2);
+    EXPECT_EQ(create_surb({}, {}, route.destination, route.surb_id, rng).error(), Errc::invalid_route_length);
+    const auto secret = crypto::X25519SecretKey::generate(rng);
+    EXPECT_EQ(create_surb(secret, Bytes(3), route.nodes, route.delays, route.destination, route.surb_id).error(),
+              Errc::invalid_padding_length);
+}
+
+} // namespace
+} // namespace nym::sphinx::test
