@@ -12,7 +12,7 @@ constexpr std::array<std::int8_t, 128> make_decode_table() {
     std::array<std::int8_t, 128> table{};
     for (auto& v : table) v = -1;
     for (std::size_t i = 0; i < ALPHABET.size(); ++i)
-        table[static_cast<std::size_t>(ALPHABET[i])] = static_cast<std::int8_t>(i);
+        table[static_cast<unsigned char>(ALPHABET[i])] = static_cast<std::int8_t>(i);
     return table;
 }
 constexpr std::array<std::int8_t, 128> DECODE = make_decode_table();
@@ -56,7 +56,7 @@ Expected<std::vector<std::uint8_t>> base58_decode(std::string_view text) {
     for (std::size_t i = ones; i < text.size(); ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
         if (c >= DECODE.size() || DECODE[c] < 0) return fail(Errc::invalid_base58);
-        auto carry = static_cast<unsigned>(DECODE[c]);
+        auto carry = static_cast<unsigned>(static_cast<unsigned char>(DECODE[c])); // >= 0, checked
         for (auto& b : bytes) {
             carry += static_cast<unsigned>(b) * 58U;
             b = static_cast<std::uint8_t>(carry & 0xffU);

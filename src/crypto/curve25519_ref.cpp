@@ -105,11 +105,11 @@ Fe fe_mul(const Fe& a, const Fe& b) noexcept {
 
 Fe fe_sq(const Fe& a) noexcept {
     const std::uint64_t a0 = a.v[0], a1 = a.v[1], a2 = a.v[2], a3 = a.v[3], a4 = a.v[4];
-    const std::uint64_t d0 = 2 * a0, d1 = 2 * a1;
+    const std::uint64_t d0 = 2 * a0, d1 = 2 * a1, d2 = 2 * a2, d3 = 2 * a3;
     const std::uint64_t a3_19 = 19 * a3, a4_19 = 19 * a4;
-    u128 r0 = u128{a0} * a0 + u128{d1} * a4_19 + u128{2 * a2} * a3_19;
-    u128 r1 = u128{d0} * a1 + u128{2 * a2} * a4_19 + u128{a3} * a3_19;
-    u128 r2 = u128{d0} * a2 + u128{a1} * a1 + u128{2 * a3} * a4_19;
+    u128 r0 = u128{a0} * a0 + u128{d1} * a4_19 + u128{d2} * a3_19;
+    u128 r1 = u128{d0} * a1 + u128{d2} * a4_19 + u128{a3} * a3_19;
+    u128 r2 = u128{d0} * a2 + u128{a1} * a1 + u128{d3} * a4_19;
     u128 r3 = u128{d0} * a3 + u128{d1} * a2 + u128{a4} * a4_19;
     u128 r4 = u128{d0} * a4 + u128{d1} * a3 + u128{a2} * a2;
     r1 += static_cast<std::uint64_t>(r0 >> 51);
