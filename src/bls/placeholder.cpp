@@ -1,1 +1,0 @@
-namespace nym::bls {} // placeholder
