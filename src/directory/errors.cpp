@@ -1,0 +1,31 @@
+#include <directory/errors.hpp>
+
+#include <string>
+
+namespace nym::directory {
+namespace {
+
+class DirectoryCategory final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "nym.directory"; }
+    std::string message(int code) const override {
+        switch (static_cast<Errc>(code)) {
+        case Errc::clock_skew: return "timestamp too far from the directory's clock";
+        case Errc::replayed: return "timestamp not newer than the last accepted one (replay)";
+        case Errc::identity_conflict: return "host or sphinx key is registered to another identity";
+        case Errc::role_conflict: return "identity is registered with another role";
+        case Errc::registry_full: return "directory is full";
+        case Errc::unknown_node: return "no registered mix node has this key";
+        }
+        return "unknown directory error";
+    }
+};
+
+} // namespace
+
+const std::error_category& directory_category() noexcept {
+    static const DirectoryCategory category;
+    return category;
+}
+
+} // namespace nym::directory

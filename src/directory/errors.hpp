@@ -1,0 +1,24 @@
+#pragma once
+// Errors of the directory's registries: well-formed, correctly signed messages that are still refused.
+
+#include <system_error>
+#include <type_traits>
+
+namespace nym::directory {
+
+enum class Errc {
+    clock_skew = 1,     ///< timestamp further than max_clock_skew from the directory's clock
+    replayed,           ///< timestamp not newer than the last one accepted from this identity
+    identity_conflict,  ///< host or Sphinx key already held by another identity
+    role_conflict,      ///< a mix node's identity announcing a gateway, or the reverse
+    registry_full,      ///< max_nodes distinct identities already registered
+    unknown_node,       ///< a metric report from a Sphinx key no registered mix node holds
+};
+
+const std::error_category& directory_category() noexcept;
+inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), directory_category()}; }
+
+} // namespace nym::directory
+
+template <>
+struct std::is_error_code_enum<nym::directory::Errc> : std::true_type {};

@@ -1,0 +1,72 @@
+#pragma once
+// The directory's HTTP API (docs/protocol/directory.md) on the runtime's server: presence,
+// topology, metrics (+ live websocket), health, the OpenAPI document and the Swagger UI.
+//
+// The handlers are plain functions of an HttpRequest so unit tests can call them without sockets.
+// They run on the server's single I/O thread, so the registries need no lock.
+
+#include <directory/metrics.hpp>
+#include <directory/registry.hpp>
+#include <runtime/http.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace nym::runtime {
+class HttpServer;
+}
+
+namespace nym::directory {
+
+inline constexpr std::string_view METRICS_WS_PATH = "/ws";
+
+struct ServiceConfig {
+    RegistryConfig registry;
+    MetricsConfig metrics;
+    std::filesystem::path swagger_dir; ///< swagger-ui-dist's folder; empty = no /swagger/ assets
+};
+
+/// Unix milliseconds. Injected so tests control time; the daemon passes the system clock.
+using Clock = std::function<std::int64_t()>;
+[[nodiscard]] std::int64_t system_clock_ms();
+
+/// The OpenAPI 3 document (src/directory/openapi.json, embedded at build time).
+[[nodiscard]] std::string_view openapi_document();
+/// The Swagger UI page pointing at /api/openapi.json (web/swagger/index.html, embedded at build time).
+[[nodiscard]] std::string_view swagger_index_page();
+/// The script that starts Swagger UI on that page (web/swagger/nym-swagger.js).
+[[nodiscard]] std::string_view swagger_script();
+
+class DirectoryService {
+public:
+    DirectoryService(ServiceConfig config, Clock clock);
+
+    /// Registers every route on `server`; metric reports are then also broadcast on METRICS_WS_PATH.
+    void install(runtime::HttpServer& server);
+
+    runtime::HttpResponse post_mixnode(const runtime::HttpRequest& request);
+    runtime::HttpResponse post_gateway(const runtime::HttpRequest& request);
+    runtime::HttpResponse get_topology(const runtime::HttpRequest& request);
+    runtime::HttpResponse post_metric(const runtime::HttpRequest& request);
+    runtime::HttpResponse get_metrics(const runtime::HttpRequest& request);
+
+    /// Called with the JSON of every accepted metric report (install() points it at the websocket hub).
+    std::function<void(std::string)> on_metric;
+
+    [[nodiscard]] PresenceRegistry& registry() noexcept { return m_registry; }
+
+private:
+    ServiceConfig m_config;
+    Clock m_clock;
+    PresenceRegistry m_registry;
+    MetricsStore m_metrics;
+};
+
+/// The HTTP status for a refused message: 401 unsigned / bad signature, 409 replay and
+/// identity conflicts, 403 unknown reporter, 503 full, 400 every other malformed input.
+[[nodiscard]] unsigned status_for(const std::error_code& error);
+
+} // namespace nym::directory

@@ -1,0 +1,60 @@
+#pragma once
+// Small blocking HTTP/1.1 and websocket clients (Boost.Beast behind a pimpl). Each call runs its
+// own private I/O loop, so they can be used from any thread, e.g. a node's heartbeat thread, and
+// from tests. Plain TCP only (no TLS).
+
+#include <runtime/errors.hpp>
+#include <runtime/http.hpp>
+#include <util/expected.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace nym::runtime {
+
+struct HttpResult {
+    unsigned status = 0;
+    std::string content_type;
+    std::string body;
+};
+
+struct ClientOptions {
+    std::chrono::milliseconds timeout{5000}; ///< for the whole exchange, connect included
+    std::size_t body_limit = 16 * 1024 * 1024;
+};
+
+/// One request on a fresh connection. Network failures come back as the socket's error code,
+/// Errc::timeout when the deadline passes.
+[[nodiscard]] Expected<HttpResult> http_request(std::string_view host, std::uint16_t port, std::string_view method,
+                                                std::string_view target, std::string_view body = {},
+                                                std::string_view content_type = CONTENT_TYPE_JSON,
+                                                ClientOptions options = {});
+
+/// Writes `raw` bytes as they are (for tests of malformed HTTP) and parses the answer.
+[[nodiscard]] Expected<HttpResult> http_exchange_raw(std::string_view host, std::uint16_t port, std::string_view raw,
+                                                     ClientOptions options = {});
+
+class WsClient {
+public:
+    WsClient(WsClient&&) noexcept;
+    WsClient& operator=(WsClient&&) noexcept;
+    ~WsClient();
+
+    [[nodiscard]] static Expected<WsClient> connect(std::string_view host, std::uint16_t port, std::string_view target,
+                                                    std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    /// The next text or binary message. Errc::timeout leaves the client unusable (the socket is closed).
+    [[nodiscard]] Expected<std::string> read(std::chrono::milliseconds timeout);
+    [[nodiscard]] Expected<void> send(std::string_view text, std::chrono::milliseconds timeout);
+    /// Sends a close frame (best effort) and closes the socket.
+    void close();
+
+private:
+    struct Impl;
+    explicit WsClient(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace nym::runtime

@@ -1,0 +1,444 @@
+// The only translation unit of the server that includes Beast (it takes ~30 s to compile).
+#include <utility> // before Asio (see reference/dependencies.md)
+
+#include <runtime/http_server.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <fstream>
+#include <map>
+#include <set>
+#include <unordered_set>
+
+namespace nym::runtime {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t DRAIN_LIMIT = 1024 * 1024;          // bytes read and discarded before closing after an error
+constexpr std::chrono::milliseconds DRAIN_TIME{500};
+constexpr std::size_t WS_MAX_INCOMING_MESSAGE = 4 * 1024; // subscribers only listen
+
+std::string mime_type(const std::filesystem::path& path) {
+    static const std::map<std::string, std::string> TYPES = {
+        {".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
+        {".js", "application/javascript"},     {".mjs", "application/javascript"},
+        {".css", "text/css"},                  {".json", "application/json"},
+        {".map", "application/json"},          {".png", "image/png"},
+        {".svg", "image/svg+xml"},             {".ico", "image/x-icon"},
+        {".txt", "text/plain; charset=utf-8"}, {".md", "text/plain; charset=utf-8"},
+    };
+    auto it = TYPES.find(path.extension().string());
+    return it == TYPES.end() ? "application/octet-stream" : it->second;
+}
+
+bool safe_relative_path(std::string_view rel) {
+    if (rel.find("..") != std::string_view::npos) return false;
+    for (char c : rel) {
+        if (c == '%' || c == '\\' || c == '\0' || static_cast<unsigned char>(c) < 0x20) return false;
+    }
+    return rel.empty() || rel.front() != '/';
+}
+
+struct Subscriber {
+    explicit Subscriber(asio::any_io_executor executor) : wakeup(std::move(executor)) {
+        wakeup.expires_at(asio::steady_timer::time_point::max());
+    }
+    std::deque<std::string> queue;
+    asio::steady_timer wakeup; // cancelled to wake the writer
+    bool closed = false;
+    bool dropped = false;
+};
+
+struct StaticMount {
+    std::string prefix;
+    std::filesystem::path root;
+};
+
+struct Connection {
+    beast::tcp_stream* stream = nullptr;
+    bool idle = false; // waiting for a request: safe to close on shutdown
+};
+
+} // namespace
+
+struct HttpServer::Impl {
+    explicit Impl(ServerOptions o) : options(std::move(o)), acceptor(io), signals(io) {}
+
+    ServerOptions options;
+    asio::io_context io{1};
+    tcp::acceptor acceptor;
+    asio::signal_set signals;
+    bool stopping = false;
+    std::map<std::string, std::map<std::string, Handler>> routes; // path -> method -> handler
+    std::vector<StaticMount> mounts;
+    std::map<std::string, std::set<std::shared_ptr<Subscriber>>> hubs; // ws path -> subscribers
+    std::unordered_set<Connection*> connections; // HTTP connections (closed at shutdown when idle)
+    std::size_t active = 0;                      // HTTP + websocket connections (max_connections)
+
+    HttpResponse dispatch(const HttpRequest& request) const;
+    HttpResponse serve_file(const StaticMount& mount, std::string_view rel) const;
+
+    asio::awaitable<void> accept_loop();
+    asio::awaitable<void> session(tcp::socket socket);
+    asio::awaitable<void> websocket_session(beast::tcp_stream stream, http::request<http::string_body> request,
+                                            std::set<std::shared_ptr<Subscriber>>& hub);
+    static asio::awaitable<void> ws_reader(websocket::stream<beast::tcp_stream>& ws, Subscriber& sub);
+    static asio::awaitable<void> ws_writer(websocket::stream<beast::tcp_stream>& ws, Subscriber& sub);
+    asio::awaitable<void> send_error_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                               unsigned status, std::string_view message);
+    http::response<http::string_body> to_beast(HttpResponse response, unsigned version, bool keep_alive) const;
+    void shutdown();
+};
+
+namespace {
+
+void log_exception(std::exception_ptr e) {
+    if (!e) return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        spdlog::error("runtime: connection task failed: {}", ex.what());
+    }
+}
+
+} // namespace
+
+HttpServer::HttpServer(ServerOptions options) : m_impl(std::make_unique<Impl>(std::move(options))) {}
+HttpServer::~HttpServer() = default;
+
+void HttpServer::route(std::string method, std::string path, Handler handler) {
+    m_impl->routes[std::move(path)][std::move(method)] = std::move(handler);
+}
+
+void HttpServer::serve_static(std::string prefix, std::filesystem::path root) {
+    m_impl->mounts.push_back(StaticMount{std::move(prefix), std::move(root)});
+}
+
+void HttpServer::websocket(std::string path) { m_impl->hubs[std::move(path)]; }
+
+Expected<std::uint16_t> HttpServer::listen() {
+    auto& impl = *m_impl;
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(impl.options.host, ec);
+    if (ec) {
+        tcp::resolver resolver(impl.io);
+        auto results = resolver.resolve(impl.options.host, std::to_string(impl.options.port), ec);
+        if (ec || results.empty()) return Unexpected(std::error_code(ec.value(), std::system_category()));
+        address = results.begin()->endpoint().address();
+    }
+    const tcp::endpoint endpoint(address, impl.options.port);
+    impl.acceptor.open(endpoint.protocol(), ec);
+    if (!ec) impl.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) impl.acceptor.bind(endpoint, ec);
+    if (!ec) impl.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        boost::system::error_code ignored;
+        impl.acceptor.close(ignored);
+        return Unexpected(static_cast<std::error_code>(ec));
+    }
+    const auto port = impl.acceptor.local_endpoint(ec).port();
+    asio::co_spawn(impl.io, impl.accept_loop(), log_exception);
+    return port;
+}
+
+void HttpServer::run() {
+    auto& impl = *m_impl;
+    if (impl.options.handle_signals) {
+        impl.signals.add(SIGINT);
+        impl.signals.add(SIGTERM);
+        impl.signals.async_wait([&impl](const boost::system::error_code& ec, int signal) {
+            if (ec) return;
+            spdlog::info("runtime: signal {} received, shutting down", signal);
+            impl.shutdown();
+        });
+    }
+    impl.io.run();
+}
+
+void HttpServer::stop() {
+    asio::post(m_impl->io, [impl = m_impl.get()] { impl->shutdown(); });
+}
+
+void HttpServer::broadcast(std::string path, std::string text) {
+    asio::post(m_impl->io, [impl = m_impl.get(), path = std::move(path), text = std::move(text)] {
+        auto it = impl->hubs.find(path);
+        if (it == impl->hubs.end()) return;
+        for (const auto& sub : it->second) {
+            if (sub->closed) continue;
+            if (sub->queue.size() >= impl->options.ws_queue_limit) {
+                sub->closed = true;
+                sub->dropped = true;
+            } else {
+                sub->queue.push_back(text);
+            }
+            sub->wakeup.cancel();
+        }
+    });
+}
+
+void HttpServer::Impl::shutdown() {
+    if (stopping) return;
+    stopping = true;
+    boost::system::error_code ec;
+    acceptor.close(ec);
+    signals.cancel(ec);
+    for (auto& [path, subs] : hubs) {
+        for (const auto& sub : subs) {
+            sub->closed = true;
+            sub->wakeup.cancel();
+        }
+    }
+    for (Connection* c : connections) {
+        if (c->idle) c->stream->socket().close(ec);
+    }
+}
+
+asio::awaitable<void> HttpServer::Impl::accept_loop() {
+    spdlog::info("runtime: listening on {}:{}", acceptor.local_endpoint().address().to_string(),
+                 acceptor.local_endpoint().port());
+    while (!stopping) {
+        auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+        if (ec) {
+            if (stopping || ec == asio::error::operation_aborted) break;
+            spdlog::warn("runtime: accept failed: {}", ec.message());
+            continue;
+        }
+        if (active >= options.max_connections) {
+            spdlog::warn("runtime: connection limit {} reached, refusing a connection", options.max_connections);
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        asio::co_spawn(io, session(std::move(socket)), log_exception);
+    }
+}
+
+HttpResponse HttpServer::Impl::serve_file(const StaticMount& mount, std::string_view rel) const {
+    if (!safe_relative_path(rel)) return HttpResponse::error(400, "invalid path");
+    std::error_code ec;
+    const auto root = std::filesystem::canonical(mount.root, ec);
+    if (ec) return HttpResponse::error(404, "not found");
+    auto path = root / std::string(rel.empty() ? "index.html" : rel);
+    if (std::filesystem::is_directory(path, ec)) path /= "index.html";
+    const auto resolved = std::filesystem::canonical(path, ec);
+    if (ec || !std::filesystem::is_regular_file(resolved, ec)) return HttpResponse::error(404, "not found");
+    // Symlinks must not lead outside the root either.
+    const auto root_text = root.string() + "/";
+    if (resolved.string().compare(0, root_text.size(), root_text) != 0) return HttpResponse::error(404, "not found");
+    const auto size = std::filesystem::file_size(resolved, ec);
+    if (ec || size > options.max_static_file_size) return HttpResponse::error(404, "not found");
+    std::ifstream in(resolved, std::ios::binary);
+    std::string body(static_cast<std::size_t>(size), '\0');
+    if (!in.read(body.data(), static_cast<std::streamsize>(size))) return HttpResponse::error(500, "read failed");
+    HttpResponse response{200, mime_type(resolved), std::move(body), {}};
+    response.headers.emplace_back("Cache-Control", "public, max-age=300");
+    return response;
+}
+
+HttpResponse HttpServer::Impl::dispatch(const HttpRequest& request) const {
+    if (auto it = routes.find(request.path); it != routes.end()) {
+        auto handler = it->second.find(request.method);
+        if (handler == it->second.end()) {
+            std::string allow;
+            for (const auto& [method, h] : it->second) allow += (allow.empty() ? "" : ", ") + method;
+            auto response = HttpResponse::error(405, "method not allowed");
+            response.headers.emplace_back("Allow", allow);
+            return response;
+        }
+        try {
+            return handler->second(request);
+        } catch (const std::exception& ex) {
+            spdlog::error("runtime: handler for {} {} failed: {}", request.method, request.path, ex.what());
+            return HttpResponse::error(500, "internal error");
+        }
+    }
+    if (hubs.count(request.path) != 0) return HttpResponse::error(426, "websocket upgrade required");
+    for (const auto& mount : mounts) {
+        if (request.path.compare(0, mount.prefix.size(), mount.prefix) == 0) {
+            if (request.method != "GET" && request.method != "HEAD") return HttpResponse::error(405, "method not allowed");
+            return serve_file(mount, std::string_view(request.path).substr(mount.prefix.size()));
+        }
+    }
+    return HttpResponse::error(404, "not found");
+}
+
+http::response<http::string_body> HttpServer::Impl::to_beast(HttpResponse response, unsigned version,
+                                                             bool keep_alive) const {
+    http::response<http::string_body> res(static_cast<http::status>(response.status), version);
+    res.set(http::field::server, options.server_name);
+    res.set(http::field::content_type, response.content_type);
+    res.set(http::field::access_control_allow_origin, "*");
+    for (const auto& [name, value] : response.headers) res.set(name, value);
+    res.keep_alive(keep_alive);
+    res.body() = std::move(response.body);
+    res.prepare_payload();
+    return res;
+}
+
+asio::awaitable<void> HttpServer::Impl::send_error_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                             unsigned status, std::string_view message) {
+    auto res = to_beast(HttpResponse::error(status, message), 11, false);
+    stream.expires_after(options.request_timeout);
+    auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
+    if (ec) co_return;
+    // Half-close, then read what the client is still sending: closing with unread data would reset
+    // the connection and the client might never see the answer.
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.expires_after(DRAIN_TIME);
+    std::size_t drained = 0;
+    while (drained < DRAIN_LIMIT) {
+        buffer.consume(buffer.size());
+        auto [rec, got] = co_await stream.async_read_some(buffer.prepare(16 * 1024), use_tuple);
+        if (rec) break;
+        buffer.commit(got);
+        drained += got;
+    }
+}
+
+asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
+    boost::system::error_code option_ec;
+    socket.set_option(tcp::no_delay(true), option_ec); // small JSON answers: no Nagle/delayed-ACK stalls
+    beast::tcp_stream stream(std::move(socket));
+    Connection connection{&stream, false};
+    connections.insert(&connection);
+    ++active;
+    struct Untrack {
+        Impl& impl;
+        Connection* c;
+        ~Untrack() {
+            impl.connections.erase(c);
+            --impl.active;
+        }
+    } untrack{*this, &connection};
+
+    boost::system::error_code endpoint_ec;
+    const auto remote = stream.socket().remote_endpoint(endpoint_ec);
+    const std::string remote_text =
+        endpoint_ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
+
+    beast::flat_buffer buffer;
+    while (!stopping) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(options.header_limit);
+        parser.body_limit(static_cast<std::uint64_t>(options.body_limit));
+        stream.expires_after(options.request_timeout);
+        connection.idle = true;
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+        connection.idle = false;
+        if (ec) {
+            if (ec == http::error::body_limit) {
+                co_await send_error_and_close(stream, buffer, 413, "request body too large");
+            } else if (ec == http::error::header_limit) {
+                co_await send_error_and_close(stream, buffer, 431, "request header too large");
+            } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+                       ec != http::error::end_of_stream &&
+                       ec != http::error::partial_message) {
+                co_await send_error_and_close(stream, buffer, 400, "malformed HTTP request");
+            }
+            break; // EOF, timeout, reset, shutdown
+        }
+        auto& beast_request = parser.get();
+        HttpRequest request;
+        request.method = std::string(beast_request.method_string());
+        request.target = std::string(beast_request.target());
+        const auto question = request.target.find('?');
+        request.path = request.target.substr(0, question);
+        if (question != std::string::npos) request.query = request.target.substr(question + 1);
+        request.content_type = std::string(beast_request[http::field::content_type]);
+        request.remote_address = remote_text;
+
+        if (websocket::is_upgrade(beast_request)) {
+            auto hub = hubs.find(request.path);
+            if (hub != hubs.end() && !stopping) {
+                connections.erase(&connection); // the websocket session tracks itself through its hub
+                co_await websocket_session(std::move(stream), parser.release(), hub->second);
+                co_return;
+            }
+        }
+        request.body = std::move(beast_request.body());
+        const bool keep_alive = beast_request.keep_alive() && !stopping;
+        auto res = to_beast(dispatch(request), beast_request.version(), keep_alive);
+        if (request.method == "HEAD") res.body().clear();
+        stream.expires_after(options.request_timeout);
+        auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
+        if (wec || !keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream.socket().close(ignored);
+}
+
+asio::awaitable<void> HttpServer::Impl::websocket_session(beast::tcp_stream stream,
+                                                          http::request<http::string_body> request,
+                                                          std::set<std::shared_ptr<Subscriber>>& hub) {
+    websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    beast::get_lowest_layer(ws).expires_never();
+    websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.handshake_timeout = options.request_timeout;
+    ws.set_option(timeouts);
+    ws.read_message_max(WS_MAX_INCOMING_MESSAGE);
+    auto [ec] = co_await ws.async_accept(request, use_tuple);
+    if (ec) co_return;
+    auto sub = std::make_shared<Subscriber>(io.get_executor());
+    hub.insert(sub);
+    spdlog::debug("runtime: websocket subscriber connected ({} now)", hub.size());
+    co_await (ws_reader(ws, *sub) && ws_writer(ws, *sub));
+    hub.erase(sub);
+    if (sub->dropped) spdlog::warn("runtime: dropped a websocket subscriber that fell behind");
+}
+
+asio::awaitable<void> HttpServer::Impl::ws_reader(websocket::stream<beast::tcp_stream>& ws, Subscriber& sub) {
+    beast::flat_buffer buffer;
+    while (!sub.closed) {
+        auto [ec, n] = co_await ws.async_read(buffer, use_tuple);
+        if (ec) break;
+        buffer.consume(buffer.size()); // subscribers have nothing to say; ignore what they send
+    }
+    sub.closed = true;
+    sub.wakeup.cancel();
+}
+
+asio::awaitable<void> HttpServer::Impl::ws_writer(websocket::stream<beast::tcp_stream>& ws, Subscriber& sub) {
+    ws.text(true);
+    while (true) {
+        while (!sub.closed && sub.queue.empty()) {
+            sub.wakeup.expires_at(asio::steady_timer::time_point::max());
+            co_await sub.wakeup.async_wait(use_tuple);
+        }
+        if (sub.closed) break;
+        std::string message = std::move(sub.queue.front());
+        sub.queue.pop_front();
+        auto [ec, n] = co_await ws.async_write(asio::buffer(message), use_tuple);
+        if (ec) break;
+    }
+    sub.closed = true;
+    // A hard close wakes the reader; a close handshake could wait on a subscriber that does not read.
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws).socket().close(ignored);
+}
+
+} // namespace nym::runtime

@@ -1,0 +1,270 @@
+// The real nym-directory executable on loopback, driven only through its HTTP/websocket API.
+#include "process.hpp"
+
+#include <crypto/base58.hpp>
+#include <crypto/ed25519.hpp>
+#include <crypto/rng.hpp>
+#include <runtime/http_client.hpp>
+#include <wire/directory.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+namespace nym::functional {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+struct Node {
+    crypto::Ed25519SecretKey identity;
+    crypto::X25519PublicKey sphinx_key;
+    explicit Node(std::uint64_t seed) {
+        crypto::DeterministicRng rng(seed);
+        identity = crypto::Ed25519SecretKey::generate(rng);
+        rng.fill(sphinx_key.bytes);
+    }
+    std::string mixnode(const std::string& host, std::uint8_t layer = 1) const {
+        wire::MixnodeHeartbeat h{host, identity.public_key(), sphinx_key, layer, "0.1.0", now_ms(), {}};
+        wire::sign(h, identity);
+        return wire::to_json(h);
+    }
+    std::string gateway(const std::string& host, const crypto::X25519PublicKey& client) const {
+        wire::GatewayHeartbeat h{host, "ws://" + host, identity.public_key(), sphinx_key, "0.1.0", now_ms(), {client}, {}};
+        wire::sign(h, identity);
+        return wire::to_json(h);
+    }
+    std::string metric(std::uint64_t received) const {
+        wire::MixMetric m{sphinx_key, {{"127.0.0.1:1790", 3}}, received, now_ms(), {}};
+        wire::sign(m, identity);
+        return wire::to_json(m);
+    }
+};
+
+class DirectoryTest : public ::testing::Test {
+protected:
+    void start(std::vector<std::string> args = {}) {
+        dir.launch(std::move(args));
+        ASSERT_TRUE(dir.process) << "cannot start " << NYM_DIRECTORY_BIN;
+        ASSERT_NE(dir.port, 0) << "nym-directory did not print its port: " << dir.process->drain_stderr();
+    }
+    runtime::HttpResult get(const std::string& target) {
+        auto r = runtime::http_request("127.0.0.1", dir.port, "GET", target);
+        EXPECT_TRUE(r) << target << ": " << r.error().message();
+        return r ? *r : runtime::HttpResult{};
+    }
+    runtime::HttpResult post(const std::string& target, const std::string& body,
+                             const std::string& content_type = "application/json") {
+        auto r = runtime::http_request("127.0.0.1", dir.port, "POST", target, body, content_type);
+        EXPECT_TRUE(r) << target << ": " << r.error().message();
+        return r ? *r : runtime::HttpResult{};
+    }
+    static bool is_json_error(const runtime::HttpResult& r) {
+        auto doc = json::parse(r.body, nullptr, false);
+        return r.content_type == "application/json" && doc.is_object() && doc["error"].is_string();
+    }
+    void expect_alive() {
+        auto r = get("/api/healthcheck");
+        EXPECT_EQ(r.status, 200u);
+    }
+    DirectoryProcess dir;
+};
+
+TEST_F(DirectoryTest, SignedHeartbeatsAppearInTheTopologyInTheSeedShape) {
+    start();
+    const Node mix(1), gw(2), client(3);
+    ASSERT_EQ(post("/api/presence/mixnodes", mix.mixnode("127.0.0.1:1789", 2)).status, 201u);
+    ASSERT_EQ(post("/api/presence/gateways", gw.gateway("127.0.0.1:1790", client.sphinx_key)).status, 201u);
+    const auto before_ns = now_ms() * 1'000'000;
+    auto r = get("/api/presence/topology");
+    ASSERT_EQ(r.status, 200u);
+    EXPECT_EQ(r.content_type, "application/json");
+    const auto doc = json::parse(r.body);
+    ASSERT_EQ(doc["MixNodes"].size(), 1u);
+    const auto& m = doc["MixNodes"][0];
+    EXPECT_EQ(m["host"], "127.0.0.1:1789");
+    EXPECT_EQ(m["pubKey"], crypto::base58_encode(mix.sphinx_key.bytes));
+    EXPECT_EQ(m["layer"], 2);
+    EXPECT_TRUE(m["lastSeen"].is_number_integer());
+    EXPECT_LE(m["lastSeen"].get<std::int64_t>(), before_ns);
+    EXPECT_GT(m["lastSeen"].get<std::int64_t>(), before_ns - 10'000'000'000);
+    EXPECT_EQ(m["identityKey"], crypto::base58_encode(mix.identity.public_key().bytes));
+    ASSERT_EQ(doc["MixProviderNodes"].size(), 1u);
+    const auto& g = doc["MixProviderNodes"][0];
+    EXPECT_EQ(g["host"], "127.0.0.1:1790");
+    EXPECT_EQ(g["pubKey"], crypto::base58_encode(gw.sphinx_key.bytes));
+    EXPECT_EQ(g["registeredClients"][0]["pubKey"], crypto::base58_encode(client.sphinx_key.bytes));
+    EXPECT_TRUE(g["lastSeen"].is_number_integer());
+    // The legacy route name for gateways works too.
+    EXPECT_EQ(post("/api/presence/mixproviders", gw.gateway("127.0.0.1:1790", client.sphinx_key)).status, 201u);
+    EXPECT_TRUE(wire::parse_topology(get("/api/presence/topology").body));
+}
+
+TEST_F(DirectoryTest, ForgedUnsignedReplayedAndTakeoverHeartbeatsAreRefused) {
+    start();
+    const Node mix(1), attacker(2);
+    auto unsigned_doc = json::parse(mix.mixnode("127.0.0.1:1789"));
+    unsigned_doc.erase("signature");
+    auto r = post("/api/presence/mixnodes", unsigned_doc.dump());
+    EXPECT_EQ(r.status, 401u);
+    EXPECT_TRUE(is_json_error(r)) << r.body;
+
+    auto forged = json::parse(mix.mixnode("127.0.0.1:1789"));
+    forged["layer"] = 3;
+    r = post("/api/presence/mixnodes", forged.dump());
+    EXPECT_EQ(r.status, 401u);
+    EXPECT_TRUE(is_json_error(r));
+
+    auto stolen = json::parse(attacker.mixnode("127.0.0.1:1789"));
+    stolen["identityKey"] = crypto::base58_encode(mix.identity.public_key().bytes);
+    r = post("/api/presence/mixnodes", stolen.dump());
+    EXPECT_EQ(r.status, 401u);
+
+    const auto good = mix.mixnode("127.0.0.1:1789");
+    ASSERT_EQ(post("/api/presence/mixnodes", good).status, 201u);
+    r = post("/api/presence/mixnodes", good);
+    EXPECT_EQ(r.status, 409u) << r.body; // replay
+    r = post("/api/presence/mixnodes", attacker.mixnode("127.0.0.1:1789"));
+    EXPECT_EQ(r.status, 409u) << r.body; // host takeover
+    const auto doc = json::parse(get("/api/presence/topology").body);
+    ASSERT_EQ(doc["MixNodes"].size(), 1u);
+    EXPECT_EQ(doc["MixNodes"][0]["identityKey"], crypto::base58_encode(mix.identity.public_key().bytes));
+}
+
+TEST_F(DirectoryTest, SilentNodesLeaveTheTopologyAfterThePresenceTimeout) {
+    start({"--presence-timeout", "1s"});
+    const Node mix(1), gw(2);
+    ASSERT_EQ(post("/api/presence/mixnodes", mix.mixnode("127.0.0.1:1789")).status, 201u);
+    ASSERT_EQ(post("/api/presence/gateways", gw.gateway("127.0.0.1:1790", mix.sphinx_key)).status, 201u);
+    auto doc = json::parse(get("/api/presence/topology").body);
+    EXPECT_EQ(doc["MixNodes"].size(), 1u);
+    std::this_thread::sleep_for(600ms);
+    ASSERT_EQ(post("/api/presence/gateways", gw.gateway("127.0.0.1:1790", mix.sphinx_key)).status, 201u); // gw keeps beating
+    std::this_thread::sleep_for(600ms);
+    doc = json::parse(get("/api/presence/topology").body);
+    EXPECT_TRUE(doc["MixNodes"].empty()) << doc.dump();
+    EXPECT_EQ(doc["MixProviderNodes"].size(), 1u) << doc.dump();
+}
+
+TEST_F(DirectoryTest, MetricReportsArePushedToWebsocketSubscribers) {
+    start();
+    auto ws = runtime::WsClient::connect("127.0.0.1", dir.port, "/ws");
+    ASSERT_TRUE(ws) << ws.error().message();
+    auto ws2 = runtime::WsClient::connect("127.0.0.1", dir.port, "/ws");
+    ASSERT_TRUE(ws2) << ws2.error().message();
+    const Node mix(1), stranger(2);
+    // Only registered mixes may report.
+    auto r = post("/api/metrics/mixes", stranger.metric(1));
+    EXPECT_EQ(r.status, 403u);
+    EXPECT_TRUE(is_json_error(r));
+    ASSERT_EQ(post("/api/presence/mixnodes", mix.mixnode("127.0.0.1:1789")).status, 201u);
+    const auto report = mix.metric(42);
+    ASSERT_EQ(post("/api/metrics/mixes", report).status, 201u);
+    for (auto* client : {&*ws, &*ws2}) {
+        auto message = client->read(3s);
+        ASSERT_TRUE(message) << message.error().message();
+        EXPECT_EQ(json::parse(*message), json::parse(report));
+    }
+    auto list = json::parse(get("/api/metrics/mixes").body);
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0]["received"], 42);
+}
+
+TEST_F(DirectoryTest, BadRequestsGetJson4xxAndTheServerKeepsServing) {
+    start();
+    const Node mix(1);
+    auto r = post("/api/presence/mixnodes", "{\"host\": ");
+    EXPECT_EQ(r.status, 400u);
+    EXPECT_TRUE(is_json_error(r));
+    r = post("/api/presence/mixnodes", std::string(70 * 1024, 'x'));
+    EXPECT_EQ(r.status, 413u);
+    EXPECT_TRUE(is_json_error(r));
+    r = post("/api/presence/mixnodes", mix.mixnode("127.0.0.1:1789"), "text/plain");
+    EXPECT_EQ(r.status, 415u);
+    EXPECT_TRUE(is_json_error(r));
+    r = post("/api/presence/mixnodes", "[1,2,3]");
+    EXPECT_EQ(r.status, 400u);
+    r = post("/api/presence/mixnodes", R"({"host":"x","identityKey":5})");
+    EXPECT_EQ(r.status, 400u);
+    EXPECT_TRUE(is_json_error(r));
+    r = get("/no/such/path");
+    EXPECT_EQ(r.status, 404u);
+    EXPECT_TRUE(is_json_error(r));
+    r = post("/api/presence/topology", "{}");
+    EXPECT_EQ(r.status, 405u);
+    EXPECT_TRUE(is_json_error(r));
+    r = get("/ws");
+    EXPECT_EQ(r.status, 426u);
+    auto raw = runtime::http_exchange_raw("127.0.0.1", dir.port, "THIS IS NOT HTTP\r\n\r\n");
+    ASSERT_TRUE(raw) << raw.error().message();
+    EXPECT_EQ(raw->status, 400u);
+    raw = runtime::http_exchange_raw("127.0.0.1", dir.port,
+                                     "GET / HTTP/1.1\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
+    ASSERT_TRUE(raw) << raw.error().message();
+    EXPECT_EQ(raw->status, 431u);
+    raw = runtime::http_exchange_raw("127.0.0.1", dir.port, "GET /swagger/../../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(raw) << raw.error().message();
+    EXPECT_EQ(raw->status, 400u);
+    EXPECT_EQ(raw->body.find("root:"), std::string::npos);
+    expect_alive();
+    EXPECT_EQ(post("/api/presence/mixnodes", mix.mixnode("127.0.0.1:1789")).status, 201u);
+}
+
+TEST_F(DirectoryTest, ServesTheOpenApiDocumentAndSwaggerUi) {
+    start();
+    auto r = get("/api/openapi.json");
+    ASSERT_EQ(r.status, 200u);
+    auto doc = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(doc.is_object());
+    for (const char* path : {"/api/presence/mixnodes", "/api/presence/gateways", "/api/presence/topology",
+                             "/api/metrics/mixes", "/ws", "/api/healthcheck"})
+        EXPECT_TRUE(doc["paths"].contains(path)) << path;
+    r = get("/swagger/");
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.content_type.rfind("text/html", 0), 0u);
+    EXPECT_NE(r.body.find("swagger-ui-bundle.js"), std::string::npos);
+    r = get("/swagger/swagger-ui-bundle.js");
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.content_type, "application/javascript");
+    EXPECT_GT(r.body.size(), 100'000u);
+    r = get("/swagger/nym-swagger.js");
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_NE(r.body.find("/api/openapi.json"), std::string::npos);
+    EXPECT_EQ(get("/swagger/swagger-ui.css").status, 200u);
+}
+
+TEST_F(DirectoryTest, APortInUseIsAClearErrorNotACrash) {
+    start();
+    auto second = Process::start(NYM_DIRECTORY_BIN, {"--host", "127.0.0.1", "--port", std::to_string(dir.port)});
+    ASSERT_TRUE(second);
+    const auto status = second->wait(5s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(*status, 1);
+    const auto err = second->drain_stderr();
+    EXPECT_NE(err.find("cannot listen"), std::string::npos) << err;
+    expect_alive();
+}
+
+TEST_F(DirectoryTest, SigtermShutsDownGracefullyWithOpenConnections) {
+    start();
+    auto ws = runtime::WsClient::connect("127.0.0.1", dir.port, "/ws");
+    ASSERT_TRUE(ws);
+    const auto began = std::chrono::steady_clock::now();
+    const auto status = dir.process->stop(SIGTERM, 5s);
+    ASSERT_TRUE(status) << "still running 5 s after SIGTERM";
+    EXPECT_EQ(*status, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - began, 2s);
+    EXPECT_FALSE(ws->read(2s)); // the subscriber was disconnected
+}
+
+} // namespace
+} // namespace nym::functional
