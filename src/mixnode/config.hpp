@@ -1,0 +1,168 @@
+#pragma once
+// The mix node's on-disk state (docs/protocol/framing.md "Node configuration"), laid out as Nym's
+// 0.7-era nodes did:
+//   <root>/<id>/config/config.toml        commented TOML, written by `nym-mixnode init`
+//   <root>/<id>/data/private_identity.pem Ed25519 identity (0600)   public_identity.pem
+//   <root>/<id>/data/private_sphinx.pem   X25519 Sphinx key (0600)  public_sphinx.pem
+// where <root> is $HOME/.nym/mixnodes unless overridden (--root, for tests).
+//
+// Loading validates every field and reports the first problem as a typed error naming the field.
+// Command-line flags override file values through ConfigOverrides + merge(), then validate() again.
+
+#include <crypto/ed25519.hpp>
+#include <crypto/rng.hpp>
+#include <crypto/x25519.hpp>
+#include <mixnode/replay_filter.hpp>
+#include <util/expected.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+
+namespace nym::mixnode {
+
+inline constexpr int DEFAULT_MIX_PORT = 1789; ///< nym network-defaults
+inline constexpr int MIN_LAYER = 1;
+inline constexpr int MAX_LAYER = 3;
+inline constexpr std::size_t MAX_ID_LENGTH = 64;
+inline constexpr std::string_view CONFIG_FILE_NAME = "config.toml";
+
+inline constexpr std::string_view IDENTITY_SECRET_PEM_LABEL = "ED25519 PRIVATE KEY";
+inline constexpr std::string_view IDENTITY_PUBLIC_PEM_LABEL = "ED25519 PUBLIC KEY";
+inline constexpr std::string_view SPHINX_SECRET_PEM_LABEL = "X25519 PRIVATE KEY";
+inline constexpr std::string_view SPHINX_PUBLIC_PEM_LABEL = "X25519 PUBLIC KEY";
+
+enum class ConfigErrc {
+    missing_file = 1, ///< config.toml does not exist
+    unreadable_file,  ///< exists but cannot be read (or is too large)
+    parse_error,      ///< not valid TOML
+    missing_field,    ///< a required key is absent
+    wrong_type,       ///< a key holds the wrong TOML type
+    invalid_id,       ///< id empty, too long, or not [A-Za-z0-9_-]
+    invalid_layer,    ///< layer outside 1..3
+    invalid_port,     ///< port outside 1..65535
+    invalid_host,     ///< empty/space-containing host, or an unspecified announce address
+    invalid_url,      ///< directory URL not http(s)://host…
+    invalid_value,    ///< any other out-of-range number (rates, intervals, lengths)
+    already_exists,   ///< init on an id that already has a config (without --force)
+    io_error,         ///< a folder or file could not be created or written
+    key_error,        ///< a key file is missing, malformed, or has unsafe permissions
+    no_home,          ///< $HOME is unset and no root was given
+};
+
+const std::error_category& config_category() noexcept;
+inline std::error_code make_error_code(ConfigErrc e) noexcept { return {static_cast<int>(e), config_category()}; }
+
+/// A config error plus what it is about (the field, file or underlying error), for the operator.
+struct ConfigError {
+    std::error_code code;
+    std::string detail;
+
+    ConfigError() = default;
+    ConfigError(std::error_code c, std::string d = {}) : code(c), detail(std::move(d)) {} // NOLINT: implicit on purpose
+    [[nodiscard]] std::string message() const;
+    friend bool operator==(const ConfigError& e, ConfigErrc c) noexcept { return e.code == make_error_code(c); }
+};
+
+template <class T>
+using ConfigResult = Expected<T, ConfigError>;
+
+struct Config {
+    std::string id;
+    int layer = MIN_LAYER;
+    std::string listen_host = "0.0.0.0";
+    int listen_port = DEFAULT_MIX_PORT;
+    std::string announce_host;   ///< the address other nodes and clients connect to
+    std::string directory_url = "http://127.0.0.1:8080";
+
+    std::filesystem::path private_identity_key_file;
+    std::filesystem::path public_identity_key_file;
+    std::filesystem::path private_sphinx_key_file;
+    std::filesystem::path public_sphinx_key_file;
+
+    std::chrono::milliseconds max_delay{10'000};            ///< clamp of the per-hop delay (nym: 10 s)
+    std::uint64_t egress_queue_length = 2000;                 ///< packets per neighbour (nym: 2000)
+    std::uint32_t worker_threads = 1;                         ///< Sphinx worker pool size
+
+    double replay_fp_rate = DEFAULT_REPLAY_FP_RATE;           ///< nym: 1e-5
+    std::uint64_t replay_expected_packets_per_second = 100;   ///< nym sizes for 2000
+    std::chrono::seconds replay_epoch{25 * 3600};             ///< key lifetime + overlap (nym: 24 h + 1 h)
+
+    std::chrono::milliseconds metrics_interval{1000};         ///< 0.7-era nodes: 1 s
+    std::chrono::milliseconds heartbeat_interval{1500};       ///< 0.7-era presence: 1.5 s
+
+    [[nodiscard]] ReplayFilterConfig replay_filter_config() const noexcept;
+};
+
+/// Flag values that take precedence over the file; unset fields keep the file's value.
+struct ConfigOverrides {
+    std::optional<int> layer;
+    std::optional<std::string> listen_host;
+    std::optional<int> listen_port;
+    std::optional<std::string> announce_host;
+    std::optional<std::string> directory_url;
+    std::optional<std::chrono::milliseconds> max_delay;
+    std::optional<std::uint64_t> egress_queue_length;
+    std::optional<std::uint32_t> worker_threads;
+    std::optional<double> replay_fp_rate;
+    std::optional<std::uint64_t> replay_expected_packets_per_second;
+    std::optional<std::chrono::milliseconds> metrics_interval;
+    std::optional<std::chrono::milliseconds> heartbeat_interval;
+};
+
+[[nodiscard]] Config merge(Config base, const ConfigOverrides& overrides);
+[[nodiscard]] ConfigResult<void> validate(const Config& config);
+
+/// The commented TOML text of a config.
+[[nodiscard]] std::string render_config(const Config& config);
+/// Parses and validates config text. Unknown keys are ignored (forward compatibility).
+[[nodiscard]] ConfigResult<Config> parse_config(std::string_view text);
+[[nodiscard]] ConfigResult<Config> load_config(const std::filesystem::path& path);
+/// Writes atomically (temporary file + rename).
+[[nodiscard]] ConfigResult<void> save_config(const Config& config, const std::filesystem::path& path);
+
+/// $HOME/.nym/mixnodes. ConfigErrc::no_home if HOME is unset or empty.
+[[nodiscard]] ConfigResult<std::filesystem::path> default_root();
+[[nodiscard]] std::filesystem::path node_directory(const std::filesystem::path& root, std::string_view id);
+[[nodiscard]] std::filesystem::path config_path(const std::filesystem::path& root, std::string_view id);
+
+struct NodeKeys {
+    crypto::Ed25519SecretKey identity;
+    crypto::Ed25519PublicKey identity_public;
+    crypto::X25519SecretKey sphinx;
+    crypto::X25519PublicKey sphinx_public;
+};
+
+/// Reads the four key files named in the config; checks that each public file matches its secret.
+[[nodiscard]] ConfigResult<NodeKeys> load_keys(const Config& config);
+
+struct InitOptions {
+    std::filesystem::path root; ///< e.g. default_root()
+    std::string id;
+    int layer = MIN_LAYER;
+    std::string host = "0.0.0.0";             ///< listen host
+    int port = DEFAULT_MIX_PORT;
+    std::optional<std::string> announce_host; ///< defaults to host
+    std::string directory_url = "http://127.0.0.1:8080";
+    bool force = false;                       ///< replace an existing id's keys and config
+};
+
+struct InitResult {
+    Config config;
+    std::filesystem::path config_file;
+    crypto::Ed25519PublicKey identity_public;
+    crypto::X25519PublicKey sphinx_public;
+};
+
+/// Creates <root>/<id>/ with fresh keys and a config. ConfigErrc::already_exists unless force.
+[[nodiscard]] ConfigResult<InitResult> init_node(const InitOptions& options, crypto::Rng& rng);
+
+} // namespace nym::mixnode
+
+template <>
+struct std::is_error_code_enum<nym::mixnode::ConfigErrc> : std::true_type {};

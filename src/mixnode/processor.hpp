@@ -1,0 +1,92 @@
+#pragma once
+// The mix node's per-packet decision, sans-IO (docs/protocol/framing.md "Pipeline", after nym-node's
+// handle_received_nym_packet): one frame's packet bytes in, Forward or Drop out.
+//
+//   1. Sphinx stage 1: X25519 with the node key, HKDF, header MAC (bad MAC → drop; nothing recorded).
+//   2. Replay tag → replay filter (seen → drop). Only MAC-valid packets reach the filter, so garbage
+//      cannot fill it.
+//   3. Sphinx stage 2: decrypt the routing info, blind α, Lioness-decrypt the payload.
+//   4. A final hop is a gateway's job: a mix node drops it. A forward hop's 32-byte next address
+//      must decode as Nym's IPv4/IPv6 node address; the release time is now + min(delay, max_delay).
+//
+// Threading: Processor::process is const and may run on any number of worker threads at once. Its
+// only shared mutable state is the ReplayFilter, which locks internally. Metrics are plain values:
+// each worker keeps its own and the owner merges them (Metrics::operator+=).
+
+#include <crypto/x25519.hpp>
+#include <mixnode/packet.hpp>
+#include <mixnode/replay_filter.hpp>
+#include <wire/framing.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace nym::mixnode {
+
+enum class DropReason : std::uint8_t {
+    malformed = 0,        ///< not processable: length, non-canonical or small-order α, bad routing flag
+    bad_mac,              ///< header MAC does not verify under our key (tampered, or built for another node)
+    replayed,             ///< replay tag already in the filter (or a Bloom false positive)
+    final_hop,            ///< the header says this node is the last hop: that is a gateway's role
+    invalid_next_address, ///< the next hop's 32 bytes are not a Nym IPv4/IPv6 node address
+};
+inline constexpr std::size_t DROP_REASON_COUNT = 5;
+[[nodiscard]] std::string_view to_string(DropReason reason) noexcept;
+
+struct Forward {
+    ForwardPacket packet;
+    bool delay_clamped = false; ///< the header asked for more than max_delay
+};
+struct Drop {
+    DropReason reason;
+};
+using Decision = std::variant<Forward, Drop>;
+
+struct ProcessorConfig {
+    std::chrono::nanoseconds max_delay = DEFAULT_MAX_DELAY;
+};
+
+class Processor {
+public:
+    /// Keeps a copy of the key (wiped on destruction) and a reference to the shared filter.
+    Processor(const crypto::X25519SecretKey& sphinx_key, ReplayFilter& replay_filter, ProcessorConfig config = {});
+
+    /// `packet` is rewritten in place into the next hop's packet; `size` is the frame's size tag.
+    [[nodiscard]] Decision process(std::vector<std::uint8_t> packet, sphinx::PacketSize size, TimePoint now) const;
+    [[nodiscard]] Decision process(wire::Frame frame, TimePoint now) const;
+
+    [[nodiscard]] const ProcessorConfig& config() const noexcept { return m_config; }
+
+private:
+    crypto::X25519SecretKey m_key;
+    ReplayFilter* m_replay_filter;
+    ProcessorConfig m_config;
+};
+
+/// Counters of one worker (or, merged, of the node). Nym's equivalents: nym-node-metrics mixnet.rs.
+struct Metrics {
+    std::uint64_t received = 0;           ///< packets given to the processor
+    std::uint64_t forwarded = 0;          ///< Forward decisions
+    std::uint64_t delay_clamped = 0;      ///< forwards whose delay was cut to max_delay
+    std::array<std::uint64_t, DROP_REASON_COUNT> dropped{}; ///< indexed by DropReason
+    std::uint64_t framing_errors = 0;     ///< connections closed on a framing error
+    std::uint64_t delay_queue_dropped = 0;///< refused by a full delay queue
+    std::uint64_t egress_dropped = 0;     ///< refused by a full per-neighbour queue (or neighbour limit)
+    std::map<sphinx::IpEndpoint, std::uint64_t, EndpointLess> sent; ///< packets written, per neighbour
+
+    void record(const Decision& decision) noexcept;
+    void record_sent(const sphinx::IpEndpoint& neighbour, std::uint64_t count = 1);
+    [[nodiscard]] std::uint64_t dropped_by(DropReason reason) const noexcept {
+        return dropped[static_cast<std::size_t>(reason)];
+    }
+    [[nodiscard]] std::uint64_t dropped_total() const noexcept;
+    [[nodiscard]] std::uint64_t sent_total() const noexcept;
+    Metrics& operator+=(const Metrics& other);
+};
+
+} // namespace nym::mixnode

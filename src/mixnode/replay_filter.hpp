@@ -1,0 +1,112 @@
+#pragma once
+// Replay protection of the mix node (docs/protocol/framing.md "Replay protection"; Nym does the same
+// in nym-node/src/node/replay_protection, PR #5682): a Bloom filter over the 32-byte replay tag that
+// the Sphinx library derives from a packet's shared secret. A node sees the same tag exactly when it
+// sees the same α again, i.e. a replayed packet.
+//
+// Sizing, for n expected tags and a target false-positive rate p (the standard optimum):
+//   m = ceil(−n · ln p / (ln 2)²) bits,   k = max(1, round(m / n · ln 2)) hash functions,
+//   and the FP rate after inserting n tags is ≈ (1 − e^(−k·n/m))^k.
+// At p = 1e-5 that is ≈ 23.96 bits (3.0 bytes) and k = 17 per expected tag. The memory is allocated
+// once, up front, and never grows; inserting more than n tags only raises the FP rate.
+//
+// A false positive drops an honest packet (it looks replayed); a false negative would let a replay
+// through, and cannot happen while the filter holding the tag is alive.
+//
+// Rotation: tags are only comparable under one Sphinx key, so the filters follow the key epochs:
+// `rotate()` (called when the node's Sphinx key rotates) turns the current filter into the previous
+// one and starts a fresh current filter. A tag is a replay if either filter holds it, which covers
+// the overlap while packets built for the old key still arrive. Memory = 2 filters.
+//
+// Bit positions: k indexes from double hashing (Kirsch–Mitzenmacher) of two 64-bit words taken from
+// the tag, each mixed with a random per-filter salt: the tag is a SHA-256 output, and the secret salt
+// stops a sender who knows its packets' tags from aiming them at chosen bits offline.
+
+#include <crypto/rng.hpp>
+#include <sphinx/types.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+namespace nym::mixnode {
+
+inline constexpr double DEFAULT_REPLAY_FP_RATE = 1e-5; ///< as nym-node
+
+struct BloomParameters {
+    std::uint64_t expected_items = 0;
+    double fp_rate = DEFAULT_REPLAY_FP_RATE;
+    std::uint64_t bits = 0;        ///< m, a multiple of 64
+    std::uint32_t hash_count = 0;  ///< k
+
+    /// m and k for n items at FP rate p (n ≥ 1, 0 < p < 1; out-of-range inputs are clamped to that).
+    [[nodiscard]] static BloomParameters optimal(std::uint64_t expected_items, double fp_rate) noexcept;
+    [[nodiscard]] std::size_t memory_bytes() const noexcept { return static_cast<std::size_t>(bits / 8); }
+    /// (1 − e^(−k·items/m))^k.
+    [[nodiscard]] double predicted_fp_rate(std::uint64_t items) const noexcept;
+};
+
+/// One Bloom filter over replay tags. Not synchronised.
+class BloomFilter {
+public:
+    BloomFilter(const BloomParameters& params, crypto::Rng& rng);
+
+    [[nodiscard]] bool contains(const sphinx::ReplayTag& tag) const noexcept;
+    /// Inserts; returns true if every bit was already set (the tag was, or looks, already present).
+    bool insert(const sphinx::ReplayTag& tag) noexcept;
+    void clear() noexcept;
+
+    [[nodiscard]] const BloomParameters& parameters() const noexcept { return m_params; }
+    [[nodiscard]] std::uint64_t inserted() const noexcept { return m_inserted; }
+
+private:
+    struct Probe {
+        std::uint64_t h1;
+        std::uint64_t h2;
+    };
+    [[nodiscard]] Probe probe(const sphinx::ReplayTag& tag) const noexcept;
+
+    BloomParameters m_params;
+    std::array<std::uint64_t, 2> m_salt{};
+    std::unique_ptr<std::uint64_t[]> m_words;
+    std::uint64_t m_inserted = 0;
+};
+
+struct ReplayFilterConfig {
+    /// Tags expected per key epoch: packets per second × epoch length (nym-node: 2000/s × 25 h).
+    std::uint64_t expected_packets_per_epoch = 200ULL * 3600ULL;
+    double fp_rate = DEFAULT_REPLAY_FP_RATE;
+};
+
+/// Current + previous Bloom filter, guarded by one mutex so that worker threads can share it (a
+/// check-and-insert is ~k cache misses, short next to a Sphinx unwrap; shard by tag byte if the lock
+/// ever shows up in a profile). All other mixnode state is per thread.
+class ReplayFilter {
+public:
+    /// `rng` salts each filter; it must outlive this object (rotate() draws from it).
+    ReplayFilter(const ReplayFilterConfig& config, crypto::Rng& rng);
+
+    /// True if the tag was seen before in this or the previous epoch (then the packet must be
+    /// dropped); otherwise records it and returns false. Atomic with respect to other callers.
+    [[nodiscard]] bool check_and_insert(const sphinx::ReplayTag& tag);
+    /// Read-only membership test (no insertion).
+    [[nodiscard]] bool contains(const sphinx::ReplayTag& tag) const;
+    /// The key epoch changed: previous := current, current := empty (new salt).
+    void rotate();
+
+    [[nodiscard]] const BloomParameters& parameters() const noexcept { return m_params; }
+    /// Both filters, allocated at construction: 2 × parameters().memory_bytes().
+    [[nodiscard]] std::size_t memory_bytes() const noexcept { return 2 * m_params.memory_bytes(); }
+    [[nodiscard]] std::uint64_t current_items() const;
+
+private:
+    BloomParameters m_params;
+    crypto::Rng* m_rng;
+    mutable std::mutex m_mutex;
+    std::unique_ptr<BloomFilter> m_current;
+    std::unique_ptr<BloomFilter> m_previous;
+};
+
+} // namespace nym::mixnode
