@@ -1,0 +1,137 @@
+#pragma once
+// The gateway's on-disk state, laid out like the mix node's (src/mixnode/config.hpp):
+//   <root>/<id>/config/config.toml          commented TOML, written by `nym-gateway init`
+//   <root>/<id>/data/private_identity.pem   Ed25519 identity (0600)   public_identity.pem
+//   <root>/<id>/data/private_sphinx.pem     X25519 Sphinx key (0600)  public_sphinx.pem
+//   <root>/<id>/data/messages.sqlite        message store + clients' shared keys (0600)
+// where <root> is $HOME/.nym/gateways unless overridden (--root).
+//
+// Loading validates every field and reports the first problem as a typed error naming the field.
+// Command-line flags override file values through ConfigOverrides + merge(), then validate() again.
+
+#include <gateway/errors.hpp>
+#include <gateway/message_store.hpp>
+
+#include <crypto/ed25519.hpp>
+#include <crypto/rng.hpp>
+#include <crypto/x25519.hpp>
+#include <util/expected.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace nym::gateway {
+
+inline constexpr int DEFAULT_MIX_PORT = 1789;     ///< nym network-defaults
+inline constexpr int DEFAULT_CLIENTS_PORT = 9000; ///< nym network-defaults (client websocket)
+inline constexpr std::size_t MAX_ID_LENGTH = 64;
+inline constexpr std::string_view CONFIG_FILE_NAME = "config.toml";
+inline constexpr std::string_view DATABASE_FILE_NAME = "messages.sqlite";
+
+inline constexpr std::string_view IDENTITY_SECRET_PEM_LABEL = "ED25519 PRIVATE KEY";
+inline constexpr std::string_view IDENTITY_PUBLIC_PEM_LABEL = "ED25519 PUBLIC KEY";
+inline constexpr std::string_view SPHINX_SECRET_PEM_LABEL = "X25519 PRIVATE KEY";
+inline constexpr std::string_view SPHINX_PUBLIC_PEM_LABEL = "X25519 PUBLIC KEY";
+
+/// A config error plus what it is about (the field, file or underlying error), for the operator.
+struct ConfigError {
+    std::error_code code;
+    std::string detail;
+
+    ConfigError() = default;
+    ConfigError(std::error_code c, std::string d = {}) : code(c), detail(std::move(d)) {} // NOLINT: implicit on purpose
+    [[nodiscard]] std::string message() const;
+    friend bool operator==(const ConfigError& e, Errc c) noexcept { return e.code == make_error_code(c); }
+};
+
+template <class T>
+using ConfigResult = Expected<T, ConfigError>;
+
+struct Config {
+    std::string id;
+    std::string host;                                   ///< announced host that mix nodes and clients reach
+    int mix_port = DEFAULT_MIX_PORT;
+    int clients_port = DEFAULT_CLIENTS_PORT;
+    std::string directory_url = "http://127.0.0.1:8080";
+
+    std::filesystem::path private_identity_key_file;
+    std::filesystem::path public_identity_key_file;
+    std::filesystem::path private_sphinx_key_file;
+    std::filesystem::path public_sphinx_key_file;
+    std::filesystem::path database_file;
+
+    std::uint64_t max_messages_per_client = StoreLimits{}.max_messages_per_client;
+    std::uint64_t max_bytes_per_client = StoreLimits{}.max_bytes_per_client;
+    std::chrono::seconds message_max_age{24 * 3600};   ///< Nym's stale cleaner: 24 h
+    std::chrono::seconds cleanup_interval{3600};       ///< Nym's stale cleaner: hourly
+    std::uint32_t message_retrieval_limit = MESSAGE_RETRIEVAL_LIMIT;
+
+    [[nodiscard]] StoreLimits store_limits() const noexcept;
+};
+
+/// Flag values that take precedence over the file; unset fields keep the file's value.
+struct ConfigOverrides {
+    std::optional<std::string> host;
+    std::optional<int> mix_port;
+    std::optional<int> clients_port;
+    std::optional<std::string> directory_url;
+    std::optional<std::filesystem::path> database_file;
+    std::optional<std::uint64_t> max_messages_per_client;
+    std::optional<std::uint64_t> max_bytes_per_client;
+    std::optional<std::chrono::seconds> message_max_age;
+    std::optional<std::chrono::seconds> cleanup_interval;
+};
+
+[[nodiscard]] Config merge(Config base, const ConfigOverrides& overrides);
+[[nodiscard]] ConfigResult<void> validate(const Config& config);
+
+/// The commented TOML text of a config.
+[[nodiscard]] std::string render_config(const Config& config);
+/// Parses and validates config text; relative paths are resolved against `base_dir`. Unknown keys are ignored.
+[[nodiscard]] ConfigResult<Config> parse_config(std::string_view text, const std::filesystem::path& base_dir = {});
+/// Errc::config_missing, Errc::io_error, Errc::invalid_config.
+[[nodiscard]] ConfigResult<Config> load_config(const std::filesystem::path& path);
+/// Writes atomically (temporary file + fsync + rename).
+[[nodiscard]] ConfigResult<void> save_config(const Config& config, const std::filesystem::path& path);
+
+/// $HOME/.nym/gateways. Errc::no_home if HOME is unset or empty.
+[[nodiscard]] ConfigResult<std::filesystem::path> default_root();
+[[nodiscard]] std::filesystem::path gateway_directory(const std::filesystem::path& root, std::string_view id);
+[[nodiscard]] std::filesystem::path config_path(const std::filesystem::path& root, std::string_view id);
+
+struct GatewayKeys {
+    crypto::Ed25519SecretKey identity;
+    crypto::Ed25519PublicKey identity_public;
+    crypto::X25519SecretKey sphinx;
+    crypto::X25519PublicKey sphinx_public;
+};
+
+/// Reads the four key files named in the config; checks that each public file matches its secret.
+/// Errc::key_file_error (missing, malformed, mismatched, or a secret readable by group/others).
+[[nodiscard]] ConfigResult<GatewayKeys> load_keys(const Config& config);
+
+struct InitOptions {
+    std::filesystem::path root; ///< e.g. default_root()
+    std::string id;
+    std::string host;
+    int mix_port = DEFAULT_MIX_PORT;
+    int clients_port = DEFAULT_CLIENTS_PORT;
+    std::string directory_url = "http://127.0.0.1:8080";
+    bool force = false;         ///< replace an existing gateway's keys and config
+};
+
+struct InitResult {
+    Config config;
+    std::filesystem::path config_file;
+    crypto::Ed25519PublicKey identity_public;
+    crypto::X25519PublicKey sphinx_public;
+};
+
+/// Creates <root>/<id>/ with fresh keys and a config. Errc::config_exists unless force.
+[[nodiscard]] ConfigResult<InitResult> init_gateway(const InitOptions& options, crypto::Rng& rng);
+
+} // namespace nym::gateway

@@ -1,0 +1,37 @@
+#include <gateway/errors.hpp>
+
+#include <string>
+
+namespace nym::gateway {
+namespace {
+
+class GatewayCategory final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "nym.gateway"; }
+    std::string message(int code) const override {
+        switch (static_cast<Errc>(code)) {
+        case Errc::database_error: return "message database error";
+        case Errc::insecure_permissions: return "database file permissions could not be restricted to the owner";
+        case Errc::quota_exceeded_count: return "client message-count quota exceeded";
+        case Errc::quota_exceeded_bytes: return "client storage quota (bytes) exceeded";
+        case Errc::message_too_large: return "message larger than the store accepts";
+        case Errc::unknown_client: return "no registered client with this address";
+        case Errc::config_missing: return "gateway config file not found";
+        case Errc::config_exists: return "gateway already initialised (use --force to overwrite)";
+        case Errc::invalid_config: return "invalid gateway config";
+        case Errc::key_file_error: return "key file could not be read or written";
+        case Errc::io_error: return "file or folder could not be created or written";
+        case Errc::no_home: return "HOME is not set (pass --root)";
+        }
+        return "unknown gateway error";
+    }
+};
+
+} // namespace
+
+const std::error_category& gateway_category() noexcept {
+    static const GatewayCategory category;
+    return category;
+}
+
+} // namespace nym::gateway

@@ -1,0 +1,145 @@
+#include <gateway/errors.hpp>
+#include <gateway/final_hop.hpp>
+
+#include <sphinx/errors.hpp>
+#include <sphinx/node_address.hpp>
+#include <sphinx/processing.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace nym::gateway {
+
+static_assert(ACK_FIRST_HOP_SIZE == sphinx::MAX_NODE_ADDRESS_UNPADDED_LEN);
+static_assert(ACK_PACKET_SIZE == sphinx::packet_size(sphinx::PacketSize::ack));
+
+// --- ReplayCache -------------------------------------------------------------------------------------
+
+ReplayCache::ReplayCache(std::size_t capacity) : m_generation_size(std::max<std::size_t>(1, capacity / 2)) {}
+
+std::size_t ReplayCache::Hash::operator()(const sphinx::ReplayTag& t) const noexcept {
+    // The tag is a SHA-256 output: any 8 of its bytes are already uniform.
+    std::size_t h = 0;
+    std::memcpy(&h, t.bytes.data(), sizeof h);
+    return h;
+}
+
+bool ReplayCache::insert(const sphinx::ReplayTag& tag) {
+    std::lock_guard lock(m_mutex);
+    if (m_current.count(tag) != 0 || m_previous.count(tag) != 0) return false;
+    if (m_current.size() >= m_generation_size) {
+        m_previous = std::move(m_current);
+        m_current.clear();
+    }
+    m_current.insert(tag);
+    return true;
+}
+
+std::size_t ReplayCache::size() const {
+    std::lock_guard lock(m_mutex);
+    return m_current.size() + m_previous.size();
+}
+
+// --- FinalHopProcessor -------------------------------------------------------------------------------
+
+FinalHopProcessor::FinalHopProcessor(const crypto::X25519SecretKey& sphinx_key, MessageStore& store,
+                                     ReplayCache& replays, FinalHopConfig config)
+    : m_key(sphinx_key), m_store(store), m_replays(replays), m_config(config) {}
+
+FinalHopResult FinalHopProcessor::finish(FinalHopOutcome outcome, FinalHopResult result) {
+    result.outcome = outcome;
+    switch (outcome) {
+    case FinalHopOutcome::stored: ++m_stats.stored; break;
+    case FinalHopOutcome::unknown_client: ++m_stats.unknown_client; break;
+    case FinalHopOutcome::forward_hop: ++m_stats.forward_hop; break;
+    case FinalHopOutcome::invalid_packet: ++m_stats.invalid_packet; break;
+    case FinalHopOutcome::bad_mac: ++m_stats.bad_mac; break;
+    case FinalHopOutcome::replayed: ++m_stats.replayed; break;
+    case FinalHopOutcome::over_quota: ++m_stats.over_quota; break;
+    case FinalHopOutcome::storage_error: ++m_stats.storage_error; break;
+    }
+    return result;
+}
+
+FinalHopProcessor::Unwrapped FinalHopProcessor::unwrap(std::span<std::uint8_t> packet) {
+    auto size = sphinx::packet_size_from_length(packet.size());
+    if (!size) return {finish(FinalHopOutcome::invalid_packet), {}};
+
+    auto verified = sphinx::verify_header(packet, m_key);
+    if (!verified) {
+        const bool mac = verified.error() == make_error_code(sphinx::Errc::invalid_header_mac);
+        return {finish(mac ? FinalHopOutcome::bad_mac : FinalHopOutcome::invalid_packet), {}};
+    }
+    if (!m_replays.insert(verified->replay_tag)) return {finish(FinalHopOutcome::replayed), {}};
+
+    auto processed = sphinx::finish_processing(packet, *verified);
+    if (!processed) return {finish(FinalHopOutcome::invalid_packet), {}};
+    const sphinx::FinalHop* final_hop = processed->final_hop();
+    if (final_hop == nullptr) return {finish(FinalHopOutcome::forward_hop), {}};
+
+    FinalHopResult result;
+    ClientAddress client;
+    std::copy(final_hop->destination.bytes.begin(), final_hop->destination.bytes.end(), client.bytes.begin());
+    result.client = client;
+
+    std::span<const std::uint8_t> message = final_hop->message;
+    if (m_config.split_acks && *size != sphinx::PacketSize::ack) {
+        if (message.size() < ACK_OVERHEAD) return {finish(FinalHopOutcome::invalid_packet, std::move(result)), {}};
+        ForwardAck ack;
+        std::copy_n(message.begin(), ACK_FIRST_HOP_SIZE, ack.first_hop.bytes.begin()); // rest stays zero padding
+        if (!sphinx::decode_node_address(ack.first_hop))
+            return {finish(FinalHopOutcome::invalid_packet, std::move(result)), {}};
+        const auto ack_bytes = message.subspan(ACK_FIRST_HOP_SIZE, ACK_PACKET_SIZE);
+        ack.packet.assign(ack_bytes.begin(), ack_bytes.end());
+        result.ack = std::move(ack);
+        message = message.subspan(ACK_OVERHEAD);
+    }
+
+    auto registered = m_store.find_client(client);
+    if (!registered) return {finish(FinalHopOutcome::storage_error, FinalHopResult{{}, client, {}, {}}), {}};
+    if (!registered->has_value())
+        return {finish(FinalHopOutcome::unknown_client, FinalHopResult{{}, client, {}, {}}), {}};
+    return {std::move(result), message};
+}
+
+FinalHopResult FinalHopProcessor::process(std::span<std::uint8_t> packet, UnixSeconds now) {
+    return std::move(process_batch(std::span<const std::span<std::uint8_t>>(&packet, 1), now).front());
+}
+
+std::vector<FinalHopResult> FinalHopProcessor::process_batch(std::span<const std::span<std::uint8_t>> packets,
+                                                             UnixSeconds now) {
+    std::vector<Unwrapped> unwrapped;
+    unwrapped.reserve(packets.size());
+    std::vector<IncomingMessage> to_store;
+    for (std::span<std::uint8_t> packet : packets) {
+        unwrapped.push_back(unwrap(packet));
+        const Unwrapped& u = unwrapped.back();
+        if (u.message) to_store.push_back(IncomingMessage{*u.result.client, *u.message, now});
+    }
+    std::vector<Expected<std::uint64_t>> stored = m_store.store_batch(to_store);
+
+    std::vector<FinalHopResult> results;
+    results.reserve(packets.size());
+    std::size_t next = 0;
+    for (Unwrapped& u : unwrapped) {
+        if (!u.message) {
+            results.push_back(std::move(u.result));
+            continue;
+        }
+        const Expected<std::uint64_t>& id = stored[next++];
+        if (!id) {
+            const std::error_code& ec = id.error();
+            const bool quota = ec == make_error_code(Errc::quota_exceeded_count) ||
+                               ec == make_error_code(Errc::quota_exceeded_bytes) ||
+                               ec == make_error_code(Errc::message_too_large);
+            results.push_back(finish(quota ? FinalHopOutcome::over_quota : FinalHopOutcome::storage_error,
+                                     FinalHopResult{{}, u.result.client, {}, {}}));
+            continue;
+        }
+        u.result.message_id = *id;
+        results.push_back(finish(FinalHopOutcome::stored, std::move(u.result)));
+    }
+    return results;
+}
+
+} // namespace nym::gateway

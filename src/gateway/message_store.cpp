@@ -1,0 +1,384 @@
+#include <gateway/errors.hpp>
+#include <gateway/message_store.hpp>
+
+#include <sqlite3.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <system_error>
+
+namespace nym::gateway {
+namespace {
+
+constexpr int SCHEMA_VERSION = 1;
+constexpr int BUSY_TIMEOUT_MS = 5000;
+
+// The usage table is kept by triggers, so every way a message leaves (ack, expiry) updates it.
+constexpr const char* SCHEMA = R"sql(
+CREATE TABLE IF NOT EXISTS registered_clients (
+    client_address BLOB PRIMARY KEY CHECK (length(client_address) = 32),
+    shared_key     BLOB NOT NULL CHECK (length(shared_key) = 32),
+    registered_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS messages (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_address BLOB NOT NULL CHECK (length(client_address) = 32),
+    content        BLOB NOT NULL,
+    received_at    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_client ON messages (client_address, id);
+CREATE INDEX IF NOT EXISTS messages_by_age ON messages (received_at);
+CREATE TABLE IF NOT EXISTS client_usage (
+    client_address BLOB PRIMARY KEY,
+    message_count  INTEGER NOT NULL,
+    total_bytes    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS messages_usage_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO client_usage (client_address, message_count, total_bytes)
+        VALUES (NEW.client_address, 1, length(NEW.content))
+        ON CONFLICT (client_address) DO UPDATE SET
+            message_count = message_count + 1, total_bytes = total_bytes + length(NEW.content);
+END;
+CREATE TRIGGER IF NOT EXISTS messages_usage_delete AFTER DELETE ON messages BEGIN
+    UPDATE client_usage SET message_count = message_count - 1, total_bytes = total_bytes - length(OLD.content)
+        WHERE client_address = OLD.client_address;
+    DELETE FROM client_usage WHERE client_address = OLD.client_address AND message_count <= 0;
+END;
+)sql";
+
+/// A prepared statement, reset after each use and finalized on destruction.
+class Statement {
+public:
+    Statement() = default;
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement() { sqlite3_finalize(m_stmt); }
+
+    bool prepare(sqlite3* db, const char* sql) {
+        return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr) == SQLITE_OK;
+    }
+    sqlite3_stmt* get() const noexcept { return m_stmt; }
+
+private:
+    sqlite3_stmt* m_stmt = nullptr;
+};
+
+/// Resets and clears bindings when a use of a statement ends, however it ends.
+class Use {
+public:
+    explicit Use(const Statement& s) noexcept : m_stmt(s.get()) {}
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    ~Use() {
+        sqlite3_reset(m_stmt);
+        sqlite3_clear_bindings(m_stmt);
+    }
+    bool blob(int index, std::span<const std::uint8_t> bytes) {
+        return sqlite3_bind_blob64(m_stmt, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT) == SQLITE_OK;
+    }
+    bool integer(int index, std::int64_t value) { return sqlite3_bind_int64(m_stmt, index, value) == SQLITE_OK; }
+    int step() { return sqlite3_step(m_stmt); }
+    std::int64_t column_int(int col) { return sqlite3_column_int64(m_stmt, col); }
+    std::vector<std::uint8_t> column_blob(int col) {
+        const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(m_stmt, col));
+        const int size = sqlite3_column_bytes(m_stmt, col);
+        if (data == nullptr || size <= 0) return {};
+        return {data, data + size};
+    }
+
+private:
+    sqlite3_stmt* m_stmt;
+};
+
+Unexpected<std::error_code> db_error() { return fail(Errc::database_error); }
+
+std::span<const std::uint8_t> address_bytes(const ClientAddress& a) noexcept { return a.bytes; }
+
+/// Creates the file 0600 if absent, tightens an existing one to 0600.
+Expected<void> ensure_private_file(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) return fail(Errc::database_error);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return fail(Errc::database_error);
+    struct stat st {};
+    bool ok = ::fstat(fd, &st) == 0;
+    if (ok && (st.st_mode & 0077) != 0) ok = ::fchmod(fd, 0600) == 0;
+    ::close(fd);
+    if (!ok) return fail(Errc::insecure_permissions);
+    return {};
+}
+
+} // namespace
+
+/// Closes the connection; declared before the statements so it is destroyed after they are finalized.
+struct Connection {
+    sqlite3* db = nullptr;
+    Connection() = default;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    ~Connection() { sqlite3_close_v2(db); }
+};
+
+struct MessageStore::Impl {
+    Connection connection;
+    sqlite3*& db = connection.db;
+    std::mutex mutex;
+    Statement begin_immediate, commit, rollback;
+    Statement select_usage, insert_message, select_batch, delete_owned, delete_older;
+    Statement upsert_client, select_client, select_clients;
+
+    bool exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+    bool step_done(const Statement& s) {
+        Use u(s);
+        return u.step() == SQLITE_DONE;
+    }
+    void roll_back() { (void)step_done(rollback); }
+};
+
+MessageStore::MessageStore(std::unique_ptr<Impl> impl, StoreLimits limits) noexcept
+    : m_impl(std::move(impl)), m_limits(limits) {}
+
+MessageStore::~MessageStore() = default;
+
+Expected<std::unique_ptr<MessageStore>> MessageStore::open(const std::filesystem::path& path, StoreLimits limits) {
+    if (auto r = ensure_private_file(path); !r) return Unexpected(r.error());
+    auto impl = std::make_unique<Impl>();
+    if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
+        return db_error();
+    sqlite3_extended_result_codes(impl->db, 1);
+    sqlite3_busy_timeout(impl->db, BUSY_TIMEOUT_MS);
+    if (!impl->exec("PRAGMA journal_mode=WAL;") || !impl->exec("PRAGMA synchronous=FULL;") ||
+        !impl->exec("PRAGMA secure_delete=ON;") || !impl->exec("PRAGMA foreign_keys=ON;"))
+        return db_error();
+    // A database written by a newer schema is refused rather than half understood.
+    int existing_version = 0;
+    const auto read_int = [](void* out, int columns, char** values, char**) {
+        if (columns == 1 && values[0] != nullptr) *static_cast<int*>(out) = std::atoi(values[0]);
+        return 0;
+    };
+    if (sqlite3_exec(impl->db, "PRAGMA user_version;", read_int, &existing_version, nullptr) != SQLITE_OK ||
+        existing_version > SCHEMA_VERSION)
+        return db_error();
+    if (!impl->exec("BEGIN IMMEDIATE;")) return db_error();
+    if (!impl->exec(SCHEMA)) {
+        impl->exec("ROLLBACK;");
+        return db_error();
+    }
+    const std::string version = "PRAGMA user_version=" + std::to_string(SCHEMA_VERSION) + ";";
+    if (!impl->exec(version.c_str()) || !impl->exec("COMMIT;")) {
+        impl->exec("ROLLBACK;");
+        return db_error();
+    }
+    const bool prepared =
+        impl->begin_immediate.prepare(impl->db, "BEGIN IMMEDIATE") && impl->commit.prepare(impl->db, "COMMIT") &&
+        impl->rollback.prepare(impl->db, "ROLLBACK") &&
+        impl->select_usage.prepare(impl->db,
+                                   "SELECT message_count, total_bytes FROM client_usage WHERE client_address = ?1") &&
+        impl->insert_message.prepare(
+            impl->db, "INSERT INTO messages (client_address, content, received_at) VALUES (?1, ?2, ?3)") &&
+        impl->select_batch.prepare(impl->db,
+                                   "SELECT id, content, received_at FROM messages WHERE client_address = ?1 AND id > ?2 "
+                                   "ORDER BY id LIMIT ?3") &&
+        impl->delete_owned.prepare(impl->db, "DELETE FROM messages WHERE id = ?1 AND client_address = ?2") &&
+        impl->delete_older.prepare(impl->db, "DELETE FROM messages WHERE received_at < ?1") &&
+        impl->upsert_client.prepare(
+            impl->db,
+            "INSERT INTO registered_clients (client_address, shared_key, registered_at) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT (client_address) DO UPDATE SET shared_key = excluded.shared_key, "
+            "registered_at = excluded.registered_at") &&
+        impl->select_client.prepare(
+            impl->db, "SELECT shared_key, registered_at FROM registered_clients WHERE client_address = ?1") &&
+        impl->select_clients.prepare(impl->db, "SELECT client_address FROM registered_clients ORDER BY client_address");
+    if (!prepared) return db_error();
+    return std::unique_ptr<MessageStore>(new MessageStore(std::move(impl), limits));
+}
+
+Expected<std::uint64_t> MessageStore::store(const ClientAddress& client, std::span<const std::uint8_t> message,
+                                            UnixSeconds received_at) {
+    const IncomingMessage one{client, message, received_at};
+    return std::move(store_batch(std::span<const IncomingMessage>(&one, 1)).front());
+}
+
+std::vector<Expected<std::uint64_t>> MessageStore::store_batch(std::span<const IncomingMessage> messages) {
+    std::vector<Expected<std::uint64_t>> results;
+    results.reserve(messages.size());
+    const auto all_failed = [&results, &messages] {
+        results.assign(messages.size(), Expected<std::uint64_t>(db_error()));
+        return std::move(results);
+    };
+    if (messages.empty()) return results;
+    std::lock_guard lock(m_impl->mutex);
+    if (!m_impl->step_done(m_impl->begin_immediate)) return all_failed();
+    bool any_stored = false;
+    for (const IncomingMessage& m : messages) {
+        if (m.content.size() > m_limits.max_message_size) {
+            results.emplace_back(fail(Errc::message_too_large));
+            continue;
+        }
+        // Usage as of this transaction: the triggers have already counted earlier messages of the batch.
+        ClientUsage current;
+        {
+            Use u(m_impl->select_usage);
+            u.blob(1, address_bytes(m.client));
+            const int rc = u.step();
+            if (rc == SQLITE_ROW) {
+                current.messages = static_cast<std::uint64_t>(std::max<std::int64_t>(0, u.column_int(0)));
+                current.bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, u.column_int(1)));
+            } else if (rc != SQLITE_DONE) {
+                m_impl->roll_back();
+                return all_failed();
+            }
+        }
+        if (current.messages + 1 > m_limits.max_messages_per_client) {
+            results.emplace_back(fail(Errc::quota_exceeded_count));
+            continue;
+        }
+        if (current.bytes + m.content.size() > m_limits.max_bytes_per_client) {
+            results.emplace_back(fail(Errc::quota_exceeded_bytes));
+            continue;
+        }
+        Use u(m_impl->insert_message);
+        u.blob(1, address_bytes(m.client));
+        u.blob(2, m.content);
+        u.integer(3, m.received_at.time_since_epoch().count());
+        if (u.step() != SQLITE_DONE) {
+            m_impl->roll_back();
+            return all_failed();
+        }
+        results.emplace_back(static_cast<std::uint64_t>(sqlite3_last_insert_rowid(m_impl->db)));
+        any_stored = true;
+    }
+    if (!any_stored) {
+        m_impl->roll_back();
+        return results;
+    }
+    if (!m_impl->step_done(m_impl->commit)) {
+        m_impl->roll_back();
+        return all_failed();
+    }
+    return results;
+}
+
+Expected<std::vector<StoredMessage>> MessageStore::fetch_batch(const ClientAddress& client, std::size_t limit,
+                                                               std::uint64_t after_id) {
+    std::lock_guard lock(m_impl->mutex);
+    std::vector<StoredMessage> out;
+    Use u(m_impl->select_batch);
+    u.blob(1, address_bytes(client));
+    u.integer(2, static_cast<std::int64_t>(std::min<std::uint64_t>(after_id, INT64_MAX)));
+    u.integer(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT32_MAX)));
+    for (;;) {
+        const int rc = u.step();
+        if (rc == SQLITE_DONE) break;
+        if (rc != SQLITE_ROW) return db_error();
+        StoredMessage m;
+        m.id = static_cast<std::uint64_t>(u.column_int(0));
+        m.content = u.column_blob(1);
+        m.received_at = UnixSeconds(std::chrono::seconds(u.column_int(2)));
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+Expected<std::size_t> MessageStore::ack(const ClientAddress& client, std::span<const std::uint64_t> ids) {
+    std::lock_guard lock(m_impl->mutex);
+    if (!m_impl->step_done(m_impl->begin_immediate)) return db_error();
+    std::size_t deleted = 0;
+    for (std::uint64_t id : ids) {
+        if (id > static_cast<std::uint64_t>(INT64_MAX)) continue; // never a row id
+        Use u(m_impl->delete_owned);
+        u.integer(1, static_cast<std::int64_t>(id));
+        u.blob(2, address_bytes(client));
+        if (u.step() != SQLITE_DONE) {
+            m_impl->roll_back();
+            return db_error();
+        }
+        deleted += static_cast<std::size_t>(sqlite3_changes(m_impl->db));
+    }
+    if (!m_impl->step_done(m_impl->commit)) {
+        m_impl->roll_back();
+        return db_error();
+    }
+    return deleted;
+}
+
+Expected<std::size_t> MessageStore::expire(UnixSeconds older_than) {
+    std::lock_guard lock(m_impl->mutex);
+    Use u(m_impl->delete_older);
+    u.integer(1, older_than.time_since_epoch().count());
+    if (u.step() != SQLITE_DONE) return db_error();
+    return static_cast<std::size_t>(sqlite3_changes(m_impl->db));
+}
+
+Expected<ClientUsage> MessageStore::usage(const ClientAddress& client) {
+    std::lock_guard lock(m_impl->mutex);
+    Use u(m_impl->select_usage);
+    u.blob(1, address_bytes(client));
+    const int rc = u.step();
+    if (rc == SQLITE_DONE) return ClientUsage{};
+    if (rc != SQLITE_ROW) return db_error();
+    return ClientUsage{static_cast<std::uint64_t>(std::max<std::int64_t>(0, u.column_int(0))),
+                       static_cast<std::uint64_t>(std::max<std::int64_t>(0, u.column_int(1)))};
+}
+
+Expected<std::uint64_t> MessageStore::count(const ClientAddress& client) {
+    auto u = usage(client);
+    if (!u) return Unexpected(u.error());
+    return u->messages;
+}
+
+Expected<void> MessageStore::register_client(const RegisteredClient& client) {
+    std::lock_guard lock(m_impl->mutex);
+    Use u(m_impl->upsert_client);
+    u.blob(1, address_bytes(client.address));
+    u.blob(2, client.shared_key.bytes());
+    u.integer(3, client.registered_at.time_since_epoch().count());
+    if (u.step() != SQLITE_DONE) return db_error();
+    return {};
+}
+
+Expected<std::optional<RegisteredClient>> MessageStore::find_client(const ClientAddress& address) {
+    std::lock_guard lock(m_impl->mutex);
+    Use u(m_impl->select_client);
+    u.blob(1, address_bytes(address));
+    const int rc = u.step();
+    if (rc == SQLITE_DONE) return std::optional<RegisteredClient>{};
+    if (rc != SQLITE_ROW) return db_error();
+    std::vector<std::uint8_t> key = u.column_blob(0);
+    if (key.size() != SharedKey::SIZE) {
+        crypto::secure_wipe(key.data(), key.size());
+        return db_error();
+    }
+    RegisteredClient client;
+    client.address = address;
+    client.shared_key = SharedKey(std::span<const std::uint8_t, 32>(key.data(), 32));
+    client.registered_at = UnixSeconds(std::chrono::seconds(u.column_int(1)));
+    crypto::secure_wipe(key.data(), key.size());
+    return std::optional<RegisteredClient>{std::move(client)};
+}
+
+Expected<std::vector<ClientAddress>> MessageStore::registered_clients() {
+    std::lock_guard lock(m_impl->mutex);
+    std::vector<ClientAddress> out;
+    Use u(m_impl->select_clients);
+    for (;;) {
+        const int rc = u.step();
+        if (rc == SQLITE_DONE) break;
+        if (rc != SQLITE_ROW) return db_error();
+        const std::vector<std::uint8_t> bytes = u.column_blob(0);
+        if (bytes.size() != 32) return db_error();
+        ClientAddress a;
+        std::copy(bytes.begin(), bytes.end(), a.bytes.begin());
+        out.push_back(a);
+    }
+    return out;
+}
+
+} // namespace nym::gateway

@@ -1,0 +1,329 @@
+#include <gateway/client_session.hpp>
+
+#include <sphinx/node_address.hpp>
+#include <sphinx/packet_size.hpp>
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace nym::gateway {
+namespace {
+
+namespace wg = wire::gateway;
+
+/// An in-memory registry that applies StoreSharedKey actions like the glue would.
+class MapRegistry final : public ClientRegistry {
+public:
+    Expected<std::optional<RegisteredClient>> find_client(const ClientAddress& address) override {
+        if (failing) return Unexpected(std::make_error_code(std::errc::io_error));
+        auto it = clients.find(address.bytes);
+        if (it == clients.end()) return std::optional<RegisteredClient>{};
+        return std::optional<RegisteredClient>{it->second};
+    }
+    void apply(const SessionOutput& out) {
+        for (const Action& a : out.actions)
+            if (const auto* s = std::get_if<StoreSharedKey>(&a)) clients.insert_or_assign(s->client.address.bytes, s->client);
+    }
+    std::map<std::array<std::uint8_t, 32>, RegisteredClient> clients;
+    bool failing = false;
+};
+
+UnixSeconds at(std::int64_t s) { return UnixSeconds(std::chrono::seconds(s)); }
+constexpr std::int64_t NOW = 1'700'000'000;
+
+wg::Message only_reply(const SessionOutput& out, std::size_t index = 0) {
+    EXPECT_GT(out.replies.size(), index);
+    if (out.replies.size() <= index) return wg::ErrorMessage{};
+    auto m = wg::parse_message(out.replies[index]);
+    EXPECT_TRUE(m);
+    return m ? *m : wg::Message{wg::ErrorMessage{}};
+}
+
+ErrorCode error_code_of(const SessionOutput& out) {
+    const wg::Message m = only_reply(out, out.replies.empty() ? 0 : out.replies.size() - 1);
+    EXPECT_TRUE(std::holds_alternative<wg::ErrorMessage>(m));
+    return std::holds_alternative<wg::ErrorMessage>(m) ? std::get<wg::ErrorMessage>(m).code
+                                                       : static_cast<ErrorCode>(0);
+}
+
+class SessionTest : public ::testing::Test {
+protected:
+    crypto::DeterministicRng rng{7};
+    crypto::Ed25519SecretKey gateway = crypto::Ed25519SecretKey::generate(rng);
+    crypto::Ed25519SecretKey client = crypto::Ed25519SecretKey::generate(rng);
+    MapRegistry registry;
+    NonceCache nonces;
+
+    ClientSession session() { return ClientSession(gateway, registry, nonces, rng); }
+
+    Bytes register_frame(std::int64_t timestamp, const crypto::X25519KeyPair& eph) {
+        return wg::serialize(wg::Message{wg::make_register_request(client, gateway.public_key(), eph.public_key,
+                                                                   static_cast<std::uint64_t>(timestamp))});
+    }
+
+    /// Registers `client` and returns the client's view of the shared key.
+    wg::SharedKey register_client(std::int64_t timestamp = NOW) {
+        auto s = session();
+        const auto eph = crypto::X25519KeyPair::generate(rng);
+        const auto request =
+            wg::make_register_request(client, gateway.public_key(), eph.public_key, static_cast<std::uint64_t>(timestamp));
+        const SessionOutput out = s.on_frame(wg::serialize(wg::Message{request}), at(NOW));
+        EXPECT_FALSE(out.close.has_value());
+        registry.apply(out);
+        const auto reply = only_reply(out);
+        EXPECT_TRUE(std::holds_alternative<wg::RegisterResponse>(reply));
+        auto key = wg::finish_registration(gateway.public_key(), request, eph.secret,
+                                           std::get<wg::RegisterResponse>(reply));
+        EXPECT_TRUE(key);
+        return key ? *key : wg::SharedKey{};
+    }
+
+    Bytes auth_frame(const wg::SharedKey& key, std::int64_t timestamp, std::uint8_t nonce_fill) {
+        std::array<std::uint8_t, wg::AUTH_NONCE_SIZE> nonce{};
+        nonce.fill(nonce_fill);
+        return wg::serialize(wg::Message{wg::make_authenticate_request(
+            key, gateway.public_key(), client.public_key(), static_cast<std::uint64_t>(timestamp), nonce)});
+    }
+};
+
+TEST_F(SessionTest, RegistrationDerivesTheSameKeyAndStoresIt) {
+    auto s = session();
+    const auto eph = crypto::X25519KeyPair::generate(rng);
+    const auto request = wg::make_register_request(client, gateway.public_key(), eph.public_key, NOW + 5);
+    const SessionOutput out = s.on_frame(wg::serialize(wg::Message{request}), at(NOW));
+    ASSERT_FALSE(out.close.has_value());
+    EXPECT_EQ(s.state(), ClientSession::State::authenticated);
+    ASSERT_EQ(out.actions.size(), 2u);
+    const auto* store = std::get_if<StoreSharedKey>(&out.actions[0]);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->client.address, client.public_key());
+    EXPECT_EQ(store->client.registered_at, at(NOW + 5));
+    ASSERT_TRUE(std::holds_alternative<ClientReady>(out.actions[1]));
+
+    const auto reply = only_reply(out);
+    ASSERT_TRUE(std::holds_alternative<wg::RegisterResponse>(reply));
+    auto key = wg::finish_registration(gateway.public_key(), request, eph.secret, std::get<wg::RegisterResponse>(reply));
+    ASSERT_TRUE(key);
+    EXPECT_TRUE(key->ct_equals(store->client.shared_key));
+}
+
+TEST_F(SessionTest, ForgedRegisterSignatureIsRefused) {
+    auto s = session();
+    const auto eph = crypto::X25519KeyPair::generate(rng);
+    auto request = wg::make_register_request(client, gateway.public_key(), eph.public_key, NOW);
+    request.signature.bytes[10] ^= 0x40;
+    const SessionOutput out = s.on_frame(wg::serialize(wg::Message{request}), at(NOW));
+    EXPECT_EQ(error_code_of(out), ErrorCode::invalid_signature);
+    ASSERT_TRUE(out.close.has_value());
+    EXPECT_TRUE(out.actions.empty());
+    EXPECT_EQ(s.state(), ClientSession::State::closed);
+
+    // Signed by another identity than the one claimed.
+    auto s2 = session();
+    const auto mallory = crypto::Ed25519SecretKey::generate(rng);
+    auto forged = wg::make_register_request(mallory, gateway.public_key(), eph.public_key, NOW);
+    forged.client_identity = client.public_key();
+    EXPECT_EQ(error_code_of(s2.on_frame(wg::serialize(wg::Message{forged}), at(NOW))), ErrorCode::invalid_signature);
+
+    // Signed for another gateway.
+    auto s3 = session();
+    const auto other_gateway = crypto::Ed25519SecretKey::generate(rng);
+    auto elsewhere = wg::make_register_request(client, other_gateway.public_key(), eph.public_key, NOW);
+    EXPECT_EQ(error_code_of(s3.on_frame(wg::serialize(wg::Message{elsewhere}), at(NOW))), ErrorCode::invalid_signature);
+}
+
+TEST_F(SessionTest, StaleRegisterTimestampIsRefused) {
+    const auto eph = crypto::X25519KeyPair::generate(rng);
+    auto s = session();
+    EXPECT_EQ(error_code_of(s.on_frame(register_frame(NOW - 121, eph), at(NOW))), ErrorCode::stale_timestamp);
+    auto s2 = session();
+    EXPECT_EQ(error_code_of(s2.on_frame(register_frame(NOW + 121, eph), at(NOW))), ErrorCode::stale_timestamp);
+    auto s3 = session();
+    EXPECT_FALSE(s3.on_frame(register_frame(NOW - 120, eph), at(NOW)).close.has_value());
+}
+
+TEST_F(SessionTest, LowOrderEphemeralIsRefused) {
+    auto s = session();
+    crypto::X25519KeyPair eph;
+    eph.public_key.bytes = {}; // u = 0 has small order
+    EXPECT_EQ(error_code_of(s.on_frame(register_frame(NOW, eph), at(NOW))), ErrorCode::invalid_key);
+    auto s2 = session();
+    eph.public_key.bytes = {};
+    eph.public_key.bytes[0] = 1; // u = 1, order 4
+    EXPECT_EQ(error_code_of(s2.on_frame(register_frame(NOW, eph), at(NOW))), ErrorCode::invalid_key);
+}
+
+TEST_F(SessionTest, ReRegistrationNeedsANewerTimestamp) {
+    const wg::SharedKey first = register_client(NOW);
+    // A replay of an equally old or older request is refused and keeps the stored key.
+    const auto eph = crypto::X25519KeyPair::generate(rng);
+    auto s = session();
+    EXPECT_EQ(error_code_of(s.on_frame(register_frame(NOW, eph), at(NOW))), ErrorCode::registration_refused);
+    EXPECT_TRUE(registry.clients.at(client.public_key().bytes).shared_key.ct_equals(first));
+    // A newer one replaces it.
+    const wg::SharedKey second = register_client(NOW + 1);
+    EXPECT_FALSE(second.ct_equals(first));
+    EXPECT_TRUE(registry.clients.at(client.public_key().bytes).shared_key.ct_equals(second));
+}
+
+TEST_F(SessionTest, AuthenticationSucceedsWithTheStoredKey) {
+    const wg::SharedKey key = register_client();
+    auto s = session();
+    const SessionOutput out = s.on_frame(auth_frame(key, NOW + 10, 1), at(NOW));
+    ASSERT_FALSE(out.close.has_value());
+    const auto reply = only_reply(out);
+    ASSERT_TRUE(std::holds_alternative<wg::AuthenticateResponse>(reply));
+    EXPECT_EQ(std::get<wg::AuthenticateResponse>(reply).status, wg::AuthStatus::ok);
+    ASSERT_EQ(out.actions.size(), 1u);
+    EXPECT_EQ(std::get<ClientReady>(out.actions[0]).client, client.public_key());
+    EXPECT_EQ(s.client(), client.public_key());
+}
+
+TEST_F(SessionTest, ReplayedAuthNonceIsRefused) {
+    const wg::SharedKey key = register_client();
+    const Bytes frame = auth_frame(key, NOW, 9);
+    auto s1 = session();
+    ASSERT_FALSE(s1.on_frame(frame, at(NOW)).close.has_value());
+    auto s2 = session();
+    const SessionOutput replay = s2.on_frame(frame, at(NOW + 1));
+    EXPECT_EQ(error_code_of(replay), ErrorCode::replayed_nonce);
+    ASSERT_EQ(replay.replies.size(), 2u);
+    EXPECT_EQ(std::get<wg::AuthenticateResponse>(only_reply(replay, 0)).status, wg::AuthStatus::refused);
+    // A fresh nonce works.
+    auto s3 = session();
+    EXPECT_FALSE(s3.on_frame(auth_frame(key, NOW, 10), at(NOW + 1)).close.has_value());
+}
+
+TEST_F(SessionTest, StaleOrForgedAuthenticationIsRefused) {
+    const wg::SharedKey key = register_client();
+    auto s1 = session();
+    EXPECT_EQ(error_code_of(s1.on_frame(auth_frame(key, NOW - 121, 1), at(NOW))), ErrorCode::stale_timestamp);
+    auto s2 = session();
+    wg::SharedKey wrong;
+    wrong.mutable_bytes()[0] = 1;
+    EXPECT_EQ(error_code_of(s2.on_frame(auth_frame(wrong, NOW, 2), at(NOW))), ErrorCode::invalid_mac);
+    auto s3 = session();
+    const auto stranger = crypto::Ed25519SecretKey::generate(rng);
+    std::array<std::uint8_t, wg::AUTH_NONCE_SIZE> nonce{};
+    const auto unknown = wg::make_authenticate_request(key, gateway.public_key(), stranger.public_key(), NOW, nonce);
+    EXPECT_EQ(error_code_of(s3.on_frame(wg::serialize(wg::Message{unknown}), at(NOW))), ErrorCode::unknown_client);
+    // A forged attempt does not burn the nonce for the real client.
+    auto s4 = session();
+    EXPECT_FALSE(s4.on_frame(auth_frame(key, NOW, 2), at(NOW)).close.has_value());
+}
+
+TEST_F(SessionTest, RequestsBeforeAuthenticationCloseTheSession) {
+    wg::SendPacket send;
+    send.packet.assign(sphinx::packet_size(sphinx::PacketSize::regular), 0);
+    const std::vector<wg::Message> requests{send, wg::Ack{{1}}, wg::Ping{1}, wg::Pong{1},
+                                            wg::ErrorMessage{ErrorCode::busy, "x"}};
+    for (const wg::Message& m : requests) {
+        auto s = session();
+        const SessionOutput out = s.on_frame(wg::serialize(m), at(NOW));
+        EXPECT_EQ(error_code_of(out), ErrorCode::not_authenticated) << wg::to_string(wg::type_of(m));
+        EXPECT_TRUE(out.actions.empty());
+        EXPECT_TRUE(out.close.has_value());
+        EXPECT_EQ(s.state(), ClientSession::State::closed);
+        // A closed session ignores everything.
+        const SessionOutput after = s.on_frame(wg::serialize(m), at(NOW));
+        EXPECT_TRUE(after.replies.empty());
+        EXPECT_TRUE(after.actions.empty());
+    }
+    EXPECT_FALSE(session().deliver(1, Bytes(3, 0)).has_value());
+}
+
+TEST_F(SessionTest, MalformedFrameClosesWithTypedError) {
+    auto s = session();
+    EXPECT_EQ(error_code_of(s.on_frame(Bytes{0x01, 0x01, 0x02}, at(NOW))), ErrorCode::malformed_message);
+    auto s2 = session();
+    EXPECT_EQ(error_code_of(s2.on_frame(Bytes{0x55}, at(NOW))), ErrorCode::unexpected_message);
+    auto s3 = session();
+    Bytes reg = register_frame(NOW, crypto::X25519KeyPair::generate(rng));
+    reg[1] = 9;
+    EXPECT_EQ(error_code_of(s3.on_frame(reg, at(NOW))), ErrorCode::unsupported_version);
+}
+
+TEST_F(SessionTest, AuthenticatedTrafficBecomesActions) {
+    const wg::SharedKey key = register_client();
+    auto s = session();
+    ASSERT_FALSE(s.on_frame(auth_frame(key, NOW, 1), at(NOW)).close.has_value());
+
+    wg::SendPacket send;
+    send.first_hop = sphinx::encode_node_address(sphinx::IpEndpoint::v4({127, 0, 0, 1}, 1789));
+    send.packet.assign(sphinx::packet_size(sphinx::PacketSize::ack), 0x77);
+    SessionOutput out = s.on_frame(wg::serialize(wg::Message{send}), at(NOW));
+    ASSERT_EQ(out.actions.size(), 1u);
+    const auto& fwd = std::get<ForwardPacket>(out.actions[0]);
+    EXPECT_EQ(fwd.first_hop, send.first_hop);
+    EXPECT_EQ(fwd.packet, send.packet);
+    EXPECT_TRUE(out.replies.empty());
+
+    auto deliver = s.deliver(41, Bytes{1, 2, 3});
+    ASSERT_TRUE(deliver.has_value());
+    auto parsed = wg::parse_message(*deliver);
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(std::get<wg::Deliver>(*parsed).id, 41u);
+    ASSERT_TRUE(s.deliver(42, Bytes{4}).has_value());
+    EXPECT_EQ(s.unacknowledged(), 2u);
+
+    out = s.on_frame(wg::serialize(wg::Message{wg::Ack{{41, 7}}}), at(NOW));
+    ASSERT_EQ(out.actions.size(), 1u);
+    const auto& del = std::get<DeleteMessages>(out.actions[0]);
+    EXPECT_EQ(del.client, client.public_key());
+    EXPECT_EQ(del.ids, (std::vector<std::uint64_t>{41, 7}));
+    EXPECT_EQ(s.unacknowledged(), 1u);
+
+    out = s.on_frame(wg::serialize(wg::Message{wg::Ping{99}}), at(NOW));
+    EXPECT_EQ(std::get<wg::Pong>(only_reply(out)).nonce, 99u);
+
+    // A first hop that is no node address (bad type byte) is refused.
+    auto s3 = session();
+    ASSERT_FALSE(s3.on_frame(auth_frame(key, NOW, 4), at(NOW)).close.has_value());
+    wg::SendPacket bad = send;
+    bad.first_hop.bytes.fill(0x04); // type 4 but non-zero padding
+    EXPECT_EQ(error_code_of(s3.on_frame(wg::serialize(wg::Message{bad}), at(NOW))), ErrorCode::invalid_packet);
+
+    // A second authentication on the same connection, or a gateway-only message, closes it.
+    auto s2 = session();
+    ASSERT_FALSE(s2.on_frame(auth_frame(key, NOW, 2), at(NOW)).close.has_value());
+    EXPECT_EQ(error_code_of(s2.on_frame(auth_frame(key, NOW, 3), at(NOW))), ErrorCode::already_authenticated);
+    EXPECT_EQ(error_code_of(s.on_frame(wg::serialize(wg::Message{wg::Deliver{1, {}}}), at(NOW))),
+              ErrorCode::unexpected_message);
+}
+
+TEST_F(SessionTest, StorageFailureAnswersInternalError) {
+    registry.failing = true;
+    auto s = session();
+    EXPECT_EQ(error_code_of(s.on_frame(register_frame(NOW, crypto::X25519KeyPair::generate(rng)), at(NOW))),
+              ErrorCode::internal_error);
+    registry.failing = false;
+    auto s2 = session();
+    SessionOutput out = s2.on_frame(register_frame(NOW, crypto::X25519KeyPair::generate(rng)), at(NOW));
+    ASSERT_FALSE(out.close.has_value());
+    // The glue could not store the key: the client hears an error, not the RegisterResponse.
+    out = s2.action_failed("database is full");
+    EXPECT_EQ(error_code_of(out), ErrorCode::internal_error);
+    EXPECT_EQ(s2.state(), ClientSession::State::closed);
+}
+
+TEST(NonceCache, ForgetsAfterTheWindowAndRefusesWhenFull) {
+    NonceCache cache(2, std::chrono::seconds(10));
+    ClientAddress a;
+    std::array<std::uint8_t, wg::AUTH_NONCE_SIZE> n1{}, n2{}, n3{};
+    n1.fill(1);
+    n2.fill(2);
+    n3.fill(3);
+    EXPECT_EQ(cache.check_and_insert(a, n1, at(100)), NonceCache::Result::fresh);
+    EXPECT_EQ(cache.check_and_insert(a, n1, at(105)), NonceCache::Result::replayed);
+    EXPECT_EQ(cache.check_and_insert(a, n2, at(105)), NonceCache::Result::fresh);
+    EXPECT_EQ(cache.check_and_insert(a, n3, at(105)), NonceCache::Result::full);
+    EXPECT_EQ(cache.check_and_insert(a, n3, at(111)), NonceCache::Result::fresh); // n1 expired
+    EXPECT_EQ(cache.size(), 2u);
+    ClientAddress b;
+    b.bytes.fill(1);
+    EXPECT_EQ(cache.check_and_insert(b, n2, at(200)), NonceCache::Result::fresh); // other client, same nonce
+}
+
+} // namespace
+} // namespace nym::gateway
