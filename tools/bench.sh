@@ -15,4 +15,5 @@ for b in ${which[@]}; do
   ./build/release/bench/bench_$b --benchmark_repetitions="${REPS:-5}" --benchmark_report_aggregates_only=true \
     --benchmark_out="$out/bench_$b.json" --benchmark_out_format=json
 done
+for b in ${which[@]}; do python3 tools/bench-report.py "$out/bench_$b.json"; done
 echo "JSON results: $out/"

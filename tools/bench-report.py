@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Turns Google Benchmark JSON (from tools/bench.sh) into the ratio tables of docs/performance.md.
+
+Every operation is divided by the sum of the cost-floor operations it must perform, all taken
+from the same run: one libsodium X25519 multiplication for Sphinx; blst's scalar multiplications,
+hash-to-G1 and pairings for Coconut. Medians of the repetitions are used."""
+import json
+import sys
+
+# operation -> (floor terms {floor benchmark: count}, human-readable count, target ratio)
+SPHINX = {
+    "sphinx_process_hop": ({"x25519_scalarmult": 2}, "2 variable-base (DH, blinding)", 1.15),
+    "sphinx_process_final_hop": ({"x25519_scalarmult": 1}, "1 variable-base (DH)", None),
+    "sphinx_create_3hops": ({"x25519_scalarmult": 3, "x25519_scalarmult_base": 3}, "3 variable-base + 3 fixed-base", 1.2),
+    "sphinx_create_4hops": ({"x25519_scalarmult": 4, "x25519_scalarmult_base": 4}, "4 variable-base + 4 fixed-base", 1.2),
+    "lioness_encrypt_2048": ({}, "symmetric only", None),
+}
+COCONUT = {
+    "coconut_keygen": ({"blst_g2_mul": 30}, "30 G2 (n=5 keys of 1+q scalars)"),
+    "coconut_prepare_blind_sign": ({"blst_g1_mul": 25, "blst_hash_to_g1": 1}, "25 G1 + 1 hash-to-G1"),
+    "coconut_blind_sign": ({"blst_g1_mul": 29, "blst_hash_to_g1": 1}, "29 G1 + 1 hash-to-G1"),
+    "coconut_unblind": ({"blst_g1_mul": 1}, "1 G1"),
+    "coconut_aggregate_signatures": ({"blst_g1_mul": 3}, "3 G1"),
+    "coconut_aggregate_verification_keys": ({"blst_g2_mul": 18}, "18 G2"),
+    "coconut_randomize": ({"blst_g1_mul": 2}, "2 G1"),
+    "coconut_prove_credential": ({"blst_g1_mul": 3, "blst_g2_mul": 8}, "3 G1 + 8 G2"),
+    "coconut_verify_credential": ({"blst_g2_mul": 7, "blst_multi_pairing_2": 1}, "7 G2 + 2-term multi-pairing"),
+    "coconut_spend_prove": ({"blst_g1_mul": 5, "blst_g2_mul": 8}, "5 G1 + 8 G2"),
+    "coconut_spend_verify": ({"blst_g1_mul": 2, "blst_g2_mul": 7, "blst_multi_pairing_2": 1}, "2 G1 + 7 G2 + 2-term multi-pairing"),
+}
+
+
+def medians(path):
+    with open(path) as f:
+        data = json.load(f)
+    out = {}
+    for b in data["benchmarks"]:
+        if b.get("aggregate_name") == "median" or (b.get("run_type") == "iteration" and b["run_name"] not in out):
+            unit = {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b.get("time_unit", "ns")]
+            out[b["run_name"]] = b["real_time"] * unit
+    return out
+
+
+def report(path, table, target=None):
+    m = medians(path)
+    print(f"| operation | floor operations | floor (µs) | measured (µs) | ratio |")
+    print("|---|---|---|---|---|")
+    for op, spec in table.items():
+        terms, text = spec[0], spec[1]
+        if op not in m:
+            continue
+        floor = sum(m[f] * n for f, n in terms.items() if f in m)
+        ratio = f"{m[op] / floor:.2f}" if floor else "–"
+        print(f"| `{op}` | {text} | {floor:.1f} | {m[op]:.1f} | {ratio} |")
+    floors = sorted({f for spec in table.values() for f in spec[0]})
+    print()
+    print("Floors in the same run: " + ", ".join(f"`{f}` {m[f]:.1f} µs" for f in floors if f in m))
+
+
+if __name__ == "__main__":
+    for path in sys.argv[1:]:
+        print(f"### {path}\n")
+        report(path, SPHINX if "sphinx" in path else COCONUT)
+        print()
