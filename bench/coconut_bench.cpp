@@ -146,20 +146,26 @@ struct Fixture {
     std::vector<std::uint8_t> provider{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
                                        0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x00, 0x01, 0x02, 0x03, 0x04};
     SpendTheta spend;
+    /// verifier id || session nonce of the plain show.
+    std::vector<std::uint8_t> context{0x76, 0x31, 0x7c, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+                                      0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14};
+    ShowPolicy policy{Q, disclosed};
 
     Fixture() {
+        all = priv;
+        all.insert(all.end(), pub.begin(), pub.end());
         for (std::size_t i = 0; i < T; ++i) {
             auto b = blind_sign(params, keys[i].secret, request);
-            shares.push_back({keys[i].secret.index, *unblind(*b, elgamal, h)});
+            shares.push_back({keys[i].secret.index, *unblind(params, *b, elgamal, h, keys[i].verification, all)});
             vks.push_back(keys[i].verification);
         }
         vk = *aggregate_verification_keys(vks, T);
-        credential = *aggregate_signatures(shares, T);
-        all = priv;
-        all.insert(all.end(), pub.begin(), pub.end());
-        theta = *prove_credential(params, vk, credential, all, disclosed, rng);
+        credential = *aggregate_signatures_and_verify(params, shares, T, vk, all);
+        theta = *prove_credential(params, vk, credential, all, disclosed, context, rng);
         spend = *prove_spend(params, vk, credential, all, disclosed, provider, nonce, rng);
-        if (!verify_credential(params, vk, theta) || !verify_spend(params, vk, spend, provider)) std::abort();
+        if (!verify_credential(params, vk, theta, context, policy) ||
+            !verify_spend(params, vk, spend, provider, nonce, policy))
+            std::abort();
     }
 };
 
@@ -188,7 +194,7 @@ BENCHMARK(coconut_blind_sign)->Unit(benchmark::kMicrosecond);
 
 void coconut_unblind(benchmark::State& state) {
     auto& f = fixture();
-    for (auto _ : state) benchmark::DoNotOptimize(unblind(f.blinded, f.elgamal, f.h));
+    for (auto _ : state) benchmark::DoNotOptimize(unblind(f.params, f.blinded, f.elgamal, f.h, f.keys[0].verification, f.all));
 }
 BENCHMARK(coconut_unblind)->Unit(benchmark::kMicrosecond);
 
@@ -197,6 +203,12 @@ void coconut_aggregate_signatures(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(aggregate_signatures(f.shares, T));
 }
 BENCHMARK(coconut_aggregate_signatures)->Unit(benchmark::kMicrosecond);
+
+void coconut_aggregate_signatures_and_verify(benchmark::State& state) {
+    auto& f = fixture();
+    for (auto _ : state) benchmark::DoNotOptimize(aggregate_signatures_and_verify(f.params, f.shares, T, f.vk, f.all));
+}
+BENCHMARK(coconut_aggregate_signatures_and_verify)->Unit(benchmark::kMicrosecond);
 
 void coconut_aggregate_verification_keys(benchmark::State& state) {
     auto& f = fixture();
@@ -212,13 +224,13 @@ BENCHMARK(coconut_randomize)->Unit(benchmark::kMicrosecond);
 
 void coconut_prove_credential(benchmark::State& state) {
     auto& f = fixture();
-    for (auto _ : state) benchmark::DoNotOptimize(prove_credential(f.params, f.vk, f.credential, f.all, f.disclosed, f.rng));
+    for (auto _ : state) benchmark::DoNotOptimize(prove_credential(f.params, f.vk, f.credential, f.all, f.disclosed, f.context, f.rng));
 }
 BENCHMARK(coconut_prove_credential)->Unit(benchmark::kMicrosecond);
 
 void coconut_verify_credential(benchmark::State& state) {
     auto& f = fixture();
-    for (auto _ : state) benchmark::DoNotOptimize(verify_credential(f.params, f.vk, f.theta));
+    for (auto _ : state) benchmark::DoNotOptimize(verify_credential(f.params, f.vk, f.theta, f.context, f.policy));
 }
 BENCHMARK(coconut_verify_credential)->Unit(benchmark::kMicrosecond);
 
@@ -238,7 +250,7 @@ BENCHMARK(coconut_spend_prove)->Unit(benchmark::kMicrosecond);
 
 void coconut_spend_verify(benchmark::State& state) {
     auto& f = fixture();
-    for (auto _ : state) benchmark::DoNotOptimize(verify_spend(f.params, f.vk, f.spend, f.provider));
+    for (auto _ : state) benchmark::DoNotOptimize(verify_spend(f.params, f.vk, f.spend, f.provider, f.nonce, f.policy));
 }
 BENCHMARK(coconut_spend_verify)->Unit(benchmark::kMicrosecond);
 

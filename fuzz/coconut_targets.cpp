@@ -49,8 +49,18 @@ NYM_FUZZ_TARGET(coconut_decoders) {
     case 2: round_trip<SpendTheta>(body); break;
     case 3: round_trip<BlindSignRequest>(body); break;
     case 4: round_trip<BlindedSignature>(body); break;
-    case 5: round_trip<SecretKey>(body); break;
-    case 6: round_trip<VerificationKey>(body); break;
+    case 5: {
+        round_trip<SecretKey>(body);
+        auto key = SecretKey::decode(body);
+        require(!key || (key->index >= 1 && key->index <= MAX_SIGNERS)); // a signer's, never the aggregate
+        break;
+    }
+    case 6: {
+        round_trip<VerificationKey>(body);
+        auto key = VerificationKey::decode(body);
+        require(!key || key->index <= MAX_SIGNERS);
+        break;
+    }
     case 7: {
         auto p = bls::G1::from_compressed(body, bls::IdentityPolicy::allow);
         if (p) {

@@ -159,6 +159,11 @@ std::array<std::uint8_t, SCALAR_SIZE> Scalar::to_bytes() const noexcept {
     return out;
 }
 
+void Scalar::write_bytes(std::span<std::uint8_t, SCALAR_SIZE> out) const noexcept {
+    ScalarBytes s(*this);
+    blst_lendian_from_scalar(out.data(), &s.value);
+}
+
 bool Scalar::is_zero() const noexcept {
     std::uint64_t acc = 0;
     for (std::uint64_t limb : m_limbs) acc |= limb;

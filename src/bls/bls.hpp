@@ -82,6 +82,9 @@ public:
     static Scalar hash(ByteSpan msg, std::string_view dst = HASH_TO_SCALAR_DST) noexcept;
 
     [[nodiscard]] std::array<std::uint8_t, SCALAR_SIZE> to_bytes() const noexcept;
+    /// The same encoding written straight into `out`, for secret scalars: the only intermediate
+    /// (the canonical form) is wiped, so no copy of the value is left behind on the stack.
+    void write_bytes(std::span<std::uint8_t, SCALAR_SIZE> out) const noexcept;
     [[nodiscard]] bool is_zero() const noexcept;
     /// Multiplicative inverse; the inverse of zero is zero.
     [[nodiscard]] Scalar inverse() const noexcept;

@@ -35,6 +35,14 @@ public:
     void g1(const bls::G1& p) { raw(p.to_compressed()); }
     void g2(const bls::G2& p) { raw(p.to_compressed()); }
     void scalar(const bls::Scalar& s) { raw(s.to_bytes()); }
+    /// For secret scalars (keys): serialises in place into the output buffer through a wiped
+    /// temporary, so no std::array copy is left on the stack. Callers reserve the full size first
+    /// so the buffer is never reallocated (which would leave an unwiped copy in freed memory).
+    void secret_scalar(const bls::Scalar& s) {
+        const std::size_t at = m_out.size();
+        m_out.resize(at + bls::SCALAR_SIZE);
+        s.write_bytes(std::span<std::uint8_t, bls::SCALAR_SIZE>(m_out.data() + at, bls::SCALAR_SIZE));
+    }
     Bytes& bytes() noexcept { return m_out; }
     Bytes take() noexcept { return std::move(m_out); }
 
@@ -94,6 +102,10 @@ private:
     ByteSpan m_in;
     std::size_t m_pos = 0;
 };
+
+/// h = H(cm) must not be the identity (check_request, signer side). Separate so that a test can
+/// reach the branch, which a hash output cannot.
+Expected<void> check_commitment_base(const bls::G1& h);
 
 /// Fiat-Shamir: the challenge is bls::Scalar::hash(encoding, DST of the proof type). Every field
 /// appended is fixed-size (points compressed, scalars 32 B, counts u8) or length-prefixed (var).

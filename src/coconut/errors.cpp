@@ -27,6 +27,9 @@ public:
         case Errc::not_enough_shares: return "fewer shares than the threshold";
         case Errc::mismatched_shares: return "signature shares of different requests";
         case Errc::verification_failed: return "verification failed";
+        case Errc::invalid_share: return "a signer's share does not verify under its key";
+        case Errc::nonce_mismatch: return "the spend nonce is not the one the verifier expected";
+        case Errc::disclosure_mismatch: return "a required attribute is not disclosed";
         }
         return "unknown coconut error";
     }

@@ -22,6 +22,9 @@ enum class Errc {
     not_enough_shares,        ///< fewer than threshold shares
     mismatched_shares,        ///< signature shares over different h (different requests)
     verification_failed,      ///< a pairing check (credential or signature) that does not hold
+    invalid_share,            ///< an unblinded signature share that does not verify under its signer's key
+    nonce_mismatch,           ///< a spend carrying another nonce than the verifier expected
+    disclosure_mismatch,      ///< a show that does not disclose an attribute the verifier requires
 };
 // Key-file I/O errors are nym::crypto errors (io_error, invalid_pem, pem_label_mismatch,
 // insecure_permissions), passed through unchanged.

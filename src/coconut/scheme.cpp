@@ -6,6 +6,11 @@
 
 namespace nym::coconut {
 
+Expected<void> detail::check_commitment_base(const G1& h) {
+    if (h.is_identity()) return fail(Errc::identity_point);
+    return {};
+}
+
 using bls::IdentityPolicy;
 using detail::Reader;
 using detail::Transcript;
@@ -48,6 +53,8 @@ Expected<G1> check_request(const Parameters& params, const BlindSignRequest& req
     if (req.gamma.is_identity() || req.cm.is_identity()) return fail(Errc::identity_point);
 
     const G1 h = hash_commitment(req.cm);
+    // h = H(cm) is the identity with negligible probability, but a signer must never sign over it.
+    if (auto ok = detail::check_commitment_base(h); !ok) return Unexpected(ok.error());
     const Scalar& c = req.proof.c;
     const auto hs = params.hs();
 
@@ -107,14 +114,23 @@ Attribute hash_to_attribute(ByteSpan bytes) noexcept { return Scalar::hash(bytes
 
 Expected<Parameters> Parameters::setup(std::size_t q) {
     if (q == 0 || q > MAX_ATTRIBUTES) return fail(Errc::invalid_parameters);
-    Parameters params;
-    params.m_hs.reserve(q);
+    std::vector<G1> hs;
+    hs.reserve(q);
     for (std::size_t i = 0; i < q; ++i) {
         Writer w(SETUP_H_PREFIX.size() + 4);
         w.raw(as_bytes(SETUP_H_PREFIX));
         w.u32(static_cast<std::uint32_t>(i));
-        params.m_hs.push_back(G1::hash(w.bytes()));
+        hs.push_back(G1::hash(w.bytes()));
     }
+    return from_bases(std::move(hs));
+}
+
+Expected<Parameters> Parameters::from_bases(std::vector<G1> hs) {
+    if (hs.empty() || hs.size() > MAX_ATTRIBUTES) return fail(Errc::invalid_parameters);
+    for (const G1& h : hs)
+        if (h.is_identity()) return fail(Errc::identity_point);
+    Parameters params;
+    params.m_hs = std::move(hs);
     return params;
 }
 
@@ -122,8 +138,8 @@ Bytes SecretKey::encode() const {
     Writer w(9 + bls::SCALAR_SIZE * (1 + ys.size()));
     w.u64(index);
     w.u8(static_cast<std::uint8_t>(ys.size()));
-    w.scalar(x);
-    for (const Scalar& y : ys) w.scalar(y);
+    w.secret_scalar(x);
+    for (const Scalar& y : ys) w.secret_scalar(y);
     return w.take();
 }
 
@@ -135,6 +151,7 @@ Expected<SecretKey> SecretKey::decode(ByteSpan bytes) {
     auto q = r.u8();
     if (!q) return Unexpected(q.error());
     if (*q == 0 || *q > MAX_ATTRIBUTES) return fail(Errc::invalid_encoding);
+    if (*index == 0 || *index > MAX_SIGNERS) return fail(Errc::invalid_index);
     key.index = *index;
     auto x = r.scalar();
     if (!x) return Unexpected(x.error());
@@ -166,6 +183,7 @@ Expected<VerificationKey> VerificationKey::decode(ByteSpan bytes) {
     auto q = r.u8();
     if (!q) return Unexpected(q.error());
     if (*q == 0 || *q > MAX_ATTRIBUTES) return fail(Errc::invalid_encoding);
+    if (*index > MAX_SIGNERS) return fail(Errc::invalid_index); // 0 is the aggregate key
     key.index = *index;
     if (r.remaining() != bls::G2_SIZE * (1 + std::size_t{*q}))
         return fail(r.remaining() < bls::G2_SIZE * (1 + std::size_t{*q}) ? Errc::truncated : Errc::trailing_bytes);
@@ -513,10 +531,17 @@ Expected<BlindedSignature> blind_sign(const Parameters& params, const SecretKey&
     return out;
 }
 
-Expected<Signature> unblind(const BlindedSignature& blinded, const ElGamalKeyPair& elgamal, const G1& expected_h) {
+Expected<Signature> unblind(const Parameters& params, const BlindedSignature& blinded, const ElGamalKeyPair& elgamal,
+                            const G1& expected_h, const VerificationKey& signer_key,
+                            std::span<const Attribute> attributes) {
     if (!(blinded.h == expected_h)) return fail(Errc::mismatched_shares);
     if (blinded.h.is_identity()) return fail(Errc::identity_point);
-    return Signature{blinded.h, blinded.c2 - blinded.c1 * elgamal.d};
+    Signature share{blinded.h, blinded.c2 - blinded.c1 * elgamal.d};
+    if (auto ok = verify_signature(params, signer_key, share, attributes); !ok) {
+        if (ok.error() == Errc::verification_failed) return fail(Errc::invalid_share);
+        return Unexpected(ok.error());
+    }
+    return share;
 }
 
 Expected<Signature> aggregate_signatures(std::span<const SignatureShare> shares, std::size_t threshold) {
@@ -536,6 +561,18 @@ Expected<Signature> aggregate_signatures(std::span<const SignatureShare> shares,
     auto coeffs = lagrange_at_zero(indices);
     if (!coeffs) return Unexpected(coeffs.error());
     return Signature{h, bls::g1_msm(ss, *coeffs)};
+}
+
+Expected<Signature> aggregate_signatures_and_verify(const Parameters& params, std::span<const SignatureShare> shares,
+                                                    std::size_t threshold, const VerificationKey& aggregate_key,
+                                                    std::span<const Attribute> attributes) {
+    auto sig = aggregate_signatures(shares, threshold);
+    if (!sig) return sig;
+    if (auto ok = verify_signature(params, aggregate_key, *sig, attributes); !ok) {
+        if (ok.error() == Errc::verification_failed) return fail(Errc::invalid_share);
+        return Unexpected(ok.error());
+    }
+    return sig;
 }
 
 Signature randomize(const Signature& signature, crypto::Rng& rng) {

@@ -28,7 +28,8 @@ using Attribute = bls::Scalar;
 
 /// Largest number of attributes (q) a parameter set, key or credential may have.
 inline constexpr std::size_t MAX_ATTRIBUTES = 32;
-/// Largest number of signers n of a threshold key set (indices are 1..n).
+/// Largest number of signers n of a threshold key set (indices are 1..n). Key decoders reject a
+/// larger index (invalid_index).
 inline constexpr std::size_t MAX_SIGNERS = 255;
 
 /// Message prefix of the attribute bases: h_i = hash_to_g1(SETUP_H_PREFIX || u32le(i)), i = 0..q-1.
@@ -47,7 +48,11 @@ inline constexpr std::string_view SPEND_CHALLENGE_DST = "NYM-CPP-COCONUT-V01-CHA
 /// Public parameters for up to q attributes: g1, g2 (the standard generators) and h_0..h_{q-1}.
 class Parameters {
 public:
+    /// h_i = hash_to_g1(SETUP_H_PREFIX || u32le(i)); fails if any h_i is the identity.
     static Expected<Parameters> setup(std::size_t q);
+    /// Parameters over given attribute bases (e.g. another implementation's); 1 <= q <= MAX_ATTRIBUTES
+    /// (invalid_parameters) and no base may be the identity (identity_point).
+    static Expected<Parameters> from_bases(std::vector<G1> hs);
     [[nodiscard]] std::size_t max_attributes() const noexcept { return m_hs.size(); }
     [[nodiscard]] std::span<const G1> hs() const noexcept { return m_hs; }
     [[nodiscard]] const G1& g1() const noexcept { return m_g1; }
@@ -60,18 +65,21 @@ private:
 };
 
 /// A signer's secret key (x, y_0..y_{q-1}) and its index (the Lagrange x-coordinate, 1..n). The
-/// scalars wipe themselves.
+/// scalars wipe themselves. A secret key is always one signer's: decode rejects index 0 (reserved for
+/// aggregate verification keys) and indices > MAX_SIGNERS with invalid_index.
 struct SecretKey {
     std::uint64_t index = 0;
     Scalar x;
     std::vector<Scalar> ys;
 
-    /// u64le index || u8 q || x || y_0..y_{q-1} (scalars 32 B little-endian). The caller wipes the result.
+    /// u64le index || u8 q || x || y_0..y_{q-1} (scalars 32 B little-endian). The scalars are written
+    /// in place (no stack copies); the caller wipes the result.
     [[nodiscard]] Bytes encode() const;
     static Expected<SecretKey> decode(ByteSpan bytes);
 };
 
-/// A verification key (alpha = g2^x, beta_i = g2^{y_i}); index 0 marks an aggregate key.
+/// A verification key (alpha = g2^x, beta_i = g2^{y_i}); index 0 marks an aggregate key, 1..MAX_SIGNERS
+/// a signer's (decode rejects larger indices with invalid_index).
 struct VerificationKey {
     std::uint64_t index = 0;
     G2 alpha;
@@ -165,18 +173,30 @@ Expected<BlindSignRequest> prepare_blind_sign(const Parameters& params, const El
                                               std::span<const Attribute> private_attributes,
                                               std::span<const Attribute> public_attributes, crypto::Rng& rng);
 
-/// Checks pi_s; on success signs blindly with the signer's key.
+/// Checks pi_s (and that h = H(cm) is not the identity); on success signs blindly with the signer's key.
 Expected<BlindedSignature> blind_sign(const Parameters& params, const SecretKey& key, const BlindSignRequest& request);
 
 /// Only the proof check of blind_sign (for issuers that verify before queueing).
 Expected<void> verify_blind_sign_request(const Parameters& params, const BlindSignRequest& request);
 
-/// s = c~2 * c~1^{-d}; fails with mismatched_shares if the signer's h is not the request's h.
-Expected<Signature> unblind(const BlindedSignature& blinded, const ElGamalKeyPair& elgamal, const G1& expected_h);
+/// s = c~2 * c~1^{-d}, then checks the share: fails with mismatched_shares if the signer's h is not
+/// the request's h, and with invalid_share unless (h, s) verifies under the signer's verification key
+/// over all attributes of the request (private then public, as passed to prepare_blind_sign). A
+/// signer with a wrong key or a tampered c~1/c~2 is caught here, before aggregation.
+Expected<Signature> unblind(const Parameters& params, const BlindedSignature& blinded, const ElGamalKeyPair& elgamal,
+                            const G1& expected_h, const VerificationKey& signer_key,
+                            std::span<const Attribute> attributes);
 
 /// Lagrange interpolation at 0 of the shares' s over their indices; every share must have the same
-/// h, distinct non-zero indices, and there must be at least `threshold` shares.
+/// h, distinct non-zero indices, and there must be at least `threshold` shares. Does not check the
+/// shares: use shares returned by unblind, or aggregate_signatures_and_verify.
 Expected<Signature> aggregate_signatures(std::span<const SignatureShare> shares, std::size_t threshold);
+
+/// aggregate_signatures, then verify_signature of the result under the aggregate key; a result that
+/// does not verify (some share was bad) fails with invalid_share.
+Expected<Signature> aggregate_signatures_and_verify(const Parameters& params, std::span<const SignatureShare> shares,
+                                                    std::size_t threshold, const VerificationKey& aggregate_key,
+                                                    std::span<const Attribute> attributes);
 
 /// (h^t, s^t) for a fresh t.
 [[nodiscard]] Signature randomize(const Signature& signature, crypto::Rng& rng);

@@ -1,6 +1,7 @@
 #include <coconut/show.hpp>
 
 #include <coconut/codec.hpp>
+#include <crypto/secret.hpp>
 
 #include <algorithm>
 
@@ -21,7 +22,8 @@ struct SpendContext {
 };
 
 /// The challenge of a show (or spend) over every public value; see docs/protocol/coconut.md.
-Scalar show_challenge(const VerificationKey& key, const Theta& theta, const G2& aw, const SpendContext* spend) {
+Scalar show_challenge(const VerificationKey& key, const Theta& theta, const G2& aw, const SpendContext* spend,
+                      ByteSpan context) {
     Transcript t(spend != nullptr ? SPEND_CHALLENGE_DST : SHOW_CHALLENGE_DST);
     Writer& w = t.w();
     const std::size_t m = theta.attribute_count;
@@ -42,6 +44,8 @@ Scalar show_challenge(const VerificationKey& key, const Theta& theta, const G2& 
         w.g1(*spend->cw);
         w.var(spend->provider_address);
         w.raw(ByteSpan(spend->nonce, SPEND_NONCE_SIZE));
+    } else {
+        w.var(context);
     }
     return t.challenge();
 }
@@ -70,6 +74,19 @@ Expected<void> check_structure(const VerificationKey& key, const Theta& theta) {
     return {};
 }
 
+Expected<void> check_policy(const Theta& theta, const ShowPolicy& policy, bool is_spend) {
+    if (policy.attribute_count == 0 || policy.attribute_count > MAX_ATTRIBUTES) return fail(Errc::invalid_parameters);
+    for (std::size_t required : policy.required_disclosed)
+        if (required >= policy.attribute_count || (is_spend && required == 0)) return fail(Errc::invalid_parameters);
+    if (theta.attribute_count != policy.attribute_count) return fail(Errc::attribute_count_mismatch);
+    for (std::size_t required : policy.required_disclosed) {
+        const bool found = std::any_of(theta.disclosed.begin(), theta.disclosed.end(),
+                                       [&](const DisclosedAttribute& d) { return d.index == required; });
+        if (!found) return fail(Errc::disclosure_mismatch);
+    }
+    return {};
+}
+
 struct Shown {
     Theta theta;
     G1 zeta;
@@ -77,7 +94,8 @@ struct Shown {
 
 Expected<Shown> prove(const Parameters& params, const VerificationKey& key, const Signature& signature,
                       std::span<const Attribute> attributes, std::span<const std::size_t> disclosed, crypto::Rng& rng,
-                      ByteSpan provider_address, const std::span<const std::uint8_t, SPEND_NONCE_SIZE>* nonce) {
+                      ByteSpan provider_address, const std::span<const std::uint8_t, SPEND_NONCE_SIZE>* nonce,
+                      ByteSpan context) {
     const std::size_t m = attributes.size();
     if (m == 0 || m > key.betas.size() || m > MAX_ATTRIBUTES) return fail(Errc::attribute_count_mismatch);
     if (signature.h.is_identity()) return fail(Errc::identity_point);
@@ -138,7 +156,7 @@ Expected<Shown> prove(const Parameters& params, const VerificationKey& key, cons
         cw = params.g1() * ws[1];
         ctx = SpendContext{&out.zeta, &cw, provider_address, nonce->data()};
     }
-    theta.c = show_challenge(key, theta, aw, is_spend ? &ctx : nullptr);
+    theta.c = show_challenge(key, theta, aw, is_spend ? &ctx : nullptr, context);
     theta.rr = ws[0] - theta.c * r;
     theta.rm.reserve(hidden);
     for (std::size_t i = 0; i < hidden; ++i) theta.rm.push_back(ws[1 + i] - theta.c * hidden_values[i]);
@@ -146,7 +164,9 @@ Expected<Shown> prove(const Parameters& params, const VerificationKey& key, cons
 }
 
 Expected<void> verify(const Parameters& params, const VerificationKey& key, const Theta& theta, const G1* zeta,
-                      ByteSpan provider_address, const std::span<const std::uint8_t, SPEND_NONCE_SIZE>* nonce) {
+                      ByteSpan provider_address, const std::span<const std::uint8_t, SPEND_NONCE_SIZE>* nonce,
+                      ByteSpan context, const ShowPolicy& policy) {
+    if (auto ok = check_policy(theta, policy, zeta != nullptr); !ok) return ok;
     if (auto ok = check_structure(key, theta); !ok) return ok;
     const std::size_t m = theta.attribute_count;
     const bool is_spend = zeta != nullptr;
@@ -186,7 +206,8 @@ Expected<void> verify(const Parameters& params, const VerificationKey& key, cons
         cw = bls::g1_msm(pts, zs);
         ctx = SpendContext{zeta, &cw, provider_address, nonce->data()};
     }
-    if (!(show_challenge(key, theta, aw, is_spend ? &ctx : nullptr) == theta.c)) return fail(Errc::proof_invalid);
+    if (!(show_challenge(key, theta, aw, is_spend ? &ctx : nullptr, context) == theta.c))
+        return fail(Errc::proof_invalid);
 
     // kappa' = kappa prod_{disclosed} beta_i^{m_i}; e(h', kappa') * e(-s', g2) == 1.
     std::vector<G2> dbases;
@@ -321,23 +342,26 @@ Expected<SpendTheta> SpendTheta::decode(ByteSpan bytes) {
     return out;
 }
 
+Attribute generate_serial(crypto::Rng& rng) { return Scalar::random(rng); }
+
 Expected<Theta> prove_credential(const Parameters& params, const VerificationKey& key, const Signature& signature,
                                  std::span<const Attribute> attributes, std::span<const std::size_t> disclosed,
-                                 crypto::Rng& rng) {
-    auto shown = prove(params, key, signature, attributes, disclosed, rng, {}, nullptr);
+                                 ByteSpan context, crypto::Rng& rng) {
+    auto shown = prove(params, key, signature, attributes, disclosed, rng, {}, nullptr, context);
     if (!shown) return Unexpected(shown.error());
     return std::move(shown->theta);
 }
 
-Expected<void> verify_credential(const Parameters& params, const VerificationKey& key, const Theta& theta) {
-    return verify(params, key, theta, nullptr, {}, nullptr);
+Expected<void> verify_credential(const Parameters& params, const VerificationKey& key, const Theta& theta,
+                                 ByteSpan context, const ShowPolicy& policy) {
+    return verify(params, key, theta, nullptr, {}, nullptr, context, policy);
 }
 
 Expected<SpendTheta> prove_spend(const Parameters& params, const VerificationKey& key, const Signature& signature,
                                  std::span<const Attribute> attributes, std::span<const std::size_t> disclosed,
                                  ByteSpan provider_address, std::span<const std::uint8_t, SPEND_NONCE_SIZE> nonce,
                                  crypto::Rng& rng) {
-    auto shown = prove(params, key, signature, attributes, disclosed, rng, provider_address, &nonce);
+    auto shown = prove(params, key, signature, attributes, disclosed, rng, provider_address, &nonce, {});
     if (!shown) return Unexpected(shown.error());
     SpendTheta out;
     out.theta = std::move(shown->theta);
@@ -347,9 +371,11 @@ Expected<SpendTheta> prove_spend(const Parameters& params, const VerificationKey
 }
 
 Expected<void> verify_spend(const Parameters& params, const VerificationKey& key, const SpendTheta& spend,
-                            ByteSpan provider_address) {
+                            ByteSpan provider_address, std::span<const std::uint8_t, SPEND_NONCE_SIZE> expected_nonce,
+                            const ShowPolicy& policy) {
+    if (!crypto::ct_equal(spend.nonce, expected_nonce)) return fail(Errc::nonce_mismatch);
     const std::span<const std::uint8_t, SPEND_NONCE_SIZE> nonce(spend.nonce);
-    return verify(params, key, spend.theta, &spend.zeta, provider_address, &nonce);
+    return verify(params, key, spend.theta, &spend.zeta, provider_address, &nonce, {}, policy);
 }
 
 } // namespace nym::coconut

@@ -7,6 +7,13 @@
 // of one credential share no group element. Verification: e(h', kappa prod_{i disclosed}
 // beta_i^{m_i}) == e(s', g2), h' != identity, and the proof of knowledge of r and the hidden m_i.
 //
+// A plain show is bound to a caller-defined context (verifier id || fresh nonce), hashed into the
+// challenge, so a show made for one verifier or session fails at another.
+//
+// The serial (attribute 0 of a spendable credential) MUST be uniformly random: generate_serial,
+// i.e. Scalar::random. zeta = g1^serial is public, so a guessable serial (a counter, a hash of
+// public data) links the spend to whoever knows it and lets them spend it first.
+//
 // Spend: attribute 0 is the serial number and is always hidden; the show reveals zeta = g1^serial
 // and proves it is the serial inside kappa. The challenge covers the provider's address and a
 // 32-byte nonce, so a show made for provider A fails at provider B, and a replayed show repeats
@@ -22,6 +29,18 @@
 namespace nym::coconut {
 
 inline constexpr std::size_t SPEND_NONCE_SIZE = 32;
+
+/// A fresh serial number for attribute 0 of a spendable credential: uniform in [1, r).
+[[nodiscard]] Attribute generate_serial(crypto::Rng& rng);
+
+/// What the verifier requires of a show, fixed by the verifier (not read from the token):
+/// exactly `attribute_count` attributes (attribute_count_mismatch otherwise) and at least the
+/// attributes in `required_disclosed` disclosed (disclosure_mismatch otherwise). attribute_count 0
+/// or > MAX_ATTRIBUTES, a required index >= attribute_count, or 0 in a spend: invalid_parameters.
+struct ShowPolicy {
+    std::size_t attribute_count = 0;
+    std::span<const std::size_t> required_disclosed{};
+};
 
 struct DisclosedAttribute {
     std::uint8_t index = 0;
@@ -59,12 +78,15 @@ struct SpendTheta {
 
 /// Shows `signature` over `attributes` (all of them, private then public, as issued), disclosing
 /// the attributes whose indices are listed and proving knowledge of the rest. `key` is the
-/// aggregate verification key.
+/// aggregate verification key. `context` (verifier id || fresh nonce, caller-defined, any length)
+/// enters the challenge as u32-length-prefixed bytes; the verifier must pass the same bytes.
 Expected<Theta> prove_credential(const Parameters& params, const VerificationKey& key, const Signature& signature,
                                  std::span<const Attribute> attributes, std::span<const std::size_t> disclosed,
-                                 crypto::Rng& rng);
+                                 ByteSpan context, crypto::Rng& rng);
 
-Expected<void> verify_credential(const Parameters& params, const VerificationKey& key, const Theta& theta);
+/// Verifies a show made for `context` against the verifier's policy (checked before any pairing).
+Expected<void> verify_credential(const Parameters& params, const VerificationKey& key, const Theta& theta,
+                                 ByteSpan context, const ShowPolicy& policy);
 
 /// The spend show: attribute 0 is the serial number (must not be disclosed).
 Expected<SpendTheta> prove_spend(const Parameters& params, const VerificationKey& key, const Signature& signature,
@@ -72,9 +94,11 @@ Expected<SpendTheta> prove_spend(const Parameters& params, const VerificationKey
                                  ByteSpan provider_address, std::span<const std::uint8_t, SPEND_NONCE_SIZE> nonce,
                                  crypto::Rng& rng);
 
-/// Verifies a spend at the provider with this address. The caller then checks zeta_bytes() against
-/// its ledger of spent serials (and, if it issued the nonce, that the nonce is its own).
+/// Verifies a spend at the provider with this address, carrying the nonce the provider expected
+/// (nonce_mismatch otherwise, compared in constant time), against the verifier's policy. The caller
+/// then checks zeta_bytes() against its ledger of spent serials.
 Expected<void> verify_spend(const Parameters& params, const VerificationKey& key, const SpendTheta& spend,
-                            ByteSpan provider_address);
+                            ByteSpan provider_address, std::span<const std::uint8_t, SPEND_NONCE_SIZE> expected_nonce,
+                            const ShowPolicy& policy);
 
 } // namespace nym::coconut

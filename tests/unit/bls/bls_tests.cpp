@@ -97,6 +97,20 @@ TEST(BlsScalar, EncodingRoundTripsAndRejectsNonCanonical) {
     EXPECT_EQ(Scalar::from_bytes(long_input).error(), Errc::invalid_encoding);
 }
 
+TEST(BlsScalar, WriteBytesMatchesToBytesInPlace) {
+    crypto::DeterministicRng rng(9);
+    for (int i = 0; i < 5; ++i) {
+        const Scalar s = Scalar::random(rng);
+        std::array<std::uint8_t, 34> buf{};
+        buf.fill(0x5a);
+        s.write_bytes(std::span<std::uint8_t, SCALAR_SIZE>(buf.data() + 1, SCALAR_SIZE));
+        const auto expected = s.to_bytes();
+        EXPECT_TRUE(std::equal(expected.begin(), expected.end(), buf.begin() + 1));
+        EXPECT_EQ(buf[0], 0x5a); // nothing written outside the span
+        EXPECT_EQ(buf[33], 0x5a);
+    }
+}
+
 TEST(BlsScalar, FieldArithmetic) {
     crypto::DeterministicRng rng(8);
     const Scalar a = Scalar::random(rng);
