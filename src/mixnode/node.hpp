@@ -1,0 +1,86 @@
+#pragma once
+// The mix node's state machine, sans-IO (docs/protocol/framing.md "Running a node"): the pipeline
+// Processor → DelayQueue → per-neighbour EgressQueues plus the node's counters, driven by the
+// caller's event loop with time passed in. No sockets, no threads, no clock here.
+//
+// Threading: unwrap() is const and may run on any number of worker threads at once (the Processor's
+// replay filter locks internally). Every other member belongs to the one event-loop thread.
+//
+//   worker:  decision = node.unwrap(frame, now)
+//   loop:    if (auto hop = node.accept(decision, now)) wake(*hop);   // zero delay goes straight out
+//            timer at node.next_deadline(): for (hop : node.release_due(now)) wake(hop);
+//            connection to hop writable: while (auto bytes = node.next_frame(hop)) write(bytes);
+
+#include <crypto/rng.hpp>
+#include <mixnode/config.hpp>
+#include <mixnode/delay_queue.hpp>
+#include <mixnode/egress_queue.hpp>
+#include <mixnode/processor.hpp>
+#include <mixnode/replay_filter.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+#include <wire/directory.hpp>
+#include <wire/framing.hpp>
+
+namespace nym::mixnode {
+
+inline constexpr std::string_view NODE_VERSION = "0.1.0";
+
+class MixNode {
+public:
+    /// `rng` salts the replay filter and must outlive the node.
+    MixNode(const Config& config, const NodeKeys& keys, crypto::Rng& rng);
+
+    /// Sphinx processing of one frame (thread-safe).
+    [[nodiscard]] Decision unwrap(wire::Frame frame, TimePoint now) const;
+
+    /// Records a decision; a forward goes into the delay queue or, when already due, straight into
+    /// its neighbour's egress queue. Returns that neighbour when it now has something to send.
+    [[nodiscard]] std::optional<sphinx::IpEndpoint> accept(Decision decision, TimePoint now);
+    /// Moves every due packet to its egress queue; the neighbours that received packets.
+    [[nodiscard]] std::vector<sphinx::IpEndpoint> release_due(TimePoint now);
+    [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept { return m_delay.next_deadline(); }
+
+    /// The next framed packet for a neighbour, or std::nullopt when its queue is empty.
+    [[nodiscard]] std::optional<std::vector<std::uint8_t>> next_frame(const sphinx::IpEndpoint& neighbour);
+    /// The frame handed out last for this neighbour was written.
+    void on_written(const sphinx::IpEndpoint& neighbour);
+    /// A frame could not be written: it goes back to the front of its queue (or is counted dropped).
+    void on_write_failed(const sphinx::IpEndpoint& neighbour, std::vector<std::uint8_t> frame);
+    /// A connection was closed on a framing error.
+    void on_framing_error() noexcept { ++m_metrics.framing_errors; }
+    /// New replay-filter epoch (call every config.replay_epoch).
+    void rotate_replay_filter() { m_replay->rotate(); }
+
+    /// Counters since start, including the queues' drop counts.
+    [[nodiscard]] Metrics totals() const;
+    /// Counters since the previous call (for the per-interval metric report and log line).
+    [[nodiscard]] Metrics take_interval();
+    [[nodiscard]] std::size_t delayed() const noexcept { return m_delay.size(); }
+
+    /// A signed presence heartbeat announcing `host` ("ip:port").
+    [[nodiscard]] wire::MixnodeHeartbeat heartbeat(std::string host, std::int64_t now_unix_ms) const;
+    /// A signed metric report of one interval's counters.
+    [[nodiscard]] wire::MixMetric metric(const Metrics& interval, std::int64_t now_unix_ms) const;
+
+private:
+    Config m_config;
+    crypto::Ed25519SecretKey m_identity;
+    crypto::Ed25519PublicKey m_identity_public;
+    crypto::X25519PublicKey m_sphinx_public;
+    std::unique_ptr<ReplayFilter> m_replay;
+    Processor m_processor;
+    DelayQueue m_delay;
+    EgressQueues m_egress;
+    Metrics m_metrics;
+    Metrics m_reported; // totals() at the previous take_interval()
+};
+
+/// `b - a` field by field (per-neighbour counts included); for interval deltas of monotone totals.
+[[nodiscard]] Metrics difference(const Metrics& later, const Metrics& earlier);
+
+} // namespace nym::mixnode

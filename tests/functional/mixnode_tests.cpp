@@ -1,0 +1,461 @@
+// Three real nym-mixnode processes and a real nym-directory on loopback. The test plays the client
+// (it builds Sphinx packets) and the gateway (a plain TCP listener holding the final hop's key).
+#include <crypto/rng.hpp>
+#include <crypto/x25519.hpp>
+#include <runtime/http_client.hpp>
+#include <sphinx/builder.hpp>
+#include <sphinx/node_address.hpp>
+#include <sphinx/packet_size.hpp>
+#include <sphinx/processing.hpp>
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <mutex>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+#include <wire/directory.hpp>
+#include <wire/framing.hpp>
+
+#include "process.hpp"
+
+namespace nym::functional {
+namespace {
+
+using namespace std::chrono_literals;
+using Bytes = std::vector<std::uint8_t>;
+
+// ---- plain POSIX sockets (the test must not depend on the code under test for its own I/O) ----
+
+int connect_loopback(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool write_all(int fd, const Bytes& bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const auto n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+/// True when the peer closed the connection within `timeout` (EOF or reset).
+bool closed_by_peer(int fd, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buf[256];
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 50) > 0) {
+            const auto n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) return true;
+        }
+    }
+    return false;
+}
+
+/// The "gateway": accepts connections from the last mix and collects every frame it receives.
+class FrameSink {
+public:
+    explicit FrameSink(std::uint16_t fixed_port = 0) {
+        m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
+        const int one = 1;
+        ::setsockopt(m_listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(fixed_port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::bind(m_listener, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) return;
+        if (::listen(m_listener, 16) != 0) return;
+        socklen_t len = sizeof addr;
+        ::getsockname(m_listener, reinterpret_cast<sockaddr*>(&addr), &len);
+        port = ntohs(addr.sin_port);
+        m_thread = std::thread([this] { serve(); });
+    }
+    ~FrameSink() {
+        m_stop = true;
+        if (m_thread.joinable()) m_thread.join();
+        ::close(m_listener);
+    }
+    FrameSink(const FrameSink&) = delete;
+    FrameSink& operator=(const FrameSink&) = delete;
+
+    std::vector<wire::Frame> frames() {
+        std::lock_guard lock(m_mutex);
+        return m_frames;
+    }
+    std::size_t count() {
+        std::lock_guard lock(m_mutex);
+        return m_frames.size();
+    }
+    bool wait_for_count(std::size_t n, std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (count() >= n) return true;
+            std::this_thread::sleep_for(10ms);
+        }
+        return count() >= n;
+    }
+
+    std::uint16_t port = 0;
+
+private:
+    void serve() {
+        std::vector<pollfd> fds{{m_listener, POLLIN, 0}};
+        std::vector<wire::FrameDecoder> decoders(1);
+        Bytes buf(64 * 1024);
+        while (!m_stop) {
+            if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+            for (std::size_t i = 0; i < fds.size(); ++i) {
+                if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+                if (i == 0) {
+                    const int c = ::accept(m_listener, nullptr, nullptr);
+                    if (c >= 0) {
+                        fds.push_back({c, POLLIN, 0});
+                        decoders.emplace_back();
+                    }
+                    continue;
+                }
+                const auto n = ::recv(fds[i].fd, buf.data(), buf.size(), 0);
+                if (n <= 0) {
+                    ::close(fds[i].fd);
+                    fds[i].fd = -1;
+                    continue;
+                }
+                auto fed = decoders[i].feed(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)),
+                                            [this](wire::Frame&& f) {
+                                                std::lock_guard lock(m_mutex);
+                                                m_frames.push_back(std::move(f));
+                                            });
+                if (!fed) {
+                    ::close(fds[i].fd);
+                    fds[i].fd = -1;
+                }
+            }
+        }
+        for (std::size_t i = 1; i < fds.size(); ++i)
+            if (fds[i].fd >= 0) ::close(fds[i].fd);
+    }
+
+    int m_listener = -1;
+    std::atomic<bool> m_stop{false};
+    std::mutex m_mutex;
+    std::vector<wire::Frame> m_frames;
+    std::thread m_thread;
+};
+
+struct Mix {
+    std::optional<Process> process;
+    std::uint16_t port = 0;
+    crypto::X25519PublicKey sphinx_key;
+    int layer = 0;
+};
+
+std::string sphinx_key_line(Process& p) {
+    for (int i = 0; i < 10; ++i) {
+        auto line = p.read_line(5s);
+        if (!line) return {};
+        const std::string prefix = "sphinx key (x25519):";
+        if (line->rfind(prefix, 0) == 0) {
+            auto key = line->substr(prefix.size());
+            key.erase(0, key.find_first_not_of(' '));
+            return key;
+        }
+    }
+    return {};
+}
+
+class MixnetTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        s_root = std::filesystem::temp_directory_path() / ("nym-mixnode-functional-" + std::to_string(::getpid()));
+        std::filesystem::remove_all(s_root);
+        s_sink = new FrameSink();
+        s_dir = new DirectoryProcess();
+        s_dir->launch({"--presence-timeout", "2s"});
+        if (s_dir->port == 0) return;
+        const std::string directory = "http://127.0.0.1:" + std::to_string(s_dir->port);
+        for (int layer = 1; layer <= 3; ++layer) {
+            Mix& mix = s_mixes[static_cast<std::size_t>(layer - 1)];
+            mix.layer = layer;
+            const std::string id = "mix" + std::to_string(layer);
+            auto init = Process::start(NYM_MIXNODE_BIN,
+                                       {"init", "--id", id, "--layer", std::to_string(layer), "--host", "127.0.0.1",
+                                        "--port", "1789", "--directory", directory, "--root", s_root.string()});
+            if (!init) return;
+            const auto key = sphinx_key_line(*init);
+            if (init->wait(10s) != 0) return;
+            auto parsed = wire::x25519_key_from_base58(key);
+            if (!parsed) return;
+            mix.sphinx_key = *parsed;
+            auto run = Process::start(NYM_MIXNODE_BIN, {"run", "--id", id, "--root", s_root.string(), "--port", "0",
+                                                        "--heartbeat-interval", "300ms", "--metrics-interval", "1s",
+                                                        "--log-level", "warn"});
+            if (!run) return;
+            mix.process.emplace(std::move(*run));
+            auto line = mix.process->read_line(10s);
+            if (!line) return;
+            // "nym-mixnode listening on 127.0.0.1:PORT ..."
+            const auto at = line->find("127.0.0.1:");
+            if (at == std::string::npos) return;
+            mix.port = static_cast<std::uint16_t>(std::stoul(line->substr(at + 10)));
+        }
+    }
+    static void TearDownTestSuite() {
+        for (auto& mix : s_mixes) {
+            if (mix.process) {
+                EXPECT_EQ(mix.process->stop(SIGTERM, 5s), 0) << "mix node did not stop cleanly";
+                mix.process.reset();
+            }
+        }
+        delete s_dir;
+        delete s_sink;
+        std::filesystem::remove_all(s_root);
+    }
+    void SetUp() override {
+        ASSERT_NE(s_dir->port, 0) << "nym-directory did not start";
+        for (auto& mix : s_mixes)
+            ASSERT_NE(mix.port, 0) << "mix node " << mix.layer << " did not start: "
+                                   << (mix.process ? mix.process->drain_stderr() : std::string("(no process)"));
+    }
+
+    /// A 4-hop packet: mix1 → mix2 → mix3 → the test's gateway, `delay` per hop.
+    static Bytes make_packet(const std::string& message, std::chrono::milliseconds delay = 5ms,
+                             std::uint16_t gateway_port = 0) {
+        std::vector<sphinx::RouteNode> route;
+        for (const auto& mix : s_mixes)
+            route.push_back(
+                {sphinx::encode_node_address(sphinx::IpEndpoint::v4({127, 0, 0, 1}, mix.port)), mix.sphinx_key});
+        route.push_back({sphinx::encode_node_address(
+                             sphinx::IpEndpoint::v4({127, 0, 0, 1}, gateway_port != 0 ? gateway_port : s_sink->port)),
+                         gateway_key().public_key()});
+        const std::vector<sphinx::Delay> delays(4, sphinx::Delay::from_duration(delay));
+        sphinx::DestinationAddress destination;
+        destination.bytes.fill(0x42);
+        const Bytes msg(message.begin(), message.end());
+        auto packet = sphinx::build_packet(route, delays, destination, sphinx::SurbIdentifier{}, msg,
+                                           sphinx::payload_size(sphinx::PacketSize::regular), crypto::system_rng());
+        EXPECT_TRUE(packet);
+        auto frame = wire::encode_frame(*packet);
+        EXPECT_TRUE(frame);
+        return *frame;
+    }
+    static const crypto::X25519SecretKey& gateway_key() {
+        static const crypto::X25519SecretKey key = [] {
+            crypto::DeterministicRng rng(7);
+            return crypto::X25519SecretKey::generate(rng);
+        }();
+        return key;
+    }
+    /// The messages of the received frames that the gateway key opens.
+    static std::vector<std::string> delivered() {
+        std::vector<std::string> out;
+        for (auto& frame : s_sink->frames()) {
+            auto processed = sphinx::process_packet(frame.packet, gateway_key());
+            if (!processed || !processed->final_hop()) continue;
+            const auto m = processed->final_hop()->message;
+            out.emplace_back(m.begin(), m.end());
+        }
+        return out;
+    }
+    static std::size_t delivered_count(const std::string& message) {
+        std::size_t n = 0;
+        for (const auto& m : delivered())
+            if (m == message) ++n;
+        return n;
+    }
+    static bool wait_delivered(const std::string& message, std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (delivered_count(message) > 0) return true;
+            std::this_thread::sleep_for(20ms);
+        }
+        return delivered_count(message) > 0;
+    }
+    static void send_to_mix1(const Bytes& bytes) {
+        const int fd = connect_loopback(s_mixes[0].port);
+        ASSERT_GE(fd, 0);
+        EXPECT_TRUE(write_all(fd, bytes));
+        ::close(fd);
+    }
+
+    static inline std::filesystem::path s_root;
+    static inline FrameSink* s_sink = nullptr;
+    static inline DirectoryProcess* s_dir = nullptr;
+    static inline std::array<Mix, 3> s_mixes;
+};
+
+TEST_F(MixnetTest, PacketTraversesThreeMixesToTheGateway) {
+    send_to_mix1(make_packet("hello through the mixnet"));
+    ASSERT_TRUE(wait_delivered("hello through the mixnet", 5s)) << "frames at the gateway: " << s_sink->count();
+    for (const auto& frame : s_sink->frames()) {
+        EXPECT_EQ(frame.size, sphinx::PacketSize::regular);
+        EXPECT_EQ(frame.version, wire::CURRENT_FRAME_VERSION);
+    }
+}
+
+TEST_F(MixnetTest, EachMixHoldsThePacketForItsDelay) {
+    // Three mixes apply a delay each (the fourth belongs to the gateway hop and is never encoded).
+    const auto start = std::chrono::steady_clock::now();
+    send_to_mix1(make_packet("slow and steady", 250ms));
+    ASSERT_TRUE(wait_delivered("slow and steady", 5s));
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(elapsed, 750ms);
+    EXPECT_LT(elapsed, 3s);
+}
+
+TEST_F(MixnetTest, LastMixReconnectsWhenTheGatewayComesUp) {
+    // A port that nobody listens on yet: mix3 cannot connect, keeps the packet queued and retries.
+    std::uint16_t port = 0;
+    {
+        FrameSink probe;
+        port = probe.port;
+    }
+    ASSERT_NE(port, 0);
+    send_to_mix1(make_packet("late gateway", 5ms, port));
+    std::this_thread::sleep_for(400ms);
+    FrameSink late(port);
+    ASSERT_EQ(late.port, port);
+    ASSERT_TRUE(late.wait_for_count(1, 8s)) << "mix3 did not reconnect to the gateway";
+    auto frames = late.frames();
+    auto processed = sphinx::process_packet(frames[0].packet, gateway_key());
+    ASSERT_TRUE(processed && processed->final_hop());
+    const auto m = processed->final_hop()->message;
+    EXPECT_EQ(std::string(m.begin(), m.end()), "late gateway");
+}
+
+TEST_F(MixnetTest, ReplayedPacketIsForwardedOnce) {
+    const Bytes frame = make_packet("replay me");
+    Bytes twice = frame;
+    twice.insert(twice.end(), frame.begin(), frame.end());
+    send_to_mix1(twice); // same connection
+    send_to_mix1(frame); // and another one
+    ASSERT_TRUE(wait_delivered("replay me", 5s));
+    std::this_thread::sleep_for(500ms); // 3 hops × 5 ms: any duplicate would be here by now
+    EXPECT_EQ(delivered_count("replay me"), 1u);
+}
+
+TEST_F(MixnetTest, GarbageIsRejectedAndValidTrafficStillFlows) {
+    crypto::DeterministicRng rng(99);
+    const std::size_t packet_len = sphinx::packet_size(sphinx::PacketSize::regular);
+    std::vector<int> bad_framing;
+    std::size_t garbage_frames = 0;
+    // 950 well-framed packets of random bytes (bad MAC / malformed: dropped), on 19 connections.
+    for (int c = 0; c < 19; ++c) {
+        const int fd = connect_loopback(s_mixes[0].port);
+        ASSERT_GE(fd, 0);
+        Bytes bytes;
+        for (int i = 0; i < 50; ++i) {
+            Bytes packet(packet_len);
+            rng.fill(packet);
+            auto frame = wire::encode_frame(packet);
+            ASSERT_TRUE(frame);
+            bytes.insert(bytes.end(), frame->begin(), frame->end());
+            ++garbage_frames;
+        }
+        EXPECT_TRUE(write_all(fd, bytes));
+        ::close(fd);
+    }
+    // 50 connections that break the framing (bad version, bad size tag, bad type, Nym 0.7 frames).
+    for (int c = 0; c < 50; ++c) {
+        const int fd = connect_loopback(s_mixes[0].port);
+        ASSERT_GE(fd, 0);
+        Bytes bytes(64);
+        rng.fill(bytes);
+        switch (c % 4) {
+        case 0:
+            bytes[0] = 1;
+            break; // unversioned 0.7-era frame
+        case 1:
+            bytes[0] = wire::CURRENT_FRAME_VERSION;
+            bytes[1] = 9;
+            break; // unknown size
+        case 2:
+            bytes[0] = wire::CURRENT_FRAME_VERSION;
+            bytes[1] = 1;
+            bytes[2] = 2;
+            break; // outfox
+        default:
+            bytes[0] = 0xff;
+            break;
+        }
+        EXPECT_TRUE(write_all(fd, bytes));
+        bad_framing.push_back(fd);
+        ++garbage_frames;
+    }
+    EXPECT_EQ(garbage_frames, 1000u);
+    for (int fd : bad_framing) {
+        EXPECT_TRUE(closed_by_peer(fd, 3s)) << "mix1 kept a connection with a framing error open";
+        ::close(fd);
+    }
+    send_to_mix1(make_packet("after the garbage"));
+    EXPECT_TRUE(wait_delivered("after the garbage", 8s));
+    // Nothing but the test's own packets ever reaches the gateway.
+    EXPECT_EQ(s_sink->count(), delivered().size());
+}
+
+TEST_F(MixnetTest, MixnodesAppearInTopologyWithTheirLayers) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    wire::Topology topology;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto r = runtime::http_request("127.0.0.1", s_dir->port, "GET", "/api/presence/topology");
+        ASSERT_TRUE(r) << r.error().message();
+        auto parsed = wire::parse_topology(r->body);
+        ASSERT_TRUE(parsed) << r->body;
+        topology = *parsed;
+        if (topology.mix_nodes.size() == 3) break;
+        std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_EQ(topology.mix_nodes.size(), 3u);
+    for (const auto& mix : s_mixes) {
+        const std::string host = "127.0.0.1:" + std::to_string(mix.port);
+        bool found = false;
+        for (const auto& node : topology.mix_nodes) {
+            if (node.host != host) continue;
+            found = true;
+            EXPECT_EQ(node.layer, mix.layer);
+            EXPECT_EQ(node.pub_key, mix.sphinx_key);
+        }
+        EXPECT_TRUE(found) << host << " missing from the topology";
+    }
+}
+
+TEST_F(MixnetTest, MixMetricsReachTheDirectory) {
+    // The directory keeps each mix's latest interval: send traffic now so the next report counts it.
+    send_to_mix1(make_packet("metered"));
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    std::uint64_t received = 0;
+    while (std::chrono::steady_clock::now() < deadline && received == 0) {
+        auto r = runtime::http_request("127.0.0.1", s_dir->port, "GET", "/api/metrics/mixes");
+        ASSERT_TRUE(r) << r.error().message();
+        auto metrics = wire::parse_mix_metrics(r->body);
+        ASSERT_TRUE(metrics) << r->body;
+        for (const auto& m : *metrics)
+            if (m.pub_key == s_mixes[0].sphinx_key) received += m.received;
+        if (received == 0) std::this_thread::sleep_for(200ms);
+    }
+    EXPECT_GT(received, 0u) << "mix1 reported no received packets";
+}
+
+} // namespace
+} // namespace nym::functional
