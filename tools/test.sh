@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds everything with warnings as errors, and runs every test:
-# unit and known-answer tests, fuzz-corpus replays, and (as they exist) functional tests that start
-# the real executables on loopback. The README's test command and .ci/run both call this.
+# unit and known-answer tests, fuzz-corpus replays, the architecture lint, and functional tests
+# that start the real executables on loopback — first in the ci build (-O2), then again in the
+# asan build (AddressSanitizer + UndefinedBehaviorSanitizer). The README's test command and
+# .ci/run both call this. NYM_SKIP_ASAN=1 skips the second pass (for quick local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${JOBS:-2}"
@@ -12,9 +14,16 @@ if [ ! -d ../shared/vectors ]; then
   echo "note: ../shared/vectors is absent; tests that read other implementations' vectors will skip"
 fi
 
-echo "== configure + build (preset ci)"
+echo "== configure + build (preset ci: g++ -O2, warnings are errors)"
 cmake --preset ci >/dev/null
 cmake --build --preset ci -j "$JOBS"
-
-echo "== tests"
+echo "== tests (preset ci)"
 ctest --preset ci -j "$JOBS" --timeout 600
+
+if [ "${NYM_SKIP_ASAN:-0}" != "1" ]; then
+  echo "== configure + build (preset asan: ASan + UBSan)"
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$JOBS"
+  echo "== tests (preset asan)"
+  ctest --preset asan -j "$JOBS" --timeout 900
+fi

@@ -23,6 +23,7 @@
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -217,8 +218,16 @@ private:
     bool on_data(runtime::ConnectionId id, std::span<const std::uint8_t> bytes) {
         auto& decoder = m_decoders[id];
         auto fed = decoder.feed(bytes, [this](wire::Frame&& frame) {
+            // Bounded ingress: a flood faster than the workers can unwrap is dropped and counted here,
+            // never queued without limit (MAX_WORKER_BACKLOG frames of at most 33 KiB each).
+            if (m_backlog.load(std::memory_order_relaxed) >= MAX_WORKER_BACKLOG) {
+                m_node.on_ingress_overflow();
+                return;
+            }
+            m_backlog.fetch_add(1, std::memory_order_relaxed);
             m_loop.post_work([this, f = std::move(frame)]() mutable {
                 auto decision = m_node.unwrap(std::move(f), mixnode::Clock::now());
+                m_backlog.fetch_sub(1, std::memory_order_relaxed);
                 m_loop.post([this, d = std::move(decision)]() mutable { on_decision(std::move(d)); });
             });
         });
@@ -260,6 +269,9 @@ private:
     mixnode::MixNode& m_node;
     runtime::TcpLoop& m_loop;
     std::map<runtime::ConnectionId, wire::FrameDecoder> m_decoders;
+    /// Frames handed to the worker pool and not yet unwrapped.
+    static constexpr std::size_t MAX_WORKER_BACKLOG = 4096;
+    std::atomic<std::size_t> m_backlog{0};
     std::map<runtime::PeerAddress, sphinx::IpEndpoint> m_endpoints;
     std::optional<mixnode::TimePoint> m_armed;
 };
@@ -339,10 +351,11 @@ int run_node(const RunFlags& flags, const std::string& root_flag) {
         const auto interval = node.take_interval();
         spdlog::debug(
             "interval: received {} forwarded {} dropped {} (bad mac {}, replayed {}, malformed {}) "
-            "framing errors {} sent {} delayed {} egress drops {} connections in {} out {}",
+            "framing errors {} ingress drops {} sent {} delayed {} egress drops {} connections in {} out {}",
             interval.received, interval.forwarded, interval.dropped_total(),
             interval.dropped_by(mixnode::DropReason::bad_mac), interval.dropped_by(mixnode::DropReason::replayed),
-            interval.dropped_by(mixnode::DropReason::malformed), interval.framing_errors, interval.sent_total(),
+            interval.dropped_by(mixnode::DropReason::malformed), interval.framing_errors,
+            interval.ingress_dropped, interval.sent_total(),
             node.delayed(), interval.egress_dropped, loop.inbound_connections(), loop.connected_peers());
         reporter.submit(node.metric(interval, unix_ms()));
     });

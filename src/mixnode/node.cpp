@@ -116,6 +116,7 @@ Metrics difference(const Metrics& later, const Metrics& earlier) {
     d.delay_clamped = later.delay_clamped - earlier.delay_clamped;
     for (std::size_t i = 0; i < DROP_REASON_COUNT; ++i) d.dropped[i] = later.dropped[i] - earlier.dropped[i];
     d.framing_errors = later.framing_errors - earlier.framing_errors;
+    d.ingress_dropped = later.ingress_dropped - earlier.ingress_dropped;
     d.delay_queue_dropped = later.delay_queue_dropped - earlier.delay_queue_dropped;
     d.egress_dropped = later.egress_dropped - earlier.egress_dropped;
     for (const auto& [endpoint, count] : later.sent) {

@@ -53,6 +53,8 @@ public:
     void on_write_failed(const sphinx::IpEndpoint& neighbour, std::vector<std::uint8_t> frame);
     /// A connection was closed on a framing error.
     void on_framing_error() noexcept { ++m_metrics.framing_errors; }
+    /// A frame was refused because MAX_WORKER_BACKLOG frames were already waiting for the workers.
+    void on_ingress_overflow() noexcept { ++m_metrics.ingress_dropped; }
     /// New replay-filter epoch (call every config.replay_epoch).
     void rotate_replay_filter() { m_replay->rotate(); }
 

@@ -92,6 +92,7 @@ Metrics& Metrics::operator+=(const Metrics& other) {
     delay_clamped += other.delay_clamped;
     for (std::size_t i = 0; i < DROP_REASON_COUNT; ++i) dropped[i] += other.dropped[i];
     framing_errors += other.framing_errors;
+    ingress_dropped += other.ingress_dropped;
     delay_queue_dropped += other.delay_queue_dropped;
     egress_dropped += other.egress_dropped;
     for (const auto& [neighbour, count] : other.sent) sent[neighbour] += count;

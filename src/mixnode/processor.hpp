@@ -75,6 +75,7 @@ struct Metrics {
     std::uint64_t delay_clamped = 0;      ///< forwards whose delay was cut to max_delay
     std::array<std::uint64_t, DROP_REASON_COUNT> dropped{}; ///< indexed by DropReason
     std::uint64_t framing_errors = 0;     ///< connections closed on a framing error
+    std::uint64_t ingress_dropped = 0;    ///< frames refused because the worker pool's backlog was full
     std::uint64_t delay_queue_dropped = 0;///< refused by a full delay queue
     std::uint64_t egress_dropped = 0;     ///< refused by a full per-neighbour queue (or neighbour limit)
     std::map<sphinx::IpEndpoint, std::uint64_t, EndpointLess> sent; ///< packets written, per neighbour

@@ -33,21 +33,31 @@ struct Node {
         identity = crypto::Ed25519SecretKey::generate(rng);
         rng.fill(sphinx_key.bytes);
     }
+    /// Each message a node signs carries a strictly newer timestamp, as a real node's do: the
+    /// directory refuses a timestamp not newer than the last one it accepted (replay), and two
+    /// heartbeats can fall in the same millisecond.
+    std::int64_t next_timestamp() const {
+        m_last_timestamp = std::max(now_ms(), m_last_timestamp + 1);
+        return m_last_timestamp;
+    }
     std::string mixnode(const std::string& host, std::uint8_t layer = 1) const {
-        wire::MixnodeHeartbeat h{host, identity.public_key(), sphinx_key, layer, "0.1.0", now_ms(), {}};
+        wire::MixnodeHeartbeat h{host, identity.public_key(), sphinx_key, layer, "0.1.0", next_timestamp(), {}};
         wire::sign(h, identity);
         return wire::to_json(h);
     }
     std::string gateway(const std::string& host, const crypto::X25519PublicKey& client) const {
-        wire::GatewayHeartbeat h{host, "ws://" + host, identity.public_key(), sphinx_key, "0.1.0", now_ms(), {client}, {}};
+        wire::GatewayHeartbeat h{host, "ws://" + host, identity.public_key(), sphinx_key, "0.1.0", next_timestamp(), {client}, {}};
         wire::sign(h, identity);
         return wire::to_json(h);
     }
     std::string metric(std::uint64_t received) const {
-        wire::MixMetric m{sphinx_key, {{"127.0.0.1:1790", 3}}, received, now_ms(), {}};
+        wire::MixMetric m{sphinx_key, {{"127.0.0.1:1790", 3}}, received, next_timestamp(), {}};
         wire::sign(m, identity);
         return wire::to_json(m);
     }
+
+private:
+    mutable std::int64_t m_last_timestamp = 0;
 };
 
 class DirectoryTest : public ::testing::Test {
