@@ -6,9 +6,18 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 namespace nym::wire {
 namespace {
+
+/// Moves a parsed field into place, or hands back its error for the caller's early return.
+template <class T, class U>
+std::optional<std::error_code> take(T& field, Expected<U> parsed) {
+    if (!parsed) return parsed.error();
+    field = std::move(*parsed);
+    return std::nullopt;
+}
 
 using nlohmann::json;
 
@@ -167,9 +176,9 @@ Expected<crypto::X25519PublicKey> sphinx_key_of(const json& v) {
 Expected<MixMetric> metric_from(const json& doc) {
     if (!doc.is_object()) return fail(Errc::wrong_type);
     MixMetric m;
-    auto key = get_key<crypto::X25519PublicKey>(doc, "pubKey", x25519_key_from_base58);
-    if (!key) return Unexpected(key.error());
-    m.pub_key = *key;
+    if (auto e = take(m.pub_key,
+                        get_key<crypto::X25519PublicKey>(doc, "pubKey", x25519_key_from_base58)))
+        return Unexpected(*e);
     auto sent = member(doc, "sent");
     if (!sent) return Unexpected(sent.error());
     if ((*sent)->is_null()) {
@@ -187,15 +196,9 @@ Expected<MixMetric> metric_from(const json& doc) {
     }
     auto received = member(doc, "received");
     if (!received) return Unexpected(received.error());
-    auto r = get_unsigned(**received);
-    if (!r) return Unexpected(r.error());
-    m.received = *r;
-    auto ts = get_timestamp(doc, "timestamp");
-    if (!ts) return Unexpected(ts.error());
-    m.timestamp_ms = *ts;
-    auto sig = get_signature(doc);
-    if (!sig) return Unexpected(sig.error());
-    m.signature = *sig;
+    if (auto e = take(m.received, get_unsigned(**received))) return Unexpected(*e);
+    if (auto e = take(m.timestamp_ms, get_timestamp(doc, "timestamp"))) return Unexpected(*e);
+    if (auto e = take(m.signature, get_signature(doc))) return Unexpected(*e);
     return m;
 }
 
@@ -330,27 +333,17 @@ Expected<MixnodeHeartbeat> parse_mixnode_heartbeat(std::string_view text) {
         auto doc = parse_object(text);
         if (!doc) return Unexpected(doc.error());
         MixnodeHeartbeat h;
-        auto host = get_host(*doc, "host");
-        if (!host) return Unexpected(host.error());
-        h.host = std::move(*host);
-        auto id = get_key<crypto::Ed25519PublicKey>(*doc, "identityKey", ed25519_key_from_base58);
-        if (!id) return Unexpected(id.error());
-        h.identity_key = *id;
-        auto sphinx = get_key<crypto::X25519PublicKey>(*doc, "sphinxKey", x25519_key_from_base58);
-        if (!sphinx) return Unexpected(sphinx.error());
-        h.sphinx_key = *sphinx;
-        auto layer = get_layer(*doc);
-        if (!layer) return Unexpected(layer.error());
-        h.layer = *layer;
-        auto version = get_string(*doc, "version", MAX_VERSION_LENGTH);
-        if (!version) return Unexpected(version.error());
-        h.version = std::move(*version);
-        auto ts = get_timestamp(*doc, "timestamp");
-        if (!ts) return Unexpected(ts.error());
-        h.timestamp_ms = *ts;
-        auto sig = get_signature(*doc);
-        if (!sig) return Unexpected(sig.error());
-        h.signature = *sig;
+        if (auto e = take(h.host, get_host(*doc, "host"))) return Unexpected(*e);
+        if (auto e = take(h.identity_key,
+                            get_key<crypto::Ed25519PublicKey>(*doc, "identityKey", ed25519_key_from_base58)))
+            return Unexpected(*e);
+        if (auto e = take(h.sphinx_key,
+                            get_key<crypto::X25519PublicKey>(*doc, "sphinxKey", x25519_key_from_base58)))
+            return Unexpected(*e);
+        if (auto e = take(h.layer, get_layer(*doc))) return Unexpected(*e);
+        if (auto e = take(h.version, get_string(*doc, "version", MAX_VERSION_LENGTH))) return Unexpected(*e);
+        if (auto e = take(h.timestamp_ms, get_timestamp(*doc, "timestamp"))) return Unexpected(*e);
+        if (auto e = take(h.signature, get_signature(*doc))) return Unexpected(*e);
         return h;
     });
 }
@@ -360,32 +353,22 @@ Expected<GatewayHeartbeat> parse_gateway_heartbeat(std::string_view text) {
         auto doc = parse_object(text);
         if (!doc) return Unexpected(doc.error());
         GatewayHeartbeat h;
-        auto host = get_host(*doc, "host");
-        if (!host) return Unexpected(host.error());
-        h.host = std::move(*host);
-        auto listener = get_listener(*doc, "clientListener");
-        if (!listener) return Unexpected(listener.error());
-        h.client_listener = std::move(*listener);
-        auto id = get_key<crypto::Ed25519PublicKey>(*doc, "identityKey", ed25519_key_from_base58);
-        if (!id) return Unexpected(id.error());
-        h.identity_key = *id;
-        auto sphinx = get_key<crypto::X25519PublicKey>(*doc, "sphinxKey", x25519_key_from_base58);
-        if (!sphinx) return Unexpected(sphinx.error());
-        h.sphinx_key = *sphinx;
-        auto version = get_string(*doc, "version", MAX_VERSION_LENGTH);
-        if (!version) return Unexpected(version.error());
-        h.version = std::move(*version);
-        auto ts = get_timestamp(*doc, "timestamp");
-        if (!ts) return Unexpected(ts.error());
-        h.timestamp_ms = *ts;
+        if (auto e = take(h.host, get_host(*doc, "host"))) return Unexpected(*e);
+        if (auto e = take(h.client_listener, get_listener(*doc, "clientListener"))) return Unexpected(*e);
+        if (auto e = take(h.identity_key,
+                            get_key<crypto::Ed25519PublicKey>(*doc, "identityKey", ed25519_key_from_base58)))
+            return Unexpected(*e);
+        if (auto e = take(h.sphinx_key,
+                            get_key<crypto::X25519PublicKey>(*doc, "sphinxKey", x25519_key_from_base58)))
+            return Unexpected(*e);
+        if (auto e = take(h.version, get_string(*doc, "version", MAX_VERSION_LENGTH))) return Unexpected(*e);
+        if (auto e = take(h.timestamp_ms, get_timestamp(*doc, "timestamp"))) return Unexpected(*e);
         auto clients = member(*doc, "registeredClients");
         if (!clients) return Unexpected(clients.error());
-        auto keys = get_array<crypto::X25519PublicKey>(**clients, MAX_REGISTERED_CLIENTS, sphinx_key_of);
-        if (!keys) return Unexpected(keys.error());
-        h.registered_clients = std::move(*keys);
-        auto sig = get_signature(*doc);
-        if (!sig) return Unexpected(sig.error());
-        h.signature = *sig;
+        if (auto e = take(h.registered_clients,
+                            get_array<crypto::X25519PublicKey>(**clients, MAX_REGISTERED_CLIENTS, sphinx_key_of)))
+            return Unexpected(*e);
+        if (auto e = take(h.signature, get_signature(*doc))) return Unexpected(*e);
         return h;
     });
 }
@@ -416,24 +399,16 @@ Expected<Topology> parse_topology(std::string_view text) {
         auto mix_nodes = get_array<TopologyMixNode>(**mixes, MAX_TOPOLOGY_NODES, [](const json& n) -> Expected<TopologyMixNode> {
             if (!n.is_object()) return fail(Errc::wrong_type);
             TopologyMixNode m;
-            auto host = get_host(n, "host");
-            if (!host) return Unexpected(host.error());
-            m.host = std::move(*host);
-            auto key = get_key<crypto::X25519PublicKey>(n, "pubKey", x25519_key_from_base58);
-            if (!key) return Unexpected(key.error());
-            m.pub_key = *key;
-            auto layer = get_layer(n);
-            if (!layer) return Unexpected(layer.error());
-            m.layer = *layer;
-            auto seen = get_timestamp(n, "lastSeen");
-            if (!seen) return Unexpected(seen.error());
-            m.last_seen_ns = *seen;
-            auto id = get_key<crypto::Ed25519PublicKey>(n, "identityKey", ed25519_key_from_base58);
-            if (!id) return Unexpected(id.error());
-            m.identity_key = *id;
-            auto version = get_string(n, "version", MAX_VERSION_LENGTH);
-            if (!version) return Unexpected(version.error());
-            m.version = std::move(*version);
+            if (auto e = take(m.host, get_host(n, "host"))) return Unexpected(*e);
+            if (auto e = take(m.pub_key,
+                                get_key<crypto::X25519PublicKey>(n, "pubKey", x25519_key_from_base58)))
+                return Unexpected(*e);
+            if (auto e = take(m.layer, get_layer(n))) return Unexpected(*e);
+            if (auto e = take(m.last_seen_ns, get_timestamp(n, "lastSeen"))) return Unexpected(*e);
+            if (auto e = take(m.identity_key,
+                                get_key<crypto::Ed25519PublicKey>(n, "identityKey", ed25519_key_from_base58)))
+                return Unexpected(*e);
+            if (auto e = take(m.version, get_string(n, "version", MAX_VERSION_LENGTH))) return Unexpected(*e);
             return m;
         });
         if (!mix_nodes) return Unexpected(mix_nodes.error());
@@ -443,12 +418,10 @@ Expected<Topology> parse_topology(std::string_view text) {
         auto gateways = get_array<TopologyGateway>(**providers, MAX_TOPOLOGY_NODES, [](const json& n) -> Expected<TopologyGateway> {
             if (!n.is_object()) return fail(Errc::wrong_type);
             TopologyGateway g;
-            auto host = get_host(n, "host");
-            if (!host) return Unexpected(host.error());
-            g.host = std::move(*host);
-            auto key = get_key<crypto::X25519PublicKey>(n, "pubKey", x25519_key_from_base58);
-            if (!key) return Unexpected(key.error());
-            g.pub_key = *key;
+            if (auto e = take(g.host, get_host(n, "host"))) return Unexpected(*e);
+            if (auto e = take(g.pub_key,
+                                get_key<crypto::X25519PublicKey>(n, "pubKey", x25519_key_from_base58)))
+                return Unexpected(*e);
             auto clients = member(n, "registeredClients");
             if (!clients) return Unexpected(clients.error());
             auto keys = get_array<crypto::X25519PublicKey>(**clients, MAX_REGISTERED_CLIENTS, [](const json& c) -> Expected<crypto::X25519PublicKey> {
@@ -457,18 +430,12 @@ Expected<Topology> parse_topology(std::string_view text) {
             });
             if (!keys) return Unexpected(keys.error());
             g.registered_clients = std::move(*keys);
-            auto seen = get_timestamp(n, "lastSeen");
-            if (!seen) return Unexpected(seen.error());
-            g.last_seen_ns = *seen;
-            auto listener = get_listener(n, "clientListener");
-            if (!listener) return Unexpected(listener.error());
-            g.client_listener = std::move(*listener);
-            auto id = get_key<crypto::Ed25519PublicKey>(n, "identityKey", ed25519_key_from_base58);
-            if (!id) return Unexpected(id.error());
-            g.identity_key = *id;
-            auto version = get_string(n, "version", MAX_VERSION_LENGTH);
-            if (!version) return Unexpected(version.error());
-            g.version = std::move(*version);
+            if (auto e = take(g.last_seen_ns, get_timestamp(n, "lastSeen"))) return Unexpected(*e);
+            if (auto e = take(g.client_listener, get_listener(n, "clientListener"))) return Unexpected(*e);
+            if (auto e = take(g.identity_key,
+                                get_key<crypto::Ed25519PublicKey>(n, "identityKey", ed25519_key_from_base58)))
+                return Unexpected(*e);
+            if (auto e = take(g.version, get_string(n, "version", MAX_VERSION_LENGTH))) return Unexpected(*e);
             return g;
         });
         if (!gateways) return Unexpected(gateways.error());
