@@ -401,7 +401,9 @@ asio::awaitable<void> HttpServer::Impl::websocket_session(beast::tcp_stream stre
     ws.set_option(timeouts);
     ws.read_message_max(WS_MAX_INCOMING_MESSAGE);
     auto [ec] = co_await ws.async_accept(request, use_tuple);
-    if (ec) co_return;
+    // shutdown() may have run while the handshake was in flight, before this subscriber existed for
+    // it to close; registering now would keep run() alive for ever. (One I/O thread: no race here.)
+    if (ec || stopping) co_return;
     auto sub = std::make_shared<Subscriber>(io.get_executor());
     hub.insert(sub);
     spdlog::debug("runtime: websocket subscriber connected ({} now)", hub.size());
