@@ -70,6 +70,8 @@ struct TrafficConfig {
     bool disable_main_poisson = false;   ///< send real packets as soon as queued, no cover on the main stream
     bool disable_loop_cover = false;     ///< no independent loop-cover stream
     std::size_t max_message_size = 16 * 1024 * 1024; ///< bytes; send() refuses larger messages
+    /// A partially received message silent this long is dropped (its sender gave up or died).
+    std::chrono::seconds reassembly_timeout{600};
 };
 
 struct ClientKeys {
@@ -96,6 +98,7 @@ using SenderTag = std::array<std::uint8_t, 16>;
 struct MessageReceived {
     Bytes data;
     std::optional<SenderTag> sender_tag; ///< set when the sender attached reply SURBs
+    bool reply = false;                  ///< an answer that came back through our reply SURBs
 };
 /// Every fragment of a message we sent was acknowledged by the recipient's gateway.
 struct MessageDelivered {
@@ -113,6 +116,14 @@ struct ClientStats {
     std::uint64_t acks_received = 0, fragments_received = 0, duplicates = 0, cover_received = 0;
     std::uint64_t undecryptable = 0, messages_received = 0;
     std::size_t queued_packets = 0, unacknowledged_fragments = 0;
+    // Added by the core: finer counters.
+    std::uint64_t replies_sent = 0;        ///< packets sent through reply SURBs
+    std::uint64_t cover_acks_received = 0; ///< acks of loop cover and replies (nobody waits for them)
+    std::uint64_t unknown_acks = 0;        ///< valid acks of fragments already acknowledged or abandoned
+    std::uint64_t malformed = 0;           ///< decrypted but not a valid fragment or message
+    std::uint64_t messages_delivered = 0, messages_failed = 0;
+    std::uint64_t partial_messages_expired = 0;
+    std::size_t reply_surbs_stored = 0;    ///< reply SURBs held for anonymous senders
 };
 
 // --- The core ----------------------------------------------------------------------------------------
@@ -144,8 +155,13 @@ public:
     /// Every packet due at `now`: main-stream ticks (real if queued, else cover), loop-cover ticks,
     /// and expired ack timers turned into retransmissions on fresh routes.
     [[nodiscard]] std::vector<OutgoingPacket> poll(TimePoint now);
-    /// One message the gateway delivered (wire::gateway::Deliver::message).
+    /// One message the gateway delivered (wire::gateway::Deliver::message). The result also carries
+    /// every event raised since the last call (MessageFailed is raised inside poll()).
     [[nodiscard]] std::vector<Event> on_delivered(std::span<const std::uint8_t> message, TimePoint now);
+    /// Events raised by poll() (MessageFailed) not yet returned by on_delivered: call after poll().
+    [[nodiscard]] std::vector<Event> drain_events();
+    /// Reply SURBs left for an anonymous sender (0 for an unknown tag).
+    [[nodiscard]] std::size_t reply_surbs_available(const SenderTag& tag) const;
     /// The gateway refused or could not forward a packet to this first hop: avoid that node for a while.
     void mark_failed(const sphinx::NodeAddress& node, TimePoint now);
 

@@ -24,6 +24,7 @@ public:
         case Errc::no_home: return "HOME is not set (pass --root)";
         case Errc::gateway_error: return "gateway error";
         case Errc::directory_error: return "directory error";
+        case Errc::too_many_reply_surbs: return "too many reply SURBs requested (at most 500)";
         }
         return "unknown client error";
     }

@@ -22,6 +22,7 @@ enum class Errc {
     no_home,                ///< $HOME is unset or empty and no --root was given
     gateway_error,          ///< the gateway refused registration or authentication, or could not be reached
     directory_error,        ///< the directory could not be reached or answered something unusable
+    too_many_reply_surbs,   ///< send() asked for more reply SURBs than one message may carry (500)
 };
 
 const std::error_category& client_category() noexcept;

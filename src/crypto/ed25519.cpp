@@ -45,4 +45,18 @@ Expected<void> ed25519_verify(const Ed25519PublicKey& key, ByteSpan message,
     return {};
 }
 
+Expected<X25519PublicKey> ed25519_public_to_x25519(const Ed25519PublicKey& key) noexcept {
+    X25519PublicKey out;
+    // libsodium refuses non-canonical encodings, non-points and points of small order.
+    if (crypto_sign_ed25519_pk_to_curve25519(out.bytes.data(), key.bytes.data()) != 0) return fail(Errc::invalid_point);
+    return out;
+}
+
+X25519SecretKey ed25519_secret_to_x25519(const Ed25519SecretKey& key) noexcept {
+    SecretBytes<X25519_KEY_SIZE> raw;
+    // Cannot fail: it hashes the seed stored in the expanded key.
+    (void)crypto_sign_ed25519_sk_to_curve25519(raw.data(), key.m_expanded.data());
+    return X25519SecretKey::from_bytes(raw.bytes());
+}
+
 } // namespace nym::crypto
