@@ -122,6 +122,7 @@ struct WsClient::Impl {
     asio::io_context io;
     websocket::stream<beast::tcp_stream> ws{io};
     bool open = false;
+    std::uint16_t close_code = 0;
 };
 
 WsClient::WsClient(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -150,6 +151,12 @@ Expected<WsClient> WsClient::connect(std::string_view host, std::uint16_t port, 
 }
 
 Expected<std::string> WsClient::read(std::chrono::milliseconds timeout) {
+    auto message = read_message(timeout);
+    if (!message) return Unexpected(message.error());
+    return std::move(message->data);
+}
+
+Expected<WsMessage> WsClient::read_message(std::chrono::milliseconds timeout) {
     if (!m_impl->open) return fail(Errc::connection_closed);
     auto& ws = m_impl->ws;
     beast::flat_buffer buffer;
@@ -160,9 +167,30 @@ Expected<std::string> WsClient::read(std::chrono::milliseconds timeout) {
     };
     if (auto ec = run_task(m_impl->io, task()); ec) {
         m_impl->open = false;
+        m_impl->close_code = static_cast<std::uint16_t>(ws.reason().code);
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(ws).socket().close(ignored);
         return Unexpected(ec);
     }
-    return beast::buffers_to_string(buffer.data());
+    return WsMessage{beast::buffers_to_string(buffer.data()), ws.got_binary()};
+}
+
+std::uint16_t WsClient::close_code() const noexcept { return m_impl ? m_impl->close_code : 0; }
+
+Expected<void> WsClient::send_binary(std::span<const std::uint8_t> data, std::chrono::milliseconds timeout) {
+    if (!m_impl->open) return fail(Errc::connection_closed);
+    auto& ws = m_impl->ws;
+    auto task = [&]() -> asio::awaitable<boost::system::error_code> {
+        beast::get_lowest_layer(ws).expires_after(timeout);
+        ws.binary(true);
+        auto [ec, n] = co_await ws.async_write(asio::buffer(data.data(), data.size()), use_tuple);
+        co_return ec;
+    };
+    if (auto ec = run_task(m_impl->io, task()); ec) {
+        m_impl->open = false;
+        return Unexpected(ec);
+    }
+    return {};
 }
 
 Expected<void> WsClient::send(std::string_view text, std::chrono::milliseconds timeout) {

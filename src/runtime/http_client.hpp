@@ -5,11 +5,13 @@
 
 #include <runtime/errors.hpp>
 #include <runtime/http.hpp>
+#include <runtime/ws_connection.hpp> // the asynchronous WsConnection lives there
 #include <util/expected.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,6 +39,12 @@ struct ClientOptions {
 [[nodiscard]] Expected<HttpResult> http_exchange_raw(std::string_view host, std::uint16_t port, std::string_view raw,
                                                      ClientOptions options = {});
 
+struct WsMessage {
+    std::string data;
+    bool binary = false;
+};
+
+/// A blocking websocket client (one call at a time, from one thread at a time).
 class WsClient {
 public:
     WsClient(WsClient&&) noexcept;
@@ -47,7 +55,12 @@ public:
                                                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
     /// The next text or binary message. Errc::timeout leaves the client unusable (the socket is closed).
     [[nodiscard]] Expected<std::string> read(std::chrono::milliseconds timeout);
+    /// The next message and whether it was binary; same error rules as read().
+    [[nodiscard]] Expected<WsMessage> read_message(std::chrono::milliseconds timeout);
     [[nodiscard]] Expected<void> send(std::string_view text, std::chrono::milliseconds timeout);
+    [[nodiscard]] Expected<void> send_binary(std::span<const std::uint8_t> data, std::chrono::milliseconds timeout);
+    /// After a read failed with Errc::connection_closed: the close code the peer sent (0 if none).
+    [[nodiscard]] std::uint16_t close_code() const noexcept;
     /// Sends a close frame (best effort) and closes the socket.
     void close();
 

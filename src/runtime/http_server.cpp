@@ -19,10 +19,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace nym::runtime {
@@ -39,6 +43,7 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t DRAIN_LIMIT = 1024 * 1024;          // bytes read and discarded before closing after an error
 constexpr std::chrono::milliseconds DRAIN_TIME{500};
 constexpr std::size_t WS_MAX_INCOMING_MESSAGE = 4 * 1024; // subscribers only listen
+constexpr std::chrono::milliseconds WS_SHUTDOWN_GRACE{1000}; // flush + close handshake of sessions at stop()
 
 std::string mime_type(const std::filesystem::path& path) {
     static const std::map<std::string, std::string> TYPES = {
@@ -71,6 +76,46 @@ struct Subscriber {
     bool dropped = false;
 };
 
+using WsStream = websocket::stream<beast::tcp_stream>;
+
+struct WsEndpoint {
+    WsSessionHandlers handlers;
+    WsSessionOptions options;
+};
+
+struct WsOutgoing {
+    std::vector<std::uint8_t> data;
+    bool binary = false;
+};
+
+struct WsCloseRequest {
+    std::uint16_t code = 1000;
+    std::string reason;
+};
+
+// One interactive websocket session. The queue and the close request are shared with other threads
+// (ws_send/ws_close) under HttpServer::Impl::ws_mutex; everything else belongs to the server thread.
+struct WsSession {
+    WsSession(asio::any_io_executor executor, WsSessionId session_id, const WsEndpoint& ep)
+        : id(session_id), endpoint(ep), wakeup(executor), deadline(std::move(executor)) {
+        wakeup.expires_at(asio::steady_timer::time_point::max());
+    }
+    const WsSessionId id;
+    const WsEndpoint& endpoint;
+    // guarded by ws_mutex
+    std::deque<WsOutgoing> queue;
+    std::optional<WsCloseRequest> close_request; // set once: no more sends accepted
+    bool ended = false;                          // the connection is over: no more sends accepted
+    bool wake_posted = false;
+    // server thread only
+    asio::steady_timer wakeup;   // cancelled to wake the writer
+    asio::steady_timer deadline; // bounds the flush + close handshake once a close was requested
+    bool deadline_armed = false;
+    bool reader_done = false;
+    bool finished = false;       // on_close has been (or is being) called
+    WsStream* ws = nullptr;      // while the session runs, for a hard close
+};
+
 struct StaticMount {
     std::string prefix;
     std::filesystem::path root;
@@ -96,6 +141,11 @@ struct HttpServer::Impl {
     std::map<std::string, std::set<std::shared_ptr<Subscriber>>> hubs; // ws path -> subscribers
     std::unordered_set<Connection*> connections; // HTTP connections (closed at shutdown when idle)
     std::size_t active = 0;                      // HTTP + websocket connections (max_connections)
+    std::map<std::string, WsEndpoint> ws_endpoints; // interactive websocket paths (fixed before run())
+    WsSessionId next_ws_id = 1;
+    std::mutex ws_mutex; // guards ws_sessions and every WsSession's queue/close_request/wake_posted
+    std::unordered_map<WsSessionId, std::shared_ptr<WsSession>> ws_sessions;
+    std::vector<std::shared_ptr<asio::steady_timer>> periodic; // every() timers, cancelled by shutdown
 
     HttpResponse dispatch(const HttpRequest& request) const;
     HttpResponse serve_file(const StaticMount& mount, std::string_view rel) const;
@@ -104,6 +154,16 @@ struct HttpServer::Impl {
     asio::awaitable<void> session(tcp::socket socket);
     asio::awaitable<void> websocket_session(beast::tcp_stream stream, http::request<http::string_body> request,
                                             std::set<std::shared_ptr<Subscriber>>& hub);
+    asio::awaitable<void> interactive_session(beast::tcp_stream stream, http::request<http::string_body> request,
+                                              std::shared_ptr<WsSession> session);
+    asio::awaitable<void> session_reader(WsStream& ws, WsSession& session);
+    asio::awaitable<void> session_writer(WsStream& ws, WsSession& session);
+    void request_close(const std::shared_ptr<WsSession>& session, WsCloseRequest request,
+                       std::chrono::milliseconds within);
+    void arm_deadline(const std::shared_ptr<WsSession>& session, std::chrono::milliseconds within);
+    void wake(const std::shared_ptr<WsSession>& session);
+    void schedule(std::shared_ptr<asio::steady_timer> timer, std::chrono::milliseconds interval,
+                  std::shared_ptr<std::function<void()>> task);
     static asio::awaitable<void> ws_reader(websocket::stream<beast::tcp_stream>& ws, Subscriber& sub);
     static asio::awaitable<void> ws_writer(websocket::stream<beast::tcp_stream>& ws, Subscriber& sub);
     asio::awaitable<void> send_error_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -198,6 +258,128 @@ void HttpServer::broadcast(std::string path, std::string text) {
     });
 }
 
+void HttpServer::websocket_sessions(std::string path, WsSessionHandlers handlers, WsSessionOptions options) {
+    m_impl->ws_endpoints[std::move(path)] = WsEndpoint{std::move(handlers), options};
+}
+
+bool HttpServer::ws_send(WsSessionId id, std::vector<std::uint8_t> data, bool binary) {
+    auto& impl = *m_impl;
+    std::shared_ptr<WsSession> session;
+    {
+        std::lock_guard lock(impl.ws_mutex);
+        auto it = impl.ws_sessions.find(id);
+        if (it == impl.ws_sessions.end() || it->second->close_request || it->second->ended) return false;
+        session = it->second;
+        if (session->queue.size() >= session->endpoint.options.send_queue_limit) {
+            // The peer does not keep up: dropping it protects the server's memory. What is still
+            // queued is discarded; the close frame goes out once the write in progress (if any) ends.
+            session->queue.clear();
+            session->close_request = WsCloseRequest{1008, "send queue overflow"};
+        } else {
+            session->queue.push_back(WsOutgoing{std::move(data), binary});
+            if (session->wake_posted) return true;
+            session->wake_posted = true;
+            asio::post(impl.io, [&impl, session] { impl.wake(session); });
+            return true;
+        }
+    }
+    spdlog::warn("runtime: websocket session {} fell behind ({} queued messages), closing it", id,
+                 session->endpoint.options.send_queue_limit);
+    asio::post(impl.io, [&impl, session] {
+        impl.arm_deadline(session, session->endpoint.options.close_timeout);
+        impl.wake(session);
+    });
+    return false;
+}
+
+void HttpServer::ws_close(WsSessionId id, std::uint16_t code, std::string reason) {
+    auto& impl = *m_impl;
+    std::shared_ptr<WsSession> session;
+    {
+        std::lock_guard lock(impl.ws_mutex);
+        auto it = impl.ws_sessions.find(id);
+        if (it == impl.ws_sessions.end() || it->second->close_request || it->second->ended) return;
+        session = it->second;
+        // Codes a peer would reject as a protocol error (0-999, 1004-1006, 1014-2999, 5000+) become 1000.
+        if (!(code >= 3000 && code <= 4999) && !(code >= 1000 && code <= 1013 && code != 1004 && code != 1005 &&
+                                                 code != 1006))
+            code = 1000;
+        // A close reason is at most 123 bytes (the control frame payload limit minus the code).
+        if (reason.size() > 123) reason.resize(123);
+        session->close_request = WsCloseRequest{code, std::move(reason)};
+    }
+    asio::post(impl.io, [&impl, session] {
+        impl.arm_deadline(session, session->endpoint.options.close_timeout);
+        impl.wake(session);
+    });
+}
+
+void HttpServer::post(std::function<void()> task) {
+    asio::post(m_impl->io, [task = std::move(task)] {
+        try {
+            task();
+        } catch (const std::exception& ex) {
+            spdlog::error("runtime: posted task failed: {}", ex.what());
+        }
+    });
+}
+
+void HttpServer::every(std::chrono::milliseconds interval, std::function<void()> task) {
+    auto& impl = *m_impl;
+    if (impl.stopping) return;
+    auto timer = std::make_shared<asio::steady_timer>(impl.io);
+    impl.periodic.push_back(timer);
+    impl.schedule(std::move(timer), interval, std::make_shared<std::function<void()>>(std::move(task)));
+}
+
+void HttpServer::Impl::schedule(std::shared_ptr<asio::steady_timer> timer, std::chrono::milliseconds interval,
+                                std::shared_ptr<std::function<void()>> task) {
+    timer->expires_after(interval);
+    auto& t = *timer;
+    t.async_wait([this, timer = std::move(timer), interval, task = std::move(task)](const boost::system::error_code& ec) {
+        if (ec || stopping) return;
+        try {
+            (*task)();
+        } catch (const std::exception& ex) {
+            spdlog::error("runtime: periodic task failed: {}", ex.what());
+        }
+        if (!stopping) schedule(timer, interval, task);
+    });
+}
+
+void HttpServer::Impl::wake(const std::shared_ptr<WsSession>& session) {
+    {
+        std::lock_guard lock(ws_mutex);
+        session->wake_posted = false;
+    }
+    session->wakeup.cancel();
+}
+
+void HttpServer::Impl::arm_deadline(const std::shared_ptr<WsSession>& session, std::chrono::milliseconds within) {
+    // A request that raced with the session's end must not leave a timer keeping run() busy.
+    if (session->finished) return;
+    const auto when = asio::steady_timer::clock_type::now() + within;
+    if (session->deadline_armed && session->deadline.expiry() <= when) return;
+    session->deadline_armed = true;
+    session->deadline.expires_at(when); // an earlier deadline replaces a later one
+    session->deadline.async_wait([session](const boost::system::error_code& ec) {
+        if (ec || session->ws == nullptr) return;
+        // The flush or the close handshake took too long: closing the socket ends every operation.
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(*session->ws).socket().close(ignored);
+    });
+}
+
+void HttpServer::Impl::request_close(const std::shared_ptr<WsSession>& session, WsCloseRequest request,
+                                     std::chrono::milliseconds within) {
+    {
+        std::lock_guard lock(ws_mutex);
+        if (!session->close_request) session->close_request = std::move(request);
+    }
+    arm_deadline(session, within);
+    session->wakeup.cancel();
+}
+
 void HttpServer::Impl::shutdown() {
     if (stopping) return;
     stopping = true;
@@ -212,6 +394,19 @@ void HttpServer::Impl::shutdown() {
     }
     for (Connection* c : connections) {
         if (c->idle) c->stream->socket().close(ec);
+    }
+    for (const auto& timer : periodic) timer->cancel();
+    periodic.clear();
+    std::vector<std::shared_ptr<WsSession>> sessions;
+    {
+        std::lock_guard lock(ws_mutex);
+        for (const auto& [id, session] : ws_sessions) sessions.push_back(session);
+    }
+    // Already queued messages still go out, then 1001 "going away"; a peer that does not answer
+    // within WS_SHUTDOWN_GRACE is cut off so that run() returns promptly.
+    for (const auto& session : sessions) {
+        request_close(session, WsCloseRequest{1001, "server shutting down"},
+                      std::min<std::chrono::milliseconds>(WS_SHUTDOWN_GRACE, session->endpoint.options.close_timeout));
     }
 }
 
@@ -274,7 +469,8 @@ HttpResponse HttpServer::Impl::dispatch(const HttpRequest& request) const {
             return HttpResponse::error(500, "internal error");
         }
     }
-    if (hubs.count(request.path) != 0) return HttpResponse::error(426, "websocket upgrade required");
+    if (hubs.count(request.path) != 0 || ws_endpoints.count(request.path) != 0)
+        return HttpResponse::error(426, "websocket upgrade required");
     for (const auto& mount : mounts) {
         if (request.path.compare(0, mount.prefix.size(), mount.prefix) == 0) {
             if (request.method != "GET" && request.method != "HEAD") return HttpResponse::error(405, "method not allowed");
@@ -370,6 +566,44 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         request.content_type = std::string(beast_request[http::field::content_type]);
         request.remote_address = remote_text;
 
+        if (websocket::is_upgrade(beast_request) && !stopping) {
+            if (auto ep = ws_endpoints.find(request.path); ep != ws_endpoints.end()) {
+                const WsSessionId id = next_ws_id++;
+                WsPeerInfo peer;
+                if (!endpoint_ec) {
+                    peer.remote_ip = remote.address().to_string();
+                    peer.remote_port = remote.port();
+                }
+                peer.target = request.target;
+                // Registered before on_open so that on_open may already queue a greeting.
+                auto ws_session = std::make_shared<WsSession>(io.get_executor(), id, ep->second);
+                {
+                    std::lock_guard lock(ws_mutex);
+                    ws_sessions.emplace(id, ws_session);
+                }
+                bool accepted = true;
+                if (ep->second.handlers.on_open) {
+                    try {
+                        accepted = ep->second.handlers.on_open(id, peer);
+                    } catch (const std::exception& ex) {
+                        spdlog::error("runtime: websocket on_open for {} failed: {}", request.path, ex.what());
+                        accepted = false;
+                    }
+                }
+                if (!accepted) {
+                    {
+                        std::lock_guard lock(ws_mutex);
+                        ws_sessions.erase(id);
+                    }
+                    ws_session->finished = true;
+                    co_await send_error_and_close(stream, buffer, 403, "websocket connection refused");
+                    break;
+                }
+                connections.erase(&connection); // shutdown reaches the session through ws_sessions
+                co_await interactive_session(std::move(stream), parser.release(), std::move(ws_session));
+                co_return;
+            }
+        }
         if (websocket::is_upgrade(beast_request)) {
             auto hub = hubs.find(request.path);
             if (hub != hubs.end() && !stopping) {
@@ -440,6 +674,119 @@ asio::awaitable<void> HttpServer::Impl::ws_writer(websocket::stream<beast::tcp_s
     // A hard close wakes the reader; a close handshake could wait on a subscriber that does not read.
     boost::system::error_code ignored;
     beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws).socket().close(ignored);
+}
+
+asio::awaitable<void> HttpServer::Impl::interactive_session(beast::tcp_stream stream,
+                                                             http::request<http::string_body> request,
+                                                             std::shared_ptr<WsSession> session) {
+    WsStream ws(std::move(stream));
+    const auto& ws_options = session->endpoint.options;
+    // The HTTP request_timeout ends here: from now on Beast's websocket timeouts apply, which ping
+    // a quiet peer instead of dropping it.
+    beast::get_lowest_layer(ws).expires_never();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::min<std::chrono::milliseconds>(ws_options.close_timeout, ws_options.idle_timeout);
+    timeouts.idle_timeout = ws_options.idle_timeout;
+    timeouts.keep_alive_pings = true;
+    ws.set_option(timeouts);
+    ws.read_message_max(static_cast<std::uint64_t>(ws_options.max_message_size));
+    ws.auto_fragment(false);
+    session->ws = &ws;
+    auto [ec] = co_await ws.async_accept(request, use_tuple);
+    // A ws_close() or a shutdown while the handshake was in flight left a close request: the writer
+    // sends it at once, and the deadline armed with it bounds the rest.
+    if (!ec) {
+        try {
+            co_await (session_reader(ws, *session) && session_writer(ws, *session));
+        } catch (const std::exception& ex) {
+            spdlog::error("runtime: websocket session {} failed: {}", session->id, ex.what());
+        }
+    }
+    session->ws = nullptr;
+    session->finished = true;
+    session->deadline.cancel();
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws).socket().close(ignored);
+    {
+        std::lock_guard lock(ws_mutex);
+        ws_sessions.erase(session->id);
+        session->queue.clear();
+    }
+    if (const auto& on_close = session->endpoint.handlers.on_close) {
+        try {
+            on_close(session->id);
+        } catch (const std::exception& ex) {
+            spdlog::error("runtime: websocket on_close failed: {}", ex.what());
+        }
+    }
+}
+
+asio::awaitable<void> HttpServer::Impl::session_reader(WsStream& ws, WsSession& session) {
+    beast::flat_buffer buffer;
+    const auto& on_message = session.endpoint.handlers.on_message;
+    while (true) {
+        auto [ec, n] = co_await ws.async_read(buffer, use_tuple);
+        if (ec) {
+            // Beast has already answered protocol errors and oversized messages (1009) with a close frame.
+            if (ec == websocket::error::message_too_big)
+                spdlog::warn("runtime: websocket session {} sent a message over {} bytes, closed", session.id,
+                             session.endpoint.options.max_message_size);
+            break;
+        }
+        if (on_message) {
+            const auto data = buffer.cdata();
+            try {
+                on_message(session.id,
+                           std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(data.data()), data.size()),
+                           ws.got_binary());
+            } catch (const std::exception& ex) {
+                spdlog::error("runtime: websocket on_message failed: {}", ex.what());
+            }
+        }
+        buffer.consume(buffer.size());
+    }
+    session.reader_done = true;
+    {
+        std::lock_guard lock(ws_mutex);
+        session.ended = true;
+        session.queue.clear();
+    }
+    session.wakeup.cancel();
+}
+
+asio::awaitable<void> HttpServer::Impl::session_writer(WsStream& ws, WsSession& session) {
+    while (!session.reader_done) {
+        std::optional<WsOutgoing> message;
+        std::optional<WsCloseRequest> close;
+        {
+            std::lock_guard lock(ws_mutex);
+            if (!session.queue.empty()) {
+                message = std::move(session.queue.front());
+                session.queue.pop_front();
+            } else if (session.close_request) {
+                close = session.close_request;
+            }
+        }
+        if (message) {
+            ws.binary(message->binary);
+            auto [ec, n] = co_await ws.async_write(asio::buffer(message->data), use_tuple);
+            if (ec) break;
+            continue;
+        }
+        if (close) {
+            // The reader sees the peer's answering close frame and ends the session.
+            websocket::close_reason reason(static_cast<websocket::close_code>(close->code), close->reason);
+            (void)co_await ws.async_close(reason, use_tuple);
+            co_return;
+        }
+        session.wakeup.expires_at(asio::steady_timer::time_point::max());
+        co_await session.wakeup.async_wait(use_tuple);
+    }
+    if (session.reader_done) co_return;
+    // A failed write: the connection is broken, make the reader notice.
+    boost::system::error_code ignored;
     beast::get_lowest_layer(ws).socket().close(ignored);
 }
 

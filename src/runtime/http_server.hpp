@@ -2,8 +2,9 @@
 // An HTTP/1.1 + websocket server on C++20 coroutines (Boost.Beast), hidden behind a pimpl so that
 // no Asio/Beast header leaks to the role libraries.
 //
-// Threading: everything (accepting, parsing, handlers, websocket fan-out) runs on the one thread
-// that calls run(). stop() and broadcast() may be called from any thread.
+// Threading: everything (accepting, parsing, handlers, websocket fan-out and sessions, timers)
+// runs on the one thread that calls run(). stop(), broadcast(), post(), ws_send() and ws_close()
+// may be called from any thread.
 //
 // Limits: every connection has a request timeout (time to receive one whole request, also the
 // keep-alive idle time), a header limit (431) and a body limit (413). Bad HTTP gets a 400 and the
@@ -17,9 +18,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nym::runtime {
 
@@ -34,6 +38,39 @@ struct ServerOptions {
     std::size_t max_static_file_size = 32 * 1024 * 1024;
     bool handle_signals = true;                      ///< SIGINT/SIGTERM stop run() gracefully
     std::string server_name = "nym-cpp";
+};
+
+/// Identifies one interactive websocket session of a server; never reused within one server.
+using WsSessionId = std::uint64_t;
+
+struct WsPeerInfo {
+    std::string remote_ip;
+    std::uint16_t remote_port = 0;
+    std::string target; ///< the upgrade request's target, with the query
+};
+
+struct WsSessionOptions {
+    std::size_t max_message_size = 1u << 20; ///< bytes; a larger incoming message closes the session (1009)
+    std::size_t send_queue_limit = 1024;     ///< queued outgoing messages; overflow closes the session (1008)
+    /// A peer that sends nothing (pongs included) for this long is dropped; the server pings it at
+    /// half this time, so a live but quiet peer stays connected for ever.
+    std::chrono::milliseconds idle_timeout{60000};
+    /// After ws_close(), an overflow or stop(): how long the flush and the close handshake may take
+    /// before the socket is closed hard.
+    std::chrono::milliseconds close_timeout{5000};
+};
+
+/// Callbacks of an interactive websocket endpoint. All run on the server thread.
+struct WsSessionHandlers {
+    /// Before the upgrade. false refuses it: HTTP 403 with a JSON error body, no session (and no
+    /// on_close). May be empty (accept everybody). ws_send()/ws_close() already work here (a
+    /// greeting goes out right after the handshake; a refusal discards it).
+    std::function<bool(WsSessionId, const WsPeerInfo&)> on_open;
+    /// One whole message; messages of one session arrive in order, never after its on_close.
+    std::function<void(WsSessionId, std::span<const std::uint8_t> data, bool binary)> on_message;
+    /// Exactly once for every session whose on_open returned true (or that had no on_open), also
+    /// when the server stops.
+    std::function<void(WsSessionId)> on_close;
 };
 
 class HttpServer {
@@ -52,6 +89,11 @@ public:
     /// Each subscriber has its own bounded queue: a subscriber that falls behind is disconnected,
     /// never slowing the others.
     void websocket(std::string path);
+    /// An interactive websocket endpoint: every connection is a session with its own id, its own
+    /// bounded send queue and its own reader, so a slow peer only ever fills its own queue.
+    /// The HTTP request_timeout does not apply once upgraded (sessions may idle for hours); dead
+    /// peers are found by websocket pings (Beast's suggested server timeouts).
+    void websocket_sessions(std::string path, WsSessionHandlers handlers, WsSessionOptions options = {});
 
     /// Binds and listens; returns the bound port (useful with port 0). The system error on failure
     /// (e.g. std::errc::address_in_use).
@@ -62,6 +104,19 @@ public:
     void stop();
     /// Queues `text` for every subscriber of the websocket endpoint `path`. Thread-safe.
     void broadcast(std::string path, std::string text);
+
+    /// Queues one message for session `id`. Thread-safe. false when the session is gone or closing,
+    /// or when this message overflowed its queue (which closes the session with 1008).
+    bool ws_send(WsSessionId id, std::vector<std::uint8_t> data, bool binary);
+    /// Sends what is queued, then a close frame with `code`/`reason`, then closes. Thread-safe;
+    /// a no-op for unknown or already closing sessions. Codes a peer must reject (e.g. 1005/1006)
+    /// are sent as 1000; the reason is cut to 123 bytes.
+    void ws_close(WsSessionId id, std::uint16_t code = 1000, std::string reason = {});
+    /// Runs `task` on the server thread. Thread-safe. Tasks posted after stop() may never run.
+    void post(std::function<void()> task);
+    /// Calls `task` every `interval` on the server thread until stop(). Call it on the server thread
+    /// or before run().
+    void every(std::chrono::milliseconds interval, std::function<void()> task);
 
 private:
     struct Impl;

@@ -1,12 +1,20 @@
 // The runtime's HTTP/websocket server in-process on loopback: limits, routing, static files,
-// websocket fan-out with a slow subscriber, and shutdown.
+// websocket fan-out with a slow subscriber, shutdown, interactive websocket sessions, the server's
+// timers, and the asynchronous WsConnection client.
 #include <runtime/http_client.hpp>
 #include <runtime/http_server.hpp>
+#include <runtime/ws_connection.hpp>
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
 namespace nym::runtime {
@@ -183,6 +191,546 @@ TEST(RuntimeUrl, ParsesHttpAndWsUrls) {
     EXPECT_FALSE(parse_url("http://x:0"));
     EXPECT_FALSE(parse_url("http://:80"));
     EXPECT_FALSE(parse_url("x:80"));
+}
+
+
+// ---- interactive websocket sessions ---------------------------------------------------------------
+
+std::vector<std::uint8_t> bytes(std::string_view text) { return {text.begin(), text.end()}; }
+
+template <class Predicate>
+bool eventually(Predicate predicate, std::chrono::milliseconds limit = 5s) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (!predicate()) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(5ms);
+    }
+    return true;
+}
+
+constexpr std::string_view UPGRADE_HEADERS = "Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                             "Sec-WebSocket-Version: 13\r\n\r\n";
+
+// Endpoints: /echo answers every message with itself, /small does the same with a 1 KiB message
+// limit and a 4-message send queue, /refuse refuses every session, /push never answers.
+class RuntimeWsSessionTest : public ::testing::Test {
+protected:
+    void start(ServerOptions options = {}, WsSessionOptions echo_options = {}) {
+        options.handle_signals = false;
+        server = std::make_unique<HttpServer>(options);
+        auto handlers = [this](bool echo) {
+            WsSessionHandlers h;
+            h.on_open = [this](WsSessionId id, const WsPeerInfo& peer) {
+                std::lock_guard lock(mutex);
+                opened.push_back(id);
+                peers[id] = peer;
+                server_thread = std::this_thread::get_id();
+                return true;
+            };
+            h.on_message = [this, echo](WsSessionId id, std::span<const std::uint8_t> data, bool binary) {
+                {
+                    std::lock_guard lock(mutex);
+                    if (closes.count(id) != 0) message_after_close = true;
+                    ++received[id];
+                }
+                if (echo) server->ws_send(id, std::vector<std::uint8_t>(data.begin(), data.end()), binary);
+            };
+            h.on_close = [this](WsSessionId id) {
+                std::lock_guard lock(mutex);
+                ++closes[id];
+            };
+            return h;
+        };
+        server->websocket_sessions("/echo", handlers(true), echo_options);
+        WsSessionOptions small;
+        small.max_message_size = 1024;
+        small.send_queue_limit = 4;
+        small.close_timeout = 300ms;
+        server->websocket_sessions("/small", handlers(true), small);
+        server->websocket_sessions("/push", handlers(false));
+        WsSessionHandlers greet = handlers(true);
+        greet.on_open = [this](WsSessionId id, const WsPeerInfo&) {
+            return server->ws_send(id, bytes("welcome"), false); // queued before the upgrade finishes
+        };
+        server->websocket_sessions("/greet", greet);
+        WsSessionHandlers refuse;
+        refuse.on_open = [this](WsSessionId, const WsPeerInfo&) {
+            ++refused;
+            return false;
+        };
+        refuse.on_close = [this](WsSessionId) { ++refused_closes; };
+        server->websocket_sessions("/refuse", refuse);
+        server->websocket("/feed");
+        auto bound = server->listen();
+        ASSERT_TRUE(bound) << bound.error().message();
+        port = *bound;
+        thread = std::thread([this] { server->run(); });
+    }
+    void TearDown() override {
+        if (server) server->stop();
+        if (thread.joinable()) thread.join();
+    }
+    std::size_t opened_count() {
+        std::lock_guard lock(mutex);
+        return opened.size();
+    }
+    WsSessionId opened_at(std::size_t i) {
+        std::lock_guard lock(mutex);
+        return opened.at(i);
+    }
+    int close_count(WsSessionId id) {
+        std::lock_guard lock(mutex);
+        auto it = closes.find(id);
+        return it == closes.end() ? 0 : it->second;
+    }
+    WsClient connect_ws(std::string_view target) {
+        auto c = WsClient::connect("127.0.0.1", port, target);
+        if (!c) ADD_FAILURE() << "connect " << target << ": " << c.error().message();
+        return std::move(c).value();
+    }
+
+    std::unique_ptr<HttpServer> server;
+    std::uint16_t port = 0;
+    std::thread thread;
+    std::mutex mutex;
+    std::vector<WsSessionId> opened;
+    std::map<WsSessionId, WsPeerInfo> peers;
+    std::map<WsSessionId, int> closes;
+    std::map<WsSessionId, int> received;
+    bool message_after_close = false;
+    std::thread::id server_thread;
+    std::atomic<int> refused{0};
+    std::atomic<int> refused_closes{0};
+};
+
+TEST_F(RuntimeWsSessionTest, EchoesTextAndBinaryInOrder) {
+    start();
+    auto ws = connect_ws("/echo?k=v");
+    ASSERT_TRUE(ws.send("hello", 2s));
+    const std::vector<std::uint8_t> blob = {0, 1, 2, 0xff, 0x80, 0};
+    ASSERT_TRUE(ws.send_binary(blob, 2s));
+    ASSERT_TRUE(ws.send("", 2s));
+    auto m = ws.read_message(2s);
+    ASSERT_TRUE(m) << m.error().message();
+    EXPECT_EQ(m->data, "hello");
+    EXPECT_FALSE(m->binary);
+    m = ws.read_message(2s);
+    ASSERT_TRUE(m);
+    EXPECT_TRUE(m->binary);
+    EXPECT_EQ(std::vector<std::uint8_t>(m->data.begin(), m->data.end()), blob);
+    m = ws.read_message(2s);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->data, "");
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(ws.send(std::to_string(i), 2s));
+    for (int i = 0; i < 200; ++i) {
+        auto r = ws.read(2s);
+        ASSERT_TRUE(r);
+        ASSERT_EQ(*r, std::to_string(i));
+    }
+    ASSERT_EQ(opened_count(), 1u);
+    std::lock_guard lock(mutex);
+    const auto& peer = peers[opened[0]];
+    EXPECT_EQ(peer.remote_ip, "127.0.0.1");
+    EXPECT_NE(peer.remote_port, 0);
+    EXPECT_EQ(peer.target, "/echo?k=v");
+}
+
+TEST_F(RuntimeWsSessionTest, OnOpenMayQueueAGreeting) {
+    start();
+    auto ws = connect_ws("/greet");
+    auto m = ws.read(2s);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(*m, "welcome");
+    ASSERT_TRUE(ws.send("echo", 2s));
+    m = ws.read(2s);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(*m, "echo");
+}
+
+TEST_F(RuntimeWsSessionTest, RefusedOpenGives403AndNoSession) {
+    start();
+    auto raw = http_exchange_raw("127.0.0.1", port, "GET /refuse HTTP/1.1\r\n" + std::string(UPGRADE_HEADERS));
+    ASSERT_TRUE(raw) << raw.error().message();
+    EXPECT_EQ(raw->status, 403u);
+    EXPECT_EQ(raw->content_type, "application/json");
+    EXPECT_EQ(raw->body, R"({"error":"websocket connection refused"})");
+    EXPECT_FALSE(WsClient::connect("127.0.0.1", port, "/refuse"));
+    EXPECT_EQ(refused.load(), 2);
+    // A plain GET on a websocket path asks for the upgrade.
+    auto r = http_request("127.0.0.1", port, "GET", "/echo");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 426u);
+    server->stop();
+    thread.join();
+    EXPECT_EQ(refused_closes.load(), 0);
+}
+
+TEST_F(RuntimeWsSessionTest, OversizedMessageCloses1009AndOthersKeepWorking) {
+    start();
+    auto big = connect_ws("/small");
+    auto other = connect_ws("/small");
+    ASSERT_TRUE(big.send(std::string(1024, 'a'), 2s)); // exactly the limit is fine
+    auto m = big.read(2s);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->size(), 1024u);
+    ASSERT_TRUE(big.send(std::string(1025, 'a'), 2s));
+    auto closed = big.read_message(2s);
+    ASSERT_FALSE(closed);
+    EXPECT_EQ(closed.error(), Errc::connection_closed);
+    EXPECT_EQ(big.close_code(), 1009);
+    ASSERT_TRUE(other.send("still here", 2s));
+    m = other.read(2s);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(*m, "still here");
+    EXPECT_TRUE(eventually([&] { return close_count(opened_at(0)) == 1; }));
+    EXPECT_EQ(close_count(opened_at(1)), 0);
+    auto third = connect_ws("/small");
+    ASSERT_TRUE(third.send("new", 2s));
+    EXPECT_TRUE(third.read(2s));
+}
+
+TEST_F(RuntimeWsSessionTest, PushFromAnotherThreadAndCloseAfterFlush) {
+    start();
+    auto ws = connect_ws("/push");
+    ASSERT_TRUE(eventually([&] { return opened_count() == 1; }));
+    const WsSessionId id = opened_at(0);
+    EXPECT_FALSE(server->ws_send(id + 1000, bytes("nobody"), false));
+    constexpr int MESSAGES = 300;
+    std::thread pusher([&] {
+        for (int i = 0; i < MESSAGES; ++i) EXPECT_TRUE(server->ws_send(id, bytes(std::to_string(i)), i % 2 == 0));
+        server->ws_close(id, 4000, "bye");
+        EXPECT_FALSE(server->ws_send(id, bytes("too late"), false)); // closing: nothing more is queued
+    });
+    for (int i = 0; i < MESSAGES; ++i) {
+        auto m = ws.read_message(3s);
+        ASSERT_TRUE(m) << "message " << i << ": " << m.error().message();
+        ASSERT_EQ(m->data, std::to_string(i));
+        ASSERT_EQ(m->binary, i % 2 == 0);
+    }
+    pusher.join();
+    auto end = ws.read_message(3s);
+    ASSERT_FALSE(end);
+    EXPECT_EQ(end.error(), Errc::connection_closed);
+    EXPECT_EQ(ws.close_code(), 4000);
+    EXPECT_TRUE(eventually([&] { return close_count(id) == 1; }));
+    EXPECT_FALSE(server->ws_send(id, bytes("gone"), false));
+    server->ws_close(id); // unknown by now: a no-op
+}
+
+TEST_F(RuntimeWsSessionTest, OnCloseExactlyOnceIncludingAtStop) {
+    start();
+    std::vector<WsClient> clients;
+    for (int i = 0; i < 4; ++i) clients.push_back(connect_ws("/echo"));
+    ASSERT_TRUE(eventually([&] { return opened_count() == 4; }));
+    clients[0].close();                    // the client leaves
+    server->ws_close(opened_at(1), 1000); // the server ends one
+    auto ended = clients[1].read_message(2s);
+    ASSERT_FALSE(ended);
+    EXPECT_EQ(clients[1].close_code(), 1000);
+    ASSERT_TRUE(eventually([&] { return close_count(opened_at(0)) == 1 && close_count(opened_at(1)) == 1; }));
+    // Sessions 2 and 3 stay open until stop(); one has messages in flight.
+    ASSERT_TRUE(clients[2].send("x", 2s));
+    const auto began = std::chrono::steady_clock::now();
+    server->stop();
+    thread.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - began, 2s); // peers that do not answer are cut off
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(close_count(opened_at(i)), 1) << i;
+    {
+        std::lock_guard lock(mutex);
+        EXPECT_EQ(closes.size(), 4u);
+        EXPECT_FALSE(message_after_close);
+    }
+    // The remaining clients saw a close frame "going away".
+    auto m = clients[3].read_message(2s);
+    ASSERT_FALSE(m);
+    EXPECT_EQ(clients[3].close_code(), 1001);
+}
+
+TEST_F(RuntimeWsSessionTest, ManyConcurrentSessions) {
+    start();
+    constexpr int CLIENTS = 40;
+    constexpr int MESSAGES = 25;
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    for (int c = 0; c < CLIENTS; ++c) {
+        threads.emplace_back([&, c] {
+            auto ws = WsClient::connect("127.0.0.1", port, "/echo");
+            if (!ws) return;
+            for (int i = 0; i < MESSAGES; ++i) {
+                const std::string text = std::to_string(c) + ":" + std::to_string(i);
+                if (!ws->send(text, 5s)) return;
+                auto m = ws->read(5s);
+                if (!m || *m != text) return;
+            }
+            ++ok;
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(ok.load(), CLIENTS);
+    EXPECT_TRUE(eventually([&] {
+        std::lock_guard lock(mutex);
+        return closes.size() == static_cast<std::size_t>(CLIENTS);
+    }));
+}
+
+TEST_F(RuntimeWsSessionTest, ASlowReaderOnlyFillsItsOwnQueue) {
+    start();
+    auto slow = connect_ws("/small"); // never reads; send queue of 4
+    auto fast = connect_ws("/echo");
+    ASSERT_TRUE(eventually([&] { return opened_count() == 2; }));
+    const WsSessionId slow_id = opened_at(0);
+    const std::vector<std::uint8_t> payload(1000, 0x42);
+    bool refused_once = false;
+    for (int i = 0; i < 20000 && !refused_once; ++i) refused_once = !server->ws_send(slow_id, payload, true);
+    EXPECT_TRUE(refused_once); // the socket buffers filled, then the 4-message queue overflowed
+    const auto began = std::chrono::steady_clock::now();
+    ASSERT_TRUE(fast.send("ping", 2s));
+    auto m = fast.read(2s);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(*m, "ping");
+    EXPECT_LT(std::chrono::steady_clock::now() - began, 1s);
+    // The overflowing session ends (close 1008, or a hard close after close_timeout).
+    EXPECT_TRUE(eventually([&] { return close_count(slow_id) == 1; }, 10s));
+    EXPECT_FALSE(server->ws_send(slow_id, payload, true));
+}
+
+TEST_F(RuntimeWsSessionTest, IdleSessionOutlivesTheRequestTimeout) {
+    ServerOptions options;
+    options.request_timeout = 200ms;
+    WsSessionOptions ws_options;
+    ws_options.idle_timeout = 400ms; // pings at 200 ms keep a reading peer alive
+    start(options, ws_options);
+    auto ws = connect_ws("/echo");
+    ASSERT_TRUE(eventually([&] { return opened_count() == 1; }));
+    const WsSessionId id = opened_at(0);
+    std::thread later([&] {
+        std::this_thread::sleep_for(1200ms);
+        server->ws_send(id, bytes("after a long silence"), false);
+    });
+    auto m = ws.read(5s); // answers the server's pings while it waits
+    later.join();
+    ASSERT_TRUE(m) << m.error().message();
+    EXPECT_EQ(*m, "after a long silence");
+    ASSERT_TRUE(ws.send("and back", 2s));
+    m = ws.read(2s);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(*m, "and back");
+    EXPECT_EQ(close_count(id), 0);
+}
+
+TEST_F(RuntimeWsSessionTest, PostAndEveryRunOnTheServerThread) {
+    start();
+    std::atomic<int> ticks{0};
+    std::promise<std::thread::id> posted;
+    server->post([&] { posted.set_value(std::this_thread::get_id()); });
+    const auto server_id = posted.get_future().get();
+    EXPECT_NE(server_id, std::this_thread::get_id());
+    std::atomic<bool> wrong_thread{false};
+    server->post([&] {
+        server->every(10ms, [&] {
+            if (std::this_thread::get_id() != server_id) wrong_thread = true;
+            ++ticks;
+        });
+    });
+    EXPECT_TRUE(eventually([&] { return ticks.load() >= 5; }, 3s));
+    server->stop();
+    thread.join();
+    const int after_stop = ticks.load();
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(ticks.load(), after_stop);
+    EXPECT_FALSE(wrong_thread.load());
+}
+
+// ---- the asynchronous client --------------------------------------------------------------------
+
+struct Inbox {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::pair<std::string, bool>> messages;
+    std::vector<std::error_code> closed;
+    std::thread::id handler_thread;
+
+    WsConnectionHandlers handlers() {
+        WsConnectionHandlers h;
+        h.on_message = [this](std::span<const std::uint8_t> data, bool binary) {
+            std::lock_guard lock(mutex);
+            handler_thread = std::this_thread::get_id();
+            if (!closed.empty()) messages.emplace_back("AFTER CLOSE", false);
+            messages.emplace_back(std::string(data.begin(), data.end()), binary);
+            changed.notify_all();
+        };
+        h.on_closed = [this](std::error_code ec) {
+            std::lock_guard lock(mutex);
+            closed.push_back(ec);
+            changed.notify_all();
+        };
+        return h;
+    }
+    template <class Predicate>
+    bool wait(Predicate p, std::chrono::milliseconds limit = 5s) {
+        std::unique_lock lock(mutex);
+        return changed.wait_for(lock, limit, p);
+    }
+};
+
+TEST_F(RuntimeWsSessionTest, WsConnectionSendsAndReceivesBothWays) {
+    start();
+    Inbox inbox;
+    auto conn = WsConnection::connect("127.0.0.1", port, "/echo", inbox.handlers());
+    ASSERT_TRUE(conn) << conn.error().message();
+    EXPECT_TRUE((*conn)->is_open());
+    constexpr int MESSAGES = 500;
+    std::thread sender([&] {
+        for (int i = 0; i < MESSAGES; ++i) EXPECT_TRUE((*conn)->send(bytes(std::to_string(i)), i % 3 == 0));
+    });
+    ASSERT_TRUE(inbox.wait([&] { return inbox.messages.size() >= static_cast<std::size_t>(MESSAGES); }));
+    sender.join();
+    {
+        std::lock_guard lock(inbox.mutex);
+        for (int i = 0; i < MESSAGES; ++i) {
+            ASSERT_EQ(inbox.messages[static_cast<std::size_t>(i)].first, std::to_string(i));
+            ASSERT_EQ(inbox.messages[static_cast<std::size_t>(i)].second, i % 3 == 0);
+        }
+        EXPECT_NE(inbox.handler_thread, std::this_thread::get_id());
+    }
+    ASSERT_TRUE(server->ws_send(opened_at(0), bytes("pushed"), false));
+    ASSERT_TRUE(inbox.wait([&] { return inbox.messages.size() == MESSAGES + 1; }));
+    EXPECT_EQ(inbox.messages.back().first, "pushed");
+    // Our own close: on_closed without an error, and the server's on_close.
+    (*conn)->close();
+    (*conn)->close();
+    ASSERT_TRUE(inbox.wait([&] { return !inbox.closed.empty(); }));
+    EXPECT_FALSE(inbox.closed[0]) << inbox.closed[0].message();
+    EXPECT_FALSE((*conn)->is_open());
+    EXPECT_FALSE((*conn)->send(bytes("x"), false));
+    EXPECT_TRUE(eventually([&] { return close_count(opened_at(0)) == 1; }));
+    conn->reset();
+    EXPECT_EQ(inbox.closed.size(), 1u);
+}
+
+TEST_F(RuntimeWsSessionTest, WsConnectionReportsTheServerClosing) {
+    start();
+    Inbox inbox;
+    auto conn = WsConnection::connect("127.0.0.1", port, "/push", inbox.handlers());
+    ASSERT_TRUE(conn) << conn.error().message();
+    ASSERT_TRUE(eventually([&] { return opened_count() == 1; }));
+    ASSERT_TRUE(server->ws_send(opened_at(0), bytes("last words"), true));
+    server->ws_close(opened_at(0), 4002, "go away");
+    ASSERT_TRUE(inbox.wait([&] { return !inbox.closed.empty(); }));
+    std::lock_guard lock(inbox.mutex);
+    ASSERT_EQ(inbox.messages.size(), 1u);
+    EXPECT_EQ(inbox.messages[0].first, "last words");
+    EXPECT_EQ(inbox.closed[0], Errc::connection_closed);
+    EXPECT_EQ((*conn)->close_code(), 4002);
+    EXPECT_FALSE((*conn)->is_open());
+    EXPECT_FALSE((*conn)->send(bytes("x"), false));
+}
+
+TEST_F(RuntimeWsSessionTest, WsConnectionEndsWhenTheServerStops) {
+    start();
+    Inbox inbox;
+    auto conn = WsConnection::connect("127.0.0.1", port, "/echo", inbox.handlers());
+    ASSERT_TRUE(conn);
+    server->stop();
+    thread.join();
+    ASSERT_TRUE(inbox.wait([&] { return !inbox.closed.empty(); }));
+    EXPECT_EQ(inbox.closed.size(), 1u);
+    EXPECT_TRUE(inbox.closed[0]);
+}
+
+TEST_F(RuntimeWsSessionTest, WsConnectionDropsAnOversizedIncomingMessage) {
+    start();
+    Inbox inbox;
+    auto conn = WsConnection::connect("127.0.0.1", port, "/push", inbox.handlers(), 5s, 100);
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE(eventually([&] { return opened_count() == 1; }));
+    ASSERT_TRUE(server->ws_send(opened_at(0), std::vector<std::uint8_t>(100, 1), true));
+    ASSERT_TRUE(server->ws_send(opened_at(0), std::vector<std::uint8_t>(101, 1), true));
+    ASSERT_TRUE(inbox.wait([&] { return !inbox.closed.empty(); }));
+    EXPECT_EQ(inbox.messages.size(), 1u);
+    EXPECT_TRUE(inbox.closed[0]);
+    EXPECT_TRUE(eventually([&] { return close_count(opened_at(0)) == 1; }));
+}
+
+TEST(RuntimeWsConnection, ConnectToAClosedPortFailsQuickly) {
+    std::uint16_t closed_port = 0;
+    {
+        ServerOptions options;
+        options.handle_signals = false;
+        HttpServer probe(options);
+        auto bound = probe.listen();
+        ASSERT_TRUE(bound);
+        closed_port = *bound;
+    }
+    Inbox inbox;
+    const auto began = std::chrono::steady_clock::now();
+    auto conn = WsConnection::connect("127.0.0.1", closed_port, "/", inbox.handlers(), 2s);
+    ASSERT_FALSE(conn);
+    EXPECT_EQ(conn.error(), std::errc::connection_refused);
+    EXPECT_LT(std::chrono::steady_clock::now() - began, 1s);
+    EXPECT_TRUE(inbox.closed.empty());
+}
+
+TEST_F(RuntimeWsSessionTest, WsConnectionDestroyedWhileTrafficFlows) {
+    start();
+    // The server pushes to every open session every millisecond.
+    server->post([this] {
+        server->every(1ms, [this] {
+            std::vector<WsSessionId> ids;
+            {
+                std::lock_guard lock(mutex);
+                ids = opened;
+            }
+            for (auto id : ids) server->ws_send(id, std::vector<std::uint8_t>(512, 7), true);
+        });
+    });
+    for (int round = 0; round < 8; ++round) {
+        std::atomic<int> got{0};
+        WsConnectionHandlers h;
+        h.on_message = [&got](std::span<const std::uint8_t>, bool) { ++got; };
+        auto conn = WsConnection::connect("127.0.0.1", port, "/echo", h);
+        ASSERT_TRUE(conn) << conn.error().message();
+        std::atomic<bool> stop_sending{false};
+        std::thread sender([&] {
+            while (!stop_sending) {
+                (*conn)->send(std::vector<std::uint8_t>(300, 1), round % 2 == 0);
+                std::this_thread::sleep_for(100us);
+            }
+        });
+        ASSERT_TRUE(eventually([&] { return got.load() > 20; }));
+        stop_sending = true;
+        sender.join();
+        conn->reset(); // mid-traffic: closes, joins the I/O thread
+    }
+    // Destroyed from inside its own handler: the thread detaches and finishes alone.
+    std::mutex conn_mutex;
+    std::unique_ptr<WsConnection> self;
+    std::atomic<bool> destroyed{false};
+    WsConnectionHandlers h;
+    h.on_message = [&](std::span<const std::uint8_t>, bool) {
+        std::unique_ptr<WsConnection> doomed;
+        {
+            std::lock_guard lock(conn_mutex);
+            doomed = std::move(self);
+        }
+        if (doomed) {
+            doomed.reset();
+            destroyed = true;
+        }
+    };
+    auto conn = WsConnection::connect("127.0.0.1", port, "/echo", h);
+    ASSERT_TRUE(conn);
+    {
+        std::lock_guard lock(conn_mutex);
+        self = std::move(*conn);
+    }
+    ASSERT_TRUE(eventually([&] { return destroyed.load(); }));
+    EXPECT_TRUE(eventually([&] {
+        std::lock_guard lock(mutex);
+        return closes.size() == 9u;
+    }));
+    std::this_thread::sleep_for(100ms); // let the detached thread finish before the test ends
 }
 
 } // namespace
