@@ -49,6 +49,31 @@ std::optional<Process> Process::start(const std::string& path, const std::vector
     return Process(pid, out[0], err[0]);
 }
 
+std::optional<Process> Process::start_logged(const std::string& path, const std::vector<std::string>& args,
+                                             const std::string& stderr_path) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return std::nullopt;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    std::vector<std::string> storage;
+    storage.push_back(path);
+    storage.insert(storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& s : storage) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    if (rc != 0) {
+        close(out[0]);
+        return std::nullopt;
+    }
+    return Process(pid, out[0], -1);
+}
+
 Process::Process(Process&& other) noexcept
     : m_pid(std::exchange(other.m_pid, -1)), m_stdout(std::exchange(other.m_stdout, -1)),
       m_stderr(std::exchange(other.m_stderr, -1)), m_pending(std::move(other.m_pending)), m_status(other.m_status) {}
@@ -69,7 +94,8 @@ std::optional<std::string> Process::read_line(std::chrono::milliseconds timeout)
             m_pending.erase(0, nl + 1);
             return line;
         }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return std::nullopt;
         pollfd fd{m_stdout, POLLIN, 0};
         if (poll(&fd, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -103,6 +129,7 @@ std::optional<int> Process::stop(int signal, std::chrono::milliseconds timeout) 
 
 std::string Process::drain_stderr() {
     std::string out;
+    if (m_stderr < 0) return out;
     char buf[4096];
     while (true) {
         const auto n = read(m_stderr, buf, sizeof buf);

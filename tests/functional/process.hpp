@@ -14,6 +14,10 @@ class Process {
 public:
     /// Starts `path` with `args`; std::nullopt if it cannot be started.
     static std::optional<Process> start(const std::string& path, const std::vector<std::string>& args);
+    /// Like start(), but the child's stderr is appended to the file `stderr_path` instead of a pipe,
+    /// so a chatty daemon can never block on a full pipe (drain_stderr() then returns nothing).
+    static std::optional<Process> start_logged(const std::string& path, const std::vector<std::string>& args,
+                                               const std::string& stderr_path);
 
     Process(Process&& other) noexcept;
     Process& operator=(Process&&) = delete;

@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# A whole mixnet on this machine's loopback: a directory, 3 layers x 2 mix nodes, 2 gateways and two
+# clients, alice and bob, each registered at a different gateway. Builds nothing: it runs the
+# binaries under $NYM_BIN (default build/release/apps).
+#
+#   bash tools/localnet.sh start  [--dir DIR] [--base-port N]   # default DIR ./localnet, N 21000
+#   bash tools/localnet.sh status [--dir DIR]
+#   bash tools/localnet.sh stop   [--dir DIR]                   # SIGTERM, then SIGKILL; idempotent
+#
+# Layout of DIR: logs/<name>.log (stdout and stderr of each component), run/<name>.pid,
+# nodes/ (keys, configs and the gateways' databases; kept across stop/start, so addresses stay the
+# same), localnet.env (URLs and addresses for scripts: source it).
+#
+# Ports, from the base port N (the default stays below Linux's ephemeral range 32768-60999, so an
+# outgoing connection cannot be holding one of them): directory N; mix nodes N+1..N+6; gateways' mix listeners N+11, N+12,
+# their client websockets N+21, N+22; the clients' websocket APIs N+31 (alice), N+32 (bob).
+#
+# The settings favour a demo that comes up in seconds: 1 s heartbeats, a 5 s presence timeout, and
+# 10 ms mean delay per hop. Knobs (environment): NYM_BIN, LOCALNET_PACKET_DELAY (10ms),
+# LOCALNET_SEND_DELAY (20ms, mean gap of the clients' Poisson streams), LOCALNET_LOOP_DELAY (200ms),
+# LOCALNET_LOG_LEVEL (info), LOCALNET_TIMEOUT (60, seconds to wait for everything to come up).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+NYM_BIN="${NYM_BIN:-$ROOT/build/release/apps}"
+PACKET_DELAY="${LOCALNET_PACKET_DELAY:-10ms}"
+SEND_DELAY="${LOCALNET_SEND_DELAY:-20ms}"
+LOOP_DELAY="${LOCALNET_LOOP_DELAY:-200ms}"
+LOG_LEVEL="${LOCALNET_LOG_LEVEL:-info}"
+TIMEOUT="${LOCALNET_TIMEOUT:-60}"
+HOST=127.0.0.1
+
+# Start order; stop goes in reverse so clients leave before their gateways.
+MIXNODES=(mix-1a mix-1b mix-2a mix-2b mix-3a mix-3b)
+GATEWAYS=(gateway-1 gateway-2)
+CLIENTS=(alice bob)
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+  exit "${1:-2}"
+}
+
+die() { echo "localnet: $*" >&2; exit 1; }
+
+COMMAND="${1:-}"
+[ -n "$COMMAND" ] || usage
+shift
+DIR="$PWD/localnet"
+BASE_PORT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) [ $# -ge 2 ] || usage; DIR="$2"; shift 2 ;;
+    --base-port) [ $# -ge 2 ] || usage; BASE_PORT="$2"; shift 2 ;;
+    -h|--help) usage 0 ;;
+    *) echo "localnet: unknown argument '$1'" >&2; usage ;;
+  esac
+done
+DIR="$(realpath -m "$DIR")"
+# status and stop use the base port of the last start in DIR.
+if [ -z "$BASE_PORT" ]; then BASE_PORT="$(cat "$DIR/base-port" 2>/dev/null || echo 21000)"; fi
+case "$BASE_PORT" in ''|*[!0-9]*) die "--base-port must be a number" ;; esac
+if [ "$BASE_PORT" -lt 1024 ] || [ "$BASE_PORT" -gt 65000 ]; then die "--base-port must be within 1024..65000"; fi
+LOGS="$DIR/logs"
+RUN="$DIR/run"
+NODES="$DIR/nodes"
+DIRECTORY_PORT=$BASE_PORT
+DIRECTORY_URL="http://$HOST:$DIRECTORY_PORT"
+
+mix_layer() { echo "${1:4:1}"; }                       # mix-2b -> 2
+mix_port() {                                           # mix-1a -> N+1 ... mix-3b -> N+6
+  local layer="${1:4:1}" slot=0
+  [ "${1:5:1}" = b ] && slot=1
+  echo $((BASE_PORT + 2 * (layer - 1) + slot + 1))
+}
+gateway_index() { echo "${1#gateway-}"; }
+client_port() { if [ "$1" = alice ]; then echo $((BASE_PORT + 31)); else echo $((BASE_PORT + 32)); fi; }
+
+binary_of() {
+  case "$1" in
+    directory) echo "$NYM_BIN/nym-directory/nym-directory" ;;
+    mix-*) echo "$NYM_BIN/nym-mixnode/nym-mixnode" ;;
+    gateway-*) echo "$NYM_BIN/nym-gateway/nym-gateway" ;;
+    *) echo "$NYM_BIN/nym-client/nym-client" ;;
+  esac
+}
+
+all_names() { echo directory "${MIXNODES[@]}" "${GATEWAYS[@]}" "${CLIENTS[@]}"; }
+
+# The pid in run/<name>.pid if that process is alive and still runs the component's binary (a pid
+# file left by a crash may name a recycled pid; we never signal a process that is not ours).
+live_pid() {
+  local file="$RUN/$1.pid" pid exe
+  [ -f "$file" ] || return 1
+  pid="$(cat "$file")"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
+  case "$exe" in
+    */"$(basename "$(binary_of "$1")")"*) echo "$pid" ;;
+    *) return 1 ;;
+  esac
+}
+
+# Starts a component in the background with stdout+stderr appended to logs/<name>.log.
+launch() {
+  local name="$1"; shift
+  local log="$LOGS/$name.log"
+  echo "--- $(date -u +%FT%TZ) starting: $*" >>"$log"
+  nohup "$@" >>"$log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+# Waits until logs/<name>.log has a line matching `pattern` written after `offset` bytes; prints it.
+wait_for_line() {
+  local name="$1" pattern="$2" offset="$3" deadline=$((SECONDS + TIMEOUT)) line
+  while [ $SECONDS -lt $deadline ]; do
+    line="$(tail -c +"$((offset + 1))" "$LOGS/$name.log" | grep -m1 -E "$pattern" || true)"
+    if [ -n "$line" ]; then echo "$line"; return 0; fi
+    if ! live_pid "$name" >/dev/null; then
+      echo "localnet: $name exited during start-up; last lines of $LOGS/$name.log:" >&2
+      tail -n 15 "$LOGS/$name.log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "localnet: $name did not print '$pattern' within ${TIMEOUT}s; see $LOGS/$name.log" >&2
+  return 1
+}
+
+log_size() { stat -c %s "$LOGS/$1.log" 2>/dev/null || echo 0; }
+
+topology() { curl -fsS --max-time 3 "$DIRECTORY_URL/api/presence/topology" 2>/dev/null; }
+
+# "mixnodes gateways" listed in the directory's topology.
+topology_counts() {
+  topology | python3 -c 'import json,sys
+t=json.load(sys.stdin)
+print(len(t.get("MixNodes") or []), len(t.get("MixProviderNodes") or []))' 2>/dev/null || echo "0 0"
+}
+
+# ownDetails over the client's websocket API (tools/ws-demo.mjs; needs node and the npm package ws).
+own_details() {
+  node "$ROOT/tools/ws-demo.mjs" own-details "ws://$HOST:$1/mix" 2>/dev/null
+}
+
+cmd_stop() {
+  local names pids=() name pid
+  read -r -a names <<<"$(all_names)"
+  for ((i = ${#names[@]} - 1; i >= 0; i--)); do
+    name="${names[$i]}"
+    if pid="$(live_pid "$name")"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$name:$pid")
+    fi
+  done
+  local deadline=$((SECONDS + 5)) left
+  while :; do
+    left=()
+    for entry in "${pids[@]+"${pids[@]}"}"; do
+      kill -0 "${entry#*:}" 2>/dev/null && left+=("$entry")
+    done
+    [ ${#left[@]} -eq 0 ] && break
+    if [ $SECONDS -ge $deadline ]; then
+      for entry in "${left[@]}"; do
+        echo "localnet: ${entry%%:*} ignored SIGTERM, sending SIGKILL" >&2
+        kill -KILL "${entry#*:}" 2>/dev/null || true
+      done
+      sleep 0.2
+      break
+    fi
+    sleep 0.1
+  done
+  rm -f "$RUN"/*.pid 2>/dev/null || true
+  if [ ${#pids[@]} -eq 0 ]; then echo "localnet: nothing running in $DIR"; else echo "localnet: stopped ${#pids[@]} process(es) in $DIR"; fi
+}
+
+cmd_status() {
+  local name pid running=0 total=0
+  printf '%-10s %-8s %s\n' component pid log
+  for name in $(all_names); do
+    total=$((total + 1))
+    if pid="$(live_pid "$name")"; then
+      running=$((running + 1))
+      printf '%-10s %-8s %s\n' "$name" "$pid" "$LOGS/$name.log"
+    else
+      printf '%-10s %-8s %s\n' "$name" "-" "$LOGS/$name.log"
+    fi
+  done
+  echo "$running of $total running"
+  if [ -f "$DIR/localnet.env" ]; then echo; cat "$DIR/localnet.env"; fi
+  if live_pid directory >/dev/null; then
+    read -r mixes gateways <<<"$(topology_counts)"
+    echo "topology: $mixes mix nodes, $gateways gateways"
+  fi
+  [ "$running" -eq "$total" ]
+}
+
+cmd_start() {
+  local name bin
+  for name in directory mix-1a gateway-1 alice; do
+    bin="$(binary_of "$name")"
+    [ -x "$bin" ] || die "missing $bin (build the release preset first, or set NYM_BIN to a build's apps/ folder)"
+  done
+  command -v curl >/dev/null || die "curl is needed"
+  for name in $(all_names); do
+    if live_pid "$name" >/dev/null; then die "$name is already running in $DIR (stop it first: localnet stop --dir $DIR)"; fi
+  done
+  mkdir -p "$LOGS" "$RUN" "$NODES/mixnodes" "$NODES/gateways" "$NODES/clients"
+  rm -f "$RUN"/*.pid
+  echo "$BASE_PORT" >"$DIR/base-port"
+
+  # From here on, a failure stops what was started.
+  trap 'echo "localnet: start failed; stopping what was started" >&2; cmd_stop >/dev/null' ERR
+
+  local offset
+  offset=$(log_size directory)
+  launch directory "$(binary_of directory)" --host $HOST --port "$DIRECTORY_PORT" --presence-timeout 5s \
+    --log-level "$LOG_LEVEL"
+  wait_for_line directory "nym-directory listening on" "$offset" >/dev/null
+
+  local -A offsets
+  for name in "${MIXNODES[@]}"; do
+    if [ ! -d "$NODES/mixnodes/$name" ]; then
+      "$(binary_of "$name")" init --id "$name" --layer "$(mix_layer "$name")" --host $HOST \
+        --port "$(mix_port "$name")" --directory "$DIRECTORY_URL" --root "$NODES/mixnodes" \
+        >>"$LOGS/$name.log" 2>&1 || { tail -n 5 "$LOGS/$name.log" >&2; false; }
+    fi
+    offsets[$name]=$(log_size "$name")
+    launch "$name" "$(binary_of "$name")" run --id "$name" --root "$NODES/mixnodes" --port "$(mix_port "$name")" \
+      --directory "$DIRECTORY_URL" --workers 1 --max-delay 10s --heartbeat-interval 1s --log-level "$LOG_LEVEL"
+  done
+  for name in "${GATEWAYS[@]}"; do
+    local i
+    i="$(gateway_index "$name")"
+    if [ ! -d "$NODES/gateways/$name" ]; then
+      "$(binary_of "$name")" init --id "$name" --host $HOST --mix-port $((BASE_PORT + 10 + i)) \
+        --clients-port $((BASE_PORT + 20 + i)) --directory "$DIRECTORY_URL" --root "$NODES/gateways" \
+        >>"$LOGS/$name.log" 2>&1 || { tail -n 5 "$LOGS/$name.log" >&2; false; }
+      grep -m1 "identity key (ed25519):" "$LOGS/$name.log" | awk '{print $NF}' >"$NODES/gateways/$name.identity"
+    fi
+    offsets[$name]=$(log_size "$name")
+    launch "$name" "$(binary_of "$name")" run --id "$name" --root "$NODES/gateways" \
+      --mix-port $((BASE_PORT + 10 + i)) --clients-port $((BASE_PORT + 20 + i)) --directory "$DIRECTORY_URL" \
+      --heartbeat-interval 1s --log-level "$LOG_LEVEL"
+  done
+  declare -A listening
+  for name in "${MIXNODES[@]}"; do
+    listening[$name]="$(wait_for_line "$name" "nym-mixnode listening on" "${offsets[$name]}")"
+  done
+  for name in "${GATEWAYS[@]}"; do
+    listening[$name]="$(wait_for_line "$name" "nym-gateway listening on" "${offsets[$name]}")"
+  done
+
+  # Clients choose routes from the topology, so wait until it lists every node.
+  local deadline=$((SECONDS + TIMEOUT)) mixes=0 gateways=0
+  while :; do
+    read -r mixes gateways <<<"$(topology_counts)"
+    [ "$mixes" -ge ${#MIXNODES[@]} ] && [ "$gateways" -ge ${#GATEWAYS[@]} ] && break
+    if [ $SECONDS -ge $deadline ]; then
+      echo "localnet: the topology lists $mixes mix nodes and $gateways gateways after ${TIMEOUT}s" >&2
+      false
+    fi
+    sleep 0.2
+  done
+
+  # alice at gateway-1, bob at gateway-2: a message between them crosses both gateways.
+  local gateway
+  for name in "${CLIENTS[@]}"; do
+    if [ "$name" = alice ]; then gateway="gateway-1"; else gateway="gateway-2"; fi
+    if [ ! -d "$NODES/clients/$name" ]; then
+      "$(binary_of "$name")" init --id "$name" --directory "$DIRECTORY_URL" \
+        --gateway "$(cat "$NODES/gateways/$gateway.identity")" --port "$(client_port "$name")" \
+        --root "$NODES/clients" >>"$LOGS/$name.log" 2>&1 || { tail -n 5 "$LOGS/$name.log" >&2; false; }
+    fi
+    offsets[$name]=$(log_size "$name")
+    launch "$name" "$(binary_of "$name")" run --id "$name" --root "$NODES/clients" --port "$(client_port "$name")" \
+      --directory "$DIRECTORY_URL" --packet-delay "$PACKET_DELAY" --send-delay "$SEND_DELAY" \
+      --loop-delay "$LOOP_DELAY" --log-level "$LOG_LEVEL"
+  done
+  declare -A addresses
+  for name in "${CLIENTS[@]}"; do
+    listening[$name]="$(wait_for_line "$name" "nym-client listening on" "${offsets[$name]}")"
+    addresses[$name]="${listening[$name]##*address }"
+  done
+
+  # Routable: the websocket API answers ownDetails (needs node + ws; skipped, saying so, without them).
+  if command -v node >/dev/null && [ -d "$ROOT/node_modules/ws" ]; then
+    for name in "${CLIENTS[@]}"; do
+      deadline=$((SECONDS + TIMEOUT))
+      until own_details "$(client_port "$name")" >/dev/null; do
+        if [ $SECONDS -ge $deadline ]; then echo "localnet: $name's API does not answer ownDetails" >&2; false; fi
+        sleep 0.2
+      done
+    done
+  else
+    echo "localnet: node or node_modules/ws missing: not checking the clients' APIs" >&2
+  fi
+  trap - ERR
+
+  cat >"$DIR/localnet.env" <<EOF
+LOCALNET_DIRECTORY_URL=$DIRECTORY_URL
+LOCALNET_ALICE_API=ws://$HOST:$(client_port alice)/mix
+LOCALNET_ALICE_ADDRESS=${addresses[alice]}
+LOCALNET_BOB_API=ws://$HOST:$(client_port bob)/mix
+LOCALNET_BOB_ADDRESS=${addresses[bob]}
+EOF
+
+  echo "localnet up in $DIR (stop: bash tools/localnet.sh stop --dir $DIR)"
+  echo "  directory  $DIRECTORY_URL  (topology: $DIRECTORY_URL/api/presence/topology)"
+  for name in "${MIXNODES[@]}" "${GATEWAYS[@]}"; do
+    printf '  %-10s %s\n' "$name" "${listening[$name]#* listening on }"
+  done
+  for name in "${CLIENTS[@]}"; do
+    printf '  %-10s ws://%s:%s/mix  address %s\n' "$name" $HOST "$(client_port "$name")" "${addresses[$name]}"
+  done
+  echo "  logs       $LOGS/<component>.log"
+  echo "  per-hop mean delay $PACKET_DELAY, client streams: real/cover every $SEND_DELAY, loop cover every $LOOP_DELAY (means)"
+}
+
+case "$COMMAND" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  -h|--help|help) usage 0 ;;
+  *) echo "localnet: unknown command '$COMMAND'" >&2; usage ;;
+esac
