@@ -1,0 +1,80 @@
+#pragma once
+// Running a real nym-mixnode for the load generator: `init` into a temporary root, `run` with one
+// worker thread, its listening port read from the line it prints on stdout; per-thread CPU time
+// from /proc, to show where the node spends its time during a measured window.
+
+#include <crypto/x25519.hpp>
+#include <util/expected.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace nym::loadgen {
+
+using Error = std::string;
+
+/// A temporary folder removed on destruction (unless kept).
+class TempRoot {
+public:
+    static Expected<TempRoot, Error> create();
+    TempRoot(TempRoot&& other) noexcept : m_path(std::move(other.m_path)), m_keep(other.m_keep) {
+        other.m_path.clear();
+    }
+    TempRoot& operator=(TempRoot&&) = delete;
+    TempRoot(const TempRoot&) = delete;
+    ~TempRoot();
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return m_path; }
+    /// Leave the folder in place on destruction (to read the node's log and keys afterwards).
+    void keep() noexcept { m_keep = true; }
+
+private:
+    explicit TempRoot(std::filesystem::path p) : m_path(std::move(p)) {}
+    std::filesystem::path m_path;
+    bool m_keep = false;
+};
+
+struct NodeSetup {
+    std::filesystem::path binary; ///< nym-mixnode
+    std::filesystem::path root;   ///< --root
+    std::string id = "loadgen";
+    unsigned workers = 1;
+    std::string log_level = "warn";
+    std::vector<std::string> cpu_list; ///< non-empty: run under `taskset -c <list>` (e.g. {"1"})
+};
+
+/// `nym-mixnode init`; then the node's public Sphinx key from the key file the config names.
+[[nodiscard]] Expected<crypto::X25519PublicKey, Error> init_node(const NodeSetup& setup);
+
+/// A running `nym-mixnode run`; stopped (SIGTERM, then SIGKILL) on destruction.
+class NodeProcess {
+public:
+    static Expected<NodeProcess, Error> start(const NodeSetup& setup, std::chrono::milliseconds timeout);
+    NodeProcess(NodeProcess&& other) noexcept;
+    NodeProcess& operator=(NodeProcess&& other) noexcept;
+    NodeProcess(const NodeProcess&) = delete;
+    ~NodeProcess();
+
+    [[nodiscard]] std::uint16_t port() const noexcept { return m_port; }
+    [[nodiscard]] pid_t pid() const noexcept { return m_pid; }
+    /// SIGTERM and wait; SIGKILL after `grace`. Returns the exit status (or 128 + signal).
+    int stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
+
+private:
+    NodeProcess(pid_t pid, std::uint16_t port) : m_pid(pid), m_port(port) {}
+    pid_t m_pid = -1;
+    std::uint16_t m_port = 0;
+};
+
+/// CPU time (user + system, seconds) of each thread of a process, by thread id.
+[[nodiscard]] std::map<pid_t, double> thread_cpu_seconds(pid_t pid);
+
+/// Per-thread utilisation between two snapshots over `elapsed_s`, highest first (1.0 = one core).
+[[nodiscard]] std::vector<double> utilisation(const std::map<pid_t, double>& before,
+                                              const std::map<pid_t, double>& after, double elapsed_s);
+
+} // namespace nym::loadgen
