@@ -83,6 +83,13 @@ constexpr std::uint32_t STRIKES_TO_AVOID = 3;
 constexpr auto SUCCESS_MEMORY = std::chrono::seconds(10);
 constexpr auto AVOID_DURATION = std::chrono::seconds(60);
 constexpr std::uint32_t MAX_AVOID_DOUBLINGS = 4; ///< at most 16 minutes
+/// Retransmission back-off (docs/protocol/client.md "Acknowledgements and retransmission"): the n-th
+/// retransmission of a fragment waits base × 2^n, at most max(base, MAX_ACK_TIMEOUT), so a congested
+/// path that delays acks beyond the base timeout is not flooded with copies of the same fragments.
+constexpr auto MAX_ACK_TIMEOUT = std::chrono::seconds(60);
+constexpr std::uint32_t MAX_BACKOFF_SHIFT = 16; ///< far past the cap for any sane base; bounds the loop
+/// Congestion window floor (docs/protocol/client.md "Congestion control").
+constexpr std::size_t MIN_WINDOW = 8;
 /// A packet that could not be built (no route, recipient's gateway gone) is retried after this.
 constexpr auto PARK_DURATION = std::chrono::seconds(1);
 /// Reply SURB store bounds.
@@ -160,6 +167,7 @@ struct PendingFragment {
     bool timer_armed = false;
     bool parked = false; ///< the timer is a retry of a packet that could not be built, not a lost one
     bool has_route = false; ///< sent at least once; `route` is the latest transmission's
+    bool in_flight = false; ///< counted in Impl::in_flight: sent, neither acknowledged nor timed out
     RouteMixes route{};
 };
 
@@ -199,6 +207,7 @@ struct ClientCore::Impl {
         next_main = now + poisson_gap(config.message_sending_average_delay);
         next_loop = now + poisson_gap(config.loop_cover_average_delay);
         next_gc = now + GC_INTERVAL;
+        window = max_window();
     }
 
     static ReassemblyLimits reassembly_limits(const TrafficConfig& config) {
@@ -236,6 +245,9 @@ struct ClientCore::Impl {
     std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
     TimePoint next_main;
     TimePoint next_loop;
+    // Congestion control: a window on fragments in flight, halved on timeout, +1 per ack.
+    std::size_t in_flight = 0;
+    std::size_t window = MIN_WINDOW;
     std::unordered_map<crypto::Ed25519PublicKey, SenderTag, KeyHash> own_tags; ///< per recipient
 
     // Receiving.
@@ -397,6 +409,34 @@ struct ClientCore::Impl {
         return std::move(built->packet);
     }
 
+    [[nodiscard]] std::size_t max_window() const { return std::max(config.max_in_flight, MIN_WINDOW); }
+
+    /// With the Poisson stream its rate bounds the sending, so the window only gates the
+    /// send-at-once mode (disable_main_poisson), where nothing else would.
+    [[nodiscard]] bool window_open() const { return !config.disable_main_poisson || in_flight < window; }
+
+    void leave_flight(PendingFragment& f) {
+        if (!f.in_flight) return;
+        f.in_flight = false;
+        --in_flight;
+    }
+
+    /// A timeout halves the window, every timeout: a burst of them (a queue that overflowed or
+    /// delays packets past the timeout) shrinks it to the floor at once, and acks (+1 each) grow it
+    /// back about twice per round trip once packets get through again.
+    void on_loss() {
+        window = std::max(MIN_WINDOW, window / 2);
+        ++stats.window_reductions;
+    }
+
+    /// base × 2^retransmissions, capped at max(base, MAX_ACK_TIMEOUT).
+    static Nanos backed_off(Nanos base, std::uint32_t retransmissions) {
+        const Nanos cap = std::max<Nanos>(base, MAX_ACK_TIMEOUT);
+        Nanos wait = base;
+        for (std::uint32_t i = 0; i < std::min(retransmissions, MAX_BACKOFF_SHIFT) && wait < cap; ++i) wait *= 2;
+        return std::min(wait, cap);
+    }
+
     void arm_timer(std::uint64_t ack_id, PendingFragment& f, TimePoint deadline) {
         f.timer_armed = true;
         ++f.timer_generation;
@@ -436,17 +476,22 @@ struct ClientCore::Impl {
         f.parked = false;
         f.has_route = true;
         f.route = built->mixes;
-        const auto wait = std::chrono::duration_cast<Nanos>(
+        if (!f.in_flight) {
+            f.in_flight = true;
+            ++in_flight;
+        }
+        const auto base = std::chrono::duration_cast<Nanos>(
                               std::chrono::duration<double, std::nano>(static_cast<double>(built->expected_delay.count()) *
                                                                        config.ack_wait_multiplier)) +
                           std::chrono::duration_cast<Nanos>(config.ack_wait_addition);
-        arm_timer(ack_id, f, now + wait);
+        arm_timer(ack_id, f, now + backed_off(base, f.retransmissions));
         return std::move(built->packet);
     }
 
-    /// Appends the next real packet (retransmissions first); false when none is queued.
+    /// Appends the next real packet (retransmissions first); false when none is queued or the
+    /// congestion window holds the queued fragments back (prepared replies are not held).
     bool emit_real(TimePoint now, std::vector<OutgoingPacket>& out) {
-        while (!retransmit_queue.empty()) {
+        while (!retransmit_queue.empty() && window_open()) {
             const std::uint64_t id = retransmit_queue.front();
             retransmit_queue.pop_front();
             if (auto p = emit_fragment(id, PacketKind::retransmission, now)) {
@@ -456,14 +501,16 @@ struct ClientCore::Impl {
             }
         }
         while (!real_queue.empty()) {
-            QueueItem item = std::move(real_queue.front());
-            real_queue.pop_front();
-            if (auto* ready = std::get_if<OutgoingPacket>(&item)) {
+            if (auto* ready = std::get_if<OutgoingPacket>(&real_queue.front())) {
                 ++stats.replies_sent;
                 out.push_back(std::move(*ready));
+                real_queue.pop_front();
                 return true;
             }
-            if (auto p = emit_fragment(std::get<std::uint64_t>(item), PacketKind::real, now)) {
+            if (!window_open()) return false;
+            const std::uint64_t ack_id = std::get<std::uint64_t>(real_queue.front());
+            real_queue.pop_front();
+            if (auto p = emit_fragment(ack_id, PacketKind::real, now)) {
                 ++stats.real_sent;
                 out.push_back(std::move(*p));
                 return true;
@@ -480,7 +527,12 @@ struct ClientCore::Impl {
     void fail_message(MessageId id, std::string reason) {
         auto it = outgoing.find(id);
         if (it == outgoing.end()) return;
-        for (std::uint64_t ack_id : it->second.ack_ids) pending.erase(ack_id);
+        for (std::uint64_t ack_id : it->second.ack_ids) {
+            auto f = pending.find(ack_id);
+            if (f == pending.end()) continue;
+            leave_flight(f->second);
+            pending.erase(f);
+        }
         outgoing.erase(it);
         ++stats.messages_failed;
         events.emplace_back(MessageFailed{id, std::move(reason)});
@@ -498,6 +550,8 @@ struct ClientCore::Impl {
                 retransmit_queue.push_back(t.ack_id);
                 continue;
             }
+            leave_flight(f);
+            on_loss();
             if (f.has_route) strike(f.route, now);
             if (config.max_retransmissions && f.retransmissions >= *config.max_retransmissions) {
                 fail_message(f.message, "no acknowledgement after " + std::to_string(f.retransmissions) + " retransmissions");
@@ -527,6 +581,8 @@ struct ClientCore::Impl {
             return;
         }
         ++stats.acks_received;
+        leave_flight(it->second);
+        window = std::min(max_window(), window + 1);
         if (it->second.has_route) credit(it->second.route, now);
         const MessageId id = it->second.message;
         pending.erase(it);
@@ -842,7 +898,9 @@ struct ClientCore::Impl {
     TimePoint next_wakeup() const {
         TimePoint t = TimePoint::max();
         if (config.disable_main_poisson) {
-            if (!retransmit_queue.empty() || !real_queue.empty()) t = now_seen;
+            const bool fragment_ready = window_open() && (!retransmit_queue.empty() || !real_queue.empty());
+            const bool reply_ready = !real_queue.empty() && std::holds_alternative<OutgoingPacket>(real_queue.front());
+            if (fragment_ready || reply_ready) t = now_seen;
         } else {
             t = next_main;
         }
@@ -949,6 +1007,8 @@ ClientStats ClientCore::stats() const {
     s.queued_packets = m_impl->retransmit_queue.size() + m_impl->real_queue.size();
     s.unacknowledged_fragments = m_impl->pending.size();
     s.reply_surbs_stored = m_impl->surbs_stored;
+    s.in_flight = m_impl->in_flight;
+    s.congestion_window = m_impl->window;
     return s;
 }
 

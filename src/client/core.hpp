@@ -67,6 +67,10 @@ struct TrafficConfig {
     double ack_wait_multiplier = 1.5;
     std::chrono::microseconds ack_wait_addition{std::chrono::milliseconds(1500)};
     std::optional<std::uint32_t> max_retransmissions;  ///< none = retransmit until acknowledged
+    /// Upper bound of the congestion window: fragments sent and not yet acknowledged (nor timed out).
+    /// Enforced only with disable_main_poisson (docs/protocol/client.md "Congestion control");
+    /// values below 8 are raised to 8.
+    std::size_t max_in_flight = 256;
     bool disable_main_poisson = false;   ///< send real packets as soon as queued, no cover on the main stream
     bool disable_loop_cover = false;     ///< no independent loop-cover stream
     std::size_t max_message_size = 16 * 1024 * 1024; ///< bytes; send() refuses larger messages
@@ -124,6 +128,9 @@ struct ClientStats {
     std::uint64_t messages_delivered = 0, messages_failed = 0;
     std::uint64_t partial_messages_expired = 0;
     std::size_t reply_surbs_stored = 0;    ///< reply SURBs held for anonymous senders
+    std::size_t in_flight = 0;             ///< fragments sent, neither acknowledged nor timed out
+    std::size_t congestion_window = 0;     ///< current bound on in_flight (with disable_main_poisson)
+    std::uint64_t window_reductions = 0;   ///< times the window was halved after a timeout
 };
 
 // --- The core ----------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@
 #include <wire/directory.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -148,6 +150,33 @@ public:
         ++invalid;
     }
 
+    /// A client's packet entering the net at `now`: straight through, or through the bottleneck.
+    void send(const sphinx::NodeAddress& first_hop, std::vector<std::uint8_t> packet, TimePoint now) {
+        if (!bottleneck) {
+            inject(first_hop, std::move(packet));
+            return;
+        }
+        release(now);
+        if (m_queue.size() >= bottleneck->capacity) {
+            ++dropped;
+            ++bottleneck_drops;
+            return;
+        }
+        m_last_departure = std::max(now, m_last_departure) + bottleneck->interval;
+        m_queue.push_back(Queued{m_last_departure, first_hop, std::move(packet)});
+        max_queued = std::max(max_queued, m_queue.size());
+    }
+    /// Forwards every bottlenecked packet whose departure time has come.
+    void release(TimePoint now) {
+        while (!m_queue.empty() && m_queue.front().departure <= now) {
+            Queued q = std::move(m_queue.front());
+            m_queue.pop_front();
+            inject(q.first_hop, std::move(q.packet));
+        }
+    }
+    /// When release() next has something to do (TimePoint::max() when nothing is queued).
+    TimePoint next_release() const { return m_queue.empty() ? TimePoint::max() : m_queue.front().departure; }
+
     std::vector<Delivered> take_inbox() {
         std::vector<Delivered> out;
         out.swap(inbox);
@@ -159,7 +188,26 @@ public:
     std::vector<Delivered> inbox;
     std::uint64_t dropped = 0, invalid = 0, stored = 0, lost_unknown_node = 0;
 
+    /// A congested egress in front of every client's first hop (a gateway forwarding to layer 1
+    /// on a loaded host): one packet leaves per `interval`, at most `capacity` wait, the rest are
+    /// dropped (counted in `dropped` and `bottleneck_drops`). Acks are not bottlenecked.
+    struct Bottleneck {
+        std::chrono::nanoseconds interval;
+        std::size_t capacity;
+    };
+    std::optional<Bottleneck> bottleneck;
+    std::uint64_t bottleneck_drops = 0;
+    std::size_t max_queued = 0;
+
 private:
+    struct Queued {
+        TimePoint departure;
+        sphinx::NodeAddress first_hop;
+        std::vector<std::uint8_t> packet;
+    };
+    std::deque<Queued> m_queue;
+    TimePoint m_last_departure{};
+
     void add_node(std::string host, bool gateway, std::uint8_t layer) {
         auto n = std::make_unique<SimNode>();
         n->host = host;
@@ -208,17 +256,21 @@ inline TrafficConfig quiet_config() {
 }
 
 /// Runs the clients against the net until `until` (virtual time), always jumping to the earliest
-/// wake-up. Packets go through the net at once; deliveries are handed to their client at once.
-inline void run_until(SimNet& net, std::vector<SimClient*> clients, TimePoint& now, TimePoint until) {
+/// wake-up. Packets go through the net at once (unless it has a bottleneck); deliveries are handed
+/// to their client at once. `after_poll`, if set, sees each client right after its poll.
+inline void run_until(SimNet& net, std::vector<SimClient*> clients, TimePoint& now, TimePoint until,
+                      const std::function<void(SimClient&)>& after_poll = {}) {
     for (int guard = 0; guard < 1'000'000; ++guard) {
-        TimePoint next = until;
+        TimePoint next = std::min(until, net.next_release());
         for (auto* c : clients) next = std::min(next, c->core->next_wakeup());
         now = std::max(now, next);
+        net.release(now);
         for (auto* c : clients) {
             for (auto& p : c->core->poll(now)) {
                 if (c->keep_sent) c->sent.push_back(p);
-                net.inject(p.first_hop, std::move(p.packet));
+                net.send(p.first_hop, std::move(p.packet), now);
             }
+            if (after_poll) after_poll(*c);
             for (auto& e : c->core->drain_events()) c->events.push_back(std::move(e));
         }
         for (auto& d : net.take_inbox()) {

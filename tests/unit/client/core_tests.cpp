@@ -325,6 +325,159 @@ TEST(ClientCore, GivesUpAfterMaxRetransmissions) {
     EXPECT_GE(s.retransmissions, 2u);
 }
 
+TEST(ClientCore, AckTimeoutBacksOffExponentiallyPerRetransmission) {
+    TrafficConfig c = quiet_config();
+    c.average_packet_delay = 0us;
+    c.average_ack_delay = 0us;
+    c.ack_wait_addition = 2s;
+    Pair p(c);
+    p.net.drop = [](const SimNode&, std::size_t size) { return size == REGULAR_WIRE_SIZE; };
+    ASSERT_TRUE(p.alice.core->send(pattern(10, 1), p.bob.parsed(), p.now));
+    ASSERT_EQ(p.alice.core->poll(p.now).size(), 1u);
+    // Sent at 0: timeouts of 2 s, then 4 s, 8 s, 16 s after each retransmission.
+    TimePoint t = p.now;
+    for (const auto wait : {2s, 4s, 8s, 16s}) {
+        EXPECT_EQ(p.alice.core->next_wakeup(), t + wait);
+        EXPECT_TRUE(p.alice.core->poll(t + wait - 1ns).empty());
+        t += wait;
+        auto again = p.alice.core->poll(t);
+        ASSERT_EQ(again.size(), 1u);
+        EXPECT_EQ(again[0].kind, PacketKind::retransmission);
+    }
+    EXPECT_EQ(p.alice.core->stats().retransmissions, 4u);
+}
+
+TEST(ClientCore, AckTimeoutBackOffIsCappedAtAMinute) {
+    TrafficConfig c = quiet_config();
+    c.average_packet_delay = 0us;
+    c.average_ack_delay = 0us;
+    c.ack_wait_addition = 20s;
+    Pair p(c);
+    p.net.drop = [](const SimNode&, std::size_t size) { return size == REGULAR_WIRE_SIZE; };
+    ASSERT_TRUE(p.alice.core->send(pattern(10, 1), p.bob.parsed(), p.now));
+    ASSERT_EQ(p.alice.core->poll(p.now).size(), 1u);
+    TimePoint t = p.now;
+    for (const auto wait : {20s, 40s, 60s, 60s, 60s}) {
+        EXPECT_EQ(p.alice.core->next_wakeup(), t + wait);
+        t += wait;
+        ASSERT_EQ(p.alice.core->poll(t).size(), 1u);
+    }
+    // A base timeout above the cap is used as is, without doubling.
+    c.ack_wait_addition = 90s;
+    Pair q(c);
+    q.net.drop = p.net.drop;
+    ASSERT_TRUE(q.alice.core->send(pattern(10, 1), q.bob.parsed(), q.now));
+    ASSERT_EQ(q.alice.core->poll(q.now).size(), 1u);
+    ASSERT_EQ(q.alice.core->poll(q.now + 90s).size(), 1u);
+    EXPECT_EQ(q.alice.core->next_wakeup(), q.now + 180s);
+}
+
+TEST(ClientCore, CongestionWindowBoundsFragmentsInFlight) {
+    TrafficConfig c = quiet_config();
+    c.max_in_flight = 50;
+    Pair p(c);
+    const auto msg = pattern(300 * format::FRAGMENT_PAYLOAD_SIZE, 4);
+    ASSERT_TRUE(p.alice.core->send(msg, p.bob.parsed(), p.now));
+    // Without acks only the window leaves; the rest stays queued and poll() has nothing more.
+    auto burst = p.alice.core->poll(p.now);
+    EXPECT_EQ(burst.size(), 50u);
+    EXPECT_TRUE(p.alice.core->poll(p.now).empty());
+    EXPECT_GT(p.alice.core->next_wakeup(), p.now);
+    ClientStats s = p.alice.core->stats();
+    EXPECT_EQ(s.in_flight, 50u);
+    EXPECT_EQ(s.congestion_window, 50u);
+    EXPECT_EQ(s.queued_packets, 301u - 50u);
+    // Ten acks open the window for ten more.
+    p.net.drop_acks = [n = 0]() mutable { return n++ >= 10; };
+    for (auto& pk : burst) p.net.inject(pk.first_hop, std::move(pk.packet));
+    for (auto& d : p.net.take_inbox())
+        for (auto* cl : {&p.alice, &p.bob})
+            if (cl->address.identity == d.client) (void)cl->core->on_delivered(d.message, p.now);
+    EXPECT_EQ(p.alice.core->stats().in_flight, 40u);
+    EXPECT_EQ(p.alice.core->next_wakeup(), p.now);
+    EXPECT_EQ(p.alice.core->poll(p.now).size(), 10u);
+    EXPECT_TRUE(p.alice.core->poll(p.now).empty());
+
+    // Through a slow egress the rest still arrives, never more than the window in flight.
+    p.net.drop_acks = nullptr;
+    p.net.bottleneck = SimNet::Bottleneck{5ms, 1000};
+    std::size_t most = 0;
+    run_until(p.net, {&p.alice, &p.bob}, p.now, p.now + 60s, [&](SimClient& cl) {
+        if (&cl == &p.alice) most = std::max(most, cl.core->stats().in_flight);
+    });
+    EXPECT_EQ(events_of<MessageReceived>(p.bob.events).size(), 1u);
+    EXPECT_EQ(events_of<MessageDelivered>(p.alice.events).size(), 1u);
+    EXPECT_LE(most, 50u);
+    EXPECT_GE(most, 40u);
+    EXPECT_EQ(p.alice.core->stats().in_flight, 0u);
+
+    // A window below the floor is raised to it.
+    c.max_in_flight = 1;
+    Pair q(c);
+    EXPECT_EQ(q.alice.core->stats().congestion_window, 8u);
+    ASSERT_TRUE(q.alice.core->send(msg, q.bob.parsed(), q.now));
+    EXPECT_EQ(q.alice.core->poll(q.now).size(), 8u);
+}
+
+TEST(ClientCore, TheWindowDoesNotGateThePoissonStream) {
+    TrafficConfig c;
+    c.message_sending_average_delay = 10ms;
+    c.disable_loop_cover = true;
+    c.max_in_flight = 8;
+    SimNet net(31);
+    TimePoint now = T0;
+    SimClient alice(net, 32, 0, c, now);
+    SimClient bob(net, 33, 1, c, now);
+    alice.core->set_topology(net.topology(), now);
+    ASSERT_TRUE(alice.core->send(pattern(40 * format::FRAGMENT_PAYLOAD_SIZE, 5), bob.parsed(), now));
+    // No acks come back: every tick still carries a real packet, at the stream's rate.
+    std::size_t real = 0;
+    while (real < 30) {
+        now = alice.core->next_wakeup();
+        for (const auto& pk : alice.core->poll(now)) {
+            ASSERT_EQ(pk.kind, PacketKind::real);
+            ++real;
+        }
+    }
+    EXPECT_EQ(alice.core->stats().in_flight, 30u);
+}
+
+/// The benchmark's failure: a 1 MiB message sent at once into a congested egress. Without back-off
+/// and a window every timeout resent everything outstanding into a full queue.
+void expect_no_collapse(SimNet::Bottleneck bottleneck, std::uint64_t seed) {
+    Pair p(quiet_config(), seed);
+    p.net.bottleneck = bottleneck;
+    const auto msg = pattern(1 << 20, 7);
+    const std::size_t fragments = format::fragment_count(msg.size() + 1);
+    ASSERT_TRUE(p.alice.core->send(msg, p.bob.parsed(), p.now));
+    p.run(600s);
+    auto received = events_of<MessageReceived>(p.bob.events);
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_TRUE(received[0].data == msg);
+    ASSERT_EQ(events_of<MessageDelivered>(p.alice.events).size(), 1u);
+    const ClientStats s = p.alice.core->stats();
+    std::printf("bottleneck %lld us x %zu: %llu retransmissions for %zu fragments, %llu dropped, %llu window cuts\n",
+                static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(bottleneck.interval).count()),
+                bottleneck.capacity, static_cast<unsigned long long>(s.retransmissions), fragments,
+                static_cast<unsigned long long>(p.net.bottleneck_drops), static_cast<unsigned long long>(s.window_reductions));
+    EXPECT_EQ(s.real_sent, fragments);
+    // Without back-off and window: 1501 retransmissions (1501 dropped) and 4375 (3403 dropped).
+    EXPECT_LT(s.retransmissions, fragments);
+    EXPECT_LT(p.net.bottleneck_drops, fragments / 2);
+    EXPECT_GT(s.window_reductions, 0u);
+    EXPECT_EQ(s.in_flight, 0u);
+}
+
+TEST(ClientCore, OneMebibyteThroughAFullEgressQueueDoesNotCollapse) {
+    // Queue of 100 drained at 100 packets/s: waits stay under the ack timeout, overflow is the loss.
+    expect_no_collapse(SimNet::Bottleneck{10ms, 100}, 1);
+}
+
+TEST(ClientCore, OneMebibyteThroughASlowEgressDoesNotCollapse) {
+    // Queue of 400 drained at 40 packets/s: waits of up to 10 s, far past the 1.6 s ack timeout.
+    expect_no_collapse(SimNet::Bottleneck{25ms, 400}, 2);
+}
+
 TEST(ClientCore, AvoidsADeadMixAndStillDeliversEveryMessageOnce) {
     Pair p;
     const SimNode* dead = p.net.mixes(2)[0];
