@@ -351,6 +351,8 @@ std::string render_config(const Config& c) {
         << "message_sending_average_delay = " << quote(format_duration(t.message_sending_average_delay)) << "\n"
         << "# Send real packets as soon as they are queued, with no cover on the main stream (less private).\n"
         << "disable_main_poisson_packet_distribution = " << (t.disable_main_poisson ? "true" : "false") << "\n"
+        << "# With the Poisson stream off: most fragments sent and not yet acknowledged (congestion window cap).\n"
+        << "max_in_flight = " << t.max_in_flight << "\n"
         << "# Retransmissions of an unacknowledged packet before its message is abandoned; absent = unlimited.\n";
     if (t.max_retransmissions)
         out << "maximum_number_of_retransmissions = " << *t.max_retransmissions << "\n";
@@ -439,6 +441,10 @@ ConfigResult<Config> parse_config(std::string_view text, const std::filesystem::
                    get_duration(root, "traffic.message_sending_average_delay", dt.message_sending_average_delay));
     NYM_TRY_ASSIGN(t.disable_main_poisson,
                    get_bool(root, "traffic.disable_main_poisson_packet_distribution", dt.disable_main_poisson));
+    std::int64_t in_flight = 0;
+    NYM_TRY_ASSIGN(in_flight, get_ranged(root, "traffic.max_in_flight", static_cast<std::int64_t>(dt.max_in_flight),
+                                         8, 65536));
+    t.max_in_flight = static_cast<std::size_t>(in_flight);
     if (find(root, "traffic.maximum_number_of_retransmissions") != nullptr) {
         std::int64_t retransmissions = 0;
         NYM_TRY_ASSIGN(retransmissions,

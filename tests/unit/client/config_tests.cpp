@@ -96,6 +96,7 @@ TEST_F(ClientConfig, RenderedConfigParsesBackIdentically) {
     c.traffic.max_retransmissions = 4;
     c.traffic.disable_loop_cover = true;
     c.traffic.ack_wait_multiplier = 2.5;
+    c.traffic.max_in_flight = 64;
     c.topology_refresh_rate = 1500ms;
     const std::string t = render_config(c);
     EXPECT_NE(t.find("# "), std::string::npos); // commented
@@ -111,6 +112,7 @@ TEST_F(ClientConfig, RenderedConfigParsesBackIdentically) {
     EXPECT_TRUE(parsed->traffic.disable_loop_cover);
     EXPECT_FALSE(parsed->traffic.disable_main_poisson);
     EXPECT_DOUBLE_EQ(parsed->traffic.ack_wait_multiplier, 2.5);
+    EXPECT_EQ(parsed->traffic.max_in_flight, 64u);
     EXPECT_EQ(parsed->topology_refresh_rate, 1500ms);
 }
 
@@ -178,6 +180,8 @@ TEST_F(ClientConfig, EveryBadValueIsRefusedNamingItsField) {
     EXPECT_NE(error_detail(without_line(t, "gateway_shared_key_file")).find("keys.gateway_shared_key_file"),
               std::string::npos);
     EXPECT_NE(error_detail(with_line(t, "max_message_size", "max_message_size = 0")).find("traffic.max_message_size"),
+              std::string::npos);
+    EXPECT_NE(error_detail(with_line(t, "max_in_flight", "max_in_flight = 2")).find("traffic.max_in_flight"),
               std::string::npos);
     auto missing = parse_config(without_line(t, "id"));
     ASSERT_FALSE(missing);
