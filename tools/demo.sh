@@ -12,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${JOBS:-2}"
+# Paths inside the checkout hash relative to it, so clones in other folders share the ccache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 
 if [ "${1:-}" = "--sphinx" ]; then
   shift
