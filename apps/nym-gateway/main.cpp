@@ -10,7 +10,9 @@
 //                                 the batch's SURB-acks go out and connected recipients are told;
 //                                 acknowledged ids deleted; hourly expiry
 //   clients (runtime::HttpServer)  websocket "/" (ClientHub) and GET /api/stats
-//   reporter                       signed presence heartbeats to the directory
+//   reporter                       signed presence heartbeats to the directory, and the topology's
+//                                 layer-1 mix nodes (gw::FirstHops): the only first hops the gateway
+//                                 forwards client packets and SURB-acks to
 
 #include <gateway/config.hpp>
 #include <gateway/message_store.hpp>
@@ -33,6 +35,7 @@
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -43,6 +46,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -127,14 +131,64 @@ std::string host_port(const std::string& host, std::uint16_t port) {
     return host + ":" + std::to_string(port);
 }
 
+/// How often the layer-1 set is refreshed at most apart (besides the heartbeat interval), and the
+/// least spacing of the early refreshes a refused first hop asks for.
+constexpr std::chrono::milliseconds MAX_TOPOLOGY_INTERVAL{5000};
+constexpr std::chrono::milliseconds MIN_TOPOLOGY_SPACING{250};
+
+/// GET /api/presence/topology and apply its layer-1 mix nodes to `first_hops`. Blocking (2 s
+/// timeout): call it from the reporter thread or before the servers run, never on an I/O thread.
+/// `failing` counts consecutive failures so only the first of a streak is a warning.
+bool refresh_first_hops(const runtime::Url& directory, gw::FirstHops& first_hops, std::uint64_t& failing) {
+    runtime::ClientOptions options;
+    options.timeout = std::chrono::milliseconds(2000);
+    auto result = runtime::http_request(directory.host, directory.port, "GET", "/api/presence/topology", "",
+                                        runtime::CONTENT_TYPE_JSON, options);
+    std::string why;
+    std::optional<wire::Topology> topology;
+    if (!result) {
+        why = result.error().message();
+    } else if (result->status != 200) {
+        why = "HTTP " + std::to_string(result->status);
+    } else if (auto parsed = wire::parse_topology(result->body); !parsed) {
+        why = "unparseable topology: " + parsed.error().message();
+    } else {
+        topology = std::move(*parsed);
+    }
+    if (!topology) {
+        if (failing == 0) {
+            spdlog::warn("directory {}:{} topology fetch failed: {} (keeping the previous layer-1 set)", directory.host,
+                         directory.port, why);
+        } else {
+            spdlog::debug("directory {}:{} topology fetch failed: {}", directory.host, directory.port, why);
+        }
+        ++failing;
+        return false;
+    }
+    if (failing != 0) spdlog::info("topology reachable again after {} failed fetch(es)", failing);
+    failing = 0;
+    std::vector<sphinx::IpEndpoint> layer1;
+    for (const auto& node : topology->mix_nodes) {
+        if (node.layer != 1) continue;
+        // Clients can only name IP endpoints as first hops (sphinx::NodeAddress), so a host the
+        // parser refuses could never match anyway.
+        if (auto endpoint = sphinx::IpEndpoint::parse(node.host)) layer1.push_back(*endpoint);
+    }
+    const std::size_t n = layer1.size();
+    if (first_hops.update(layer1, unix_now()))
+        spdlog::info("first topology from the directory: {} layer-1 mix node(s) allowed as first hops", n);
+    return true;
+}
+
 /// Posts the signed presence heartbeat on its own thread, so a slow or absent directory never stalls
 /// the gateway. Failures are logged (the first of a streak as a warning) and retried next interval.
 class Reporter {
 public:
-    Reporter(const gw::GatewayKeys& keys, gw::MessageStore& store, runtime::Url directory, std::string mix_host,
-             std::string client_listener, std::chrono::milliseconds interval)
-        : m_keys(keys), m_store(store), m_directory(std::move(directory)), m_mix_host(std::move(mix_host)),
-          m_client_listener(std::move(client_listener)), m_interval(interval), m_thread([this] { loop(); }) {}
+    Reporter(const gw::GatewayKeys& keys, gw::MessageStore& store, gw::FirstHops& first_hops, runtime::Url directory,
+             std::string mix_host, std::string client_listener, std::chrono::milliseconds interval)
+        : m_keys(keys), m_store(store), m_first_hops(first_hops), m_directory(std::move(directory)),
+          m_mix_host(std::move(mix_host)), m_client_listener(std::move(client_listener)), m_interval(interval),
+          m_topology_interval(std::min(interval, MAX_TOPOLOGY_INTERVAL)), m_thread([this] { loop(); }) {}
     ~Reporter() { stop(); }
     Reporter(const Reporter&) = delete;
     Reporter& operator=(const Reporter&) = delete;
@@ -150,12 +204,29 @@ public:
 
 private:
     void loop() {
+        using clock = std::chrono::steady_clock;
+        auto next_heartbeat = clock::now();
+        auto next_topology = clock::now();
+        auto last_topology = clock::now() - MIN_TOPOLOGY_SPACING;
         std::unique_lock lock(m_mutex);
         while (!m_stopping) {
             lock.unlock();
-            post_heartbeat();
+            if (clock::now() >= next_heartbeat) {
+                post_heartbeat();
+                next_heartbeat = clock::now() + m_interval;
+            }
+            // A refused first hop asks for an early refresh, at most every MIN_TOPOLOGY_SPACING.
+            if (m_first_hops.take_refresh_request())
+                next_topology = std::min(next_topology, last_topology + MIN_TOPOLOGY_SPACING);
+            if (clock::now() >= next_topology) {
+                (void)refresh_first_hops(m_directory, m_first_hops, m_topology_failing);
+                last_topology = clock::now();
+                next_topology = last_topology + m_topology_interval;
+            }
             lock.lock();
-            m_wake.wait_for(lock, m_interval, [this] { return m_stopping; });
+            // Wake at least every MIN_TOPOLOGY_SPACING to see refresh requests.
+            const auto wake = std::min({next_heartbeat, next_topology, clock::now() + MIN_TOPOLOGY_SPACING});
+            m_wake.wait_until(lock, wake, [this] { return m_stopping; });
         }
     }
 
@@ -203,14 +274,17 @@ private:
 
     const gw::GatewayKeys& m_keys;
     gw::MessageStore& m_store;
+    gw::FirstHops& m_first_hops;
     runtime::Url m_directory;
     std::string m_mix_host;
     std::string m_client_listener;
     std::chrono::milliseconds m_interval;
+    std::chrono::milliseconds m_topology_interval;
     std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_stopping = false;
-    std::uint64_t m_failing = 0; // reporter thread only
+    std::uint64_t m_failing = 0;          // reporter thread only
+    std::uint64_t m_topology_failing = 0; // reporter thread only
     std::thread m_thread;        // last: starts after every other member exists
 };
 
@@ -239,7 +313,8 @@ public:
     Daemon(const gw::Config& config, gw::GatewayKeys keys, std::unique_ptr<gw::MessageStore> store,
            const runtime::ServerOptions& clients_server)
         : m_config(config), m_keys(std::move(keys)), m_store(std::move(store)),
-          m_hub(m_keys.identity, *m_store, m_nonces, crypto::system_rng(), m_counters, hub_config(config)),
+          m_hub(m_keys.identity, *m_store, m_nonces, crypto::system_rng(), m_counters, m_first_hops,
+                hub_config(config)),
           m_stage(m_keys.sphinx, *m_store, m_replays, m_counters), m_loop(loop_options()),
           m_server(clients_server) {}
 
@@ -265,6 +340,13 @@ public:
             return fail_run("cannot listen on clients port " + host_port(listen_host, clients_port) + ": " +
                         clients_bound.error().message());
 
+        // One synchronous topology fetch before announcing ourselves, so clients that connect right
+        // away find their first hops allowed (the reporter thread keeps the set fresh afterwards).
+        {
+            std::uint64_t failing = 0;
+            (void)refresh_first_hops(directory, m_first_hops, failing);
+        }
+
         const std::string mix_address = host_port(announce_host, *mix_bound);
         const std::string client_listener = "ws://" + host_port(announce_host, *clients_bound);
         std::printf("nym-gateway listening on mix %s, clients %s\n", mix_address.c_str(), client_listener.c_str());
@@ -273,7 +355,7 @@ public:
                      mix_address, client_listener, listen_host, m_config.directory_url);
 
         std::thread store_thread([this] { store_loop(); });
-        Reporter reporter(m_keys, *m_store, directory, mix_address, client_listener, heartbeat);
+        Reporter reporter(m_keys, *m_store, m_first_hops, directory, mix_address, client_listener, heartbeat);
 
         m_loop.every(std::chrono::seconds(10), [this] { log_counters(); });
         // The mix loop owns the signals; it takes the client server down with it.
@@ -382,8 +464,16 @@ private:
                 gw::StageOutput out = m_stage.process(std::move(work), unix_now());
                 // process() returned: the batch is committed. Only now may its SURB-acks leave.
                 if (!closing) {
-                    m_counters.acks_forwarded.fetch_add(out.acks.size(), std::memory_order_relaxed);
-                    for (auto& ack : out.acks) forward(std::move(ack));
+                    const gw::UnixSeconds now = unix_now();
+                    for (auto& ack : out.acks) {
+                        // The ack's first hop was chosen by the packet's sender: layer-1 nodes only.
+                        if (!m_first_hops.allowed(ack.hop, now)) {
+                            m_counters.drop(gw::DropReason::unknown_first_hop);
+                            continue;
+                        }
+                        m_counters.acks_forwarded.fetch_add(1, std::memory_order_relaxed);
+                        forward(std::move(ack));
+                    }
                     if (!out.clients_with_new_messages.empty()) {
                         m_server.post([this, clients = std::move(out.clients_with_new_messages)] {
                             for (const auto& client : clients) apply(m_hub.on_stored(client));
@@ -446,6 +536,7 @@ private:
     gw::ReplayCache m_replays;
     gw::EgressQueues m_egress;
     gw::StoreQueue m_queue;
+    gw::FirstHops m_first_hops; // written by the reporter thread, read by the clients and store threads
     gw::ClientHub m_hub;   // server thread only
     gw::MixStage m_stage;  // store thread only
     std::map<runtime::ConnectionId, wire::FrameDecoder> m_decoders;        // mix I/O thread only

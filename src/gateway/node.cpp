@@ -24,6 +24,7 @@ std::string_view to_string(DropReason reason) noexcept {
     case DropReason::ingress_overflow: return "ingress_overflow";
     case DropReason::egress_overflow: return "egress_overflow";
     case DropReason::client_protocol: return "client_protocol";
+    case DropReason::unknown_first_hop: return "unknown_first_hop";
     case DropReason::count_: break;
     }
     return "unknown";
@@ -169,6 +170,47 @@ std::size_t EgressQueues::queued() const {
     return n;
 }
 
+// --- FirstHops ---------------------------------------------------------------------------------------
+
+bool FirstHops::update(const std::vector<sphinx::IpEndpoint>& layer1, UnixSeconds now) {
+    std::lock_guard lock(m_mutex);
+    const std::set<sphinx::IpEndpoint, EndpointOrder> listed(layer1.begin(), layer1.end());
+    for (auto it = m_nodes.begin(); it != m_nodes.end();) {
+        Entry& e = it->second;
+        if (listed.count(it->first) == 0) {
+            if (e.current) {
+                e.current = false;
+                e.left_at = now;
+            } else if (now - e.left_at > m_grace) {
+                it = m_nodes.erase(it);
+                continue;
+            }
+        }
+        ++it;
+    }
+    for (const auto& hop : listed) m_nodes[hop] = Entry{};
+    const bool first = !m_known;
+    m_known = true;
+    return first;
+}
+
+bool FirstHops::allowed(const sphinx::IpEndpoint& hop, UnixSeconds now) const {
+    std::lock_guard lock(m_mutex);
+    auto it = m_nodes.find(hop);
+    if (it == m_nodes.end()) return false;
+    return it->second.current || now - it->second.left_at <= m_grace;
+}
+
+bool FirstHops::known() const {
+    std::lock_guard lock(m_mutex);
+    return m_known;
+}
+
+std::size_t FirstHops::size() const {
+    std::lock_guard lock(m_mutex);
+    return m_nodes.size();
+}
+
 // --- StoreQueue --------------------------------------------------------------------------------------
 
 StoreQueue::StoreQueue(std::size_t packet_limit, std::size_t max_batch)
@@ -275,8 +317,9 @@ std::size_t MixStage::expire(UnixSeconds older_than) {
 // --- ClientHub ---------------------------------------------------------------------------------------
 
 ClientHub::ClientHub(const crypto::Ed25519SecretKey& identity, MessageStore& store, NonceCache& nonces,
-                     crypto::Rng& rng, GatewayCounters& counters, HubConfig config)
-    : m_identity(identity), m_store(store), m_nonces(nonces), m_rng(rng), m_counters(counters), m_config(config) {
+                     crypto::Rng& rng, GatewayCounters& counters, FirstHops& first_hops, HubConfig config)
+    : m_identity(identity), m_store(store), m_nonces(nonces), m_rng(rng), m_counters(counters),
+      m_first_hops(first_hops), m_config(config) {
     m_config.delivery_window = std::max<std::size_t>(1, m_config.delivery_window);
     m_config.retrieval_limit = std::max<std::size_t>(1, m_config.retrieval_limit);
 }
@@ -295,7 +338,7 @@ HubEffects ClientHub::on_frame(ConnectionId id, ByteSpan frame, UnixSeconds now)
     HubEffects fx;
     auto it = m_connections.find(id);
     if (it == m_connections.end() || it->second.closing) return fx;
-    perform(id, it->second, it->second.session.on_frame(frame, now), fx);
+    perform(id, it->second, it->second.session.on_frame(frame, now), now, fx);
     return fx;
 }
 
@@ -332,7 +375,7 @@ HubEffects ClientHub::on_stored(const ClientAddress& client) {
     return fx;
 }
 
-void ClientHub::perform(ConnectionId id, Connection& c, SessionOutput out, HubEffects& fx) {
+void ClientHub::perform(ConnectionId id, Connection& c, SessionOutput out, UnixSeconds now, HubEffects& fx) {
     bool ready = false;
     bool acked = false;
     for (Action& action : out.actions) {
@@ -344,6 +387,19 @@ void ClientHub::perform(ConnectionId id, Connection& c, SessionOutput out, HubEf
         } else if (std::holds_alternative<ClientReady>(action)) {
             ready = true;
         } else if (auto* forward = std::get_if<ForwardPacket>(&action)) {
+            // Only layer-1 mix nodes from the directory's topology: anything else would have the
+            // gateway connect wherever a client points it. The session stays open (an honest client
+            // with a newer topology than ours sends its next packet fine), and the refusal asks for
+            // an early topology refresh.
+            auto named = sphinx::decode_node_address(forward->first_hop);
+            if (named && !m_first_hops.allowed(*named, now)) {
+                m_counters.drop(DropReason::unknown_first_hop);
+                m_first_hops.request_refresh();
+                fx.frames.emplace_back(
+                    id, wg::serialize(wg::Message{wg::make_error(wg::ErrorCode::invalid_packet,
+                                                                 "first hop is not a layer-1 mix node")}));
+                continue;
+            }
             m_counters.packets_from_clients.fetch_add(1, std::memory_order_relaxed);
             if (const auto& client = c.session.client()) {
                 auto counters = m_client_counters.find(*client);

@@ -45,6 +45,7 @@ enum class DropReason : std::uint8_t {
     ingress_overflow, ///< mix port: the store thread's queue was full
     egress_overflow,  ///< a first hop's outgoing queue was full
     client_protocol,  ///< client websocket: a frame the session refused (malformed, unexpected, ...)
+    unknown_first_hop, ///< a SendPacket (or SURB-ack) naming a first hop that is not a layer-1 mix node
     count_,
 };
 inline constexpr std::size_t DROP_REASON_COUNT = static_cast<std::size_t>(DropReason::count_);
@@ -124,6 +125,47 @@ private:
     mutable std::mutex m_mutex;
     std::map<sphinx::IpEndpoint, std::deque<std::vector<std::uint8_t>>, EndpointOrder> m_queues;
     std::uint64_t m_dropped = 0;
+};
+
+// --- First hops: the layer-1 mix nodes a packet may be sent to --------------------------------------
+
+/// How long a node that left the topology stays allowed: a directory blip (a late heartbeat, a
+/// restart) must not drop traffic. Well above the directory's default presence timeout (10 s).
+inline constexpr std::chrono::seconds DEFAULT_FIRST_HOP_GRACE{60};
+
+/// The layer-1 mix nodes the gateway forwards client packets to. Without it, a registered client
+/// could make the gateway open (and keep re-opening) a TCP connection to any address it names.
+/// Updated from the directory's topology by a background thread, read by the websocket thread for
+/// every SendPacket. Before the first update nothing is allowed. Thread-safe.
+class FirstHops {
+public:
+    explicit FirstHops(std::chrono::seconds grace = DEFAULT_FIRST_HOP_GRACE) : m_grace(grace) {}
+
+    /// The current layer-1 nodes, as of `now`. Nodes no longer listed stay allowed for the grace
+    /// period from `now`; nodes listed again are current again. Returns true on the first update.
+    bool update(const std::vector<sphinx::IpEndpoint>& layer1, UnixSeconds now);
+    /// True when `hop` is a current layer-1 node, or left the topology at most `grace` before `now`.
+    [[nodiscard]] bool allowed(const sphinx::IpEndpoint& hop, UnixSeconds now) const;
+    /// Whether any topology was ever applied.
+    [[nodiscard]] bool known() const;
+    /// Current nodes plus those in their grace period (tests, logs).
+    [[nodiscard]] std::size_t size() const;
+
+    /// A hop was refused: ask the fetching thread for an early refresh (the client may have seen a
+    /// newer topology than ours). take_refresh_request() returns and clears the request.
+    void request_refresh() noexcept { m_refresh.store(true, std::memory_order_relaxed); }
+    [[nodiscard]] bool take_refresh_request() noexcept { return m_refresh.exchange(false, std::memory_order_relaxed); }
+
+private:
+    struct Entry {
+        bool current = true;
+        UnixSeconds left_at{}; ///< when it stopped being listed (meaningful when !current)
+    };
+    std::chrono::seconds m_grace;
+    mutable std::mutex m_mutex;
+    std::map<sphinx::IpEndpoint, Entry, EndpointOrder> m_nodes;
+    bool m_known = false;
+    std::atomic<bool> m_refresh{false};
 };
 
 // --- Ingress: mix frames and ack deletions for the store thread -------------------------------------
@@ -217,9 +259,10 @@ struct HubEffects {
 /// messages, and fetches more as Acks drain the window or new messages are stored.
 class ClientHub {
 public:
-    /// The references must outlive the hub.
+    /// The references must outlive the hub. A SendPacket whose first hop `first_hops` does not allow
+    /// is refused with Error{invalid_packet} and counted (unknown_first_hop); the session stays open.
     ClientHub(const crypto::Ed25519SecretKey& identity, MessageStore& store, NonceCache& nonces, crypto::Rng& rng,
-              GatewayCounters& counters, HubConfig config = {});
+              GatewayCounters& counters, FirstHops& first_hops, HubConfig config = {});
 
     void open(ConnectionId id);
     /// One binary frame from a connection at gateway time `now`.
@@ -246,7 +289,7 @@ private:
         bool counted = false;        ///< in counters.clients_connected and m_by_client
         bool closing = false;        ///< a close was requested: ignore further frames
     };
-    void perform(ConnectionId id, Connection& c, SessionOutput out, HubEffects& fx);
+    void perform(ConnectionId id, Connection& c, SessionOutput out, UnixSeconds now, HubEffects& fx);
     void pump(ConnectionId id, Connection& c, HubEffects& fx);
     void close_with(ConnectionId id, Connection& c, SessionOutput out, HubEffects& fx);
     void detach(ConnectionId id, Connection& c);
@@ -256,6 +299,7 @@ private:
     NonceCache& m_nonces;
     crypto::Rng& m_rng;
     GatewayCounters& m_counters;
+    FirstHops& m_first_hops;
     HubConfig m_config;
     std::map<ConnectionId, Connection> m_connections;
     std::multimap<ClientAddress, ConnectionId, AddressOrder> m_by_client;

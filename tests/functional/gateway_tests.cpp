@@ -575,6 +575,40 @@ TEST_F(GatewayTest, GarbageIsRejectedAndCountedWhileValidTrafficFlows) {
     std::printf("[ info ] stats after the garbage: %s\n", stats().c_str());
 }
 
+TEST_F(GatewayTest, FirstHopOutsideTheTopologyIsRefusedAndNeverConnected) {
+    TestClient client(8);
+    ASSERT_TRUE(client.connect(s_clients_port));
+    ASSERT_TRUE(client.register_with(s_gateway_identity));
+    // A port we listen on ourselves: if the gateway forwarded there, it would connect.
+    int listener = -1;
+    const std::uint16_t trap = free_port_in_use_by(listener);
+    ASSERT_NE(trap, 0);
+    const auto refused_before = stat_now("unknown_first_hop");
+    const auto from_clients_before = stat_now("packets_from_clients");
+
+    wg::SendPacket send;
+    send.first_hop = sphinx::encode_node_address(sphinx::IpEndpoint::v4({127, 0, 0, 1}, trap));
+    send.packet = make_packet(client, "to nowhere", "ack:8a");
+    ASSERT_TRUE(client.send(wg::Message{send}));
+    auto reply = client.read(5s);
+    ASSERT_TRUE(reply);
+    ASSERT_TRUE(std::holds_alternative<wg::ErrorMessage>(*reply));
+    EXPECT_EQ(std::get<wg::ErrorMessage>(*reply).code, wg::ErrorCode::invalid_packet);
+    EXPECT_NE(std::get<wg::ErrorMessage>(*reply).text.find("layer-1"), std::string::npos);
+    EXPECT_TRUE(wait_stat("unknown_first_hop", refused_before + 1, 5s)) << stats();
+    EXPECT_EQ(stat_now("packets_from_clients"), from_clients_before);
+
+    // Nothing connects to the trap within a second.
+    pollfd pfd{listener, POLLIN, 0};
+    EXPECT_EQ(::poll(&pfd, 1, 1000), 0) << "the gateway connected to a first hop outside the topology";
+    ::close(listener);
+
+    // The same session goes on: a packet to the real layer-1 node goes through the mixnet.
+    ASSERT_TRUE(client.send(send_packet(make_packet(client, "to layer 1", "ack:8b"))));
+    EXPECT_TRUE(client.wait_for("to layer 1", 10s));
+    EXPECT_EQ(stat_now("unknown_first_hop"), refused_before + 1);
+}
+
 TEST_F(GatewayTest, SigkillBetweenStoreAndDeliveryLosesNothing) {
     TestClient client(6);
     ASSERT_TRUE(client.connect(s_clients_port));

@@ -75,8 +75,51 @@ TEST(StoreQueue, BoundedBatchesAndDeletes) {
     EXPECT_FALSE(queue.push_packet(Bytes{1}));
 }
 
+TEST(FirstHops, NothingBeforeTheFirstTopologyThenLayerOneWithAGracePeriod) {
+    FirstHops hops(std::chrono::seconds(60));
+    EXPECT_FALSE(hops.known());
+    EXPECT_FALSE(hops.allowed(HOP_A, at(NOW))); // no topology yet: refuse
+    EXPECT_TRUE(hops.update({HOP_A, HOP_B}, at(NOW)));  // the first update says so (logged once)
+    EXPECT_FALSE(hops.update({HOP_A, HOP_B}, at(NOW))); // later ones do not
+    EXPECT_TRUE(hops.known());
+    EXPECT_TRUE(hops.allowed(HOP_A, at(NOW)));
+    EXPECT_TRUE(hops.allowed(HOP_B, at(NOW)));
+    EXPECT_FALSE(hops.allowed(sphinx::IpEndpoint::v4({127, 0, 0, 1}, 9), at(NOW)));
+    EXPECT_FALSE(hops.allowed(sphinx::IpEndpoint::v4({127, 0, 0, 2}, 1000), at(NOW))); // same port, other ip
+
+    // HOP_B leaves the topology at NOW + 10: allowed for 60 s more, then not.
+    EXPECT_FALSE(hops.update({HOP_A}, at(NOW + 10)));
+    EXPECT_TRUE(hops.allowed(HOP_B, at(NOW + 10)));
+    EXPECT_TRUE(hops.allowed(HOP_B, at(NOW + 70)));
+    EXPECT_FALSE(hops.allowed(HOP_B, at(NOW + 71)));
+    // A node that is still listed stays allowed however old the last update is (a directory outage
+    // must not stop traffic).
+    EXPECT_TRUE(hops.allowed(HOP_A, at(NOW + 100'000)));
+
+    // Back in the topology inside the grace period: current again, with a fresh grace when it leaves.
+    EXPECT_FALSE(hops.update({HOP_A, HOP_B}, at(NOW + 50)));
+    EXPECT_FALSE(hops.update({HOP_A}, at(NOW + 100)));
+    EXPECT_TRUE(hops.allowed(HOP_B, at(NOW + 160)));
+    EXPECT_FALSE(hops.allowed(HOP_B, at(NOW + 161)));
+    // Expired entries are forgotten at the next update.
+    EXPECT_EQ(hops.size(), 2u);
+    EXPECT_FALSE(hops.update({HOP_A}, at(NOW + 200)));
+    EXPECT_EQ(hops.size(), 1u);
+    // An empty topology (every mix gone at once): the old ones still get their grace period.
+    EXPECT_FALSE(hops.update({}, at(NOW + 300)));
+    EXPECT_TRUE(hops.allowed(HOP_A, at(NOW + 360)));
+    EXPECT_FALSE(hops.allowed(HOP_A, at(NOW + 361)));
+
+    EXPECT_FALSE(hops.take_refresh_request());
+    hops.request_refresh();
+    EXPECT_TRUE(hops.take_refresh_request());
+    EXPECT_FALSE(hops.take_refresh_request());
+}
+
 /// A gateway's keys, store and hub, plus a registered client.
 struct Fixture {
+    Fixture() { (void)first_hops.update({HOP_A, HOP_B}, at(NOW)); }
+
     test::TempDir dir;
     crypto::DeterministicRng rng{5};
     crypto::Ed25519SecretKey identity = crypto::Ed25519SecretKey::generate(rng);
@@ -86,7 +129,8 @@ struct Fixture {
     NonceCache nonces;
     ReplayCache replays;
     GatewayCounters counters;
-    ClientHub hub{identity, *store, nonces, rng, counters, HubConfig{10, 4, 100, {}}};
+    FirstHops first_hops;
+    ClientHub hub{identity, *store, nonces, rng, counters, first_hops, HubConfig{10, 4, 100, {}}};
     MixStage stage{sphinx_keys.secret, *store, replays, counters};
 
     /// Registers the client on connection `id`; returns the effects (RegisterResponse + pushes).
@@ -220,6 +264,72 @@ TEST(ClientHub, SendPacketIsFramedForTheFirstHopAndCounted) {
     EXPECT_NE(json.find("\"packets_from_clients\":3"), std::string::npos) << json;
     EXPECT_NE(json.find("{\"packets_sent\":3}"), std::string::npos) << json;
     EXPECT_NE(json.find("\"dropped\":{\"bad_mac\":0"), std::string::npos) << json;
+}
+
+wg::Message send_to_hop(const sphinx::IpEndpoint& hop, std::uint8_t fill) {
+    wg::SendPacket send;
+    send.first_hop = sphinx::encode_node_address(hop);
+    send.packet = Bytes(sphinx::packet_size(sphinx::PacketSize::regular), fill);
+    return wg::Message{send};
+}
+
+TEST(ClientHub, FirstHopThatIsNotLayerOneIsRefusedCountedAndTheSessionGoesOn) {
+    Fixture f;
+    ASSERT_TRUE(f.register_client(1).closes.empty());
+    const auto nowhere = sphinx::IpEndpoint::v4({127, 0, 0, 1}, 9);
+    HubEffects fx = f.hub.on_frame(1, wg::serialize(send_to_hop(nowhere, 1)), at(NOW));
+    EXPECT_TRUE(fx.forwards.empty()); // nothing for the egress queues: no connection is ever opened
+    EXPECT_TRUE(fx.closes.empty());
+    ASSERT_EQ(fx.frames.size(), 1u);
+    auto reply = wg::parse_message(fx.frames[0].second);
+    ASSERT_TRUE(reply);
+    ASSERT_TRUE(std::holds_alternative<wg::ErrorMessage>(*reply));
+    EXPECT_EQ(std::get<wg::ErrorMessage>(*reply).code, wg::ErrorCode::invalid_packet);
+    EXPECT_EQ(std::get<wg::ErrorMessage>(*reply).text, "first hop is not a layer-1 mix node");
+    EXPECT_EQ(f.counters.dropped_by(DropReason::unknown_first_hop), 1u);
+    EXPECT_EQ(f.counters.packets_from_clients.load(), 0u); // refused, not accepted
+    EXPECT_EQ(f.counters.client_errors.load(), 0u);        // not a protocol error: the session is fine
+    EXPECT_TRUE(f.first_hops.take_refresh_request());     // and the topology is refreshed early
+
+    // The same connection goes on: a packet to a layer-1 node is forwarded.
+    fx = f.hub.on_frame(1, wg::serialize(send_to_hop(HOP_A, 2)), at(NOW));
+    ASSERT_EQ(fx.forwards.size(), 1u);
+    EXPECT_EQ(fx.forwards[0].hop, HOP_A);
+    EXPECT_TRUE(fx.frames.empty());
+    EXPECT_EQ(f.counters.packets_from_clients.load(), 1u);
+    const std::string json = stats_json(f.counters, f.hub.client_counters());
+    EXPECT_NE(json.find("\"unknown_first_hop\":1"), std::string::npos) << json;
+
+    // HOP_B leaves the topology: still allowed within the grace period, refused after it.
+    (void)f.first_hops.update({HOP_A}, at(NOW + 1));
+    EXPECT_EQ(f.hub.on_frame(1, wg::serialize(send_to_hop(HOP_B, 3)), at(NOW + 1 + 60)).forwards.size(), 1u);
+    fx = f.hub.on_frame(1, wg::serialize(send_to_hop(HOP_B, 4)), at(NOW + 1 + 61));
+    EXPECT_TRUE(fx.forwards.empty());
+    EXPECT_TRUE(fx.closes.empty());
+    EXPECT_EQ(f.counters.dropped_by(DropReason::unknown_first_hop), 2u);
+}
+
+TEST(ClientHub, EverySendPacketIsRefusedBeforeTheFirstTopology) {
+    test::TempDir dir;
+    crypto::DeterministicRng rng{6};
+    const auto identity = crypto::Ed25519SecretKey::generate(rng);
+    const auto client = crypto::Ed25519SecretKey::generate(rng);
+    auto store = std::move(MessageStore::open(dir.path() / "messages.sqlite").value());
+    NonceCache nonces;
+    GatewayCounters counters;
+    FirstHops first_hops; // never updated
+    ClientHub hub{identity, *store, nonces, rng, counters, first_hops};
+    hub.open(1);
+    const auto eph = crypto::X25519KeyPair::generate(rng);
+    const auto request = wg::make_register_request(client, identity.public_key(), eph.public_key, NOW);
+    ASSERT_TRUE(hub.on_frame(1, wg::serialize(wg::Message{request}), at(NOW)).closes.empty());
+    HubEffects fx = hub.on_frame(1, wg::serialize(send_to_hop(HOP_A, 1)), at(NOW));
+    EXPECT_TRUE(fx.forwards.empty());
+    EXPECT_TRUE(fx.closes.empty());
+    EXPECT_EQ(counters.dropped_by(DropReason::unknown_first_hop), 1u);
+    // The topology arrives: the next packet goes through.
+    (void)first_hops.update({HOP_A}, at(NOW));
+    EXPECT_EQ(hub.on_frame(1, wg::serialize(send_to_hop(HOP_A, 2)), at(NOW)).forwards.size(), 1u);
 }
 
 TEST(ClientHub, GarbageAndTextFramesCloseAndAreCounted) {
