@@ -68,6 +68,10 @@ LinkOutput GatewayLink::on_frame(std::span<const std::uint8_t> frame) {
     gw::Message& message = *parsed;
 
     if (auto* error = std::get_if<gw::ErrorMessage>(&message)) {
+        // Once authenticated, a refused SendPacket (its first hop is not a layer-1 node the gateway
+        // knows: its topology and ours differ for a moment) costs only that packet: the gateway keeps
+        // the session, the packet's ack never comes and the core resends it on a fresh route.
+        if (m_state == LinkState::ready && error->code == gw::ErrorCode::invalid_packet) return {};
         std::string reason = "gateway error " + std::string(gw::to_string(error->code));
         if (!error->text.empty()) reason += ": " + error->text;
         if (m_auth_refused) m_state = LinkState::authenticating; // report it as the authentication's refusal

@@ -334,6 +334,21 @@ TEST_F(ClientGatewayLink, AGatewayErrorInAnyStateIsReportedWithItsCode) {
     EXPECT_TRUE(o.close);
 }
 
+TEST_F(ClientGatewayLink, ARefusedPacketKeepsTheAuthenticatedLinkOpen) {
+    auto l = link();
+    auto s = session();
+    (void)register_link(l, s);
+    const LinkOutput o = l.on_frame(wg::serialize(
+        wg::Message{wg::make_error(wg::ErrorCode::invalid_packet, "first hop is not a layer-1 mix node")}));
+    EXPECT_TRUE(o.events.empty());
+    EXPECT_FALSE(o.close);
+    EXPECT_EQ(l.state(), LinkState::ready);
+    // Before authentication the same code still ends the handshake.
+    auto fresh = link();
+    (void)fresh.begin_register(rng, NOW);
+    EXPECT_TRUE(fresh.on_frame(wg::serialize(wg::Message{wg::make_error(wg::ErrorCode::invalid_packet, "x")})).close);
+}
+
 TEST_F(ClientGatewayLink, ResetAllowsANewHandshakeOnTheNextConnection) {
     auto l = link();
     auto s = session();
