@@ -1,4 +1,5 @@
 // nym-directory: the presence / topology / metrics server of the mixnet (docs/protocol/directory.md).
+#include <util/duration.hpp>
 #include <directory/service.hpp>
 #include <runtime/http_server.hpp>
 
@@ -12,19 +13,6 @@
 #include <string>
 
 namespace {
-
-/// "10s", "1500ms", "2m", or a bare number of seconds.
-std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
-    std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-    if (digits == 0 || digits > 9) return std::nullopt;
-    const long long value = std::stoll(text.substr(0, digits));
-    const std::string unit = text.substr(digits);
-    if (unit.empty() || unit == "s") return std::chrono::seconds(value);
-    if (unit == "ms") return std::chrono::milliseconds(value);
-    if (unit == "m") return std::chrono::minutes(value);
-    return std::nullopt;
-}
 
 } // namespace
 
@@ -48,7 +36,7 @@ int main(int argc, char** argv) {
     // Logs go to stderr: stdout carries only the "listening on" line that scripts and tests read.
     spdlog::set_default_logger(spdlog::stderr_color_mt("nym-directory"));
     spdlog::set_level(spdlog::level::from_str(log_level));
-    const auto timeout = parse_duration(presence_timeout);
+    const auto timeout = nym::util::parse_flag_duration(presence_timeout);
     if (!timeout || timeout->count() <= 0) {
         std::fprintf(stderr, "nym-directory: invalid --presence-timeout '%s' (use e.g. 10s or 500ms)\n",
                      presence_timeout.c_str());

@@ -14,6 +14,7 @@
 //                                 layer-1 mix nodes (gw::FirstHops): the only first hops the gateway
 //                                 forwards client packets and SURB-acks to
 
+#include <util/duration.hpp>
 #include <gateway/config.hpp>
 #include <gateway/message_store.hpp>
 #include <gateway/node.hpp>
@@ -92,19 +93,6 @@ int run_init(const gw::InitOptions& options_in, const std::string& root_flag) {
     std::printf("  private sphinx key:     %s (0600)\n", c.private_sphinx_key_file.c_str());
     std::printf("  message database:       %s (0600)\n", c.database_file.c_str());
     return 0;
-}
-
-std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
-    std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-    if (digits == 0 || digits > 9) return std::nullopt;
-    const long long value = std::stoll(text.substr(0, digits));
-    const std::string unit = text.substr(digits);
-    if (unit.empty() || unit == "s") return std::chrono::seconds(value);
-    if (unit == "ms") return std::chrono::milliseconds(value);
-    if (unit == "m") return std::chrono::minutes(value);
-    if (unit == "h") return std::chrono::hours(value);
-    return std::nullopt;
 }
 
 std::int64_t unix_ms() {
@@ -569,7 +557,7 @@ int run_gateway(const RunFlags& flags) {
     if (flags.clients_port && *flags.clients_port != 0) overrides.clients_port = flags.clients_port;
     if (flags.max_age_secs) overrides.message_max_age = std::chrono::seconds(static_cast<std::int64_t>(*flags.max_age_secs));
     if (!flags.cleanup_interval.empty()) {
-        auto d = parse_duration(flags.cleanup_interval);
+        auto d = nym::util::parse_flag_duration(flags.cleanup_interval);
         if (!d || d->count() < 1000)
             return fail_run("invalid --cleanup-interval '" + flags.cleanup_interval + "' (at least 1s, e.g. 1h)");
         overrides.cleanup_interval = std::chrono::duration_cast<std::chrono::seconds>(*d);
@@ -585,7 +573,7 @@ int run_gateway(const RunFlags& flags) {
     if (auto valid = gw::validate(config); !valid) return fail_run(valid.error().message());
     auto keys = gw::load_keys(config);
     if (!keys) return fail_run(keys.error().message());
-    auto heartbeat = parse_duration(flags.heartbeat_interval);
+    auto heartbeat = nym::util::parse_flag_duration(flags.heartbeat_interval);
     if (!heartbeat || heartbeat->count() < 10)
         return fail_run("invalid --heartbeat-interval '" + flags.heartbeat_interval + "' (e.g. 500ms or 2s)");
     auto directory = runtime::parse_url(config.directory_url);

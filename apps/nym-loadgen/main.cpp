@@ -7,6 +7,7 @@
 // itself: packets are routed [node, this process] with zero delays, and each arrival is matched to
 // its send time by the α the node forwards it with (see load.hpp).
 
+#include <util/duration.hpp>
 #include <crypto/base58.hpp>
 
 #include <nlohmann/json.hpp>
@@ -37,18 +38,6 @@ namespace {
 using namespace nym;
 using namespace nym::loadgen;
 using json = nlohmann::json;
-
-std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
-    std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-    if (digits == 0 || digits > 9) return std::nullopt;
-    const long long value = std::stoll(text.substr(0, digits));
-    const std::string unit = text.substr(digits);
-    if (unit.empty() || unit == "s") return std::chrono::seconds(value);
-    if (unit == "ms") return std::chrono::milliseconds(value);
-    if (unit == "m") return std::chrono::minutes(value);
-    return std::nullopt;
-}
 
 std::string read_first_line(const char* path) {
     std::ifstream in(path);
@@ -380,12 +369,12 @@ std::optional<double> search_max(const StepFn& step, double pure, double resolut
 }
 
 int run(const Settings& s, const char* argv0) {
-    auto duration = parse_duration(s.duration);
-    auto warmup = parse_duration(s.warmup);
-    auto drain = parse_duration(s.drain);
-    auto confirm = parse_duration(s.confirm_duration);
-    auto half = parse_duration(s.half_duration);
-    auto pure_duration = parse_duration(s.pure_duration);
+    auto duration = nym::util::parse_flag_duration(s.duration);
+    auto warmup = nym::util::parse_flag_duration(s.warmup);
+    auto drain = nym::util::parse_flag_duration(s.drain);
+    auto confirm = nym::util::parse_flag_duration(s.confirm_duration);
+    auto half = nym::util::parse_flag_duration(s.half_duration);
+    auto pure_duration = nym::util::parse_flag_duration(s.pure_duration);
     if (!duration || !warmup || !drain || !confirm || !half || !pure_duration || duration->count() == 0) {
         std::fprintf(stderr, "error: durations are e.g. 500ms, 3s, 1m\n");
         return 2;

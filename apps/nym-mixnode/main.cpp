@@ -3,6 +3,7 @@
 // → per-neighbour egress queues and persistent connections; presence heartbeats and per-interval
 // metrics go to the directory from a reporter thread (blocking HTTP client, never the I/O thread).
 
+#include <util/duration.hpp>
 #include <crypto/base58.hpp>
 #include <crypto/rng.hpp>
 #include <mixnode/config.hpp>
@@ -64,18 +65,6 @@ int run_init(const mixnode::InitOptions& given, const std::string& root_flag) {
                 2.0 * static_cast<double>(params.memory_bytes()) / 1e6, static_cast<unsigned long long>(params.bits),
                 params.hash_count, static_cast<unsigned long long>(params.expected_items), params.fp_rate);
     return 0;
-}
-
-std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
-    std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-    if (digits == 0 || digits > 9) return std::nullopt;
-    const long long value = std::stoll(text.substr(0, digits));
-    const std::string unit = text.substr(digits);
-    if (unit.empty() || unit == "s") return std::chrono::seconds(value);
-    if (unit == "ms") return std::chrono::milliseconds(value);
-    if (unit == "m") return std::chrono::minutes(value);
-    return std::nullopt;
 }
 
 std::int64_t unix_ms() {
@@ -301,17 +290,17 @@ int run_node(const RunFlags& flags, const std::string& root_flag) {
     overrides.worker_threads = flags.workers;
     if (flags.port && *flags.port != 0) overrides.listen_port = flags.port;
     if (!flags.max_delay.empty()) {
-        auto d = parse_duration(flags.max_delay);
+        auto d = nym::util::parse_flag_duration(flags.max_delay);
         if (!d) return fail_flag("--max-delay", flags.max_delay);
         overrides.max_delay = *d;
     }
     if (!flags.heartbeat_interval.empty()) {
-        auto d = parse_duration(flags.heartbeat_interval);
+        auto d = nym::util::parse_flag_duration(flags.heartbeat_interval);
         if (!d) return fail_flag("--heartbeat-interval", flags.heartbeat_interval);
         overrides.heartbeat_interval = *d;
     }
     if (!flags.metrics_interval.empty()) {
-        auto d = parse_duration(flags.metrics_interval);
+        auto d = nym::util::parse_flag_duration(flags.metrics_interval);
         if (!d) return fail_flag("--metrics-interval", flags.metrics_interval);
         overrides.metrics_interval = *d;
     }

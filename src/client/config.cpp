@@ -1,5 +1,7 @@
 #include <client/config.hpp>
 
+#include <util/duration.hpp>
+
 #include <crypto/base58.hpp>
 #include <crypto/pem.hpp>
 
@@ -21,7 +23,7 @@ namespace {
 using std::chrono::microseconds;
 
 constexpr std::uintmax_t MAX_CONFIG_FILE_SIZE = 1024 * 1024;
-constexpr std::int64_t MAX_DURATION_US = 365ll * 24 * 3600 * 1000 * 1000; ///< one year
+constexpr std::int64_t MAX_DURATION_US = util::MAX_DURATION.count(); ///< one year
 constexpr std::size_t MIN_REQUEST_SIZE = 1024;
 constexpr std::size_t MAX_REQUEST_SIZE = 256u * 1024 * 1024;
 constexpr std::size_t MAX_MESSAGE_SIZE = 256u * 1024 * 1024;
@@ -201,21 +203,7 @@ std::optional<SocketType> parse_socket_type(std::string_view text) noexcept {
 }
 
 std::optional<microseconds> parse_duration(std::string_view text) noexcept {
-    std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-    if (digits == 0 || digits > 12) return std::nullopt;
-    std::int64_t value = 0;
-    for (std::size_t i = 0; i < digits; ++i) value = value * 10 + (text[i] - '0');
-    const std::string_view unit = text.substr(digits);
-    std::int64_t scale = 0;
-    if (unit == "us") scale = 1;
-    else if (unit.empty() || unit == "ms") scale = 1000;
-    else if (unit == "s") scale = 1'000'000;
-    else if (unit == "m" || unit == "min") scale = 60'000'000;
-    else if (unit == "h") scale = 3'600'000'000;
-    else return std::nullopt;
-    if (value > MAX_DURATION_US / scale) return std::nullopt;
-    return microseconds(value * scale);
+    return util::parse_duration(text, std::chrono::milliseconds(1)); // a bare number counts milliseconds
 }
 
 std::string format_duration(microseconds d) {
