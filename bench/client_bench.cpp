@@ -66,18 +66,18 @@ public:
 
     const Node& gateway(std::size_t i) const { return *m_gateways.at(i); }
 
-    wire::Topology topology() const {
-        wire::Topology t;
+    wire::directory::Topology topology() const {
+        wire::directory::Topology t;
         for (const auto& n : m_nodes) {
             if (n->gateway) {
-                wire::TopologyGateway g;
+                wire::directory::TopologyGateway g;
                 g.host = n->host;
                 g.pub_key = n->key.public_key();
                 g.identity_key = n->identity.public_key();
                 g.client_listener = "ws://" + n->host;
                 t.gateways.push_back(std::move(g));
             } else {
-                wire::TopologyMixNode m;
+                wire::directory::TopologyMixNode m;
                 m.host = n->host;
                 m.pub_key = n->key.public_key();
                 m.layer = n->layer;

@@ -1,11 +1,20 @@
 #!/usr/bin/env python3
-"""Enforces the library graph of docs/architecture.md: a file under src/<lib>/ may include only
-headers of <lib> itself and of the libraries <lib> is allowed to depend on, and only the runtime
-library may include Asio/Beast. Exits non-zero listing every violation."""
+"""Enforces the library graph of docs/architecture.md.
+
+- A file under src/<lib>/ may include only headers of <lib> itself and of the libraries <lib> may
+  depend on; only the runtime library may include Asio/Beast (and runtime/loop_core.hpp, its
+  Asio-facing header).
+- Role libraries keep their sans-IO core apart from their wiring: in a role, only the daemon files
+  (daemon*.hpp/.cpp) may include the runtime (other than the plain value types of runtime/http.hpp)
+  or the node layer's networking headers.
+- Each executable under apps/<name>/ belongs to at most one role: it may include its own role
+  library and the shared layers, never another role's.
+Exits non-zero listing every violation."""
 import pathlib
 import re
 import sys
 
+SHARED_BASE = {"util", "crypto"}
 # lib -> libraries it may include (direct or transitive edges are both listed explicitly).
 ALLOWED = {
     "util": set(),
@@ -15,33 +24,77 @@ ALLOWED = {
     "coconut": {"util", "crypto", "bls"},
     "wire": {"util", "crypto", "sphinx"},
     "runtime": {"util"},
-    "directory": {"util", "crypto", "wire", "runtime"},
-    "mixnode": {"util", "crypto", "sphinx", "wire", "runtime"},
-    "gateway": {"util", "crypto", "sphinx", "wire", "runtime"},
-    "client": {"util", "crypto", "sphinx", "wire", "runtime"},
+    "mixnet": {"util", "crypto", "sphinx"},
+    "node": {"util", "crypto", "sphinx", "wire", "runtime"},
+    "directory": {"util", "crypto", "wire", "runtime", "node"},
+    "mixnode": {"util", "crypto", "sphinx", "wire", "runtime", "node", "mixnet"},
+    "gateway": {"util", "crypto", "sphinx", "wire", "runtime", "node", "mixnet"},
+    "client": {"util", "crypto", "sphinx", "wire", "runtime", "node"},
+    "loadgen": {"util", "crypto", "sphinx", "wire", "mixnode"},  # drives one mix node it starts
 }
+ROLES = {"directory", "mixnode", "gateway", "client"}
 ASIO_ALLOWED = {"runtime"}
+# Headers of runtime/node that are plain values or files, usable by a role's sans-IO core.
+CORE_SAFE = {"runtime/http.hpp", "runtime/errors.hpp", "node/config_file.hpp", "node/logging.hpp"}
+# apps/<name> -> the role libraries it may include (empty: a tool that belongs to no role).
+APP_ROLE = {
+    "nym-directory": {"directory"},
+    "nym-mixnode": {"mixnode"},
+    "nym-gateway": {"gateway"},
+    "nym-client": {"client"},
+    "nym-loadgen": {"loadgen", "mixnode"},
+    "nym-coconut-keygen": set(),
+    "sphinx-demo": set(),
+}
 
-root = pathlib.Path(__file__).resolve().parent.parent / "src"
+base = pathlib.Path(__file__).resolve().parent.parent
 include_re = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
 problems = []
-for path in sorted(root.rglob("*")):
-    if path.suffix not in {".hpp", ".cpp", ".h"}:
-        continue
-    lib = path.relative_to(root).parts[0]
+
+
+def includes(path):
+    for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        m = include_re.match(line)
+        if m:
+            yield n, m.group(1)
+
+
+def sources(folder):
+    return [p for p in sorted(folder.rglob("*")) if p.suffix in {".hpp", ".cpp", ".h"}]
+
+
+for path in sources(base / "src"):
+    rel = path.relative_to(base / "src")
+    lib = rel.parts[0]
     if lib not in ALLOWED:
         problems.append(f"{path}: library '{lib}' is not in the architecture graph (tools/check-architecture.py)")
         continue
-    for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-        m = include_re.match(line)
-        if not m:
-            continue
-        target = m.group(1)
+    is_daemon_file = path.name.startswith("daemon")
+    for n, target in includes(path):
         first = target.split("/")[0]
         if first in ALLOWED and first != lib and first not in ALLOWED[lib]:
             problems.append(f"{path}:{n}: {lib} may not include {target}")
-        if first == "boost" and (target.startswith("boost/asio") or target.startswith("boost/beast")) and lib not in ASIO_ALLOWED:
+        if first == "boost" and (target.startswith("boost/asio") or target.startswith("boost/beast")) \
+                and lib not in ASIO_ALLOWED:
             problems.append(f"{path}:{n}: only runtime may include Asio/Beast ({target})")
+        if target == "runtime/loop_core.hpp" and lib != "runtime":
+            problems.append(f"{path}:{n}: runtime/loop_core.hpp is internal to the runtime")
+        if lib in ROLES and not is_daemon_file and first in {"runtime", "node"} and target not in CORE_SAFE:
+            problems.append(f"{path}:{n}: only the daemon files of '{lib}' (daemon*.hpp/.cpp) may include {target}")
+
+for app_dir in sorted(p for p in (base / "apps").iterdir() if p.is_dir()):
+    name = app_dir.name
+    if name not in APP_ROLE:
+        problems.append(f"{app_dir}: executable '{name}' is not listed in tools/check-architecture.py")
+        continue
+    role = APP_ROLE[name]
+    for path in sources(app_dir):
+        for n, target in includes(path):
+            first = target.split("/")[0]
+            if first in ROLES | {"loadgen"} and first not in role:
+                problems.append(f"{path}:{n}: {name} may include only {sorted(role) or 'no role library'}, not {target}")
+            if target == "runtime/loop_core.hpp":
+                problems.append(f"{path}:{n}: runtime/loop_core.hpp is internal to the runtime")
 
 if problems:
     print("architecture check failed:")

@@ -58,7 +58,7 @@ struct StartupState {
 class Client final : public ApiBackend {
 public:
     Client(RunOptions options, ClientKeys keys, std::optional<wire::gateway::SharedKey> shared_key,
-           wire::Topology topology, runtime::HttpServer* server)
+           wire::directory::Topology topology, runtime::HttpServer* server)
         : m_config(std::move(options.config)), m_config_file(std::move(options.config_file)),
           m_shared_key(std::move(shared_key)),
           m_need_register(options.register_again || !m_shared_key), m_save_config(options.register_again),
@@ -285,7 +285,7 @@ private:
         m_wake_topology.notify_all();
     }
 
-    void set_topology(wire::Topology topology) {
+    void set_topology(wire::directory::Topology topology) {
         m_core.set_topology(topology, Clock::now());
         for (const auto& g : topology.gateways)
             if (g.identity_key == m_config.gateway_identity) {
@@ -530,7 +530,7 @@ private:
     GatewayLink m_link;
     ApiHandler m_api;
     runtime::HttpServer* m_server;
-    wire::Topology m_topology;
+    wire::directory::Topology m_topology;
     std::optional<Endpoint> m_gateway_endpoint;
     std::atomic<bool> m_routable{false}; ///< written by the loop, read by the topology thread
     bool m_warned_unroutable = false;

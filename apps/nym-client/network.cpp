@@ -20,7 +20,7 @@ std::uint64_t unix_seconds() {
 
 std::string short_key(const crypto::Ed25519PublicKey& key) { return crypto::base58_encode(key.bytes); }
 
-ConfigResult<wire::Topology> fetch_topology(const std::string& directory_url, std::chrono::milliseconds timeout) {
+ConfigResult<wire::directory::Topology> fetch_topology(const std::string& directory_url, std::chrono::milliseconds timeout) {
     auto url = runtime::parse_url(directory_url);
     if (!url) return Unexpected(ConfigError(Errc::directory_error, "unusable directory URL '" + directory_url + "'"));
     runtime::ClientOptions options;
@@ -33,7 +33,7 @@ ConfigResult<wire::Topology> fetch_topology(const std::string& directory_url, st
     if (result->status != 200)
         return Unexpected(ConfigError(Errc::directory_error, "the directory at " + directory_url + " answered HTTP " +
                                                                  std::to_string(result->status)));
-    auto topology = wire::parse_topology(result->body);
+    auto topology = wire::directory::parse_topology(result->body);
     if (!topology)
         return Unexpected(ConfigError(Errc::directory_error,
                                       "the directory's topology does not parse: " + topology.error().message()));
@@ -48,7 +48,7 @@ std::optional<Endpoint> parse_listener(const std::string& listener) {
     return Endpoint{url->host, url->port, url->target};
 }
 
-ConfigResult<wire::TopologyGateway> choose_gateway(const wire::Topology& topology,
+ConfigResult<wire::directory::TopologyGateway> choose_gateway(const wire::directory::Topology& topology,
                                                    const std::optional<crypto::Ed25519PublicKey>& wanted,
                                                    crypto::Rng& rng) {
     if (wanted) {
@@ -62,7 +62,7 @@ ConfigResult<wire::TopologyGateway> choose_gateway(const wire::Topology& topolog
         return Unexpected(ConfigError(Errc::gateway_error,
                                       "gateway " + short_key(*wanted) + " is not in the directory's topology"));
     }
-    std::vector<const wire::TopologyGateway*> usable;
+    std::vector<const wire::directory::TopologyGateway*> usable;
     for (const auto& g : topology.gateways)
         if (parse_listener(g.client_listener)) usable.push_back(&g);
     if (usable.empty())
@@ -70,7 +70,7 @@ ConfigResult<wire::TopologyGateway> choose_gateway(const wire::Topology& topolog
     return *usable[static_cast<std::size_t>(rng.next_u64() % usable.size())];
 }
 
-ConfigResult<wire::gateway::SharedKey> register_at(const wire::TopologyGateway& gateway,
+ConfigResult<wire::gateway::SharedKey> register_at(const wire::directory::TopologyGateway& gateway,
                                                    const crypto::Ed25519SecretKey& identity, crypto::Rng& rng,
                                                    std::chrono::milliseconds timeout) {
     const auto endpoint = parse_listener(gateway.client_listener);

@@ -17,7 +17,7 @@
 namespace nym::client::app {
 
 /// GET <directory>/api/presence/topology. Errc::directory_error with the reason.
-[[nodiscard]] ConfigResult<wire::Topology> fetch_topology(const std::string& directory_url,
+[[nodiscard]] ConfigResult<wire::directory::Topology> fetch_topology(const std::string& directory_url,
                                                           std::chrono::milliseconds timeout);
 
 struct Endpoint {
@@ -30,13 +30,13 @@ struct Endpoint {
 
 /// The gateway with this identity, or a random one that announces a client listener.
 /// Errc::gateway_error when there is none.
-[[nodiscard]] ConfigResult<wire::TopologyGateway> choose_gateway(const wire::Topology& topology,
+[[nodiscard]] ConfigResult<wire::directory::TopologyGateway> choose_gateway(const wire::directory::Topology& topology,
                                                                  const std::optional<crypto::Ed25519PublicKey>& wanted,
                                                                  crypto::Rng& rng);
 
 /// Registers `identity` at the gateway (full handshake) and returns the shared key.
 /// Errc::gateway_error when it cannot be reached, refuses, or answers something unverifiable.
-[[nodiscard]] ConfigResult<wire::gateway::SharedKey> register_at(const wire::TopologyGateway& gateway,
+[[nodiscard]] ConfigResult<wire::gateway::SharedKey> register_at(const wire::directory::TopologyGateway& gateway,
                                                                  const crypto::Ed25519SecretKey& identity,
                                                                  crypto::Rng& rng, std::chrono::milliseconds timeout);
 

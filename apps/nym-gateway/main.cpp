@@ -133,12 +133,12 @@ bool refresh_first_hops(const runtime::Url& directory, gw::FirstHops& first_hops
     auto result = runtime::http_request(directory.host, directory.port, "GET", "/api/presence/topology", "",
                                         runtime::CONTENT_TYPE_JSON, options);
     std::string why;
-    std::optional<wire::Topology> topology;
+    std::optional<wire::directory::Topology> topology;
     if (!result) {
         why = result.error().message();
     } else if (result->status != 200) {
         why = "HTTP " + std::to_string(result->status);
-    } else if (auto parsed = wire::parse_topology(result->body); !parsed) {
+    } else if (auto parsed = wire::directory::parse_topology(result->body); !parsed) {
         why = "unparseable topology: " + parsed.error().message();
     } else {
         topology = std::move(*parsed);
@@ -219,7 +219,7 @@ private:
     }
 
     void post_heartbeat() {
-        wire::GatewayHeartbeat heartbeat;
+        wire::directory::GatewayHeartbeat heartbeat;
         heartbeat.host = m_mix_host;
         heartbeat.client_listener = m_client_listener;
         heartbeat.identity_key = m_keys.identity_public;
@@ -230,7 +230,7 @@ private:
         if (clients) {
             // The directory lists at most MAX_REGISTERED_CLIENTS per gateway; the topology field
             // carries the clients' 32-byte identity keys.
-            const std::size_t n = std::min(clients->size(), wire::MAX_REGISTERED_CLIENTS);
+            const std::size_t n = std::min(clients->size(), wire::directory::MAX_REGISTERED_CLIENTS);
             heartbeat.registered_clients.resize(n);
             for (std::size_t i = 0; i < n; ++i)
                 std::copy((*clients)[i].bytes.begin(), (*clients)[i].bytes.end(),
@@ -238,12 +238,12 @@ private:
         } else {
             spdlog::warn("cannot list registered clients for the heartbeat: {}", clients.error().message());
         }
-        wire::sign(heartbeat, m_keys.identity);
+        wire::directory::sign(heartbeat, m_keys.identity);
 
         runtime::ClientOptions options;
         options.timeout = std::chrono::milliseconds(2000);
         auto result = runtime::http_request(m_directory.host, m_directory.port, "POST", "/api/presence/gateways",
-                                            wire::to_json(heartbeat), runtime::CONTENT_TYPE_JSON, options);
+                                            wire::directory::to_json(heartbeat), runtime::CONTENT_TYPE_JSON, options);
         const bool ok = result && result->status < 300;
         if (!ok) {
             const std::string why =

@@ -94,7 +94,7 @@ public:
     Reporter& operator=(const Reporter&) = delete;
 
     /// Queues a metric report (thread-safe). Old reports are dropped if the directory is behind.
-    void submit(wire::MixMetric metric) {
+    void submit(wire::directory::MixMetric metric) {
         {
             std::lock_guard lock(m_mutex);
             if (m_metrics.size() >= MAX_PENDING) m_metrics.pop_front();
@@ -120,15 +120,15 @@ private:
         while (!m_stopping) {
             m_wake.wait_until(lock, next_heartbeat, [this] { return m_stopping || !m_metrics.empty(); });
             if (m_stopping) break;
-            std::deque<wire::MixMetric> metrics;
+            std::deque<wire::directory::MixMetric> metrics;
             metrics.swap(m_metrics);
             const bool heartbeat_due = std::chrono::steady_clock::now() >= next_heartbeat;
             lock.unlock();
             if (heartbeat_due) {
-                post("/api/presence/mixnodes", wire::to_json(m_node.heartbeat(m_announce, unix_ms())));
+                post("/api/presence/mixnodes", wire::directory::to_json(m_node.heartbeat(m_announce, unix_ms())));
                 next_heartbeat = std::chrono::steady_clock::now() + m_interval;
             }
-            for (const auto& metric : metrics) post("/api/metrics/mixes", wire::to_json(metric));
+            for (const auto& metric : metrics) post("/api/metrics/mixes", wire::directory::to_json(metric));
             lock.lock();
         }
     }
@@ -162,7 +162,7 @@ private:
     std::chrono::milliseconds m_interval;
     std::mutex m_mutex;
     std::condition_variable m_wake;
-    std::deque<wire::MixMetric> m_metrics;
+    std::deque<wire::directory::MixMetric> m_metrics;
     bool m_stopping = false;
     std::uint64_t m_failing = 0; // consecutive failed requests (reporter thread only)
     std::thread m_thread;        // last: starts after every other member exists

@@ -916,7 +916,7 @@ ClientCore::ClientCore(ClientKeys keys, Address self, TrafficConfig config, cryp
 
 ClientCore::~ClientCore() = default;
 
-void ClientCore::set_topology(const wire::Topology& topology, TimePoint now) {
+void ClientCore::set_topology(const wire::directory::Topology& topology, TimePoint now) {
     Impl& s = *m_impl;
     s.observe(now);
     for (auto& layer : s.layers) layer.clear();
@@ -928,7 +928,7 @@ void ClientCore::set_topology(const wire::Topology& topology, TimePoint now) {
         if (auto it = s.health.find(address); it != s.health.end()) health.emplace(address, it->second);
     };
     for (const auto& mix : topology.mix_nodes) {
-        if (mix.layer < wire::MIN_LAYER || mix.layer > wire::MAX_LAYER) continue;
+        if (mix.layer < wire::directory::MIN_LAYER || mix.layer > wire::directory::MAX_LAYER) continue;
         auto endpoint = sphinx::IpEndpoint::parse(mix.host);
         if (!endpoint) continue; // a node we could not address is no use in a route
         const sphinx::RouteNode node{sphinx::encode_node_address(*endpoint), mix.pub_key};

@@ -144,7 +144,7 @@ public:
     ClientCore& operator=(const ClientCore&) = delete;
 
     /// Replaces the view of the network. Nodes marked failed stay avoided for a while.
-    void set_topology(const wire::Topology& topology, TimePoint now);
+    void set_topology(const wire::directory::Topology& topology, TimePoint now);
     /// True once the topology has at least one mix node per layer 1..3 and this client's gateway.
     [[nodiscard]] bool routable() const;
 

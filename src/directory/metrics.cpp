@@ -4,9 +4,9 @@
 
 namespace nym::directory {
 
-Expected<void> MetricsStore::accept(const wire::MixMetric& metric, const crypto::Ed25519PublicKey& identity_key,
+Expected<void> MetricsStore::accept(const wire::directory::MixMetric& metric, const crypto::Ed25519PublicKey& identity_key,
                                     std::int64_t now_ms) {
-    if (auto ok = wire::verify(metric, identity_key); !ok) return ok;
+    if (auto ok = wire::directory::verify(metric, identity_key); !ok) return ok;
     const auto skew = metric.timestamp_ms > now_ms ? metric.timestamp_ms - now_ms : now_ms - metric.timestamp_ms;
     if (skew > m_config.max_clock_skew.count()) return fail(Errc::clock_skew);
     auto it = m_last.find(metric.pub_key.bytes);
@@ -15,8 +15,8 @@ Expected<void> MetricsStore::accept(const wire::MixMetric& metric, const crypto:
     return {};
 }
 
-std::vector<wire::MixMetric> MetricsStore::recent(std::int64_t now_ms) {
-    std::vector<wire::MixMetric> out;
+std::vector<wire::directory::MixMetric> MetricsStore::recent(std::int64_t now_ms) {
+    std::vector<wire::directory::MixMetric> out;
     // Entries are kept for max_clock_skew (replay protection), shown for `window`.
     const auto keep = std::max(m_config.window, m_config.max_clock_skew).count();
     for (auto it = m_last.begin(); it != m_last.end();) {

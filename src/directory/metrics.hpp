@@ -23,14 +23,14 @@ class MetricsStore {
 public:
     explicit MetricsStore(MetricsConfig config = {}) : m_config(config) {}
 
-    [[nodiscard]] Expected<void> accept(const wire::MixMetric& metric, const crypto::Ed25519PublicKey& identity_key,
+    [[nodiscard]] Expected<void> accept(const wire::directory::MixMetric& metric, const crypto::Ed25519PublicKey& identity_key,
                                         std::int64_t now_ms);
     /// Reports received within `window` of now_ms, ordered by Sphinx key. Older ones are dropped.
-    [[nodiscard]] std::vector<wire::MixMetric> recent(std::int64_t now_ms);
+    [[nodiscard]] std::vector<wire::directory::MixMetric> recent(std::int64_t now_ms);
 
 private:
     struct Entry {
-        wire::MixMetric metric;
+        wire::directory::MixMetric metric;
         std::int64_t received_ms = 0;
     };
     MetricsConfig m_config;

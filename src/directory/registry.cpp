@@ -6,15 +6,15 @@
 namespace nym::directory {
 namespace {
 
-const std::string& host_of(const std::variant<wire::MixnodeHeartbeat, wire::GatewayHeartbeat>& hb) {
+const std::string& host_of(const std::variant<wire::directory::MixnodeHeartbeat, wire::directory::GatewayHeartbeat>& hb) {
     return std::visit([](const auto& h) -> const std::string& { return h.host; }, hb);
 }
 
-const crypto::X25519PublicKey& sphinx_of(const std::variant<wire::MixnodeHeartbeat, wire::GatewayHeartbeat>& hb) {
+const crypto::X25519PublicKey& sphinx_of(const std::variant<wire::directory::MixnodeHeartbeat, wire::directory::GatewayHeartbeat>& hb) {
     return std::visit([](const auto& h) -> const crypto::X25519PublicKey& { return h.sphinx_key; }, hb);
 }
 
-std::int64_t timestamp_of(const std::variant<wire::MixnodeHeartbeat, wire::GatewayHeartbeat>& hb) {
+std::int64_t timestamp_of(const std::variant<wire::directory::MixnodeHeartbeat, wire::directory::GatewayHeartbeat>& hb) {
     return std::visit([](const auto& h) { return h.timestamp_ms; }, hb);
 }
 
@@ -25,13 +25,13 @@ PresenceRegistry::PresenceRegistry(RegistryConfig config) : m_config(config) {
     if (m_config.claim_hold < m_config.presence_timeout) m_config.claim_hold = m_config.presence_timeout;
 }
 
-Expected<void> PresenceRegistry::accept(const wire::MixnodeHeartbeat& heartbeat, std::int64_t now_ms) {
-    if (auto ok = wire::verify(heartbeat); !ok) return ok;
+Expected<void> PresenceRegistry::accept(const wire::directory::MixnodeHeartbeat& heartbeat, std::int64_t now_ms) {
+    if (auto ok = wire::directory::verify(heartbeat); !ok) return ok;
     return admit(heartbeat, now_ms);
 }
 
-Expected<void> PresenceRegistry::accept(const wire::GatewayHeartbeat& heartbeat, std::int64_t now_ms) {
-    if (auto ok = wire::verify(heartbeat); !ok) return ok;
+Expected<void> PresenceRegistry::accept(const wire::directory::GatewayHeartbeat& heartbeat, std::int64_t now_ms) {
+    if (auto ok = wire::directory::verify(heartbeat); !ok) return ok;
     return admit(heartbeat, now_ms);
 }
 
@@ -82,17 +82,17 @@ void PresenceRegistry::expire(std::int64_t now_ms) {
     }
 }
 
-wire::Topology PresenceRegistry::topology(std::int64_t now_ms) const {
+wire::directory::Topology PresenceRegistry::topology(std::int64_t now_ms) const {
     constexpr std::int64_t NS_PER_MS = 1'000'000;
-    wire::Topology topology;
+    wire::directory::Topology topology;
     for (const auto& [identity, node] : m_nodes) {
         if (now_ms - node.last_seen_ms > m_config.presence_timeout.count()) continue;
-        if (const auto* mix = std::get_if<wire::MixnodeHeartbeat>(&node.heartbeat)) {
-            topology.mix_nodes.push_back(wire::TopologyMixNode{mix->host, mix->sphinx_key, mix->layer,
+        if (const auto* mix = std::get_if<wire::directory::MixnodeHeartbeat>(&node.heartbeat)) {
+            topology.mix_nodes.push_back(wire::directory::TopologyMixNode{mix->host, mix->sphinx_key, mix->layer,
                                                                node.last_seen_ms * NS_PER_MS, mix->identity_key,
                                                                mix->version});
-        } else if (const auto* gw = std::get_if<wire::GatewayHeartbeat>(&node.heartbeat)) {
-            topology.gateways.push_back(wire::TopologyGateway{gw->host, gw->sphinx_key, gw->registered_clients,
+        } else if (const auto* gw = std::get_if<wire::directory::GatewayHeartbeat>(&node.heartbeat)) {
+            topology.gateways.push_back(wire::directory::TopologyGateway{gw->host, gw->sphinx_key, gw->registered_clients,
                                                               node.last_seen_ms * NS_PER_MS, gw->client_listener,
                                                               gw->identity_key, gw->version});
         }
@@ -109,7 +109,7 @@ std::optional<crypto::Ed25519PublicKey> PresenceRegistry::mixnode_identity(const
     auto it = m_sphinx_keys.find(sphinx_key.bytes);
     if (it == m_sphinx_keys.end()) return std::nullopt;
     auto node = m_nodes.find(it->second);
-    if (node == m_nodes.end() || !std::holds_alternative<wire::MixnodeHeartbeat>(node->second.heartbeat))
+    if (node == m_nodes.end() || !std::holds_alternative<wire::directory::MixnodeHeartbeat>(node->second.heartbeat))
         return std::nullopt;
     return crypto::Ed25519PublicKey{it->second};
 }

@@ -34,11 +34,11 @@ class PresenceRegistry {
 public:
     explicit PresenceRegistry(RegistryConfig config = {});
 
-    [[nodiscard]] Expected<void> accept(const wire::MixnodeHeartbeat& heartbeat, std::int64_t now_ms);
-    [[nodiscard]] Expected<void> accept(const wire::GatewayHeartbeat& heartbeat, std::int64_t now_ms);
+    [[nodiscard]] Expected<void> accept(const wire::directory::MixnodeHeartbeat& heartbeat, std::int64_t now_ms);
+    [[nodiscard]] Expected<void> accept(const wire::directory::GatewayHeartbeat& heartbeat, std::int64_t now_ms);
 
     /// Nodes heard from within presence_timeout of now_ms, mix nodes by (layer, host), gateways by host.
-    [[nodiscard]] wire::Topology topology(std::int64_t now_ms) const;
+    [[nodiscard]] wire::directory::Topology topology(std::int64_t now_ms) const;
     /// The identity key of the registered (not yet forgotten) mix node with this Sphinx key.
     [[nodiscard]] std::optional<crypto::Ed25519PublicKey> mixnode_identity(const crypto::X25519PublicKey& sphinx_key) const;
     /// Forgets nodes silent for longer than claim_hold.
@@ -50,7 +50,7 @@ private:
     using IdentityBytes = std::array<std::uint8_t, crypto::ED25519_PUBLIC_KEY_SIZE>;
     using SphinxBytes = std::array<std::uint8_t, crypto::X25519_KEY_SIZE>;
     struct Node {
-        std::variant<wire::MixnodeHeartbeat, wire::GatewayHeartbeat> heartbeat;
+        std::variant<wire::directory::MixnodeHeartbeat, wire::directory::GatewayHeartbeat> heartbeat;
         std::int64_t last_seen_ms = 0;
     };
 

@@ -1,6 +1,5 @@
 #include <directory/service.hpp>
 
-#include <runtime/http_server.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -53,7 +52,7 @@ DirectoryService::DirectoryService(ServiceConfig config, Clock clock)
 
 HttpResponse DirectoryService::post_mixnode(const HttpRequest& request) {
     if (const auto* bad = check_json_request(request)) return *bad;
-    auto heartbeat = wire::parse_mixnode_heartbeat(request.body);
+    auto heartbeat = wire::directory::parse_mixnode_heartbeat(request.body);
     if (!heartbeat) return refuse(heartbeat.error());
     if (auto ok = m_registry.accept(*heartbeat, m_clock()); !ok) {
         spdlog::debug("directory: mixnode heartbeat from {} refused: {}", request.remote_address, ok.error().message());
@@ -64,7 +63,7 @@ HttpResponse DirectoryService::post_mixnode(const HttpRequest& request) {
 
 HttpResponse DirectoryService::post_gateway(const HttpRequest& request) {
     if (const auto* bad = check_json_request(request)) return *bad;
-    auto heartbeat = wire::parse_gateway_heartbeat(request.body);
+    auto heartbeat = wire::directory::parse_gateway_heartbeat(request.body);
     if (!heartbeat) return refuse(heartbeat.error());
     if (auto ok = m_registry.accept(*heartbeat, m_clock()); !ok) {
         spdlog::debug("directory: gateway heartbeat from {} refused: {}", request.remote_address, ok.error().message());
@@ -74,55 +73,25 @@ HttpResponse DirectoryService::post_gateway(const HttpRequest& request) {
 }
 
 HttpResponse DirectoryService::get_topology(const HttpRequest&) {
-    return HttpResponse::json(200, wire::to_json(m_registry.topology(m_clock())));
+    return HttpResponse::json(200, wire::directory::to_json(m_registry.topology(m_clock())));
 }
 
 HttpResponse DirectoryService::post_metric(const HttpRequest& request) {
     if (const auto* bad = check_json_request(request)) return *bad;
-    auto metric = wire::parse_mix_metric(request.body);
+    auto metric = wire::directory::parse_mix_metric(request.body);
     if (!metric) return refuse(metric.error());
     const auto now = m_clock();
     m_registry.expire(now);
     auto identity = m_registry.mixnode_identity(metric->pub_key);
     if (!identity) return refuse(make_error_code(Errc::unknown_node));
     if (auto ok = m_metrics.accept(*metric, *identity, now); !ok) return refuse(ok.error());
-    if (on_metric) on_metric(wire::to_json(*metric));
+    if (on_metric) on_metric(wire::directory::to_json(*metric));
     return CREATED;
 }
 
 HttpResponse DirectoryService::get_metrics(const HttpRequest&) {
-    return HttpResponse::json(200, wire::to_json(m_metrics.recent(m_clock())));
+    return HttpResponse::json(200, wire::directory::to_json(m_metrics.recent(m_clock())));
 }
 
-void DirectoryService::install(runtime::HttpServer& server) {
-    server.route("POST", "/api/presence/mixnodes", [this](const HttpRequest& r) { return post_mixnode(r); });
-    server.route("POST", "/api/presence/gateways", [this](const HttpRequest& r) { return post_gateway(r); });
-    server.route("POST", "/api/presence/mixproviders", [this](const HttpRequest& r) { return post_gateway(r); });
-    server.route("GET", "/api/presence/topology", [this](const HttpRequest& r) { return get_topology(r); });
-    server.route("POST", "/api/metrics/mixes", [this](const HttpRequest& r) { return post_metric(r); });
-    server.route("GET", "/api/metrics/mixes", [this](const HttpRequest& r) { return get_metrics(r); });
-    server.route("GET", "/api/healthcheck", [](const HttpRequest&) { return HttpResponse::json(200, R"({"ok":true})"); });
-    server.route("GET", "/api/openapi.json", [](const HttpRequest&) {
-        return HttpResponse::json(200, std::string(openapi_document()));
-    });
-    const auto swagger_page = [](const HttpRequest&) {
-        return HttpResponse{200, "text/html; charset=utf-8", std::string(swagger_index_page()), {}};
-    };
-    server.route("GET", "/swagger/", swagger_page);
-    server.route("GET", "/swagger/index.html", swagger_page);
-    server.route("GET", "/swagger/nym-swagger.js", [](const HttpRequest&) {
-        return HttpResponse{200, "application/javascript", std::string(swagger_script()), {}};
-    });
-    const auto to_swagger = [](const HttpRequest&) {
-        HttpResponse response = HttpResponse::error(301, "moved to /swagger/");
-        response.headers.emplace_back("Location", "/swagger/");
-        return response;
-    };
-    server.route("GET", "/swagger", to_swagger);
-    server.route("GET", "/", to_swagger);
-    if (!m_config.swagger_dir.empty()) server.serve_static("/swagger/", m_config.swagger_dir);
-    server.websocket(std::string(METRICS_WS_PATH));
-    on_metric = [&server](std::string json) { server.broadcast(std::string(METRICS_WS_PATH), std::move(json)); };
-}
 
 } // namespace nym::directory

@@ -15,10 +15,6 @@
 #include <string>
 #include <string_view>
 
-namespace nym::runtime {
-class HttpServer;
-}
-
 namespace nym::directory {
 
 inline constexpr std::string_view METRICS_WS_PATH = "/ws";
@@ -44,16 +40,13 @@ class DirectoryService {
 public:
     DirectoryService(ServiceConfig config, Clock clock);
 
-    /// Registers every route on `server`; metric reports are then also broadcast on METRICS_WS_PATH.
-    void install(runtime::HttpServer& server);
-
     runtime::HttpResponse post_mixnode(const runtime::HttpRequest& request);
     runtime::HttpResponse post_gateway(const runtime::HttpRequest& request);
     runtime::HttpResponse get_topology(const runtime::HttpRequest& request);
     runtime::HttpResponse post_metric(const runtime::HttpRequest& request);
     runtime::HttpResponse get_metrics(const runtime::HttpRequest& request);
 
-    /// Called with the JSON of every accepted metric report (install() points it at the websocket hub).
+    /// Called with the JSON of every accepted metric report (the daemon points it at the /ws hub).
     std::function<void(std::string)> on_metric;
 
     [[nodiscard]] PresenceRegistry& registry() noexcept { return m_registry; }

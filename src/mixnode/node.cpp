@@ -85,27 +85,27 @@ Metrics MixNode::take_interval() {
     return delta;
 }
 
-wire::MixnodeHeartbeat MixNode::heartbeat(std::string host, std::int64_t now_unix_ms) const {
-    wire::MixnodeHeartbeat h;
+wire::directory::MixnodeHeartbeat MixNode::heartbeat(std::string host, std::int64_t now_unix_ms) const {
+    wire::directory::MixnodeHeartbeat h;
     h.host = std::move(host);
     h.identity_key = m_identity_public;
     h.sphinx_key = m_sphinx_public;
     h.layer = static_cast<std::uint8_t>(m_config.layer);
     h.version = std::string(NODE_VERSION);
     h.timestamp_ms = now_unix_ms;
-    wire::sign(h, m_identity);
+    wire::directory::sign(h, m_identity);
     return h;
 }
 
-wire::MixMetric MixNode::metric(const Metrics& interval, std::int64_t now_unix_ms) const {
-    wire::MixMetric m;
+wire::directory::MixMetric MixNode::metric(const Metrics& interval, std::int64_t now_unix_ms) const {
+    wire::directory::MixMetric m;
     m.pub_key = m_sphinx_public;
     for (const auto& [endpoint, count] : interval.sent) {
-        if (count != 0 && m.sent.size() < wire::MAX_METRIC_PEERS) m.sent[endpoint.to_string()] = count;
+        if (count != 0 && m.sent.size() < wire::directory::MAX_METRIC_PEERS) m.sent[endpoint.to_string()] = count;
     }
     m.received = interval.received;
     m.timestamp_ms = now_unix_ms;
-    wire::sign(m, m_identity);
+    wire::directory::sign(m, m_identity);
     return m;
 }
 

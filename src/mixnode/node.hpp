@@ -65,9 +65,9 @@ public:
     [[nodiscard]] std::size_t delayed() const noexcept { return m_delay.size(); }
 
     /// A signed presence heartbeat announcing `host` ("ip:port").
-    [[nodiscard]] wire::MixnodeHeartbeat heartbeat(std::string host, std::int64_t now_unix_ms) const;
+    [[nodiscard]] wire::directory::MixnodeHeartbeat heartbeat(std::string host, std::int64_t now_unix_ms) const;
     /// A signed metric report of one interval's counters.
-    [[nodiscard]] wire::MixMetric metric(const Metrics& interval, std::int64_t now_unix_ms) const;
+    [[nodiscard]] wire::directory::MixMetric metric(const Metrics& interval, std::int64_t now_unix_ms) const;
 
 private:
     Config m_config;

@@ -1,18 +1,15 @@
-// Blocking clients over Beast: every call spawns one coroutine on a private io_context and runs it
-// to completion; tcp_stream deadlines bound every step.
-#include <utility> // before Asio (see reference/dependencies.md)
-
+// The asynchronous HttpClient (see http_client.hpp): one coroutine per request on the loop's
+// io_context; a beast::tcp_stream deadline bounds the whole exchange.
 #include <runtime/http_client.hpp>
+#include <runtime/loop_core.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 
 namespace nym::runtime {
 namespace {
@@ -20,207 +17,125 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 std::error_code to_std(const boost::system::error_code& ec) {
     if (ec == beast::error::timeout) return make_error_code(Errc::timeout);
-    if (ec == websocket::error::closed || ec == http::error::end_of_stream || ec == asio::error::eof)
-        return make_error_code(Errc::connection_closed);
+    if (ec == http::error::end_of_stream || ec == asio::error::eof) return make_error_code(Errc::connection_closed);
     if (ec == http::error::body_limit) return make_error_code(Errc::response_too_large);
     return static_cast<std::error_code>(ec);
 }
 
-// Runs `task` (an awaitable returning error_code) to completion on `io`.
-template <class Task>
-std::error_code run_task(asio::io_context& io, Task task) {
-    boost::system::error_code result = asio::error::operation_aborted;
-    io.restart();
-    asio::co_spawn(io, std::move(task), [&result](std::exception_ptr e, boost::system::error_code ec) {
-        result = e ? boost::system::error_code(asio::error::fault) : ec;
-    });
-    io.run();
-    return result ? to_std(result) : std::error_code{};
-}
-
-asio::awaitable<boost::system::error_code> connect(beast::tcp_stream& stream, std::string host, std::uint16_t port,
-                                                   std::chrono::milliseconds timeout) {
-    tcp::resolver resolver(stream.get_executor());
-    auto [rec, results] = co_await resolver.async_resolve(host, std::to_string(port), use_tuple);
-    if (rec) co_return rec;
-    stream.expires_after(timeout);
-    auto [cec, endpoint] = co_await stream.async_connect(results, use_tuple);
-    if (!cec) {
-        boost::system::error_code ignored;
-        stream.socket().set_option(tcp::no_delay(true), ignored);
-    }
-    co_return cec;
-}
-
-asio::awaitable<boost::system::error_code> read_response(beast::tcp_stream& stream, std::size_t body_limit,
-                                                         HttpResult& out) {
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(static_cast<std::uint64_t>(body_limit));
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
-    if (ec) co_return ec;
-    auto& res = parser.get();
-    out.status = res.result_int();
-    out.content_type = std::string(res[http::field::content_type]);
-    out.body = std::move(res.body());
-    co_return boost::system::error_code{};
-}
-
 } // namespace
 
-Expected<HttpResult> http_request(std::string_view host, std::uint16_t port, std::string_view method,
-                                  std::string_view target, std::string_view body, std::string_view content_type,
-                                  ClientOptions options) {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    HttpResult result;
-    http::request<http::string_body> req(http::string_to_verb(method), std::string(target), 11);
-    req.set(http::field::host, std::string(host) + ":" + std::to_string(port));
-    req.set(http::field::user_agent, "nym-cpp");
-    if (!body.empty() || method == "POST" || method == "PUT") {
-        req.set(http::field::content_type, content_type);
-        req.body() = std::string(body);
-    }
-    req.keep_alive(false);
-    req.prepare_payload();
-    auto task = [&]() -> asio::awaitable<boost::system::error_code> {
-        auto ec = co_await connect(stream, std::string(host), port, options.timeout);
-        if (ec) co_return ec;
-        auto [wec, n] = co_await http::async_write(stream, req, use_tuple);
-        if (wec) co_return wec;
-        co_return co_await read_response(stream, options.body_limit, result);
-    };
-    if (auto ec = run_task(io, task()); ec) return Unexpected(ec);
-    return result;
-}
+struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
+    Impl(Loop& l, ClientOptions o) : core(l.core()), options(o) {}
+    detail::LoopCore& core;
+    ClientOptions options;
+    std::size_t in_flight = 0;
+    std::atomic<bool> alive{true}; // false once the HttpClient is destroyed: callbacks are not run
 
-Expected<HttpResult> http_exchange_raw(std::string_view host, std::uint16_t port, std::string_view raw,
-                                       ClientOptions options) {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    HttpResult result;
-    auto task = [&]() -> asio::awaitable<boost::system::error_code> {
-        auto ec = co_await connect(stream, std::string(host), port, options.timeout);
-        if (ec) co_return ec;
-        auto [wec, n] = co_await asio::async_write(stream, asio::buffer(raw.data(), raw.size()), use_tuple);
-        // The server may answer (and close) before reading everything: still read its answer.
-        (void)wec;
-        co_return co_await read_response(stream, options.body_limit, result);
-    };
-    if (auto ec = run_task(io, task()); ec) return Unexpected(ec);
-    return result;
-}
-
-struct WsClient::Impl {
-    asio::io_context io;
-    websocket::stream<beast::tcp_stream> ws{io};
-    bool open = false;
-    std::uint16_t close_code = 0;
+    asio::awaitable<void> exchange(HttpCall call, Callback done);
 };
 
-WsClient::WsClient(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
-WsClient::WsClient(WsClient&&) noexcept = default;
-WsClient& WsClient::operator=(WsClient&&) noexcept = default;
-WsClient::~WsClient() {
-    if (m_impl) close();
-}
-
-Expected<WsClient> WsClient::connect(std::string_view host, std::uint16_t port, std::string_view target,
-                                     std::chrono::milliseconds timeout) {
-    auto impl = std::make_unique<Impl>();
-    auto& ws = impl->ws;
-    const std::string host_header = std::string(host) + ":" + std::to_string(port);
-    const std::string target_text(target);
-    auto task = [&]() -> asio::awaitable<boost::system::error_code> {
-        auto ec = co_await runtime::connect(beast::get_lowest_layer(ws), std::string(host), port, timeout);
-        if (ec) co_return ec;
-        beast::get_lowest_layer(ws).expires_after(timeout);
-        auto [hec] = co_await ws.async_handshake(host_header, target_text, use_tuple);
-        co_return hec;
-    };
-    if (auto ec = run_task(impl->io, task()); ec) return Unexpected(ec);
-    impl->open = true;
-    return WsClient(std::move(impl));
-}
-
-Expected<std::string> WsClient::read(std::chrono::milliseconds timeout) {
-    auto message = read_message(timeout);
-    if (!message) return Unexpected(message.error());
-    return std::move(message->data);
-}
-
-Expected<WsMessage> WsClient::read_message(std::chrono::milliseconds timeout) {
-    if (!m_impl->open) return fail(Errc::connection_closed);
-    auto& ws = m_impl->ws;
-    beast::flat_buffer buffer;
-    auto task = [&]() -> asio::awaitable<boost::system::error_code> {
-        beast::get_lowest_layer(ws).expires_after(timeout);
-        auto [ec, n] = co_await ws.async_read(buffer, use_tuple);
-        co_return ec;
-    };
-    if (auto ec = run_task(m_impl->io, task()); ec) {
-        m_impl->open = false;
-        m_impl->close_code = static_cast<std::uint16_t>(ws.reason().code);
+asio::awaitable<void> HttpClient::Impl::exchange(HttpCall call, Callback done) {
+    auto self = shared_from_this();
+    ++in_flight;
+    beast::tcp_stream stream(core.io);
+    HttpResult out;
+    boost::system::error_code failure;
+    const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    {
+        tcp::resolver resolver(core.io);
+        // Numeric hosts (the usual case) resolve at once; names use the system resolver.
+        auto [rec, results] = co_await resolver.async_resolve(call.host, std::to_string(call.port), use_tuple);
+        if (rec) failure = rec;
+        if (!failure) {
+            stream.expires_at(deadline);
+            auto [cec, endpoint] = co_await stream.async_connect(results, use_tuple);
+            failure = cec;
+        }
+    }
+    if (!failure) {
         boost::system::error_code ignored;
-        beast::get_lowest_layer(ws).socket().close(ignored);
-        return Unexpected(ec);
+        stream.socket().set_option(tcp::no_delay(true), ignored);
+        http::request<http::string_body> req(http::string_to_verb(call.method), call.target, 11);
+        req.set(http::field::host, call.host + ":" + std::to_string(call.port));
+        req.set(http::field::user_agent, "nym-cpp");
+        if (!call.body.empty() || call.method == "POST" || call.method == "PUT") {
+            req.set(http::field::content_type, call.content_type);
+            req.body() = std::move(call.body);
+        }
+        req.keep_alive(false);
+        req.prepare_payload();
+        stream.expires_at(deadline);
+        auto [wec, n] = co_await http::async_write(stream, req, use_tuple);
+        failure = wec;
     }
-    return WsMessage{beast::buffers_to_string(buffer.data()), ws.got_binary()};
-}
-
-std::uint16_t WsClient::close_code() const noexcept { return m_impl ? m_impl->close_code : 0; }
-
-Expected<void> WsClient::send_binary(std::span<const std::uint8_t> data, std::chrono::milliseconds timeout) {
-    if (!m_impl->open) return fail(Errc::connection_closed);
-    auto& ws = m_impl->ws;
-    auto task = [&]() -> asio::awaitable<boost::system::error_code> {
-        beast::get_lowest_layer(ws).expires_after(timeout);
-        ws.binary(true);
-        auto [ec, n] = co_await ws.async_write(asio::buffer(data.data(), data.size()), use_tuple);
-        co_return ec;
-    };
-    if (auto ec = run_task(m_impl->io, task()); ec) {
-        m_impl->open = false;
-        return Unexpected(ec);
+    if (!failure) {
+        beast::flat_buffer buffer;
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(static_cast<std::uint64_t>(options.body_limit));
+        stream.expires_at(deadline);
+        auto [rec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+        failure = rec;
+        if (!rec) {
+            auto& res = parser.get();
+            out.status = res.result_int();
+            out.content_type = std::string(res[http::field::content_type]);
+            out.body = std::move(res.body());
+        }
     }
-    return {};
-}
-
-Expected<void> WsClient::send(std::string_view text, std::chrono::milliseconds timeout) {
-    if (!m_impl->open) return fail(Errc::connection_closed);
-    auto& ws = m_impl->ws;
-    auto task = [&]() -> asio::awaitable<boost::system::error_code> {
-        beast::get_lowest_layer(ws).expires_after(timeout);
-        ws.text(true);
-        auto [ec, n] = co_await ws.async_write(asio::buffer(text.data(), text.size()), use_tuple);
-        co_return ec;
-    };
-    if (auto ec = run_task(m_impl->io, task()); ec) {
-        m_impl->open = false;
-        return Unexpected(ec);
-    }
-    return {};
-}
-
-void WsClient::close() {
-    if (!m_impl || !m_impl->open) return;
-    m_impl->open = false;
-    auto& ws = m_impl->ws;
-    auto task = [&]() -> asio::awaitable<boost::system::error_code> {
-        beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(1));
-        auto [ec] = co_await ws.async_close(websocket::close_code::normal, use_tuple);
-        co_return ec;
-    };
-    (void)run_task(m_impl->io, task());
     boost::system::error_code ignored;
-    beast::get_lowest_layer(ws).socket().close(ignored);
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream.socket().close(ignored);
+    --in_flight;
+    if (!alive || core.stopping) co_return;
+    detail::guarded("http client callback", [&] {
+        if (failure) done(Unexpected(to_std(failure)));
+        else done(std::move(out));
+    });
 }
+
+HttpClient::HttpClient(Loop& loop, ClientOptions options) : m_impl(std::make_shared<Impl>(loop, options)) {}
+
+HttpClient::~HttpClient() {
+    // Callbacks never run after this (destroy the client on the I/O thread, or once the loop has
+    // stopped); the coroutines still in flight end within their deadline.
+    m_impl->alive = false;
+}
+
+void HttpClient::request(HttpCall call, Callback done) {
+    auto impl = m_impl;
+    asio::post(impl->core.io, [impl, call = std::move(call), done = std::move(done)]() mutable {
+        if (!impl->alive || impl->core.stopping) return;
+        asio::co_spawn(impl->core.io, impl->exchange(std::move(call), std::move(done)),
+                       [](std::exception_ptr e) { detail::log_exception("http request", e); });
+    });
+}
+
+void HttpClient::get(const Url& base, std::string target, Callback done) {
+    HttpCall call;
+    call.host = base.host;
+    call.port = base.port;
+    call.method = "GET";
+    call.target = std::move(target);
+    call.content_type.clear();
+    request(std::move(call), std::move(done));
+}
+
+void HttpClient::post_json(const Url& base, std::string target, std::string body, Callback done) {
+    HttpCall call;
+    call.host = base.host;
+    call.port = base.port;
+    call.method = "POST";
+    call.target = std::move(target);
+    call.body = std::move(body);
+    request(std::move(call), std::move(done));
+}
+
+std::size_t HttpClient::in_flight() const noexcept { return m_impl->in_flight; }
 
 } // namespace nym::runtime

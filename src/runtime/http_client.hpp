@@ -1,17 +1,18 @@
 #pragma once
-// Small blocking HTTP/1.1 and websocket clients (Boost.Beast behind a pimpl). Each call runs its
-// own private I/O loop, so they can be used from any thread, e.g. a node's heartbeat thread, and
-// from tests. Plain TCP only (no TLS).
+// An asynchronous HTTP/1.1 client on a runtime::Loop: every request runs on the loop's I/O thread
+// on a fresh connection, bounded by one deadline for the whole exchange, and its callback runs on
+// the I/O thread. Plain TCP (http://) only.
 
 #include <runtime/errors.hpp>
 #include <runtime/http.hpp>
-#include <runtime/ws_connection.hpp> // the asynchronous WsConnection lives there
+#include <runtime/loop.hpp>
 #include <util/expected.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -28,46 +29,40 @@ struct ClientOptions {
     std::size_t body_limit = 16 * 1024 * 1024;
 };
 
-/// One request on a fresh connection. Network failures come back as the socket's error code,
-/// Errc::timeout when the deadline passes.
-[[nodiscard]] Expected<HttpResult> http_request(std::string_view host, std::uint16_t port, std::string_view method,
-                                                std::string_view target, std::string_view body = {},
-                                                std::string_view content_type = CONTENT_TYPE_JSON,
-                                                ClientOptions options = {});
-
-/// Writes `raw` bytes as they are (for tests of malformed HTTP) and parses the answer.
-[[nodiscard]] Expected<HttpResult> http_exchange_raw(std::string_view host, std::uint16_t port, std::string_view raw,
-                                                     ClientOptions options = {});
-
-struct WsMessage {
-    std::string data;
-    bool binary = false;
+/// One outgoing request.
+struct HttpCall {
+    std::string host;
+    std::uint16_t port = 80;
+    std::string method = "GET";
+    std::string target = "/";
+    std::string body;
+    std::string content_type{CONTENT_TYPE_JSON};
 };
 
-/// A blocking websocket client (one call at a time, from one thread at a time).
-class WsClient {
+class HttpClient {
 public:
-    WsClient(WsClient&&) noexcept;
-    WsClient& operator=(WsClient&&) noexcept;
-    ~WsClient();
+    /// Network failures come back as the socket's error code, Errc::timeout when the deadline passes,
+    /// Errc::response_too_large beyond the body limit.
+    using Callback = std::function<void(Expected<HttpResult>)>;
 
-    [[nodiscard]] static Expected<WsClient> connect(std::string_view host, std::uint16_t port, std::string_view target,
-                                                    std::chrono::milliseconds timeout = std::chrono::seconds(5));
-    /// The next text or binary message. Errc::timeout leaves the client unusable (the socket is closed).
-    [[nodiscard]] Expected<std::string> read(std::chrono::milliseconds timeout);
-    /// The next message and whether it was binary; same error rules as read().
-    [[nodiscard]] Expected<WsMessage> read_message(std::chrono::milliseconds timeout);
-    [[nodiscard]] Expected<void> send(std::string_view text, std::chrono::milliseconds timeout);
-    [[nodiscard]] Expected<void> send_binary(std::span<const std::uint8_t> data, std::chrono::milliseconds timeout);
-    /// After a read failed with Errc::connection_closed: the close code the peer sent (0 if none).
-    [[nodiscard]] std::uint16_t close_code() const noexcept;
-    /// Sends a close frame (best effort) and closes the socket.
-    void close();
+    HttpClient(Loop& loop, ClientOptions options = {});
+    /// Requests in flight are abandoned: their callbacks never run.
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    /// Starts a request. Thread-safe; `done` runs on the I/O thread (never inside this call).
+    void request(HttpCall call, Callback done);
+    /// GET/POST helpers on a parsed base URL (http://host:port).
+    void get(const Url& base, std::string target, Callback done);
+    void post_json(const Url& base, std::string target, std::string body, Callback done);
+
+    /// Requests started and not yet answered (I/O thread).
+    [[nodiscard]] std::size_t in_flight() const noexcept;
 
 private:
     struct Impl;
-    explicit WsClient(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> m_impl;
+    std::shared_ptr<Impl> m_impl;
 };
 
 } // namespace nym::runtime

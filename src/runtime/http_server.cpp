@@ -2,6 +2,7 @@
 #include <utility> // before Asio (see reference/dependencies.md)
 
 #include <runtime/http_server.hpp>
+#include <runtime/loop_core.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -129,12 +130,12 @@ struct Connection {
 } // namespace
 
 struct HttpServer::Impl {
-    explicit Impl(ServerOptions o) : options(std::move(o)), acceptor(io), signals(io) {}
+    Impl(Loop& l, ServerOptions o) : loop(l), io(l.core().io), options(std::move(o)), acceptor(io) {}
 
+    Loop& loop;
+    asio::io_context& io;
     ServerOptions options;
-    asio::io_context io{1};
     tcp::acceptor acceptor;
-    asio::signal_set signals;
     bool stopping = false;
     std::map<std::string, std::map<std::string, Handler>> routes; // path -> method -> handler
     std::vector<StaticMount> mounts;
@@ -145,7 +146,6 @@ struct HttpServer::Impl {
     WsSessionId next_ws_id = 1;
     std::mutex ws_mutex; // guards ws_sessions and every WsSession's queue/close_request/wake_posted
     std::unordered_map<WsSessionId, std::shared_ptr<WsSession>> ws_sessions;
-    std::vector<std::shared_ptr<asio::steady_timer>> periodic; // every() timers, cancelled by shutdown
 
     HttpResponse dispatch(const HttpRequest& request) const;
     HttpResponse serve_file(const StaticMount& mount, std::string_view rel) const;
@@ -162,8 +162,6 @@ struct HttpServer::Impl {
                        std::chrono::milliseconds within);
     void arm_deadline(const std::shared_ptr<WsSession>& session, std::chrono::milliseconds within);
     void wake(const std::shared_ptr<WsSession>& session);
-    void schedule(std::shared_ptr<asio::steady_timer> timer, std::chrono::milliseconds interval,
-                  std::shared_ptr<std::function<void()>> task);
     static asio::awaitable<void> ws_reader(websocket::stream<beast::tcp_stream>& ws, Subscriber& sub);
     static asio::awaitable<void> ws_writer(websocket::stream<beast::tcp_stream>& ws, Subscriber& sub);
     asio::awaitable<void> send_error_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -185,7 +183,20 @@ void log_exception(std::exception_ptr e) {
 
 } // namespace
 
-HttpServer::HttpServer(ServerOptions options) : m_impl(std::make_unique<Impl>(std::move(options))) {}
+HttpServer::HttpServer(Loop& loop, ServerOptions options)
+    : m_impl(std::make_unique<Impl>(loop, std::move(options))) {
+    // The loop outlives the server (documented), but a server destroyed before the loop stops must
+    // not be reached by the hooks: they hold a weak reference.
+    std::weak_ptr<bool> alive = m_alive;
+    loop.on_shutdown(ShutdownStage::stop_accepting, [impl = m_impl.get(), alive] {
+        if (alive.expired()) return;
+        boost::system::error_code ec;
+        impl->acceptor.close(ec);
+    });
+    loop.on_shutdown(ShutdownStage::drain, [impl = m_impl.get(), alive] {
+        if (!alive.expired()) impl->shutdown();
+    });
+}
 HttpServer::~HttpServer() = default;
 
 void HttpServer::route(std::string method, std::string path, Handler handler) {
@@ -221,20 +232,6 @@ Expected<std::uint16_t> HttpServer::listen() {
     const auto port = impl.acceptor.local_endpoint(ec).port();
     asio::co_spawn(impl.io, impl.accept_loop(), log_exception);
     return port;
-}
-
-void HttpServer::run() {
-    auto& impl = *m_impl;
-    if (impl.options.handle_signals) {
-        impl.signals.add(SIGINT);
-        impl.signals.add(SIGTERM);
-        impl.signals.async_wait([&impl](const boost::system::error_code& ec, int signal) {
-            if (ec) return;
-            spdlog::info("runtime: signal {} received, shutting down", signal);
-            impl.shutdown();
-        });
-    }
-    impl.io.run();
 }
 
 void HttpServer::stop() {
@@ -314,39 +311,6 @@ void HttpServer::ws_close(WsSessionId id, std::uint16_t code, std::string reason
     });
 }
 
-void HttpServer::post(std::function<void()> task) {
-    asio::post(m_impl->io, [task = std::move(task)] {
-        try {
-            task();
-        } catch (const std::exception& ex) {
-            spdlog::error("runtime: posted task failed: {}", ex.what());
-        }
-    });
-}
-
-void HttpServer::every(std::chrono::milliseconds interval, std::function<void()> task) {
-    auto& impl = *m_impl;
-    if (impl.stopping) return;
-    auto timer = std::make_shared<asio::steady_timer>(impl.io);
-    impl.periodic.push_back(timer);
-    impl.schedule(std::move(timer), interval, std::make_shared<std::function<void()>>(std::move(task)));
-}
-
-void HttpServer::Impl::schedule(std::shared_ptr<asio::steady_timer> timer, std::chrono::milliseconds interval,
-                                std::shared_ptr<std::function<void()>> task) {
-    timer->expires_after(interval);
-    auto& t = *timer;
-    t.async_wait([this, timer = std::move(timer), interval, task = std::move(task)](const boost::system::error_code& ec) {
-        if (ec || stopping) return;
-        try {
-            (*task)();
-        } catch (const std::exception& ex) {
-            spdlog::error("runtime: periodic task failed: {}", ex.what());
-        }
-        if (!stopping) schedule(timer, interval, task);
-    });
-}
-
 void HttpServer::Impl::wake(const std::shared_ptr<WsSession>& session) {
     {
         std::lock_guard lock(ws_mutex);
@@ -385,7 +349,6 @@ void HttpServer::Impl::shutdown() {
     stopping = true;
     boost::system::error_code ec;
     acceptor.close(ec);
-    signals.cancel(ec);
     for (auto& [path, subs] : hubs) {
         for (const auto& sub : subs) {
             sub->closed = true;
@@ -395,8 +358,6 @@ void HttpServer::Impl::shutdown() {
     for (Connection* c : connections) {
         if (c->idle) c->stream->socket().close(ec);
     }
-    for (const auto& timer : periodic) timer->cancel();
-    periodic.clear();
     std::vector<std::shared_ptr<WsSession>> sessions;
     {
         std::lock_guard lock(ws_mutex);

@@ -2,9 +2,10 @@
 // An HTTP/1.1 + websocket server on C++20 coroutines (Boost.Beast), hidden behind a pimpl so that
 // no Asio/Beast header leaks to the role libraries.
 //
-// Threading: everything (accepting, parsing, handlers, websocket fan-out and sessions, timers)
-// runs on the one thread that calls run(). stop(), broadcast(), post(), ws_send() and ws_close()
-// may be called from any thread.
+// Threading: the server attaches to a runtime::Loop; everything (accepting, parsing, handlers,
+// websocket fan-out and sessions) runs on the loop's I/O thread. stop(), broadcast(), ws_send() and
+// ws_close() may be called from any thread. The loop's shutdown closes the listener (stage
+// stop_accepting), then flushes and closes every connection (stage drain).
 //
 // Limits: every connection has a request timeout (time to receive one whole request, also the
 // keep-alive idle time), a header limit (431) and a body limit (413). Bad HTTP gets a 400 and the
@@ -12,6 +13,7 @@
 // {"error": "..."}.
 
 #include <runtime/http.hpp>
+#include <runtime/loop.hpp>
 #include <util/expected.hpp>
 
 #include <chrono>
@@ -36,7 +38,6 @@ struct ServerOptions {
     std::size_t max_connections = 1024;              ///< further connections are closed at once
     std::size_t ws_queue_limit = 256;                ///< messages queued per subscriber before it is dropped
     std::size_t max_static_file_size = 32 * 1024 * 1024;
-    bool handle_signals = true;                      ///< SIGINT/SIGTERM stop run() gracefully
     std::string server_name = "nym-cpp";
 };
 
@@ -75,7 +76,8 @@ struct WsSessionHandlers {
 
 class HttpServer {
 public:
-    explicit HttpServer(ServerOptions options);
+    /// Destroy the server before `loop`, and not while the loop runs with this server's connections open.
+    HttpServer(Loop& loop, ServerOptions options);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
@@ -96,11 +98,10 @@ public:
     void websocket_sessions(std::string path, WsSessionHandlers handlers, WsSessionOptions options = {});
 
     /// Binds and listens; returns the bound port (useful with port 0). The system error on failure
-    /// (e.g. std::errc::address_in_use).
+    /// (e.g. std::errc::address_in_use). Serving starts when the loop runs.
     [[nodiscard]] Expected<std::uint16_t> listen();
-    /// Serves until stop() or SIGINT/SIGTERM; returns when every connection has been closed.
-    void run();
-    /// Stops accepting, closes idle connections and websocket subscribers. Thread-safe.
+    /// Stops accepting, closes idle connections and websocket subscribers, and closes sessions
+    /// after flushing what they queued. Thread-safe; the loop's shutdown does the same.
     void stop();
     /// Queues `text` for every subscriber of the websocket endpoint `path`. Thread-safe.
     void broadcast(std::string path, std::string text);
@@ -112,14 +113,10 @@ public:
     /// a no-op for unknown or already closing sessions. Codes a peer must reject (e.g. 1005/1006)
     /// are sent as 1000; the reason is cut to 123 bytes.
     void ws_close(WsSessionId id, std::uint16_t code = 1000, std::string reason = {});
-    /// Runs `task` on the server thread. Thread-safe. Tasks posted after stop() may never run.
-    void post(std::function<void()> task);
-    /// Calls `task` every `interval` on the server thread until stop(). Call it on the server thread
-    /// or before run().
-    void every(std::chrono::milliseconds interval, std::function<void()> task);
 
 private:
     struct Impl;
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true); ///< lets the loop's hooks see a destroyed server
     std::unique_ptr<Impl> m_impl;
 };
 

@@ -1,24 +1,21 @@
-// Raw-TCP event loop (see tcp.hpp). Coroutines on one io_context; a thread_pool for work.
+// Raw TCP on a runtime::Loop (see tcp.hpp): one coroutine per inbound reader, a writer coroutine
+// per inbound connection while it has bytes queued, one coroutine per outbound peer.
+#include <runtime/loop_core.hpp>
 #include <runtime/tcp.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
-#include <utility> // before Asio (see reference/dependencies.md)
 
 namespace nym::runtime {
 namespace {
@@ -29,14 +26,7 @@ using namespace asio::experimental::awaitable_operators;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-void log_exception(std::exception_ptr e) {
-    if (!e) return;
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        spdlog::error("runtime: tcp task failed: {}", ex.what());
-    }
-}
+void log_failure(std::exception_ptr e) { detail::log_exception("tcp task", e); }
 
 struct Peer {
     explicit Peer(asio::any_io_executor executor, PeerAddress a)
@@ -49,6 +39,15 @@ struct Peer {
     bool connected = false;
 };
 
+struct Inbound {
+    explicit Inbound(tcp::socket s) : socket(std::move(s)) {}
+    tcp::socket socket;
+    std::deque<std::vector<std::uint8_t>> out;
+    bool writing = false;
+    bool close_after_write = false;
+    bool closed = false;
+};
+
 } // namespace
 
 std::string PeerAddress::to_string() const {
@@ -56,37 +55,35 @@ std::string PeerAddress::to_string() const {
     return ip + ":" + std::to_string(port);
 }
 
-struct TcpLoop::Impl {
-    explicit Impl(TcpLoopOptions o)
-        : options(o), pool(std::max<std::uint32_t>(1, o.worker_threads)), acceptor(io), signals(io), deadline(io) {}
+struct TcpService::Impl : std::enable_shared_from_this<TcpService::Impl> {
+    Impl(Loop& l, TcpOptions o) : loop(l), io(l.core().io), options(o), acceptor(io) {}
 
-    TcpLoopOptions options;
-    asio::io_context io{1};
-    asio::thread_pool pool;
+    Loop& loop;
+    asio::io_context& io;
+    TcpOptions options;
     tcp::acceptor acceptor;
-    asio::signal_set signals;
-    asio::steady_timer deadline;
     InboundHandlers inbound;
     OutboundHandlers outbound;
-    std::map<ConnectionId, std::shared_ptr<tcp::socket>> connections;
+    std::map<ConnectionId, std::shared_ptr<Inbound>> connections;
     std::map<PeerAddress, std::shared_ptr<Peer>> peers;
-    std::vector<std::shared_ptr<asio::steady_timer>> periodic;
-    std::vector<std::function<void()>> shutdown_tasks;
     ConnectionId next_id = 1;
     bool stopping = false;
 
     asio::awaitable<void> accept_loop();
-    asio::awaitable<void> session(ConnectionId id, std::shared_ptr<tcp::socket> socket);
+    asio::awaitable<void> session(ConnectionId id, std::shared_ptr<Inbound> connection);
+    asio::awaitable<void> write_loop(ConnectionId id, std::shared_ptr<Inbound> connection);
     asio::awaitable<void> peer_loop(std::shared_ptr<Peer> peer);
     asio::awaitable<bool> connect(Peer& peer);
-    void shutdown();
+    void close_listener();
+    void close_all();
 };
 
-asio::awaitable<void> TcpLoop::Impl::accept_loop() {
+asio::awaitable<void> TcpService::Impl::accept_loop() {
+    auto self = shared_from_this();
     while (!stopping) {
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
         if (ec) {
-            if (stopping || ec == asio::error::operation_aborted) co_return;
+            if (stopping || ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
             spdlog::warn("runtime: accept failed: {}", ec.message());
             continue;
         }
@@ -98,27 +95,61 @@ asio::awaitable<void> TcpLoop::Impl::accept_loop() {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         const ConnectionId id = next_id++;
-        auto shared = std::make_shared<tcp::socket>(std::move(socket));
-        connections.emplace(id, shared);
-        asio::co_spawn(io, session(id, shared), log_exception);
+        if (inbound.on_open) {
+            boost::system::error_code rec;
+            const auto remote = socket.remote_endpoint(rec);
+            const std::string text =
+                rec ? std::string("?") : PeerAddress{remote.address().to_string(), remote.port()}.to_string();
+            if (!inbound.on_open(id, text)) {
+                socket.close(ignored);
+                continue;
+            }
+        }
+        auto connection = std::make_shared<Inbound>(std::move(socket));
+        connections.emplace(id, connection);
+        asio::co_spawn(io, session(id, connection), log_failure);
     }
 }
 
-asio::awaitable<void> TcpLoop::Impl::session(ConnectionId id, std::shared_ptr<tcp::socket> socket) {
+asio::awaitable<void> TcpService::Impl::session(ConnectionId id, std::shared_ptr<Inbound> connection) {
+    auto self = shared_from_this();
     std::vector<std::uint8_t> buffer(options.read_buffer_size);
-    while (!stopping) {
-        auto [ec, n] = co_await socket->async_read_some(asio::buffer(buffer), use_tuple);
+    while (!stopping && !connection->closed) {
+        auto [ec, n] = co_await connection->socket.async_read_some(asio::buffer(buffer), use_tuple);
         if (ec) break;
         if (inbound.on_data && !inbound.on_data(id, std::span<const std::uint8_t>(buffer.data(), n))) break;
     }
+    connection->closed = true;
+    connection->out.clear();
     boost::system::error_code ignored;
-    socket->shutdown(tcp::socket::shutdown_both, ignored);
-    socket->close(ignored);
+    connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
+    connection->socket.close(ignored);
     connections.erase(id);
     if (inbound.on_closed) inbound.on_closed(id);
 }
 
-asio::awaitable<bool> TcpLoop::Impl::connect(Peer& peer) {
+asio::awaitable<void> TcpService::Impl::write_loop(ConnectionId id, std::shared_ptr<Inbound> connection) {
+    auto self = shared_from_this();
+    (void)id;
+    while (!connection->closed && !connection->out.empty()) {
+        std::vector<std::uint8_t> bytes = std::move(connection->out.front());
+        connection->out.pop_front();
+        auto [ec, n] = co_await asio::async_write(connection->socket, asio::buffer(bytes), use_tuple);
+        if (ec) {
+            boost::system::error_code ignored;
+            connection->socket.close(ignored); // the reader notices and ends the connection
+            break;
+        }
+    }
+    connection->writing = false;
+    if (connection->close_after_write && !connection->closed) {
+        boost::system::error_code ignored;
+        connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
+        connection->socket.close(ignored);
+    }
+}
+
+asio::awaitable<bool> TcpService::Impl::connect(Peer& peer) {
     boost::system::error_code ec;
     const auto ip = asio::ip::make_address(peer.address.ip, ec);
     if (ec) co_return false;
@@ -140,7 +171,8 @@ asio::awaitable<bool> TcpLoop::Impl::connect(Peer& peer) {
     co_return true;
 }
 
-asio::awaitable<void> TcpLoop::Impl::peer_loop(std::shared_ptr<Peer> peer) {
+asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
+    auto self = shared_from_this();
     auto backoff = options.reconnect_initial;
     while (!stopping) {
         if (!peer->connected) {
@@ -149,11 +181,11 @@ asio::awaitable<void> TcpLoop::Impl::peer_loop(std::shared_ptr<Peer> peer) {
                 backoff = options.reconnect_initial;
                 spdlog::info("runtime: connected to {}", peer->address.to_string());
             } else {
+                if (stopping) break;
                 spdlog::debug("runtime: cannot connect to {}; retrying in {} ms", peer->address.to_string(),
                               backoff.count());
-                asio::steady_timer timer(io);
-                timer.expires_after(backoff);
-                co_await timer.async_wait(use_tuple);
+                peer->wakeup.expires_after(backoff); // stop() cancels it
+                co_await peer->wakeup.async_wait(use_tuple);
                 backoff = std::min(backoff * 2, options.reconnect_max);
                 continue;
             }
@@ -181,31 +213,39 @@ asio::awaitable<void> TcpLoop::Impl::peer_loop(std::shared_ptr<Peer> peer) {
     peer->socket.close(ignored);
 }
 
-void TcpLoop::Impl::shutdown() {
-    if (stopping) return;
-    stopping = true;
-    for (auto& task : shutdown_tasks) task();
+void TcpService::Impl::close_listener() {
     boost::system::error_code ec;
     acceptor.close(ec);
-    signals.cancel(ec);
-    deadline.cancel();
-    for (auto& timer : periodic) timer->cancel();
-    for (auto& [id, socket] : connections) socket->close(ec);
+}
+
+void TcpService::Impl::close_all() {
+    if (stopping) return;
+    stopping = true;
+    close_listener();
+    boost::system::error_code ec;
+    for (auto& [id, connection] : connections) connection->socket.close(ec);
     for (auto& [address, peer] : peers) {
         peer->socket.close(ec);
         peer->wakeup.cancel();
     }
-    io.stop();
 }
 
-TcpLoop::TcpLoop(TcpLoopOptions options) : m_impl(std::make_unique<Impl>(options)) {}
-
-TcpLoop::~TcpLoop() {
-    m_impl->pool.stop();
-    m_impl->pool.join();
+TcpService::TcpService(Loop& loop, TcpOptions options) : m_impl(std::make_shared<Impl>(loop, options)) {
+    std::weak_ptr<Impl> weak = m_impl;
+    loop.on_shutdown(ShutdownStage::stop_accepting, [weak] {
+        if (auto impl = weak.lock()) impl->close_listener();
+    });
+    loop.on_shutdown(ShutdownStage::drain, [weak] {
+        if (auto impl = weak.lock()) impl->close_all();
+    });
 }
 
-Expected<std::uint16_t> TcpLoop::listen(const std::string& host, std::uint16_t port, InboundHandlers handlers) {
+TcpService::~TcpService() {
+    // Coroutines still suspended hold the Impl; closing everything lets them end when the loop runs.
+    if (m_impl && !m_impl->stopping) m_impl->close_all();
+}
+
+Expected<std::uint16_t> TcpService::listen(const std::string& host, std::uint16_t port, InboundHandlers handlers) {
     auto& impl = *m_impl;
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(host, ec);
@@ -222,95 +262,62 @@ Expected<std::uint16_t> TcpLoop::listen(const std::string& host, std::uint16_t p
     }
     impl.inbound = std::move(handlers);
     const auto bound = impl.acceptor.local_endpoint(ec).port();
-    asio::co_spawn(impl.io, impl.accept_loop(), log_exception);
+    asio::co_spawn(impl.io, impl.accept_loop(), log_failure);
     return bound;
 }
 
-void TcpLoop::set_outbound(OutboundHandlers handlers) {
-    m_impl->outbound = std::move(handlers);
-}
+void TcpService::set_outbound(OutboundHandlers handlers) { m_impl->outbound = std::move(handlers); }
 
-void TcpLoop::wake_peer(const PeerAddress& address) {
+void TcpService::wake_peer(const PeerAddress& address) {
     auto& impl = *m_impl;
     if (impl.stopping) return;
     auto it = impl.peers.find(address);
     if (it == impl.peers.end()) {
         auto peer = std::make_shared<Peer>(impl.io.get_executor(), address);
         impl.peers.emplace(address, peer);
-        asio::co_spawn(impl.io, impl.peer_loop(peer), log_exception);
+        asio::co_spawn(impl.io, impl.peer_loop(peer), log_failure);
         return;
     }
-    it->second->wakeup.cancel();
+    if (it->second->connected) it->second->wakeup.cancel();
 }
 
-void TcpLoop::post(std::function<void()> task) {
-    asio::post(m_impl->io, std::move(task));
-}
-
-void TcpLoop::post_work(std::function<void()> task) {
-    asio::post(m_impl->pool, std::move(task));
-}
-
-void TcpLoop::arm_deadline(TimePoint when, std::function<void()> on_due) {
+bool TcpService::send(ConnectionId id, std::vector<std::uint8_t> bytes) {
     auto& impl = *m_impl;
-    if (impl.stopping) return;
-    impl.deadline.expires_at(when);
-    impl.deadline.async_wait([task = std::move(on_due)](const boost::system::error_code& ec) {
-        if (!ec) task();
-    });
-}
-
-void TcpLoop::every(std::chrono::milliseconds interval, std::function<void()> task) {
-    auto& impl = *m_impl;
-    auto timer = std::make_shared<asio::steady_timer>(impl.io);
-    impl.periodic.push_back(timer);
-    asio::co_spawn(
-        impl.io,
-        [&impl, timer, interval, task = std::move(task)]() -> asio::awaitable<void> {
-            auto next = std::chrono::steady_clock::now() + interval;
-            while (!impl.stopping) {
-                timer->expires_at(next);
-                auto [ec] = co_await timer->async_wait(use_tuple);
-                if (ec || impl.stopping) co_return;
-                task();
-                next += interval;
-                const auto now = std::chrono::steady_clock::now();
-                if (next < now) next = now + interval;
-            }
-        },
-        log_exception);
-}
-
-void TcpLoop::on_shutdown(std::function<void()> task) {
-    m_impl->shutdown_tasks.push_back(std::move(task));
-}
-
-void TcpLoop::run() {
-    auto& impl = *m_impl;
-    if (impl.options.handle_signals) {
-        impl.signals.add(SIGINT);
-        impl.signals.add(SIGTERM);
-        impl.signals.async_wait([&impl](const boost::system::error_code& ec, int signal) {
-            if (ec) return;
-            spdlog::info("runtime: signal {} received, shutting down", signal);
-            impl.shutdown();
-        });
+    auto it = impl.connections.find(id);
+    if (it == impl.connections.end() || it->second->closed || it->second->close_after_write) return false;
+    auto& connection = it->second;
+    if (connection->out.size() >= impl.options.max_send_queue) {
+        spdlog::warn("runtime: connection {} does not read what it asked for ({} buffers queued), closing it", id,
+                     connection->out.size());
+        boost::system::error_code ignored;
+        connection->socket.close(ignored);
+        return false;
     }
-    impl.io.run();
-    // No work item may outlive run(): callers destroy what the work captured once run() returns.
-    impl.pool.stop();
-    impl.pool.join();
+    connection->out.push_back(std::move(bytes));
+    if (!connection->writing) {
+        connection->writing = true;
+        asio::co_spawn(impl.io, impl.write_loop(id, connection), log_failure);
+    }
+    return true;
 }
 
-void TcpLoop::stop() {
-    asio::post(m_impl->io, [impl = m_impl.get()] { impl->shutdown(); });
+void TcpService::close(ConnectionId id) {
+    auto& impl = *m_impl;
+    auto it = impl.connections.find(id);
+    if (it == impl.connections.end()) return;
+    auto& connection = it->second;
+    if (connection->writing) {
+        connection->close_after_write = true;
+        return;
+    }
+    boost::system::error_code ignored;
+    connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
+    connection->socket.close(ignored);
 }
 
-std::size_t TcpLoop::inbound_connections() const noexcept {
-    return m_impl->connections.size();
-}
+std::size_t TcpService::inbound_connections() const noexcept { return m_impl->connections.size(); }
 
-std::size_t TcpLoop::connected_peers() const noexcept {
+std::size_t TcpService::connected_peers() const noexcept {
     return static_cast<std::size_t>(std::count_if(m_impl->peers.begin(), m_impl->peers.end(),
                                                   [](const auto& entry) { return entry.second->connected; }));
 }

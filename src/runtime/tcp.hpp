@@ -1,17 +1,19 @@
 #pragma once
-// A raw-TCP event loop for nodes that speak a byte-stream protocol (the mix port): one I/O thread
-// running listeners, outbound peer connections and timers, plus a worker pool for CPU-heavy work.
-// Asio stays behind a pimpl; callers see byte spans and plain callbacks.
+// Raw TCP for nodes that speak a byte-stream protocol (the mix port, the ABCI socket), attached to a
+// runtime::Loop. Asio stays behind a pimpl; callers see byte spans and plain callbacks.
 //
-// Threading: every callback given here (on_data, on_closed, next, on_written, on_write_failed,
-// timers) runs on the I/O thread, the one that calls run(). post() and post_work() are thread-safe;
-// everything else must be called before run() or from the I/O thread.
+// Threading: every callback given here (on_data, on_closed, next, on_written, on_write_failed)
+// runs on the loop's I/O thread, and every method must be called there too (or before the loop
+// runs) — post() to the loop from other threads.
 //
+// Inbound: listen() accepts connections and hands their bytes to on_data; send() queues bytes back
+// on an inbound connection (written in order), close() ends one.
 // Outbound peers: wake_peer(p) makes sure a connection to p exists (connect timeout; on failure a
 // reconnect backoff doubling from reconnect_initial to reconnect_max) and, while connected, writes
 // whatever next(p) hands out until it returns std::nullopt. The bytes themselves stay with the
 // caller (its own bounded queues) until a connection is ready to write them.
 
+#include <runtime/loop.hpp>
 #include <util/expected.hpp>
 
 #include <chrono>
@@ -37,14 +39,13 @@ struct PeerAddress {
     [[nodiscard]] std::string to_string() const;
 };
 
-struct TcpLoopOptions {
-    std::uint32_t worker_threads = 1;
-    bool handle_signals = true; ///< SIGINT/SIGTERM stop run()
+struct TcpOptions {
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds reconnect_initial{100};
     std::chrono::milliseconds reconnect_max{5000};
     std::size_t max_inbound_connections = 4096; ///< further connections are closed at once
     std::size_t read_buffer_size = 64 * 1024;
+    std::size_t max_send_queue = 1024;          ///< buffers queued by send() per inbound connection
 };
 
 struct InboundHandlers {
@@ -52,6 +53,8 @@ struct InboundHandlers {
     std::function<bool(ConnectionId, std::span<const std::uint8_t>)> on_data;
     /// The connection is gone (closed by either side); no more on_data for this id.
     std::function<void(ConnectionId)> on_closed;
+    /// Optional: a new connection from `remote` ("ip:port"); return false to refuse it.
+    std::function<bool(ConnectionId, const std::string& remote)> on_open;
 };
 
 struct OutboundHandlers {
@@ -63,45 +66,34 @@ struct OutboundHandlers {
     std::function<void(const PeerAddress&, std::vector<std::uint8_t>)> on_write_failed;
 };
 
-class TcpLoop {
+class TcpService {
 public:
-    using TimePoint = std::chrono::steady_clock::time_point;
+    /// Destroy the service before `loop`, and only once the loop has stopped running.
+    TcpService(Loop& loop, TcpOptions options = {});
+    ~TcpService();
+    TcpService(const TcpService&) = delete;
+    TcpService& operator=(const TcpService&) = delete;
 
-    explicit TcpLoop(TcpLoopOptions options = {});
-    ~TcpLoop();
-    TcpLoop(const TcpLoop&) = delete;
-    TcpLoop& operator=(const TcpLoop&) = delete;
-
-    /// Binds and listens; the bound port (useful with port 0) or the system error.
+    /// Binds and listens; the bound port (useful with port 0) or the system error. One listener per
+    /// service.
     [[nodiscard]] Expected<std::uint16_t> listen(const std::string& host, std::uint16_t port, InboundHandlers handlers);
     void set_outbound(OutboundHandlers handlers);
-    /// There is something to send to `peer` (I/O thread only).
+    /// There is something to send to `peer`.
     void wake_peer(const PeerAddress& peer);
 
-    /// Runs `task` on the I/O thread. Thread-safe.
-    void post(std::function<void()> task);
-    /// Runs `task` on the worker pool. Thread-safe.
-    void post_work(std::function<void()> task);
-    /// The one deadline timer: (re)arms it for `when`, replacing any earlier arming (I/O thread only).
-    void arm_deadline(TimePoint when, std::function<void()> on_due);
-    /// Calls `task` every `interval` on the I/O thread until stop().
-    void every(std::chrono::milliseconds interval, std::function<void()> task);
-    /// Called once on the I/O thread when the loop starts shutting down (signal or stop()).
-    void on_shutdown(std::function<void()> task);
+    /// Queues bytes for an inbound connection; false (and nothing queued) when it is gone or its
+    /// queue is full, which closes it.
+    bool send(ConnectionId id, std::vector<std::uint8_t> bytes);
+    /// Closes an inbound connection once what send() queued has been written.
+    void close(ConnectionId id);
 
-    /// Serves until stop() or a signal. On return the worker pool has been stopped and joined (work
-    /// not yet started is abandoned), so nothing posted with post_work() runs afterwards.
-    void run();
-    /// Stops accepting, closes every connection and ends run(). Thread-safe.
-    void stop();
-
-    /// Counters, read on the I/O thread.
+    /// Counters.
     [[nodiscard]] std::size_t inbound_connections() const noexcept;
     [[nodiscard]] std::size_t connected_peers() const noexcept;
 
 private:
     struct Impl;
-    std::unique_ptr<Impl> m_impl;
+    std::shared_ptr<Impl> m_impl;
 };
 
 } // namespace nym::runtime

@@ -1,8 +1,8 @@
-// WsConnection: the handshake runs on the caller's thread (on the connection's io_context, before
-// its thread exists); afterwards one reader and one writer coroutine share that io_context on the
-// connection's own thread. The send queue is the only state other threads touch (under a mutex).
+// WsConnection: the handshake, then one reader and one writer coroutine, all on the loop's I/O
+// thread. The send queue is the only state other threads touch (under a mutex).
 #include <utility> // before Asio (see reference/dependencies.md)
 
+#include <runtime/loop_core.hpp>
 #include <runtime/ws_connection.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -24,7 +24,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 namespace nym::runtime {
 namespace {
@@ -36,10 +35,6 @@ using tcp = asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-// How long close() may take to flush and finish the close handshake before the socket is closed hard.
-constexpr std::chrono::milliseconds CLOSE_GRACE{1000};
-// A quiet gateway is pinged at half this time and dropped when nothing at all comes back.
-constexpr std::chrono::seconds IDLE_TIMEOUT{60};
 
 std::error_code to_std(const boost::system::error_code& ec) {
     if (ec == beast::error::timeout) return make_error_code(Errc::timeout);
@@ -55,22 +50,24 @@ struct Outgoing {
 } // namespace
 
 struct WsConnection::State {
-    asio::io_context io{1};
-    websocket::stream<beast::tcp_stream> ws{io};
-    asio::steady_timer wakeup{io};   // cancelled to wake the writer
-    asio::steady_timer deadline{io}; // bounds close()
+    explicit State(asio::io_context& context) : io(context), ws(context), wakeup(context), deadline(context) {}
+    asio::io_context& io;
+    websocket::stream<beast::tcp_stream> ws;
+    asio::steady_timer wakeup;   // cancelled to wake the writer
+    asio::steady_timer deadline; // bounds close()
     WsConnectionHandlers handlers;
-    std::thread thread;
+    WsConnectOptions options;
     std::atomic<bool> open{false};
     std::atomic<std::uint16_t> close_code{0};
-    std::atomic<bool> owner_gone{false}; // destroyed from inside a handler: run no further handlers
+    std::atomic<bool> owner_gone{false}; // the WsConnection was destroyed: run no further handlers
     // guarded by mutex
     std::mutex mutex;
     std::deque<Outgoing> queue;
     bool close_requested = false;
     bool ended = false;
     bool wake_posted = false;
-    // connection thread only
+    // I/O thread only
+    bool established = false;
     bool reader_done = false;
     bool deadline_armed = false;
 
@@ -84,7 +81,7 @@ struct WsConnection::State {
     void arm_deadline() {
         if (deadline_armed) return;
         deadline_armed = true;
-        deadline.expires_after(CLOSE_GRACE);
+        deadline.expires_after(options.close_timeout);
         deadline.async_wait([this](const boost::system::error_code& ec) {
             if (ec) return;
             boost::system::error_code ignored;
@@ -160,7 +157,8 @@ asio::awaitable<void> writer(State& s) {
     beast::get_lowest_layer(s.ws).socket().close(ignored);
 }
 
-asio::awaitable<void> run_connection(State& s) {
+asio::awaitable<void> run_connection(std::shared_ptr<State> state) {
+    State& s = *state;
     boost::system::error_code result;
     try {
         co_await (reader(s, result) && writer(s));
@@ -196,61 +194,96 @@ asio::awaitable<void> run_connection(State& s) {
 
 WsConnection::WsConnection(std::shared_ptr<State> state) : m_state(std::move(state)) {}
 
-Expected<std::unique_ptr<WsConnection>> WsConnection::connect(std::string_view host, std::uint16_t port,
-                                                              std::string_view target, WsConnectionHandlers handlers,
-                                                              std::chrono::milliseconds timeout,
-                                                              std::size_t max_message_size) {
-    auto state = std::make_shared<State>();
+void WsConnection::connect(Loop& loop, std::string host, std::uint16_t port, std::string target,
+                           WsConnectionHandlers handlers, WsConnectOptions options, ConnectCallback done) {
+    auto& core = loop.core();
+    auto state = std::make_shared<State>(core.io);
     state->handlers = std::move(handlers);
-    auto& ws = state->ws;
-    const std::string host_text(host);
-    const std::string host_header = host_text + ":" + std::to_string(port);
-    const std::string target_text(target);
-    boost::system::error_code result = asio::error::operation_aborted;
-    auto handshake = [&]() -> asio::awaitable<boost::system::error_code> {
+    state->options = options;
+    auto handshake = [state, &core, host = std::move(host), port, target = std::move(target),
+                      done = std::move(done)]() -> asio::awaitable<void> {
+        auto& ws = state->ws;
         auto& stream = beast::get_lowest_layer(ws);
-        tcp::resolver resolver(state->io);
-        // The resolver has no deadline of its own; numeric hosts (the usual case) resolve at once.
-        auto [rec, results] = co_await resolver.async_resolve(host_text, std::to_string(port), use_tuple);
-        if (rec) co_return rec;
-        stream.expires_after(timeout);
-        auto [cec, endpoint] = co_await stream.async_connect(results, use_tuple);
-        if (cec) co_return cec;
-        boost::system::error_code ignored;
-        stream.socket().set_option(tcp::no_delay(true), ignored);
-        auto [hec] = co_await ws.async_handshake(host_header, target_text, use_tuple);
-        co_return hec;
+        const std::string host_header = host + ":" + std::to_string(port);
+        const auto timeout = state->options.timeout;
+        boost::system::error_code result;
+        {
+            tcp::resolver resolver(state->io);
+            asio::steady_timer timer(state->io);
+            timer.expires_after(timeout);
+            auto resolved =
+                co_await (resolver.async_resolve(host, std::to_string(port), use_tuple) || timer.async_wait(use_tuple));
+            if (resolved.index() == 1) {
+                result = beast::error::timeout;
+            } else {
+                auto [rec, results] = std::get<0>(resolved);
+                if (rec) {
+                    result = rec;
+                } else {
+                    stream.expires_after(timeout);
+                    auto [cec, endpoint] = co_await stream.async_connect(results, use_tuple);
+                    result = cec;
+                    if (!cec) {
+                        boost::system::error_code ignored;
+                        stream.socket().set_option(tcp::no_delay(true), ignored);
+                        auto [hec] = co_await ws.async_handshake(host_header, target, use_tuple);
+                        result = hec;
+                    }
+                }
+            }
+        }
+        if (core.stopping) {
+            boost::system::error_code ignored;
+            stream.socket().close(ignored);
+            co_return;
+        }
+        if (result) {
+            boost::system::error_code ignored;
+            stream.socket().close(ignored);
+            detail::guarded("websocket connect callback", [&] { done(Unexpected(to_std(result))); });
+            co_return;
+        }
+        stream.expires_never(); // Beast's own websocket timeouts from here on
+        websocket::stream_base::timeout timeouts{};
+        timeouts.handshake_timeout = state->options.close_timeout;
+        timeouts.idle_timeout = state->options.idle_timeout;
+        timeouts.keep_alive_pings = true;
+        ws.set_option(timeouts);
+        ws.read_message_max(static_cast<std::uint64_t>(state->options.max_message_size));
+        state->open = true;
+        state->established = true;
+        asio::co_spawn(state->io, run_connection(state), asio::detached);
+        detail::guarded("websocket connect callback",
+                        [&] { done(std::unique_ptr<WsConnection>(new WsConnection(state))); });
     };
-    asio::co_spawn(state->io, handshake(), [&result](std::exception_ptr e, boost::system::error_code ec) {
-        result = e ? boost::system::error_code(asio::error::fault) : ec;
+    // The loop's shutdown closes the connection (its coroutines then end on their own).
+    std::weak_ptr<State> weak = state;
+    loop.on_shutdown(ShutdownStage::drain, [weak] {
+        auto s = weak.lock();
+        if (!s) return;
+        {
+            std::lock_guard lock(s->mutex);
+            s->close_requested = true;
+        }
+        s->open = false;
+        if (!s->established) {
+            // Still connecting: abort the resolve/connect/handshake.
+            boost::system::error_code ignored;
+            beast::get_lowest_layer(s->ws).socket().close(ignored);
+            return;
+        }
+        s->arm_deadline();
+        s->wake();
     });
-    state->io.run();
-    if (result) return Unexpected(to_std(result));
-
-    beast::get_lowest_layer(ws).expires_never(); // Beast's own websocket timeouts from here on
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = CLOSE_GRACE;
-    timeouts.idle_timeout = IDLE_TIMEOUT;
-    timeouts.keep_alive_pings = true;
-    ws.set_option(timeouts);
-    ws.read_message_max(static_cast<std::uint64_t>(max_message_size));
-    state->open = true;
-    state->io.restart();
-    asio::co_spawn(state->io, run_connection(*state), asio::detached);
-    // The thread keeps the state alive: after a destruction from inside a handler it runs on alone.
-    state->thread = std::thread([state] { state->io.run(); });
-    return std::unique_ptr<WsConnection>(new WsConnection(std::move(state)));
+    asio::co_spawn(core.io, std::move(handshake), [](std::exception_ptr e) {
+        detail::log_exception("websocket connect", e);
+    });
 }
 
 WsConnection::~WsConnection() {
     if (!m_state) return;
+    m_state->owner_gone = true;
     close();
-    if (m_state->thread.get_id() == std::this_thread::get_id()) {
-        m_state->owner_gone = true;
-        m_state->thread.detach();
-        return;
-    }
-    if (m_state->thread.joinable()) m_state->thread.join();
 }
 
 bool WsConnection::send(std::vector<std::uint8_t> data, bool binary) {

@@ -8,7 +8,7 @@
 #include <limits>
 #include <optional>
 
-namespace nym::wire {
+namespace nym::wire::directory {
 namespace {
 
 /// Moves a parsed field into place, or hands back its error for the caller's early return.
@@ -504,4 +504,4 @@ std::string to_json(const Topology& t) {
     return json{{"MixNodes", std::move(mixes)}, {"MixProviderNodes", std::move(gateways)}}.dump();
 }
 
-} // namespace nym::wire
+} // namespace nym::wire::directory

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nym::wire {
+namespace nym::wire::directory {
 
 inline constexpr std::size_t MAX_DIRECTORY_MESSAGE_SIZE = 64 * 1024; ///< bytes of JSON text
 inline constexpr std::size_t MAX_HOST_LENGTH = 255;
@@ -140,4 +140,4 @@ void sign(MixMetric& metric, const crypto::Ed25519SecretKey& key);
 /// "host:port" with a non-empty host of printable characters and a port in 1..65535.
 [[nodiscard]] Expected<void> check_host(std::string_view host);
 
-} // namespace nym::wire
+} // namespace nym::wire::directory

@@ -41,19 +41,19 @@ struct Node {
         return m_last_timestamp;
     }
     std::string mixnode(const std::string& host, std::uint8_t layer = 1) const {
-        wire::MixnodeHeartbeat h{host, identity.public_key(), sphinx_key, layer, "0.1.0", next_timestamp(), {}};
-        wire::sign(h, identity);
-        return wire::to_json(h);
+        wire::directory::MixnodeHeartbeat h{host, identity.public_key(), sphinx_key, layer, "0.1.0", next_timestamp(), {}};
+        wire::directory::sign(h, identity);
+        return wire::directory::to_json(h);
     }
     std::string gateway(const std::string& host, const crypto::X25519PublicKey& client) const {
-        wire::GatewayHeartbeat h{host, "ws://" + host, identity.public_key(), sphinx_key, "0.1.0", next_timestamp(), {client}, {}};
-        wire::sign(h, identity);
-        return wire::to_json(h);
+        wire::directory::GatewayHeartbeat h{host, "ws://" + host, identity.public_key(), sphinx_key, "0.1.0", next_timestamp(), {client}, {}};
+        wire::directory::sign(h, identity);
+        return wire::directory::to_json(h);
     }
     std::string metric(std::uint64_t received) const {
-        wire::MixMetric m{sphinx_key, {{"127.0.0.1:1790", 3}}, received, next_timestamp(), {}};
-        wire::sign(m, identity);
-        return wire::to_json(m);
+        wire::directory::MixMetric m{sphinx_key, {{"127.0.0.1:1790", 3}}, received, next_timestamp(), {}};
+        wire::directory::sign(m, identity);
+        return wire::directory::to_json(m);
     }
 
 private:
@@ -116,7 +116,7 @@ TEST_F(DirectoryTest, SignedHeartbeatsAppearInTheTopologyInTheSeedShape) {
     EXPECT_TRUE(g["lastSeen"].is_number_integer());
     // The legacy route name for gateways works too.
     EXPECT_EQ(post("/api/presence/mixproviders", gw.gateway("127.0.0.1:1790", client.sphinx_key)).status, 201u);
-    EXPECT_TRUE(wire::parse_topology(get("/api/presence/topology").body));
+    EXPECT_TRUE(wire::directory::parse_topology(get("/api/presence/topology").body));
 }
 
 TEST_F(DirectoryTest, ForgedUnsignedReplayedAndTakeoverHeartbeatsAreRefused) {

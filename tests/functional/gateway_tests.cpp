@@ -225,7 +225,7 @@ protected:
                                         "--port", "1789", "--directory", s_directory, "--root",
                                         (s_root / "mixnodes").string()});
             if (!init) return;
-            auto key = wire::x25519_key_from_base58(value_after(*init, "sphinx key (x25519):"));
+            auto key = wire::directory::x25519_key_from_base58(value_after(*init, "sphinx key (x25519):"));
             if (init->wait(10s) != 0 || !key) return;
             mix.sphinx_key = *key;
             auto run = Process::start(NYM_MIXNODE_BIN, {"run", "--id", id, "--root", (s_root / "mixnodes").string(),
@@ -242,8 +242,8 @@ protected:
         auto init = Process::start(NYM_GATEWAY_BIN, {"init", "--id", "gw", "--host", "127.0.0.1", "--directory",
                                                      s_directory, "--root", (s_root / "gateways").string()});
         if (!init) return;
-        auto identity = wire::ed25519_key_from_base58(value_after(*init, "identity key (ed25519):"));
-        auto sphinx_key = wire::x25519_key_from_base58(value_after(*init, "sphinx key (x25519):"));
+        auto identity = wire::directory::ed25519_key_from_base58(value_after(*init, "identity key (ed25519):"));
+        auto sphinx_key = wire::directory::x25519_key_from_base58(value_after(*init, "sphinx key (x25519):"));
         if (init->wait(10s) != 0 || !identity || !sphinx_key) return;
         s_gateway_identity = *identity;
         s_gateway_sphinx = *sphinx_key;
@@ -433,7 +433,7 @@ TEST_F(GatewayTest, ClientAppearsInTheTopologyUnderItsGateway) {
         auto r = runtime::http_request("127.0.0.1", s_dir->port, "GET", "/api/presence/topology");
         ASSERT_TRUE(r);
         body = r->body;
-        auto topology = wire::parse_topology(r->body);
+        auto topology = wire::directory::parse_topology(r->body);
         ASSERT_TRUE(topology) << r->body;
         for (const auto& g : topology->gateways) {
             if (g.host != "127.0.0.1:" + std::to_string(s_mix_port)) continue;
@@ -450,15 +450,15 @@ TEST_F(GatewayTest, ForgedGatewayHeartbeatIsRefused) {
     // Claims the gateway's identity and a new host, signed by somebody else's key.
     crypto::DeterministicRng rng(77);
     const auto intruder = crypto::Ed25519SecretKey::generate(rng);
-    wire::GatewayHeartbeat hb;
+    wire::directory::GatewayHeartbeat hb;
     hb.host = "127.0.0.1:1";
     hb.client_listener = "ws://127.0.0.1:2";
     hb.identity_key = s_gateway_identity;
     hb.sphinx_key = s_gateway_sphinx;
     hb.version = "0.1.0";
     hb.timestamp_ms = static_cast<std::int64_t>(unix_now()) * 1000 + 60'000;
-    wire::sign(hb, intruder);
-    auto r = runtime::http_request("127.0.0.1", s_dir->port, "POST", "/api/presence/gateways", wire::to_json(hb));
+    wire::directory::sign(hb, intruder);
+    auto r = runtime::http_request("127.0.0.1", s_dir->port, "POST", "/api/presence/gateways", wire::directory::to_json(hb));
     ASSERT_TRUE(r);
     EXPECT_GE(r->status, 400u);
     EXPECT_LT(r->status, 500u);
@@ -664,7 +664,7 @@ TEST_F(GatewayTest, GatewayThatStopsHeartbeatingLeavesTheTopology) {
     auto gateway_listed = [] {
         auto r = runtime::http_request("127.0.0.1", s_dir->port, "GET", "/api/presence/topology");
         if (!r) return false;
-        auto topology = wire::parse_topology(r->body);
+        auto topology = wire::directory::parse_topology(r->body);
         if (!topology) return false;
         for (const auto& g : topology->gateways)
             if (g.pub_key == s_gateway_sphinx) return true;

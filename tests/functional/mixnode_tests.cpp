@@ -205,7 +205,7 @@ protected:
             if (!init) return;
             const auto key = sphinx_key_line(*init);
             if (init->wait(10s) != 0) return;
-            auto parsed = wire::x25519_key_from_base58(key);
+            auto parsed = wire::directory::x25519_key_from_base58(key);
             if (!parsed) return;
             mix.sphinx_key = *parsed;
             auto run = Process::start(NYM_MIXNODE_BIN, {"run", "--id", id, "--root", s_root.string(), "--port", "0",
@@ -416,11 +416,11 @@ TEST_F(MixnetTest, GarbageIsRejectedAndValidTrafficStillFlows) {
 
 TEST_F(MixnetTest, MixnodesAppearInTopologyWithTheirLayers) {
     const auto deadline = std::chrono::steady_clock::now() + 5s;
-    wire::Topology topology;
+    wire::directory::Topology topology;
     while (std::chrono::steady_clock::now() < deadline) {
         auto r = runtime::http_request("127.0.0.1", s_dir->port, "GET", "/api/presence/topology");
         ASSERT_TRUE(r) << r.error().message();
-        auto parsed = wire::parse_topology(r->body);
+        auto parsed = wire::directory::parse_topology(r->body);
         ASSERT_TRUE(parsed) << r->body;
         topology = *parsed;
         if (topology.mix_nodes.size() == 3) break;
@@ -448,7 +448,7 @@ TEST_F(MixnetTest, MixMetricsReachTheDirectory) {
     while (std::chrono::steady_clock::now() < deadline && received == 0) {
         auto r = runtime::http_request("127.0.0.1", s_dir->port, "GET", "/api/metrics/mixes");
         ASSERT_TRUE(r) << r.error().message();
-        auto metrics = wire::parse_mix_metrics(r->body);
+        auto metrics = wire::directory::parse_mix_metrics(r->body);
         ASSERT_TRUE(metrics) << r->body;
         for (const auto& m : *metrics)
             if (m.pub_key == s_mixes[0].sphinx_key) received += m.received;

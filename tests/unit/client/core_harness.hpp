@@ -67,11 +67,11 @@ public:
         m_registered[m_gateways.at(gateway_index)->identity.public_key().bytes].push_back(client);
     }
 
-    wire::Topology topology() const {
-        wire::Topology t;
+    wire::directory::Topology topology() const {
+        wire::directory::Topology t;
         for (const auto& n : m_nodes) {
             if (n->gateway) {
-                wire::TopologyGateway g;
+                wire::directory::TopologyGateway g;
                 g.host = n->host;
                 g.pub_key = n->key.public_key();
                 g.identity_key = n->identity.public_key();
@@ -84,7 +84,7 @@ public:
                     }
                 t.gateways.push_back(std::move(g));
             } else {
-                wire::TopologyMixNode m;
+                wire::directory::TopologyMixNode m;
                 m.host = n->host;
                 m.pub_key = n->key.public_key();
                 m.layer = n->layer;

@@ -204,13 +204,13 @@ TEST(ClientCore, SendErrors) {
     EXPECT_EQ(r.error(), make_error_code(Errc::too_many_reply_surbs));
 
     // A topology without this client's gateway is not routable.
-    wire::Topology t = net.topology();
+    wire::directory::Topology t = net.topology();
     t.gateways.erase(t.gateways.begin());
     alice.core->set_topology(t, now);
     EXPECT_FALSE(alice.core->routable());
     // Nor one that lacks a layer.
     t = net.topology();
-    std::erase_if(t.mix_nodes, [](const wire::TopologyMixNode& m) { return m.layer == 2; });
+    std::erase_if(t.mix_nodes, [](const wire::directory::TopologyMixNode& m) { return m.layer == 2; });
     alice.core->set_topology(t, now);
     EXPECT_FALSE(alice.core->routable());
 }
@@ -503,8 +503,8 @@ TEST(ClientCore, AvoidsADeadMixAndStillDeliversEveryMessageOnce) {
 TEST(ClientCore, WaitsForTheRecipientsGatewayToComeBack) {
     Pair p;
     ASSERT_TRUE(p.alice.core->send(pattern(100, 1), p.bob.parsed(), p.now));
-    wire::Topology without = p.net.topology();
-    std::erase_if(without.gateways, [&](const wire::TopologyGateway& g) { return g.identity_key == p.bob.address.gateway; });
+    wire::directory::Topology without = p.net.topology();
+    std::erase_if(without.gateways, [&](const wire::directory::TopologyGateway& g) { return g.identity_key == p.bob.address.gateway; });
     p.alice.core->set_topology(without, p.now);
     ASSERT_TRUE(p.alice.core->routable());
     EXPECT_TRUE(p.alice.core->poll(p.now).empty()); // parked, not lost

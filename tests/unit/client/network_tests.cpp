@@ -8,8 +8,8 @@
 namespace nym::client::app {
 namespace {
 
-wire::TopologyGateway gateway(crypto::Rng& rng, std::string listener) {
-    wire::TopologyGateway g;
+wire::directory::TopologyGateway gateway(crypto::Rng& rng, std::string listener) {
+    wire::directory::TopologyGateway g;
     g.host = "127.0.0.1:1790";
     g.identity_key = crypto::Ed25519SecretKey::generate(rng).public_key();
     g.client_listener = std::move(listener);
@@ -36,7 +36,7 @@ TEST(ClientNetworkHelpers, ListenersParseAsWebsocketEndpoints) {
 
 TEST(ClientNetworkHelpers, ChoosesTheNamedGatewayOrARandomUsableOne) {
     crypto::DeterministicRng rng(9);
-    wire::Topology t;
+    wire::directory::Topology t;
     t.gateways.push_back(gateway(rng, ""));                       // no listener: never chosen
     t.gateways.push_back(gateway(rng, "ws://127.0.0.1:9001"));
     t.gateways.push_back(gateway(rng, "ws://127.0.0.1:9002"));
@@ -58,7 +58,7 @@ TEST(ClientNetworkHelpers, ChoosesTheNamedGatewayOrARandomUsableOne) {
     ASSERT_FALSE(absent);
     EXPECT_NE(absent.error().detail.find("not in the directory's topology"), std::string::npos);
 
-    auto none = choose_gateway(wire::Topology{}, std::nullopt, rng);
+    auto none = choose_gateway(wire::directory::Topology{}, std::nullopt, rng);
     ASSERT_FALSE(none);
     EXPECT_EQ(none.error(), Errc::gateway_error);
 }

@@ -38,59 +38,59 @@ bool is_json_error(const runtime::HttpResponse& r) {
 TEST_F(ServiceTest, SignedHeartbeatsAreListed) {
     const TestNode mix(1);
     const TestNode gw(2);
-    EXPECT_EQ(service.post_mixnode(post(wire::to_json(mix.mixnode("10.0.0.1:1789")))).status, 201u);
-    EXPECT_EQ(service.post_gateway(post(wire::to_json(gw.gateway("10.0.0.2:1789")), "application/json; charset=utf-8")).status,
+    EXPECT_EQ(service.post_mixnode(post(wire::directory::to_json(mix.mixnode("10.0.0.1:1789")))).status, 201u);
+    EXPECT_EQ(service.post_gateway(post(wire::directory::to_json(gw.gateway("10.0.0.2:1789")), "application/json; charset=utf-8")).status,
               201u);
-    auto t = wire::parse_topology(service.get_topology({}).body);
+    auto t = wire::directory::parse_topology(service.get_topology({}).body);
     ASSERT_TRUE(t);
     EXPECT_EQ(t->mix_nodes.size(), 1u);
     EXPECT_EQ(t->gateways.size(), 1u);
     now += 10'001;
-    t = wire::parse_topology(service.get_topology({}).body);
+    t = wire::directory::parse_topology(service.get_topology({}).body);
     ASSERT_TRUE(t);
     EXPECT_TRUE(t->mix_nodes.empty());
 }
 
 TEST_F(ServiceTest, RefusalsHaveTheDocumentedStatusAndAJsonBody) {
     const TestNode mix(1);
-    auto unsigned_doc = nlohmann::json::parse(wire::to_json(mix.mixnode("10.0.0.1:1789")));
+    auto unsigned_doc = nlohmann::json::parse(wire::directory::to_json(mix.mixnode("10.0.0.1:1789")));
     unsigned_doc.erase("signature");
     auto r = service.post_mixnode(post(unsigned_doc.dump()));
     EXPECT_EQ(r.status, 401u);
     EXPECT_TRUE(is_json_error(r));
     auto forged = mix.mixnode("10.0.0.1:1789");
     forged.layer = 2;
-    r = service.post_mixnode(post(wire::to_json(forged)));
+    r = service.post_mixnode(post(wire::directory::to_json(forged)));
     EXPECT_EQ(r.status, 401u);
     EXPECT_TRUE(is_json_error(r));
     r = service.post_mixnode(post("{not json"));
     EXPECT_EQ(r.status, 400u);
     EXPECT_TRUE(is_json_error(r));
-    r = service.post_mixnode(post(wire::to_json(mix.mixnode("10.0.0.1:1789")), "text/plain"));
+    r = service.post_mixnode(post(wire::directory::to_json(mix.mixnode("10.0.0.1:1789")), "text/plain"));
     EXPECT_EQ(r.status, 415u);
     EXPECT_TRUE(is_json_error(r));
-    ASSERT_EQ(service.post_mixnode(post(wire::to_json(mix.mixnode("10.0.0.1:1789")))).status, 201u);
-    r = service.post_mixnode(post(wire::to_json(mix.mixnode("10.0.0.1:1789"))));
+    ASSERT_EQ(service.post_mixnode(post(wire::directory::to_json(mix.mixnode("10.0.0.1:1789")))).status, 201u);
+    r = service.post_mixnode(post(wire::directory::to_json(mix.mixnode("10.0.0.1:1789"))));
     EXPECT_EQ(r.status, 409u); // replay
-    r = service.post_mixnode(post(wire::to_json(TestNode(9).mixnode("10.0.0.1:1789", NOW_MS + 1))));
+    r = service.post_mixnode(post(wire::directory::to_json(TestNode(9).mixnode("10.0.0.1:1789", NOW_MS + 1))));
     EXPECT_EQ(r.status, 409u); // takeover
     EXPECT_TRUE(is_json_error(r));
 }
 
 TEST_F(ServiceTest, MetricsFromRegisteredMixesArePushedAndListed) {
     const TestNode mix(1);
-    EXPECT_EQ(service.post_metric(post(wire::to_json(mix.metric()))).status, 403u); // not registered yet
-    ASSERT_EQ(service.post_mixnode(post(wire::to_json(mix.mixnode("10.0.0.1:1789")))).status, 201u);
-    ASSERT_EQ(service.post_metric(post(wire::to_json(mix.metric()))).status, 201u);
+    EXPECT_EQ(service.post_metric(post(wire::directory::to_json(mix.metric()))).status, 403u); // not registered yet
+    ASSERT_EQ(service.post_mixnode(post(wire::directory::to_json(mix.mixnode("10.0.0.1:1789")))).status, 201u);
+    ASSERT_EQ(service.post_metric(post(wire::directory::to_json(mix.metric()))).status, 201u);
     ASSERT_EQ(pushed.size(), 1u);
-    EXPECT_EQ(wire::parse_mix_metric(pushed[0])->received, 12u);
-    auto list = wire::parse_mix_metrics(service.get_metrics({}).body);
+    EXPECT_EQ(wire::directory::parse_mix_metric(pushed[0])->received, 12u);
+    auto list = wire::directory::parse_mix_metrics(service.get_metrics({}).body);
     ASSERT_TRUE(list);
     EXPECT_EQ(list->size(), 1u);
     // Signed by someone else: refused, not pushed.
     auto forged = mix.metric(NOW_MS + 1);
-    wire::sign(forged, TestNode(2).identity);
-    EXPECT_EQ(service.post_metric(post(wire::to_json(forged))).status, 401u);
+    wire::directory::sign(forged, TestNode(2).identity);
+    EXPECT_EQ(service.post_metric(post(wire::directory::to_json(forged))).status, 401u);
     EXPECT_EQ(pushed.size(), 1u);
 }
 

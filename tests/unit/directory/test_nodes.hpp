@@ -21,20 +21,20 @@ struct TestNode {
         rng.fill(sphinx_key.bytes);
     }
 
-    wire::MixnodeHeartbeat mixnode(std::string host, std::int64_t timestamp_ms = NOW_MS, std::uint8_t layer = 1) const {
-        wire::MixnodeHeartbeat h;
+    wire::directory::MixnodeHeartbeat mixnode(std::string host, std::int64_t timestamp_ms = NOW_MS, std::uint8_t layer = 1) const {
+        wire::directory::MixnodeHeartbeat h;
         h.host = std::move(host);
         h.identity_key = identity.public_key();
         h.sphinx_key = sphinx_key;
         h.layer = layer;
         h.version = "0.1.0";
         h.timestamp_ms = timestamp_ms;
-        wire::sign(h, identity);
+        wire::directory::sign(h, identity);
         return h;
     }
 
-    wire::GatewayHeartbeat gateway(std::string host, std::int64_t timestamp_ms = NOW_MS) const {
-        wire::GatewayHeartbeat h;
+    wire::directory::GatewayHeartbeat gateway(std::string host, std::int64_t timestamp_ms = NOW_MS) const {
+        wire::directory::GatewayHeartbeat h;
         h.host = std::move(host);
         h.client_listener = "ws://127.0.0.1:9000";
         h.identity_key = identity.public_key();
@@ -45,17 +45,17 @@ struct TestNode {
         crypto::X25519PublicKey client;
         rng.fill(client.bytes);
         h.registered_clients.push_back(client);
-        wire::sign(h, identity);
+        wire::directory::sign(h, identity);
         return h;
     }
 
-    wire::MixMetric metric(std::int64_t timestamp_ms = NOW_MS) const {
-        wire::MixMetric m;
+    wire::directory::MixMetric metric(std::int64_t timestamp_ms = NOW_MS) const {
+        wire::directory::MixMetric m;
         m.pub_key = sphinx_key;
         m.sent = {{"10.0.0.2:1789", 5}, {"10.0.0.1:1789", 7}};
         m.received = 12;
         m.timestamp_ms = timestamp_ms;
-        wire::sign(m, identity);
+        wire::directory::sign(m, identity);
         return m;
     }
 };

@@ -168,9 +168,9 @@ TEST_F(MixNodeTest, HeartbeatsAndMetricsAreSignedByTheIdentityKey) {
     EXPECT_EQ(heartbeat.layer, 2);
     EXPECT_EQ(heartbeat.identity_key, keys.identity_public);
     EXPECT_EQ(heartbeat.sphinx_key, keys.sphinx_public);
-    EXPECT_TRUE(wire::verify(heartbeat));
+    EXPECT_TRUE(wire::directory::verify(heartbeat));
     heartbeat.layer = 3;
-    EXPECT_FALSE(wire::verify(heartbeat)) << "the layer is covered by the signature";
+    EXPECT_FALSE(wire::directory::verify(heartbeat)) << "the layer is covered by the signature";
 
     (void)node.accept(node.unwrap(packet(0ms, next), T0), T0);
     ASSERT_TRUE(node.next_frame(next));
@@ -179,9 +179,9 @@ TEST_F(MixNodeTest, HeartbeatsAndMetricsAreSignedByTheIdentityKey) {
     EXPECT_EQ(metric.received, 1u);
     ASSERT_EQ(metric.sent.size(), 1u);
     EXPECT_EQ(metric.sent.begin()->first, next.to_string());
-    EXPECT_TRUE(wire::verify(metric, keys.identity_public));
+    EXPECT_TRUE(wire::directory::verify(metric, keys.identity_public));
     metric.received = 2;
-    EXPECT_FALSE(wire::verify(metric, keys.identity_public));
+    EXPECT_FALSE(wire::directory::verify(metric, keys.identity_public));
 }
 
 } // namespace
