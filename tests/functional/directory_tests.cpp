@@ -4,7 +4,7 @@
 #include <crypto/base58.hpp>
 #include <crypto/ed25519.hpp>
 #include <crypto/rng.hpp>
-#include <runtime/http_client.hpp>
+#include <runtime/blocking.hpp>
 #include <wire/directory.hpp>
 
 #include <gtest/gtest.h>

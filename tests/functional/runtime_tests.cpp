@@ -1,8 +1,9 @@
 // The runtime's HTTP/websocket server in-process on loopback: limits, routing, static files,
-// websocket fan-out with a slow subscriber, shutdown, interactive websocket sessions, the server's
+// websocket fan-out with a slow subscriber, shutdown, interactive websocket sessions, the loop's
 // timers, and the asynchronous WsConnection client.
-#include <runtime/http_client.hpp>
+#include <runtime/blocking.hpp>
 #include <runtime/http_server.hpp>
+#include <runtime/loop.hpp>
 #include <runtime/ws_connection.hpp>
 
 #include <gtest/gtest.h>
@@ -22,11 +23,31 @@ namespace {
 
 using namespace std::chrono_literals;
 
+std::unique_ptr<Loop> test_loop() {
+    LoopOptions options;
+    options.handle_signals = false;
+    return std::make_unique<Loop>(options);
+}
+
+/// WsConnection::connect, waited for on the calling thread (the loop runs on another).
+Expected<std::unique_ptr<WsConnection>> connect_and_wait(Loop& loop, std::uint16_t port, std::string target,
+                                                         WsConnectionHandlers handlers,
+                                                         std::chrono::milliseconds timeout = 5s,
+                                                         std::size_t max_message_size = 1u << 20) {
+    std::promise<Expected<std::unique_ptr<WsConnection>>> result;
+    WsConnectOptions options;
+    options.timeout = timeout;
+    options.max_message_size = max_message_size;
+    WsConnection::connect(loop, "127.0.0.1", port, std::move(target), std::move(handlers), options,
+                          [&result](Expected<std::unique_ptr<WsConnection>> c) { result.set_value(std::move(c)); });
+    return result.get_future().get();
+}
+
 class RuntimeServerTest : public ::testing::Test {
 protected:
     void start(ServerOptions options = {}) {
-        options.handle_signals = false;
-        server = std::make_unique<HttpServer>(options);
+        loop = test_loop();
+        server = std::make_unique<HttpServer>(*loop, options);
         server->route("GET", "/hello", [](const HttpRequest& r) {
             return HttpResponse::json(200, "{\"query\":" + json_quote(r.query) + "}");
         });
@@ -44,15 +65,21 @@ protected:
         auto bound = server->listen();
         ASSERT_TRUE(bound) << bound.error().message();
         port = *bound;
-        thread = std::thread([this] { server->run(); });
+        thread = std::thread([this] { loop->run(); });
+    }
+    void stop_loop() {
+        loop->stop();
+        if (thread.joinable()) thread.join();
     }
     void TearDown() override {
-        if (server) server->stop();
-        if (thread.joinable()) thread.join();
+        if (loop) stop_loop();
+        server.reset();
+        loop.reset();
         std::error_code ec;
         std::filesystem::remove_all(root, ec);
         std::filesystem::remove(root.parent_path() / "nym_runtime_secret.txt", ec);
     }
+    std::unique_ptr<Loop> loop;
     std::unique_ptr<HttpServer> server;
     std::filesystem::path root;
     std::uint16_t port = 0;
@@ -158,20 +185,19 @@ TEST_F(RuntimeServerTest, StopEndsRunWithOpenConnections) {
     auto ws = WsClient::connect("127.0.0.1", port, "/feed");
     ASSERT_TRUE(ws);
     const auto began = std::chrono::steady_clock::now();
-    server->stop();
-    thread.join();
+    stop_loop();
     EXPECT_LT(std::chrono::steady_clock::now() - began, 2s);
     EXPECT_FALSE(ws->read(1s));
 }
 
 TEST(RuntimeServer, ListenReportsAPortInUse) {
+    auto loop = test_loop();
     ServerOptions options;
-    options.handle_signals = false;
-    HttpServer first(options);
+    HttpServer first(*loop, options);
     auto port = first.listen();
     ASSERT_TRUE(port);
     options.port = *port;
-    HttpServer second(options);
+    HttpServer second(*loop, options);
     auto again = second.listen();
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error(), std::errc::address_in_use);
@@ -217,8 +243,8 @@ constexpr std::string_view UPGRADE_HEADERS = "Host: x\r\nUpgrade: websocket\r\nC
 class RuntimeWsSessionTest : public ::testing::Test {
 protected:
     void start(ServerOptions options = {}, WsSessionOptions echo_options = {}) {
-        options.handle_signals = false;
-        server = std::make_unique<HttpServer>(options);
+        loop = test_loop();
+        server = std::make_unique<HttpServer>(*loop, options);
         auto handlers = [this](bool echo) {
             WsSessionHandlers h;
             h.on_open = [this](WsSessionId id, const WsPeerInfo& peer) {
@@ -265,11 +291,16 @@ protected:
         auto bound = server->listen();
         ASSERT_TRUE(bound) << bound.error().message();
         port = *bound;
-        thread = std::thread([this] { server->run(); });
+        thread = std::thread([this] { loop->run(); });
+    }
+    void stop_loop() {
+        loop->stop();
+        if (thread.joinable()) thread.join();
     }
     void TearDown() override {
-        if (server) server->stop();
-        if (thread.joinable()) thread.join();
+        if (loop) stop_loop();
+        server.reset();
+        loop.reset();
     }
     std::size_t opened_count() {
         std::lock_guard lock(mutex);
@@ -290,6 +321,7 @@ protected:
         return std::move(c).value();
     }
 
+    std::unique_ptr<Loop> loop;
     std::unique_ptr<HttpServer> server;
     std::uint16_t port = 0;
     std::thread thread;
@@ -361,8 +393,7 @@ TEST_F(RuntimeWsSessionTest, RefusedOpenGives403AndNoSession) {
     auto r = http_request("127.0.0.1", port, "GET", "/echo");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 426u);
-    server->stop();
-    thread.join();
+    stop_loop();
     EXPECT_EQ(refused_closes.load(), 0);
 }
 
@@ -432,8 +463,7 @@ TEST_F(RuntimeWsSessionTest, OnCloseExactlyOnceIncludingAtStop) {
     // Sessions 2 and 3 stay open until stop(); one has messages in flight.
     ASSERT_TRUE(clients[2].send("x", 2s));
     const auto began = std::chrono::steady_clock::now();
-    server->stop();
-    thread.join();
+    stop_loop();
     EXPECT_LT(std::chrono::steady_clock::now() - began, 2s); // peers that do not answer are cut off
     for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(close_count(opened_at(i)), 1) << i;
     {
@@ -519,23 +549,22 @@ TEST_F(RuntimeWsSessionTest, IdleSessionOutlivesTheRequestTimeout) {
     EXPECT_EQ(close_count(id), 0);
 }
 
-TEST_F(RuntimeWsSessionTest, PostAndEveryRunOnTheServerThread) {
+TEST_F(RuntimeWsSessionTest, PostAndEveryRunOnTheLoopThread) {
     start();
     std::atomic<int> ticks{0};
     std::promise<std::thread::id> posted;
-    server->post([&] { posted.set_value(std::this_thread::get_id()); });
+    loop->post([&] { posted.set_value(std::this_thread::get_id()); });
     const auto server_id = posted.get_future().get();
     EXPECT_NE(server_id, std::this_thread::get_id());
     std::atomic<bool> wrong_thread{false};
-    server->post([&] {
-        server->every(10ms, [&] {
+    loop->post([&] {
+        loop->every(10ms, [&] {
             if (std::this_thread::get_id() != server_id) wrong_thread = true;
             ++ticks;
         });
     });
     EXPECT_TRUE(eventually([&] { return ticks.load() >= 5; }, 3s));
-    server->stop();
-    thread.join();
+    stop_loop();
     const int after_stop = ticks.load();
     std::this_thread::sleep_for(50ms);
     EXPECT_EQ(ticks.load(), after_stop);
@@ -577,7 +606,7 @@ struct Inbox {
 TEST_F(RuntimeWsSessionTest, WsConnectionSendsAndReceivesBothWays) {
     start();
     Inbox inbox;
-    auto conn = WsConnection::connect("127.0.0.1", port, "/echo", inbox.handlers());
+    auto conn = connect_and_wait(*loop, port, "/echo", inbox.handlers());
     ASSERT_TRUE(conn) << conn.error().message();
     EXPECT_TRUE((*conn)->is_open());
     constexpr int MESSAGES = 500;
@@ -612,7 +641,7 @@ TEST_F(RuntimeWsSessionTest, WsConnectionSendsAndReceivesBothWays) {
 TEST_F(RuntimeWsSessionTest, WsConnectionReportsTheServerClosing) {
     start();
     Inbox inbox;
-    auto conn = WsConnection::connect("127.0.0.1", port, "/push", inbox.handlers());
+    auto conn = connect_and_wait(*loop, port, "/push", inbox.handlers());
     ASSERT_TRUE(conn) << conn.error().message();
     ASSERT_TRUE(eventually([&] { return opened_count() == 1; }));
     ASSERT_TRUE(server->ws_send(opened_at(0), bytes("last words"), true));
@@ -629,20 +658,26 @@ TEST_F(RuntimeWsSessionTest, WsConnectionReportsTheServerClosing) {
 
 TEST_F(RuntimeWsSessionTest, WsConnectionEndsWhenTheServerStops) {
     start();
+    // The client runs in a process (loop) of its own, as it would against a real server.
+    auto client_loop = test_loop();
+    std::thread client_thread([&] { client_loop->run(); });
     Inbox inbox;
-    auto conn = WsConnection::connect("127.0.0.1", port, "/echo", inbox.handlers());
+    auto conn = connect_and_wait(*client_loop, port, "/echo", inbox.handlers());
     ASSERT_TRUE(conn);
-    server->stop();
-    thread.join();
+    stop_loop();
     ASSERT_TRUE(inbox.wait([&] { return !inbox.closed.empty(); }));
     EXPECT_EQ(inbox.closed.size(), 1u);
     EXPECT_TRUE(inbox.closed[0]);
+    EXPECT_EQ((*conn)->close_code(), 1001); // "going away"
+    conn->reset();
+    client_loop->stop();
+    client_thread.join();
 }
 
 TEST_F(RuntimeWsSessionTest, WsConnectionDropsAnOversizedIncomingMessage) {
     start();
     Inbox inbox;
-    auto conn = WsConnection::connect("127.0.0.1", port, "/push", inbox.handlers(), 5s, 100);
+    auto conn = connect_and_wait(*loop, port, "/push", inbox.handlers(), 5s, 100);
     ASSERT_TRUE(conn);
     ASSERT_TRUE(eventually([&] { return opened_count() == 1; }));
     ASSERT_TRUE(server->ws_send(opened_at(0), std::vector<std::uint8_t>(100, 1), true));
@@ -656,27 +691,30 @@ TEST_F(RuntimeWsSessionTest, WsConnectionDropsAnOversizedIncomingMessage) {
 TEST(RuntimeWsConnection, ConnectToAClosedPortFailsQuickly) {
     std::uint16_t closed_port = 0;
     {
-        ServerOptions options;
-        options.handle_signals = false;
-        HttpServer probe(options);
+        auto probe_loop = test_loop();
+        HttpServer probe(*probe_loop, ServerOptions{});
         auto bound = probe.listen();
         ASSERT_TRUE(bound);
         closed_port = *bound;
     }
+    auto loop = test_loop();
+    std::thread thread([&] { loop->run(); });
     Inbox inbox;
     const auto began = std::chrono::steady_clock::now();
-    auto conn = WsConnection::connect("127.0.0.1", closed_port, "/", inbox.handlers(), 2s);
+    auto conn = connect_and_wait(*loop, closed_port, "/", inbox.handlers(), 2s);
     ASSERT_FALSE(conn);
     EXPECT_EQ(conn.error(), std::errc::connection_refused);
     EXPECT_LT(std::chrono::steady_clock::now() - began, 1s);
     EXPECT_TRUE(inbox.closed.empty());
+    loop->stop();
+    thread.join();
 }
 
 TEST_F(RuntimeWsSessionTest, WsConnectionDestroyedWhileTrafficFlows) {
     start();
     // The server pushes to every open session every millisecond.
-    server->post([this] {
-        server->every(1ms, [this] {
+    loop->post([this] {
+        loop->every(1ms, [this] {
             std::vector<WsSessionId> ids;
             {
                 std::lock_guard lock(mutex);
@@ -689,7 +727,7 @@ TEST_F(RuntimeWsSessionTest, WsConnectionDestroyedWhileTrafficFlows) {
         std::atomic<int> got{0};
         WsConnectionHandlers h;
         h.on_message = [&got](std::span<const std::uint8_t>, bool) { ++got; };
-        auto conn = WsConnection::connect("127.0.0.1", port, "/echo", h);
+        auto conn = connect_and_wait(*loop, port, "/echo", h);
         ASSERT_TRUE(conn) << conn.error().message();
         std::atomic<bool> stop_sending{false};
         std::thread sender([&] {
@@ -701,9 +739,9 @@ TEST_F(RuntimeWsSessionTest, WsConnectionDestroyedWhileTrafficFlows) {
         ASSERT_TRUE(eventually([&] { return got.load() > 20; }));
         stop_sending = true;
         sender.join();
-        conn->reset(); // mid-traffic: closes, joins the I/O thread
+        conn->reset(); // mid-traffic: closes; no handler runs afterwards
     }
-    // Destroyed from inside its own handler: the thread detaches and finishes alone.
+    // Destroyed from inside its own handler: the close finishes on the loop alone.
     std::mutex conn_mutex;
     std::unique_ptr<WsConnection> self;
     std::atomic<bool> destroyed{false};
@@ -719,7 +757,7 @@ TEST_F(RuntimeWsSessionTest, WsConnectionDestroyedWhileTrafficFlows) {
             destroyed = true;
         }
     };
-    auto conn = WsConnection::connect("127.0.0.1", port, "/echo", h);
+    auto conn = connect_and_wait(*loop, port, "/echo", h);
     ASSERT_TRUE(conn);
     {
         std::lock_guard lock(conn_mutex);
@@ -730,7 +768,6 @@ TEST_F(RuntimeWsSessionTest, WsConnectionDestroyedWhileTrafficFlows) {
         std::lock_guard lock(mutex);
         return closes.size() == 9u;
     }));
-    std::this_thread::sleep_for(100ms); // let the detached thread finish before the test ends
 }
 
 } // namespace

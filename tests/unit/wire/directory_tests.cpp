@@ -1,4 +1,4 @@
-#include "test_nodes.hpp"
+#include "../directory/test_nodes.hpp"
 
 #include <crypto/base58.hpp>
 #include <wire/directory.hpp>
@@ -8,11 +8,11 @@
 
 #include <string>
 
-namespace nym::wire {
+namespace nym::wire::directory {
 namespace {
 
-using directory::testing::NOW_MS;
-using directory::testing::TestNode;
+using ::nym::directory::testing::NOW_MS;
+using ::nym::directory::testing::TestNode;
 using nlohmann::json;
 
 json mixnode_json() { return json::parse(to_json(TestNode(1).mixnode("1.2.3.4:1789"))); }
@@ -272,4 +272,4 @@ TEST(WireSignatures, CanonicalEncodingIsLengthPrefixedWithTheDomainTag) {
 }
 
 } // namespace
-} // namespace nym::wire
+} // namespace nym::wire::directory
