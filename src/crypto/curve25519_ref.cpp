@@ -228,4 +228,12 @@ std::array<std::uint8_t, 32> edwards_to_montgomery_u(std::span<const std::uint8_
     return fe_to_bytes(fe_mul(fe_add(one, y), fe_invert(fe_sub(one, y))));
 }
 
+std::array<std::uint8_t, 32> montgomery_u_to_edwards(std::span<const std::uint8_t, 32> u) noexcept {
+    const Fe one{{1, 0, 0, 0, 0}};
+    const Fe x = fe_from_bytes(u);
+    auto y = fe_to_bytes(fe_mul(fe_sub(x, one), fe_invert(fe_add(x, one))));
+    y[31] &= 0x7f; // sign bit of x: 0
+    return y;
+}
+
 } // namespace nym::crypto::detail

@@ -26,4 +26,9 @@ std::array<std::uint8_t, 32> montgomery_ladder_cofactor_cleared(std::span<const 
 /// birational map of RFC 7748 §4.1); the identity (y = 1) maps to u = 0. Constant-time.
 std::array<std::uint8_t, 32> edwards_to_montgomery_u(std::span<const std::uint8_t, 32> edwards) noexcept;
 
+/// The Edwards y-coordinate (u - 1) / (u + 1) of a Montgomery u (the inverse map), encoded with the
+/// sign bit of x cleared, as XEdDSA encodes the Edwards form of an X25519 public key. u = -1 (no
+/// Edwards point) maps to y = 0.
+std::array<std::uint8_t, 32> montgomery_u_to_edwards(std::span<const std::uint8_t, 32> u) noexcept;
+
 } // namespace nym::crypto::detail

@@ -12,6 +12,7 @@ void install_routes(DirectoryService& service, const ServiceConfig& config, runt
     server.route("POST", "/api/presence/gateways", [&service](const HttpRequest& r) { return service.post_gateway(r); });
     server.route("POST", "/api/presence/mixproviders", [&service](const HttpRequest& r) { return service.post_gateway(r); });
     server.route("GET", "/api/presence/topology", [&service](const HttpRequest& r) { return service.get_topology(r); });
+    server.route("GET", "/api/presence/clients", [&service](const HttpRequest& r) { return service.get_clients(r); });
     server.route("POST", "/api/metrics/mixes", [&service](const HttpRequest& r) { return service.post_metric(r); });
     server.route("GET", "/api/metrics/mixes", [&service](const HttpRequest& r) { return service.get_metrics(r); });
     server.route("GET", "/api/healthcheck", [](const HttpRequest&) { return HttpResponse::json(200, R"({"ok":true})"); });

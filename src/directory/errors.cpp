@@ -16,6 +16,7 @@ public:
         case Errc::role_conflict: return "identity is registered with another role";
         case Errc::registry_full: return "directory is full";
         case Errc::unknown_node: return "no registered mix node has this key";
+        case Errc::rate_limited: return "too many new identities from this address; try again later";
         }
         return "unknown directory error";
     }

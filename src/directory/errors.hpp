@@ -13,6 +13,7 @@ enum class Errc {
     role_conflict,      ///< a mix node's identity announcing a gateway, or the reverse
     registry_full,      ///< max_nodes distinct identities already registered
     unknown_node,       ///< a metric report from a Sphinx key no registered mix node holds
+    rate_limited,       ///< too many new identities from one address within the window
 };
 
 const std::error_category& directory_category() noexcept;

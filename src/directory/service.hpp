@@ -18,6 +18,8 @@
 namespace nym::directory {
 
 inline constexpr std::string_view METRICS_WS_PATH = "/ws";
+/// Most registered clients one GET /api/presence/clients page returns.
+inline constexpr std::uint64_t MAX_CLIENTS_PAGE = 1000;
 
 struct ServiceConfig {
     RegistryConfig registry;
@@ -43,6 +45,8 @@ public:
     runtime::HttpResponse post_mixnode(const runtime::HttpRequest& request);
     runtime::HttpResponse post_gateway(const runtime::HttpRequest& request);
     runtime::HttpResponse get_topology(const runtime::HttpRequest& request);
+    /// GET /api/presence/clients?gateway=<identity>&offset=&limit=: a gateway's registered clients, paged.
+    runtime::HttpResponse get_clients(const runtime::HttpRequest& request);
     runtime::HttpResponse post_metric(const runtime::HttpRequest& request);
     runtime::HttpResponse get_metrics(const runtime::HttpRequest& request);
 
@@ -58,8 +62,9 @@ private:
     MetricsStore m_metrics;
 };
 
-/// The HTTP status for a refused message: 401 unsigned / bad signature, 409 replay and
-/// identity conflicts, 403 unknown reporter, 503 full, 400 every other malformed input.
+/// The HTTP status for a refused message: 401 unsigned / bad signature / no valid proof of the
+/// Sphinx key, 409 replay and identity conflicts, 403 unknown reporter, 429 too many new identities
+/// from one address, 503 full, 400 every other malformed input.
 [[nodiscard]] unsigned status_for(const std::error_code& error);
 
 } // namespace nym::directory

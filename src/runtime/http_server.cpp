@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <cerrno>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -71,7 +72,8 @@ struct Subscriber {
     explicit Subscriber(asio::any_io_executor executor) : wakeup(std::move(executor)) {
         wakeup.expires_at(asio::steady_timer::time_point::max());
     }
-    std::deque<std::string> queue;
+    std::deque<std::shared_ptr<const std::string>> queue; // one immutable buffer shared by every subscriber
+    std::size_t queued_bytes = 0;
     asio::steady_timer wakeup; // cancelled to wake the writer
     bool closed = false;
     bool dropped = false;
@@ -122,6 +124,33 @@ struct StaticMount {
     std::filesystem::path root;
 };
 
+/// A warning that repeats at most every ten seconds, counting what it swallowed in between.
+class RateLimitedLog {
+public:
+    explicit RateLimitedLog(const char* what) : m_what(what) {}
+    void warn(const std::string& detail) {
+        const auto now = std::chrono::steady_clock::now();
+        if (m_last.time_since_epoch().count() != 0 && now - m_last < std::chrono::seconds(10)) {
+            ++m_suppressed;
+            return;
+        }
+        if (m_suppressed != 0) spdlog::warn("{}: {} ({} more since the last report)", m_what, detail, m_suppressed);
+        else spdlog::warn("{}: {}", m_what, detail);
+        m_last = now;
+        m_suppressed = 0;
+    }
+
+private:
+    const char* m_what;
+    std::chrono::steady_clock::time_point m_last{};
+    std::uint64_t m_suppressed = 0;
+};
+
+bool out_of_descriptors(const boost::system::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space || ec == asio::error::no_memory ||
+           ec.value() == ENFILE;
+}
+
 struct Connection {
     beast::tcp_stream* stream = nullptr;
     bool idle = false; // waiting for a request: safe to close on shutdown
@@ -142,6 +171,11 @@ struct HttpServer::Impl {
     std::map<std::string, std::set<std::shared_ptr<Subscriber>>> hubs; // ws path -> subscribers
     std::unordered_set<Connection*> connections; // HTTP connections (closed at shutdown when idle)
     std::size_t active = 0;                      // HTTP + websocket connections (max_connections)
+    std::unordered_map<std::string, std::size_t> per_ip;     // connections per remote address
+    std::unordered_map<std::string, std::size_t> subscribers_per_ip;
+    std::size_t subscribers = 0;
+    RateLimitedLog refusals{"runtime: refused connections"};
+    RateLimitedLog accept_failures{"runtime: accept failed"};
     std::map<std::string, WsEndpoint> ws_endpoints; // interactive websocket paths (fixed before run())
     WsSessionId next_ws_id = 1;
     std::mutex ws_mutex; // guards ws_sessions and every WsSession's queue/close_request/wake_posted
@@ -239,16 +273,19 @@ void HttpServer::stop() {
 }
 
 void HttpServer::broadcast(std::string path, std::string text) {
-    asio::post(m_impl->io, [impl = m_impl.get(), path = std::move(path), text = std::move(text)] {
+    auto shared = std::make_shared<const std::string>(std::move(text));
+    asio::post(m_impl->io, [impl = m_impl.get(), path = std::move(path), shared = std::move(shared)] {
         auto it = impl->hubs.find(path);
         if (it == impl->hubs.end()) return;
         for (const auto& sub : it->second) {
             if (sub->closed) continue;
-            if (sub->queue.size() >= impl->options.ws_queue_limit) {
+            if (sub->queue.size() >= impl->options.ws_queue_limit ||
+                sub->queued_bytes + shared->size() > impl->options.ws_queue_bytes_limit) {
                 sub->closed = true;
                 sub->dropped = true;
             } else {
-                sub->queue.push_back(text);
+                sub->queue.push_back(shared);
+                sub->queued_bytes += shared->size();
             }
             sub->wakeup.cancel();
         }
@@ -374,15 +411,27 @@ void HttpServer::Impl::shutdown() {
 asio::awaitable<void> HttpServer::Impl::accept_loop() {
     spdlog::info("runtime: listening on {}:{}", acceptor.local_endpoint().address().to_string(),
                  acceptor.local_endpoint().port());
+    asio::steady_timer pause(io);
     while (!stopping) {
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
         if (ec) {
-            if (stopping || ec == asio::error::operation_aborted) break;
-            spdlog::warn("runtime: accept failed: {}", ec.message());
+            if (stopping || ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+            accept_failures.warn(ec.message());
+            if (out_of_descriptors(ec)) {
+                // Out of file descriptors: accepting again at once would spin. Wait for some to free up.
+                pause.expires_after(std::chrono::milliseconds(100));
+                co_await pause.async_wait(use_tuple);
+            }
             continue;
         }
-        if (active >= options.max_connections) {
-            spdlog::warn("runtime: connection limit {} reached, refusing a connection", options.max_connections);
+        boost::system::error_code rec;
+        const std::string ip = socket.remote_endpoint(rec).address().to_string();
+        const char* refusal = nullptr;
+        if (active >= options.max_connections) refusal = "connection limit reached";
+        else if (per_ip[ip] >= options.max_connections_per_ip) refusal = "per-address connection limit reached";
+        if (refusal != nullptr) {
+            if (per_ip[ip] == 0) per_ip.erase(ip);
+            refusals.warn(std::string(refusal) + " (" + ip + ")");
             boost::system::error_code ignored;
             socket.close(ignored);
             continue;
@@ -481,18 +530,23 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     Connection connection{&stream, false};
     connections.insert(&connection);
+    boost::system::error_code endpoint_ec;
+    const auto remote = stream.socket().remote_endpoint(endpoint_ec);
+    const std::string remote_ip = endpoint_ec ? std::string("?") : remote.address().to_string();
     ++active;
+    ++per_ip[remote_ip];
     struct Untrack {
         Impl& impl;
         Connection* c;
+        std::string ip;
         ~Untrack() {
             impl.connections.erase(c);
             --impl.active;
+            auto it = impl.per_ip.find(ip);
+            if (it != impl.per_ip.end() && --it->second == 0) impl.per_ip.erase(it);
         }
-    } untrack{*this, &connection};
+    } untrack{*this, &connection, remote_ip};
 
-    boost::system::error_code endpoint_ec;
-    const auto remote = stream.socket().remote_endpoint(endpoint_ec);
     const std::string remote_text =
         endpoint_ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
 
@@ -568,6 +622,24 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         if (websocket::is_upgrade(beast_request)) {
             auto hub = hubs.find(request.path);
             if (hub != hubs.end() && !stopping) {
+                if (subscribers >= options.max_subscribers ||
+                    subscribers_per_ip[remote_ip] >= options.max_subscribers_per_ip) {
+                    if (subscribers_per_ip[remote_ip] == 0) subscribers_per_ip.erase(remote_ip);
+                    refusals.warn("subscriber limit reached (" + remote_ip + ")");
+                    co_await send_error_and_close(stream, buffer, 503, "too many subscribers, try again later");
+                    break;
+                }
+                ++subscribers;
+                ++subscribers_per_ip[remote_ip];
+                struct Unsubscribe {
+                    Impl& impl;
+                    std::string ip;
+                    ~Unsubscribe() {
+                        --impl.subscribers;
+                        auto it = impl.subscribers_per_ip.find(ip);
+                        if (it != impl.subscribers_per_ip.end() && --it->second == 0) impl.subscribers_per_ip.erase(it);
+                    }
+                } unsubscribe{*this, remote_ip};
                 connections.erase(&connection); // the websocket session tracks itself through its hub
                 co_await websocket_session(std::move(stream), parser.release(), hub->second);
                 co_return;
@@ -593,6 +665,9 @@ asio::awaitable<void> HttpServer::Impl::websocket_session(beast::tcp_stream stre
     beast::get_lowest_layer(ws).expires_never();
     websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.handshake_timeout = options.request_timeout;
+    // A subscriber that stops answering pings is dropped after subscriber_idle_timeout.
+    timeouts.idle_timeout = options.subscriber_idle_timeout;
+    timeouts.keep_alive_pings = true;
     ws.set_option(timeouts);
     ws.read_message_max(WS_MAX_INCOMING_MESSAGE);
     auto [ec] = co_await ws.async_accept(request, use_tuple);
@@ -626,9 +701,10 @@ asio::awaitable<void> HttpServer::Impl::ws_writer(websocket::stream<beast::tcp_s
             co_await sub.wakeup.async_wait(use_tuple);
         }
         if (sub.closed) break;
-        std::string message = std::move(sub.queue.front());
+        std::shared_ptr<const std::string> message = std::move(sub.queue.front());
         sub.queue.pop_front();
-        auto [ec, n] = co_await ws.async_write(asio::buffer(message), use_tuple);
+        sub.queued_bytes -= message->size();
+        auto [ec, n] = co_await ws.async_write(asio::buffer(*message), use_tuple);
         if (ec) break;
     }
     sub.closed = true;

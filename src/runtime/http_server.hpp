@@ -10,7 +10,11 @@
 // Limits: every connection has a request timeout (time to receive one whole request, also the
 // keep-alive idle time), a header limit (431) and a body limit (413). Bad HTTP gets a 400 and the
 // connection is closed; the server keeps serving everybody else. Every error body is JSON
-// {"error": "..."}.
+// {"error": "..."}. Connections are budgeted in all and per remote address, and broadcast
+// subscribers have a budget of their own (503 beyond it), so neither idle connections from one
+// address nor a crowd of listeners can take the server away from everybody else. When the process
+// runs out of file descriptors the server pauses accepting briefly instead of spinning, and says so
+// at most once every ten seconds.
 
 #include <runtime/http.hpp>
 #include <runtime/loop.hpp>
@@ -36,7 +40,12 @@ struct ServerOptions {
     std::uint32_t header_limit = 8 * 1024;           ///< bytes; larger headers get 431
     std::chrono::milliseconds request_timeout{15000};///< per request, and keep-alive idle time
     std::size_t max_connections = 1024;              ///< further connections are closed at once
+    std::size_t max_connections_per_ip = 64;         ///< per remote address (HTTP + websocket)
+    std::size_t max_subscribers = 256;               ///< broadcast (websocket()) subscribers in all; more get 503
+    std::size_t max_subscribers_per_ip = 16;         ///< broadcast subscribers per remote address
+    std::chrono::milliseconds subscriber_idle_timeout{30000}; ///< pinged at half; dropped when silent
     std::size_t ws_queue_limit = 256;                ///< messages queued per subscriber before it is dropped
+    std::size_t ws_queue_bytes_limit = 4 * 1024 * 1024; ///< ... or bytes queued (messages are shared, not copied)
     std::size_t max_static_file_size = 32 * 1024 * 1024;
     std::string server_name = "nym-cpp";
 };

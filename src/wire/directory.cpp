@@ -1,5 +1,8 @@
 #include <wire/directory.hpp>
 
+#include <crypto/rng.hpp>
+#include <crypto/xeddsa.hpp>
+
 #include <crypto/base58.hpp>
 
 #include <nlohmann/json.hpp>
@@ -115,6 +118,20 @@ Expected<crypto::Ed25519Signature> get_signature(const json& obj) {
     crypto::Ed25519Signature sig;
     std::copy(bytes->begin(), bytes->end(), sig.bytes.begin());
     return sig;
+}
+
+/// "sphinxKeyProof": absent → std::nullopt (the directory decides whether it is required).
+Expected<std::optional<crypto::Ed25519Signature>> get_key_proof(const json& obj) {
+    auto it = obj.find("sphinxKeyProof");
+    if (it == obj.end()) return std::optional<crypto::Ed25519Signature>{};
+    if (!it->is_string()) return fail(Errc::wrong_type);
+    const auto& text = it->get_ref<const std::string&>();
+    if (text.size() > 128) return fail(Errc::invalid_signature_encoding);
+    auto bytes = crypto::base58_decode(text);
+    if (!bytes || bytes->size() != crypto::ED25519_SIGNATURE_SIZE) return fail(Errc::invalid_signature_encoding);
+    crypto::Ed25519Signature signature;
+    std::copy(bytes->begin(), bytes->end(), signature.bytes.begin());
+    return std::optional<crypto::Ed25519Signature>(signature);
 }
 
 template <std::size_t N>
@@ -307,8 +324,42 @@ Bytes signing_bytes(const MixMetric& m) {
     return out;
 }
 
-void sign(MixnodeHeartbeat& h, const crypto::Ed25519SecretKey& key) { h.signature = key.sign(signing_bytes(h)); }
-void sign(GatewayHeartbeat& h, const crypto::Ed25519SecretKey& key) { h.signature = key.sign(signing_bytes(h)); }
+Bytes sphinx_key_proof_message(const crypto::Ed25519PublicKey& identity, const crypto::X25519PublicKey& sphinx) {
+    Bytes out;
+    put_field(out, SPHINX_KEY_PROOF_TAG);
+    put_field(out, identity.bytes);
+    put_field(out, sphinx.bytes);
+    return out;
+}
+
+namespace {
+
+template <class Heartbeat>
+void sign_heartbeat(Heartbeat& h, const crypto::Ed25519SecretKey& identity, const crypto::X25519SecretKey& sphinx) {
+    h.signature = identity.sign(signing_bytes(h));
+    h.sphinx_key_proof =
+        crypto::xeddsa_sign(sphinx, sphinx_key_proof_message(h.identity_key, h.sphinx_key), crypto::system_rng());
+}
+
+template <class Heartbeat>
+Expected<void> verify_proof(const Heartbeat& h) {
+    if (!h.sphinx_key_proof) return fail(Errc::missing_key_proof);
+    if (!crypto::xeddsa_verify(h.sphinx_key, sphinx_key_proof_message(h.identity_key, h.sphinx_key),
+                               *h.sphinx_key_proof))
+        return fail(Errc::bad_key_proof);
+    return {};
+}
+
+} // namespace
+
+void sign(MixnodeHeartbeat& h, const crypto::Ed25519SecretKey& identity, const crypto::X25519SecretKey& sphinx) {
+    sign_heartbeat(h, identity, sphinx);
+}
+void sign(GatewayHeartbeat& h, const crypto::Ed25519SecretKey& identity, const crypto::X25519SecretKey& sphinx) {
+    sign_heartbeat(h, identity, sphinx);
+}
+Expected<void> verify_key_proof(const MixnodeHeartbeat& h) { return verify_proof(h); }
+Expected<void> verify_key_proof(const GatewayHeartbeat& h) { return verify_proof(h); }
 void sign(MixMetric& m, const crypto::Ed25519SecretKey& key) { m.signature = key.sign(signing_bytes(m)); }
 
 Expected<void> verify(const MixnodeHeartbeat& h) {
@@ -344,6 +395,7 @@ Expected<MixnodeHeartbeat> parse_mixnode_heartbeat(std::string_view text) {
         if (auto e = take(h.version, get_string(*doc, "version", MAX_VERSION_LENGTH))) return Unexpected(*e);
         if (auto e = take(h.timestamp_ms, get_timestamp(*doc, "timestamp"))) return Unexpected(*e);
         if (auto e = take(h.signature, get_signature(*doc))) return Unexpected(*e);
+        if (auto e = take(h.sphinx_key_proof, get_key_proof(*doc))) return Unexpected(*e);
         return h;
     });
 }
@@ -369,6 +421,7 @@ Expected<GatewayHeartbeat> parse_gateway_heartbeat(std::string_view text) {
                             get_array<crypto::X25519PublicKey>(**clients, MAX_REGISTERED_CLIENTS, sphinx_key_of)))
             return Unexpected(*e);
         if (auto e = take(h.signature, get_signature(*doc))) return Unexpected(*e);
+        if (auto e = take(h.sphinx_key_proof, get_key_proof(*doc))) return Unexpected(*e);
         return h;
     });
 }
@@ -447,28 +500,30 @@ Expected<Topology> parse_topology(std::string_view text) {
 // ---- serialization ----
 
 std::string to_json(const MixnodeHeartbeat& h) {
-    return json{{"host", h.host},
+    json doc{{"host", h.host},
                 {"identityKey", key_to_base58(h.identity_key)},
                 {"sphinxKey", key_to_base58(h.sphinx_key)},
                 {"layer", h.layer},
                 {"version", h.version},
                 {"timestamp", h.timestamp_ms},
-                {"signature", crypto::base58_encode(h.signature.bytes)}}
-        .dump();
+                {"signature", crypto::base58_encode(h.signature.bytes)}};
+    if (h.sphinx_key_proof) doc["sphinxKeyProof"] = crypto::base58_encode(h.sphinx_key_proof->bytes);
+    return doc.dump();
 }
 
 std::string to_json(const GatewayHeartbeat& h) {
     json clients = json::array();
     for (const auto& c : h.registered_clients) clients.push_back(key_to_base58(c));
-    return json{{"host", h.host},
+    json doc{{"host", h.host},
                 {"clientListener", h.client_listener},
                 {"identityKey", key_to_base58(h.identity_key)},
                 {"sphinxKey", key_to_base58(h.sphinx_key)},
                 {"version", h.version},
                 {"timestamp", h.timestamp_ms},
                 {"registeredClients", std::move(clients)},
-                {"signature", crypto::base58_encode(h.signature.bytes)}}
-        .dump();
+                {"signature", crypto::base58_encode(h.signature.bytes)}};
+    if (h.sphinx_key_proof) doc["sphinxKeyProof"] = crypto::base58_encode(h.sphinx_key_proof->bytes);
+    return doc.dump();
 }
 
 std::string to_json(const MixMetric& m) { return metric_json(m).dump(); }

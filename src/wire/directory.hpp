@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,9 @@ inline constexpr std::uint8_t MAX_LAYER = 3;
 inline constexpr std::string_view MIXNODE_HEARTBEAT_TAG = "nym-cpp/directory/mixnode-heartbeat/v1";
 inline constexpr std::string_view GATEWAY_HEARTBEAT_TAG = "nym-cpp/directory/gateway-heartbeat/v1";
 inline constexpr std::string_view MIX_METRIC_TAG = "nym-cpp/directory/mix-metric/v1";
+/// Domain tag of the proof that a node holds the Sphinx key it announces: an XEdDSA signature by
+/// the Sphinx key over tag ‖ identity key ‖ Sphinx key (docs/protocol/directory.md).
+inline constexpr std::string_view SPHINX_KEY_PROOF_TAG = "nym-cpp/directory/sphinx-key-proof/v1";
 
 using Bytes = std::vector<std::uint8_t>;
 
@@ -45,6 +49,7 @@ struct MixnodeHeartbeat {
     std::string version;
     std::int64_t timestamp_ms = 0;           ///< Unix milliseconds, set by the node when signing
     crypto::Ed25519Signature signature;
+    std::optional<crypto::Ed25519Signature> sphinx_key_proof; ///< "sphinxKeyProof"; the directory requires it
     friend bool operator==(const MixnodeHeartbeat&, const MixnodeHeartbeat&) = default;
 };
 
@@ -57,6 +62,7 @@ struct GatewayHeartbeat {
     std::int64_t timestamp_ms = 0;
     std::vector<crypto::X25519PublicKey> registered_clients;
     crypto::Ed25519Signature signature;
+    std::optional<crypto::Ed25519Signature> sphinx_key_proof; ///< "sphinxKeyProof"; the directory requires it
     friend bool operator==(const GatewayHeartbeat&, const GatewayHeartbeat&) = default;
 };
 
@@ -102,10 +108,18 @@ struct Topology {
 [[nodiscard]] Bytes signing_bytes(const GatewayHeartbeat& heartbeat);
 [[nodiscard]] Bytes signing_bytes(const MixMetric& metric);
 
-/// Fill in the signature (the heartbeat's identity_key must belong to `key`).
-void sign(MixnodeHeartbeat& heartbeat, const crypto::Ed25519SecretKey& key);
-void sign(GatewayHeartbeat& heartbeat, const crypto::Ed25519SecretKey& key);
+/// Fill in the signature and the proof of possession of the Sphinx key (the heartbeat's keys must
+/// belong to `identity` and `sphinx`).
+void sign(MixnodeHeartbeat& heartbeat, const crypto::Ed25519SecretKey& identity, const crypto::X25519SecretKey& sphinx);
+void sign(GatewayHeartbeat& heartbeat, const crypto::Ed25519SecretKey& identity, const crypto::X25519SecretKey& sphinx);
 void sign(MixMetric& metric, const crypto::Ed25519SecretKey& key);
+
+/// The message a Sphinx key signs to prove that its holder announces it under `identity`.
+[[nodiscard]] Bytes sphinx_key_proof_message(const crypto::Ed25519PublicKey& identity,
+                                             const crypto::X25519PublicKey& sphinx);
+/// Errc::missing_key_proof / Errc::bad_key_proof unless the heartbeat carries a valid proof.
+[[nodiscard]] Expected<void> verify_key_proof(const MixnodeHeartbeat& heartbeat);
+[[nodiscard]] Expected<void> verify_key_proof(const GatewayHeartbeat& heartbeat);
 
 /// Errc::bad_signature unless the signature verifies under the heartbeat's own identity key.
 [[nodiscard]] Expected<void> verify(const MixnodeHeartbeat& heartbeat);

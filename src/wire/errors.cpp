@@ -21,6 +21,8 @@ public:
         case Errc::unsigned_message: return "message is not signed";
         case Errc::invalid_signature_encoding: return "signature is not base58 of 64 bytes";
         case Errc::bad_signature: return "signature does not verify";
+        case Errc::missing_key_proof: return "no proof of possession of the Sphinx key (sphinxKeyProof)";
+        case Errc::bad_key_proof: return "the proof of possession of the Sphinx key does not verify";
         }
         return "unknown wire error";
     }

@@ -18,6 +18,8 @@ enum class Errc {
     unsigned_message,  ///< no "signature" member
     invalid_signature_encoding, ///< a signature that is not base58 of 64 bytes
     bad_signature,     ///< a well-formed signature that does not verify under the claimed identity key
+    missing_key_proof, ///< no proof that the sender holds the Sphinx key it announces
+    bad_key_proof,     ///< a proof of possession of the Sphinx key that does not verify
 };
 
 const std::error_category& wire_category() noexcept;

@@ -10,9 +10,16 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
 #include <thread>
+#include <vector>
 
 namespace nym::functional {
 namespace {
@@ -27,11 +34,13 @@ std::int64_t now_ms() {
 
 struct Node {
     crypto::Ed25519SecretKey identity;
+    crypto::X25519SecretKey sphinx;
     crypto::X25519PublicKey sphinx_key;
     explicit Node(std::uint64_t seed) {
         crypto::DeterministicRng rng(seed);
         identity = crypto::Ed25519SecretKey::generate(rng);
-        rng.fill(sphinx_key.bytes);
+        sphinx = crypto::X25519SecretKey::generate(rng);
+        sphinx_key = sphinx.public_key();
     }
     /// Each message a node signs carries a strictly newer timestamp, as a real node's do: the
     /// directory refuses a timestamp not newer than the last one it accepted (replay), and two
@@ -41,13 +50,13 @@ struct Node {
         return m_last_timestamp;
     }
     std::string mixnode(const std::string& host, std::uint8_t layer = 1) const {
-        wire::directory::MixnodeHeartbeat h{host, identity.public_key(), sphinx_key, layer, "0.1.0", next_timestamp(), {}};
-        wire::directory::sign(h, identity);
+        wire::directory::MixnodeHeartbeat h{host, identity.public_key(), sphinx_key, layer, "0.1.0", next_timestamp(), {}, {}};
+        wire::directory::sign(h, identity, sphinx);
         return wire::directory::to_json(h);
     }
     std::string gateway(const std::string& host, const crypto::X25519PublicKey& client) const {
-        wire::directory::GatewayHeartbeat h{host, "ws://" + host, identity.public_key(), sphinx_key, "0.1.0", next_timestamp(), {client}, {}};
-        wire::directory::sign(h, identity);
+        wire::directory::GatewayHeartbeat h{host, "ws://" + host, identity.public_key(), sphinx_key, "0.1.0", next_timestamp(), {client}, {}, {}};
+        wire::directory::sign(h, identity, sphinx);
         return wire::directory::to_json(h);
     }
     std::string metric(std::uint64_t received) const {
@@ -274,6 +283,97 @@ TEST_F(DirectoryTest, SigtermShutsDownGracefullyWithOpenConnections) {
     EXPECT_EQ(*status, 0);
     EXPECT_LT(std::chrono::steady_clock::now() - began, 2s);
     EXPECT_FALSE(ws->read(2s)); // the subscriber was disconnected
+}
+
+/// An idle TCP connection from a chosen loopback address; -1 when refused at connect time.
+int idle_connection_from(const char* source_ip, std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source_ip, &source.sin_addr);
+    sockaddr_in target{};
+    target.sin_family = AF_INET;
+    target.sin_port = htons(port);
+    target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0 ||
+        ::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// 1,100 idle connections from one address used to take the directory offline for everybody
+// (a global cap of 1,024 and nothing per address).
+TEST_F(DirectoryTest, IdleConnectionsFromOneAddressLeaveTheDirectoryServingOthers) {
+    rlimit limit{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+    if (limit.rlim_cur < 2048 && limit.rlim_max >= 2048) {
+        limit.rlim_cur = 2048;
+        ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &limit), 0);
+    }
+    if (limit.rlim_cur < 1200) GTEST_SKIP() << "needs 1,200 file descriptors, the hard limit is " << limit.rlim_max;
+    start();
+    std::vector<int> idle;
+    for (int i = 0; i < 1100; ++i) {
+        const int fd = idle_connection_from("127.0.0.2", dir.port);
+        if (fd >= 0) idle.push_back(fd);
+    }
+    ASSERT_GT(idle.size(), 1000u); // connect() succeeds at the TCP level; the server closes the excess
+    std::this_thread::sleep_for(300ms);
+    const Node honest(1);
+    EXPECT_EQ(post("/api/presence/mixnodes", honest.mixnode("127.0.0.1:1789")).status, 201u);
+    const auto topology = get("/api/presence/topology");
+    EXPECT_EQ(topology.status, 200u);
+    EXPECT_NE(topology.body.find(wire::directory::key_to_base58(honest.sphinx_key)), std::string::npos);
+    // A subscriber from another address still gets in.
+    auto ws = runtime::WsClient::connect("127.0.0.1", dir.port, "/ws");
+    EXPECT_TRUE(ws);
+    for (int fd : idle) ::close(fd);
+    expect_alive();
+}
+
+TEST_F(DirectoryTest, AHeartbeatWithoutProofOfTheSphinxKeyIsRefused) {
+    start();
+    const Node node(1);
+    auto doc = json::parse(node.mixnode("127.0.0.1:1789"));
+    doc.erase("sphinxKeyProof");
+    auto r = post("/api/presence/mixnodes", doc.dump());
+    EXPECT_EQ(r.status, 401u);
+    EXPECT_TRUE(is_json_error(r));
+    EXPECT_EQ(post("/api/presence/mixnodes", node.mixnode("127.0.0.1:1789")).status, 201u);
+}
+
+TEST_F(DirectoryTest, RegisteredClientsArePagedOutsideTheTopology) {
+    start();
+    const Node gateway(7);
+    crypto::DeterministicRng rng(5);
+    std::vector<crypto::X25519PublicKey> clients(250);
+    for (auto& c : clients) rng.fill(c.bytes);
+    wire::directory::GatewayHeartbeat h{"127.0.0.1:1789", "ws://127.0.0.1:9000", gateway.identity.public_key(),
+                                        gateway.sphinx_key, "0.1.0", now_ms(), clients, {}, {}};
+    wire::directory::sign(h, gateway.identity, gateway.sphinx);
+    ASSERT_EQ(post("/api/presence/gateways", wire::directory::to_json(h)).status, 201u);
+    auto topology = wire::directory::parse_topology(get("/api/presence/topology").body);
+    ASSERT_TRUE(topology);
+    ASSERT_EQ(topology->gateways.size(), 1u);
+    EXPECT_EQ(topology->gateways[0].registered_clients.size(), 100u); // the per-gateway cap
+    const std::string id = wire::directory::key_to_base58(gateway.identity.public_key());
+    std::vector<std::string> seen;
+    for (int offset = 0; offset < 300; offset += 100) {
+        auto page = get("/api/presence/clients?gateway=" + id + "&offset=" + std::to_string(offset) + "&limit=100");
+        ASSERT_EQ(page.status, 200u) << page.body;
+        auto doc = json::parse(page.body);
+        EXPECT_EQ(doc["total"], 250);
+        for (const auto& c : doc["clients"]) seen.push_back(c.get<std::string>());
+    }
+    ASSERT_EQ(seen.size(), 250u);
+    for (std::size_t i = 0; i < clients.size(); ++i) EXPECT_EQ(seen[i], wire::directory::key_to_base58(clients[i]));
+    EXPECT_EQ(get("/api/presence/clients?gateway=nope").status, 400u);
+    EXPECT_EQ(get("/api/presence/clients?gateway=" + id + "&limit=5000").status, 400u);
+    EXPECT_EQ(get("/api/presence/clients?gateway=" + wire::directory::key_to_base58(Node(8).identity.public_key())).status,
+              404u);
 }
 
 } // namespace

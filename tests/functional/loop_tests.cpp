@@ -289,3 +289,114 @@ TEST(RuntimeTcpService, SendToAnUnknownConnectionFails) {
 
 } // namespace
 } // namespace nym::runtime
+
+namespace nym::runtime {
+namespace {
+
+/// A TCP connection from a chosen loopback address (127.0.0.2, ...) to 127.0.0.1:port; -1 on failure.
+int connect_from(const char* source_ip, std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source_ip, &source.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    sockaddr_in target{};
+    target.sin_family = AF_INET;
+    target.sin_port = htons(port);
+    target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/// True when the server closed the connection (EOF) within `limit`.
+bool closed_by_server(int fd, std::chrono::milliseconds limit) {
+    timeval tv{};
+    tv.tv_sec = static_cast<decltype(tv.tv_sec)>(limit.count() / 1000);
+    tv.tv_usec = static_cast<decltype(tv.tv_usec)>((limit.count() % 1000) * 1000);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char byte = 0;
+    return ::recv(fd, &byte, 1, 0) == 0;
+}
+
+TEST(RuntimeServerBudgets, IdleConnectionsFromOneAddressCannotStarveOthers) {
+    LoopOptions loop_options;
+    loop_options.handle_signals = false;
+    Loop loop(loop_options);
+    ServerOptions options;
+    options.max_connections_per_ip = 8;
+    HttpServer server(loop, options);
+    server.route("GET", "/ok", [](const HttpRequest&) { return HttpResponse::json(200, "{}"); });
+    auto port = server.listen();
+    ASSERT_TRUE(port);
+    std::thread thread([&] { loop.run(); });
+
+    std::vector<int> idle;
+    for (int i = 0; i < 8; ++i) {
+        const int fd = connect_from("127.0.0.2", *port);
+        ASSERT_GE(fd, 0) << "binding to 127.0.0.2 failed";
+        idle.push_back(fd);
+    }
+    std::this_thread::sleep_for(100ms); // accepted and counted
+    // The ninth from the same address is closed at once; another address is served.
+    const int ninth = connect_from("127.0.0.2", *port);
+    ASSERT_GE(ninth, 0);
+    EXPECT_TRUE(closed_by_server(ninth, 2s));
+    ::close(ninth);
+    auto r = http_request("127.0.0.1", *port, "GET", "/ok");
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->status, 200u);
+    // Once the idle ones leave, the address may connect again.
+    for (int fd : idle) ::close(fd);
+    std::this_thread::sleep_for(100ms);
+    const int again = connect_from("127.0.0.2", *port);
+    ASSERT_GE(again, 0);
+    EXPECT_FALSE(closed_by_server(again, 300ms));
+    ::close(again);
+    loop.stop();
+    thread.join();
+}
+
+TEST(RuntimeServerBudgets, SubscribersHaveABudgetOfTheirOwn) {
+    LoopOptions loop_options;
+    loop_options.handle_signals = false;
+    Loop loop(loop_options);
+    ServerOptions options;
+    options.max_subscribers_per_ip = 3;
+    options.max_subscribers = 5;
+    HttpServer server(loop, options);
+    server.websocket("/feed");
+    server.route("GET", "/ok", [](const HttpRequest&) { return HttpResponse::json(200, "{}"); });
+    auto port = server.listen();
+    ASSERT_TRUE(port);
+    std::thread thread([&] { loop.run(); });
+
+    std::vector<WsClient> subscribers;
+    for (int i = 0; i < 3; ++i) {
+        auto ws = WsClient::connect("127.0.0.1", *port, "/feed");
+        ASSERT_TRUE(ws) << i;
+        subscribers.push_back(std::move(*ws));
+    }
+    // A fourth from the same address is refused with 503; plain HTTP still works.
+    constexpr std::string_view upgrade = "GET /feed HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    auto refused = http_exchange_raw("127.0.0.1", *port, upgrade);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 503u);
+    EXPECT_EQ(http_request("127.0.0.1", *port, "GET", "/ok")->status, 200u);
+    // One leaves: a place is free again.
+    subscribers.pop_back();
+    std::this_thread::sleep_for(100ms);
+    auto ws = WsClient::connect("127.0.0.1", *port, "/feed");
+    EXPECT_TRUE(ws);
+    loop.stop();
+    thread.join();
+}
+
+} // namespace
+} // namespace nym::runtime

@@ -76,11 +76,13 @@ TEST(PresenceRegistry, AnotherIdentityCannotTakeOverAHostOrSphinxKey) {
     TestNode attacker(2);
     EXPECT_EQ(registry.accept(attacker.mixnode("10.0.0.1:1789", NOW_MS + 1), NOW_MS + 1).error(),
               Errc::identity_conflict);
+    // Announcing the honest node's (public) Sphinx key needs its secret: the proof fails, so the
+    // key cannot be squatted.
     attacker.sphinx_key = honest.sphinx_key;
     EXPECT_EQ(registry.accept(attacker.mixnode("10.0.0.9:1789", NOW_MS + 1), NOW_MS + 1).error(),
-              Errc::identity_conflict);
+              wire::Errc::bad_key_proof);
     EXPECT_EQ(registry.accept(attacker.gateway("10.0.0.1:1789", NOW_MS + 1), NOW_MS + 1).error(),
-              Errc::identity_conflict);
+              wire::Errc::bad_key_proof);
     const auto t = registry.topology(NOW_MS + 2);
     ASSERT_EQ(t.mix_nodes.size(), 1u);
     EXPECT_EQ(t.mix_nodes[0].identity_key, honest.identity.public_key());
@@ -147,6 +149,121 @@ TEST(MetricsStore, RefusesReportsSignedByAnotherKeyOrFarFromNow) {
     EXPECT_EQ(store.accept(mix.metric(NOW_MS), TestNode(2).identity.public_key(), NOW_MS).error(),
               wire::Errc::bad_signature);
     EXPECT_EQ(store.accept(mix.metric(NOW_MS - 61'000), mix.identity.public_key(), NOW_MS).error(), Errc::clock_skew);
+}
+
+} // namespace
+} // namespace nym::directory
+
+namespace nym::directory {
+namespace {
+
+using testing::NOW_MS;
+using testing::TestNode;
+
+TEST(PresenceRegistry, AHeartbeatMustProveItsSphinxKey) {
+    PresenceRegistry registry;
+    const TestNode node(1);
+    auto without = node.mixnode("10.0.0.1:1789");
+    without.sphinx_key_proof.reset();
+    EXPECT_EQ(registry.accept(without, NOW_MS).error(), wire::Errc::missing_key_proof);
+    // A proof made by another key than the one announced.
+    auto wrong = node.mixnode("10.0.0.1:1789");
+    wrong.sphinx_key_proof = TestNode(2).mixnode("10.0.0.2:1789").sphinx_key_proof;
+    EXPECT_EQ(registry.accept(wrong, NOW_MS).error(), wire::Errc::bad_key_proof);
+    // A proof binds the Sphinx key to one identity: replaying it under another identity fails.
+    TestNode thief(3);
+    auto stolen = thief.gateway("10.0.0.3:1789");
+    stolen.sphinx_key = node.sphinx_key;
+    wire::directory::sign(stolen, thief.identity, thief.sphinx); // a valid identity signature by the thief...
+    stolen.sphinx_key_proof = node.gateway("10.0.0.3:1789").sphinx_key_proof; // ...with the victim's proof
+    EXPECT_EQ(registry.accept(stolen, NOW_MS).error(), wire::Errc::bad_key_proof);
+    EXPECT_TRUE(registry.accept(node.mixnode("10.0.0.1:1789"), NOW_MS));
+}
+
+TEST(PresenceRegistry, NewIdentitiesPerAddressAreRateLimited) {
+    RegistryConfig config;
+    config.new_identities_per_window = 5;
+    PresenceRegistry registry(config);
+    for (std::uint64_t i = 0; i < 5; ++i)
+        ASSERT_TRUE(registry.accept(TestNode(100 + i).mixnode("10.0.1." + std::to_string(i) + ":1789"), NOW_MS,
+                                    "192.0.2.7"));
+    EXPECT_EQ(registry.accept(TestNode(200).mixnode("10.0.2.1:1789"), NOW_MS, "192.0.2.7").error(),
+              Errc::rate_limited);
+    // Another address is not affected, and known identities keep announcing themselves.
+    EXPECT_TRUE(registry.accept(TestNode(201).mixnode("10.0.2.2:1789"), NOW_MS, "192.0.2.8"));
+    EXPECT_TRUE(registry.accept(TestNode(100).mixnode("10.0.1.0:1789", NOW_MS + 1), NOW_MS + 1, "192.0.2.7"));
+    // After the window the address may introduce new identities again.
+    const auto later = NOW_MS + config.identity_window.count();
+    EXPECT_TRUE(registry.accept(TestNode(200).mixnode("10.0.2.1:1789", later), later, "192.0.2.7"));
+}
+
+TEST(PresenceRegistry, OneShotIdentitiesAreForgottenQuicklyEstablishedOnesAreHeld) {
+    RegistryConfig config;
+    config.max_nodes = 10;
+    PresenceRegistry registry(config);
+    // Ten identities that announce themselves once fill the registry...
+    for (std::uint64_t i = 0; i < 10; ++i)
+        ASSERT_TRUE(registry.accept(TestNode(300 + i).gateway("10.0.3." + std::to_string(i) + ":1789"), NOW_MS));
+    const TestNode honest(1);
+    EXPECT_EQ(registry.accept(honest.mixnode("10.0.0.1:1789"), NOW_MS).error(), Errc::registry_full);
+    // ...but only until the presence timeout, not for the whole claim_hold.
+    const auto after_timeout = NOW_MS + config.presence_timeout.count() + 1;
+    EXPECT_TRUE(registry.accept(honest.mixnode("10.0.0.1:1789", after_timeout), after_timeout));
+    // A node present for establish_time keeps its claim for claim_hold after it falls silent.
+    const TestNode steady(2);
+    std::int64_t t = after_timeout;
+    for (; t <= after_timeout + config.establish_time.count(); t += 5'000)
+        ASSERT_TRUE(registry.accept(steady.mixnode("10.0.0.2:1789", t), t));
+    const auto silent = t + config.presence_timeout.count() * 3;
+    EXPECT_EQ(registry.accept(TestNode(3).mixnode("10.0.0.2:1789", silent), silent).error(), Errc::identity_conflict);
+}
+
+TEST(PresenceRegistry, TheTopologyListsABoundedNumberOfRegisteredClients) {
+    RegistryConfig config;
+    config.topology_clients_per_gateway = 3;
+    config.topology_clients_total = 5;
+    PresenceRegistry registry(config);
+    for (std::uint64_t g = 0; g < 3; ++g) {
+        const TestNode gw(400 + g);
+        auto hb = gw.gateway("10.0.4." + std::to_string(g) + ":1789");
+        hb.registered_clients.clear();
+        for (std::uint8_t c = 0; c < 10; ++c) {
+            crypto::X25519PublicKey client;
+            client.bytes.fill(static_cast<std::uint8_t>(g * 16 + c + 1));
+            hb.registered_clients.push_back(client);
+        }
+        wire::directory::sign(hb, gw.identity, gw.sphinx);
+        ASSERT_TRUE(registry.accept(hb, NOW_MS));
+    }
+    const auto topology = registry.topology(NOW_MS);
+    ASSERT_EQ(topology.gateways.size(), 3u);
+    std::size_t total = 0;
+    for (const auto& g : topology.gateways) {
+        EXPECT_LE(g.registered_clients.size(), 3u);
+        total += g.registered_clients.size();
+    }
+    EXPECT_EQ(total, 5u);
+    // Every client is still available from registered_clients().
+    auto all = registry.registered_clients(TestNode(400).identity.public_key(), NOW_MS);
+    ASSERT_TRUE(all);
+    EXPECT_EQ(all->size(), 10u);
+    EXPECT_FALSE(registry.registered_clients(TestNode(999).identity.public_key(), NOW_MS));
+}
+
+TEST(MetricsStore, OneEntryPerIdentityEvenWhenTheSphinxKeyRotates) {
+    MetricsStore store;
+    TestNode node(1);
+    for (int i = 0; i < 100; ++i) {
+        // A new Sphinx key each time: the old store grew one entry per key.
+        crypto::DeterministicRng rng(static_cast<std::uint64_t>(1000 + i));
+        node.sphinx_key = crypto::X25519SecretKey::generate(rng).public_key();
+        ASSERT_TRUE(store.accept(node.metric(NOW_MS + i), node.identity.public_key(), NOW_MS + i));
+    }
+    EXPECT_EQ(store.size(), 1u);
+    // Old entries are pruned as new ones arrive, without anyone asking for the list.
+    const auto later = NOW_MS + 10 * 60'000;
+    ASSERT_TRUE(store.accept(TestNode(2).metric(later), TestNode(2).identity.public_key(), later));
+    EXPECT_EQ(store.size(), 1u);
 }
 
 } // namespace

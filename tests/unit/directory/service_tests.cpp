@@ -99,7 +99,7 @@ TEST(DirectoryAssets, OpenApiDocumentListsEveryEndpoint) {
     ASSERT_TRUE(doc.is_object());
     EXPECT_EQ(doc["openapi"].get<std::string>().substr(0, 2), "3.");
     for (const char* path : {"/api/presence/mixnodes", "/api/presence/gateways", "/api/presence/mixproviders",
-                             "/api/presence/topology", "/api/metrics/mixes", "/ws", "/api/healthcheck",
+                             "/api/presence/topology", "/api/presence/clients", "/api/metrics/mixes", "/ws", "/api/healthcheck",
                              "/api/openapi.json", "/swagger/"})
         EXPECT_TRUE(doc["paths"].contains(path)) << path;
     EXPECT_NE(swagger_index_page().find("/swagger/nym-swagger.js"), std::string_view::npos);

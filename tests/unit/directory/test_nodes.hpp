@@ -3,6 +3,7 @@
 
 #include <crypto/ed25519.hpp>
 #include <crypto/rng.hpp>
+#include <crypto/x25519.hpp>
 #include <wire/directory.hpp>
 
 #include <string>
@@ -13,12 +14,14 @@ inline constexpr std::int64_t NOW_MS = 1'700'000'000'000;
 
 struct TestNode {
     crypto::Ed25519SecretKey identity;
+    crypto::X25519SecretKey sphinx;
     crypto::X25519PublicKey sphinx_key;
 
     explicit TestNode(std::uint64_t seed) {
         crypto::DeterministicRng rng(seed);
         identity = crypto::Ed25519SecretKey::generate(rng);
-        rng.fill(sphinx_key.bytes);
+        sphinx = crypto::X25519SecretKey::generate(rng);
+        sphinx_key = sphinx.public_key();
     }
 
     wire::directory::MixnodeHeartbeat mixnode(std::string host, std::int64_t timestamp_ms = NOW_MS, std::uint8_t layer = 1) const {
@@ -29,7 +32,7 @@ struct TestNode {
         h.layer = layer;
         h.version = "0.1.0";
         h.timestamp_ms = timestamp_ms;
-        wire::directory::sign(h, identity);
+        wire::directory::sign(h, identity, sphinx);
         return h;
     }
 
@@ -45,7 +48,7 @@ struct TestNode {
         crypto::X25519PublicKey client;
         rng.fill(client.bytes);
         h.registered_clients.push_back(client);
-        wire::directory::sign(h, identity);
+        wire::directory::sign(h, identity, sphinx);
         return h;
     }
 
