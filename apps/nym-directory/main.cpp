@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
     app.add_option("--swagger-dir", swagger_dir, "folder of the swagger-ui-dist npm package")->capture_default_str();
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
     app.add_option("--body-limit", config.body_limit, "largest request body in bytes")->capture_default_str();
+    bool allow_foreign_hosts = false;
+    app.add_flag("--allow-foreign-hosts", allow_foreign_hosts,
+                 "accept nodes announcing an address other than the one their heartbeats come from (nodes behind a proxy)");
     app.set_version_flag("--version", std::string("nym-directory ") + NYM_VERSION);
     CLI11_PARSE(app, argc, argv);
 
@@ -39,6 +42,7 @@ int main(int argc, char** argv) {
     }
     config.service.registry.presence_timeout = *timeout;
     config.service.swagger_dir = swagger_dir;
+    config.service.registry.host_must_match_sender = !allow_foreign_hosts;
 
     nym::runtime::Loop loop;
     nym::directory::Daemon daemon(loop, config);

@@ -17,6 +17,7 @@ public:
         case Errc::registry_full: return "directory is full";
         case Errc::unknown_node: return "no registered mix node has this key";
         case Errc::rate_limited: return "too many new identities from this address; try again later";
+        case Errc::foreign_host: return "the announced address is not the address the heartbeat came from";
         }
         return "unknown directory error";
     }

@@ -14,6 +14,7 @@ enum class Errc {
     registry_full,      ///< max_nodes distinct identities already registered
     unknown_node,       ///< a metric report from a Sphinx key no registered mix node holds
     rate_limited,       ///< too many new identities from one address within the window
+    foreign_host,       ///< the announced IP address is not the one the heartbeat came from
 };
 
 const std::error_category& directory_category() noexcept;

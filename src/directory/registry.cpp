@@ -18,6 +18,24 @@ std::int64_t timestamp_of(const std::variant<wire::directory::MixnodeHeartbeat, 
     return std::visit([](const auto& h) { return h.timestamp_ms; }, hb);
 }
 
+/// The IP literal of "ip:port" / "[v6]:port", or empty for a host name.
+std::string ip_literal_of(const std::string& host) {
+    const auto colon = host.rfind(':');
+    std::string name = colon == std::string::npos ? host : host.substr(0, colon);
+    if (name.size() >= 2 && name.front() == '[') return name.substr(1, name.size() - 2);
+    const bool dotted = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= '0' && c <= '9') || c == '.';
+    });
+    return dotted ? name : std::string();
+}
+
+/// The sender address without an IPv4-mapped IPv6 prefix.
+std::string_view plain_peer(std::string_view peer) {
+    constexpr std::string_view MAPPED = "::ffff:";
+    if (peer.starts_with(MAPPED) && peer.find('.') != std::string_view::npos) peer.remove_prefix(MAPPED.size());
+    return peer;
+}
+
 } // namespace
 
 PresenceRegistry::PresenceRegistry(RegistryConfig config) : m_config(config) {
@@ -68,6 +86,11 @@ Expected<void> PresenceRegistry::admit(const Heartbeat& heartbeat, std::int64_t 
     const auto skew = heartbeat.timestamp_ms > now_ms ? heartbeat.timestamp_ms - now_ms : now_ms - heartbeat.timestamp_ms;
     if (skew > m_config.max_clock_skew.count()) return fail(Errc::clock_skew);
     expire(now_ms);
+
+    if (m_config.host_must_match_sender && !peer.empty()) {
+        const std::string ip = ip_literal_of(heartbeat.host);
+        if (!ip.empty() && ip != plain_peer(peer)) return fail(Errc::foreign_host);
+    }
 
     const IdentityBytes& identity = heartbeat.identity_key.bytes;
     auto existing = m_nodes.find(identity);

@@ -15,6 +15,9 @@
 //   one-shot identities does not occupy the registry;
 // - one address may introduce at most new_identities_per_window new identities per
 //   identity_window (the caller passes the sender's address; an empty one is not limited);
+// - a node announcing an IP address must send its heartbeats from that address (unless
+//   host_must_match_sender is off, for nodes behind a proxy), so nobody can point the mixnet's
+//   traffic at a third party's address;
 // - the topology at time t lists the nodes heard from within presence_timeout.
 
 #include <directory/errors.hpp>
@@ -43,6 +46,7 @@ struct RegistryConfig {
     std::size_t topology_clients_total = 5'000;         ///< ... and in the whole topology
     std::size_t new_identities_per_window = 32;         ///< per sender address
     std::chrono::milliseconds identity_window{60'000};
+    bool host_must_match_sender = true;
 };
 
 class PresenceRegistry {

@@ -52,7 +52,7 @@ unsigned status_for(const std::error_code& error) {
         return 401;
     if (error == Errc::rate_limited) return 429;
     if (error == Errc::replayed || error == Errc::identity_conflict || error == Errc::role_conflict) return 409;
-    if (error == Errc::unknown_node) return 403;
+    if (error == Errc::unknown_node || error == Errc::foreign_host) return 403;
     if (error == Errc::registry_full) return 503;
     if (error == wire::Errc::oversized) return 413;
     return 400;

@@ -197,6 +197,22 @@ TEST(PresenceRegistry, NewIdentitiesPerAddressAreRateLimited) {
     EXPECT_TRUE(registry.accept(TestNode(200).mixnode("10.0.2.1:1789", later), later, "192.0.2.7"));
 }
 
+TEST(PresenceRegistry, AnAnnouncedAddressMustBeTheSendersOwn) {
+    PresenceRegistry registry;
+    // Pointing the mixnet at a third party's address (e.g. a fake layer-1 node) is refused.
+    EXPECT_EQ(registry.accept(TestNode(1).mixnode("203.0.113.5:1789"), NOW_MS, "198.51.100.9").error(),
+              Errc::foreign_host);
+    EXPECT_EQ(registry.accept(TestNode(2).gateway("[2001:db8::5]:1789"), NOW_MS, "2001:db8::9").error(),
+              Errc::foreign_host);
+    EXPECT_TRUE(registry.accept(TestNode(1).mixnode("198.51.100.9:1789"), NOW_MS, "198.51.100.9"));
+    EXPECT_TRUE(registry.accept(TestNode(2).gateway("[2001:db8::9]:1789"), NOW_MS, "2001:db8::9"));
+    EXPECT_TRUE(registry.accept(TestNode(3).mixnode("127.0.0.1:1790"), NOW_MS, "::ffff:127.0.0.1"));
+    RegistryConfig proxied;
+    proxied.host_must_match_sender = false;
+    PresenceRegistry behind_a_proxy(proxied);
+    EXPECT_TRUE(behind_a_proxy.accept(TestNode(1).mixnode("203.0.113.5:1789"), NOW_MS, "198.51.100.9"));
+}
+
 TEST(PresenceRegistry, OneShotIdentitiesAreForgottenQuicklyEstablishedOnesAreHeld) {
     RegistryConfig config;
     config.max_nodes = 10;
