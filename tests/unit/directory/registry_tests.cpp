@@ -182,19 +182,19 @@ TEST(PresenceRegistry, AHeartbeatMustProveItsSphinxKey) {
 
 TEST(PresenceRegistry, NewIdentitiesPerAddressAreRateLimited) {
     RegistryConfig config;
-    config.new_identities_per_window = 5;
+    config.new_identities_per_window = 5; // host names: the sender-address rule does not apply
     PresenceRegistry registry(config);
     for (std::uint64_t i = 0; i < 5; ++i)
-        ASSERT_TRUE(registry.accept(TestNode(100 + i).mixnode("10.0.1." + std::to_string(i) + ":1789"), NOW_MS,
+        ASSERT_TRUE(registry.accept(TestNode(100 + i).mixnode("node" + std::to_string(i) + ".example:1789"), NOW_MS,
                                     "192.0.2.7"));
-    EXPECT_EQ(registry.accept(TestNode(200).mixnode("10.0.2.1:1789"), NOW_MS, "192.0.2.7").error(),
+    EXPECT_EQ(registry.accept(TestNode(200).mixnode("new.example:1789"), NOW_MS, "192.0.2.7").error(),
               Errc::rate_limited);
     // Another address is not affected, and known identities keep announcing themselves.
-    EXPECT_TRUE(registry.accept(TestNode(201).mixnode("10.0.2.2:1789"), NOW_MS, "192.0.2.8"));
-    EXPECT_TRUE(registry.accept(TestNode(100).mixnode("10.0.1.0:1789", NOW_MS + 1), NOW_MS + 1, "192.0.2.7"));
+    EXPECT_TRUE(registry.accept(TestNode(201).mixnode("other.example:1789"), NOW_MS, "192.0.2.8"));
+    EXPECT_TRUE(registry.accept(TestNode(100).mixnode("node0.example:1789", NOW_MS + 1), NOW_MS + 1, "192.0.2.7"));
     // After the window the address may introduce new identities again.
     const auto later = NOW_MS + config.identity_window.count();
-    EXPECT_TRUE(registry.accept(TestNode(200).mixnode("10.0.2.1:1789", later), later, "192.0.2.7"));
+    EXPECT_TRUE(registry.accept(TestNode(200).mixnode("new.example:1789", later), later, "192.0.2.7"));
 }
 
 TEST(PresenceRegistry, AnAnnouncedAddressMustBeTheSendersOwn) {
