@@ -31,9 +31,9 @@ Expected<wire::directory::Topology, DirectoryError> topology_of(const std::strin
 Expected<runtime::Url, DirectoryError> parse_directory_url(const std::string& text) {
     auto url = runtime::parse_url(text);
     if (!url) return Unexpected(DirectoryError{DirectoryError::Kind::unreachable, "unusable directory URL '" + text + "'"});
-    if (url->scheme != "http")
+    if (url->scheme != "http" && url->scheme != "https")
         return Unexpected(DirectoryError{DirectoryError::Kind::unreachable,
-                                         "unsupported directory URL '" + text + "' (use http://host:port)"});
+                                         "unsupported directory URL '" + text + "' (use http://host:port or https://host)"});
     return *url;
 }
 

@@ -63,7 +63,9 @@ Expected<Url> parse_url(std::string_view text) {
     const auto scheme_end = text.find("://");
     if (scheme_end == std::string_view::npos) return fail(Errc::invalid_url);
     url.scheme = std::string(text.substr(0, scheme_end));
-    if (url.scheme != "http" && url.scheme != "ws") return fail(Errc::invalid_url);
+    if (url.scheme != "http" && url.scheme != "ws" && url.scheme != "https" && url.scheme != "wss")
+        return fail(Errc::invalid_url);
+    if (url.tls()) url.port = 443;
     auto rest = text.substr(scheme_end + 3);
     const auto slash = rest.find('/');
     const auto authority = rest.substr(0, slash);

@@ -41,12 +41,13 @@ struct HttpResponse {
 /// Handlers run on the server's I/O thread: keep them short (no blocking I/O).
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
-/// "http://host:port/path" or "ws://host:port/path" (no TLS). Port defaults to 80.
+/// "http://host:port/path", "https://...", "ws://..." or "wss://...". Port defaults to 80 (443 with TLS).
 struct Url {
     std::string scheme;
     std::string host;
     std::uint16_t port = 80;
     std::string target = "/";
+    [[nodiscard]] bool tls() const noexcept { return scheme == "https" || scheme == "wss"; }
 };
 [[nodiscard]] Expected<Url> parse_url(std::string_view text);
 

@@ -8,8 +8,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 namespace nym::runtime {
 namespace {
@@ -20,6 +25,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+namespace ssl = asio::ssl;
 
 std::error_code to_std(const boost::system::error_code& ec) {
     if (ec == beast::error::timeout) return make_error_code(Errc::timeout);
@@ -31,14 +37,56 @@ std::error_code to_std(const boost::system::error_code& ec) {
 } // namespace
 
 struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
-    Impl(Loop& l, ClientOptions o) : core(l.core()), options(o) {}
+    Impl(Loop& l, ClientOptions o) : core(l.core()), options(std::move(o)), tls(ssl::context::tls_client) {
+        tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+        boost::system::error_code ec;
+        if (options.ca_file.empty()) tls.set_default_verify_paths(ec);
+        else tls.load_verify_file(options.ca_file, ec);
+        if (ec) tls_setup_error = ec;
+        tls.set_verify_mode(ssl::verify_peer);
+    }
     detail::LoopCore& core;
     ClientOptions options;
+    ssl::context tls;
+    boost::system::error_code tls_setup_error;
     std::size_t in_flight = 0;
     std::atomic<bool> alive{true}; // false once the HttpClient is destroyed: callbacks are not run
 
     asio::awaitable<void> exchange(HttpCall call, Callback done);
 };
+
+namespace {
+
+template <class Stream>
+asio::awaitable<boost::system::error_code> talk(Stream& stream, HttpCall& call, std::size_t body_limit,
+                                                std::chrono::steady_clock::time_point deadline, HttpResult& out) {
+    http::request<http::string_body> req(http::string_to_verb(call.method), call.target, 11);
+    req.set(http::field::host, call.host + ":" + std::to_string(call.port));
+    req.set(http::field::user_agent, "nym-cpp");
+    if (!call.body.empty() || call.method == "POST" || call.method == "PUT") {
+        req.set(http::field::content_type, call.content_type);
+        req.body() = std::move(call.body);
+    }
+    req.keep_alive(false);
+    req.prepare_payload();
+    beast::get_lowest_layer(stream).expires_at(deadline);
+    auto [wec, n] = co_await http::async_write(stream, req, use_tuple);
+    if (wec) co_return wec;
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(static_cast<std::uint64_t>(body_limit));
+    beast::get_lowest_layer(stream).expires_at(deadline);
+    auto [rec, m] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    if (rec) co_return rec;
+    auto& res = parser.get();
+    out.status = res.result_int();
+    out.content_type = std::string(res[http::field::content_type]);
+    out.body = std::move(res.body());
+    co_return boost::system::error_code{};
+}
+
+} // namespace
 
 asio::awaitable<void> HttpClient::Impl::exchange(HttpCall call, Callback done) {
     auto self = shared_from_this();
@@ -47,7 +95,8 @@ asio::awaitable<void> HttpClient::Impl::exchange(HttpCall call, Callback done) {
     HttpResult out;
     boost::system::error_code failure;
     const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-    {
+    if (call.tls && tls_setup_error) failure = tls_setup_error;
+    if (!failure) {
         tcp::resolver resolver(core.io);
         // Numeric hosts (the usual case) resolve at once; names use the system resolver.
         auto [rec, results] = co_await resolver.async_resolve(call.host, std::to_string(call.port), use_tuple);
@@ -61,36 +110,31 @@ asio::awaitable<void> HttpClient::Impl::exchange(HttpCall call, Callback done) {
     if (!failure) {
         boost::system::error_code ignored;
         stream.socket().set_option(tcp::no_delay(true), ignored);
-        http::request<http::string_body> req(http::string_to_verb(call.method), call.target, 11);
-        req.set(http::field::host, call.host + ":" + std::to_string(call.port));
-        req.set(http::field::user_agent, "nym-cpp");
-        if (!call.body.empty() || call.method == "POST" || call.method == "PUT") {
-            req.set(http::field::content_type, call.content_type);
-            req.body() = std::move(call.body);
-        }
-        req.keep_alive(false);
-        req.prepare_payload();
-        stream.expires_at(deadline);
-        auto [wec, n] = co_await http::async_write(stream, req, use_tuple);
-        failure = wec;
-    }
-    if (!failure) {
-        beast::flat_buffer buffer;
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(static_cast<std::uint64_t>(options.body_limit));
-        stream.expires_at(deadline);
-        auto [rec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
-        failure = rec;
-        if (!rec) {
-            auto& res = parser.get();
-            out.status = res.result_int();
-            out.content_type = std::string(res[http::field::content_type]);
-            out.body = std::move(res.body());
+        if (call.tls) {
+            beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), tls);
+            // SNI, and the certificate must name the host we asked for.
+            // SSL_set_tlsext_host_name without the macro's C cast.
+            if (SSL_ctrl(secure.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                         const_cast<char*>(call.host.c_str())) != 1)
+                failure = boost::system::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+            secure.set_verify_callback(ssl::host_name_verification(call.host));
+            if (!failure) {
+                beast::get_lowest_layer(secure).expires_at(deadline);
+                auto [hec] = co_await secure.async_handshake(ssl::stream_base::client, use_tuple);
+                failure = hec;
+            }
+            if (!failure) failure = co_await talk(secure, call, options.body_limit, deadline, out);
+            if (!failure) {
+                beast::get_lowest_layer(secure).expires_after(std::chrono::milliseconds(500));
+                (void)co_await secure.async_shutdown(use_tuple); // close_notify; a peer that just closes is fine
+            }
+            beast::get_lowest_layer(secure).socket().close(ignored);
+        } else {
+            failure = co_await talk(stream, call, options.body_limit, deadline, out);
+            stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+            stream.socket().close(ignored);
         }
     }
-    boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream.socket().close(ignored);
     --in_flight;
     if (!alive || core.stopping) co_return;
     detail::guarded("http client callback", [&] {
@@ -99,7 +143,7 @@ asio::awaitable<void> HttpClient::Impl::exchange(HttpCall call, Callback done) {
     });
 }
 
-HttpClient::HttpClient(Loop& loop, ClientOptions options) : m_impl(std::make_shared<Impl>(loop, options)) {}
+HttpClient::HttpClient(Loop& loop, ClientOptions options) : m_impl(std::make_shared<Impl>(loop, std::move(options))) {}
 
 HttpClient::~HttpClient() {
     // Callbacks never run after this (destroy the client on the I/O thread, or once the loop has
@@ -123,6 +167,7 @@ void HttpClient::get(const Url& base, std::string target, Callback done) {
     call.method = "GET";
     call.target = std::move(target);
     call.content_type.clear();
+    call.tls = base.tls();
     request(std::move(call), std::move(done));
 }
 
@@ -133,6 +178,7 @@ void HttpClient::post_json(const Url& base, std::string target, std::string body
     call.method = "POST";
     call.target = std::move(target);
     call.body = std::move(body);
+    call.tls = base.tls();
     request(std::move(call), std::move(done));
 }
 

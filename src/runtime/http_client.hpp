@@ -1,7 +1,8 @@
 #pragma once
 // An asynchronous HTTP/1.1 client on a runtime::Loop: every request runs on the loop's I/O thread
 // on a fresh connection, bounded by one deadline for the whole exchange, and its callback runs on
-// the I/O thread. Plain TCP (http://) only.
+// the I/O thread. http:// and https:// (TLS 1.2+ through OpenSSL, the server's certificate checked
+// against the system's trust store, or `ca_file`, and against the host name; SNI sent).
 
 #include <runtime/errors.hpp>
 #include <runtime/http.hpp>
@@ -27,6 +28,7 @@ struct HttpResult {
 struct ClientOptions {
     std::chrono::milliseconds timeout{5000}; ///< for the whole exchange, connect included
     std::size_t body_limit = 16 * 1024 * 1024;
+    std::string ca_file;                     ///< PEM bundle to trust for https instead of the system's
 };
 
 /// One outgoing request.
@@ -37,6 +39,7 @@ struct HttpCall {
     std::string target = "/";
     std::string body;
     std::string content_type{CONTENT_TYPE_JSON};
+    bool tls = false; ///< https: TLS with certificate and host name verification
 };
 
 class HttpClient {

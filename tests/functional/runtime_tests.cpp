@@ -213,7 +213,11 @@ TEST(RuntimeUrl, ParsesHttpAndWsUrls) {
     ASSERT_TRUE(u);
     EXPECT_EQ(u->port, 80);
     EXPECT_EQ(u->target, "/");
-    EXPECT_FALSE(parse_url("https://x"));
+    u = parse_url("https://directory.example/api");
+    ASSERT_TRUE(u);
+    EXPECT_TRUE(u->tls());
+    EXPECT_EQ(u->port, 443);
+    EXPECT_FALSE(parse_url("ftp://x"));
     EXPECT_FALSE(parse_url("http://x:0"));
     EXPECT_FALSE(parse_url("http://:80"));
     EXPECT_FALSE(parse_url("x:80"));
