@@ -582,7 +582,9 @@ Signature randomize(const Signature& signature, crypto::Rng& rng) {
 
 Expected<void> verify_signature(const Parameters& params, const VerificationKey& key, const Signature& signature,
                                 std::span<const Attribute> attributes) {
-    if (attributes.size() > key.betas.size() || attributes.size() > params.max_attributes())
+    // Exactly as many attributes as the key signs: a prefix would let a credential over q attributes
+    // pass as one over fewer (the missing ones read as zero).
+    if (attributes.size() != key.betas.size() || attributes.size() > params.max_attributes())
         return fail(Errc::attribute_count_mismatch);
     if (signature.h.is_identity()) return fail(Errc::identity_point);
     const G2 addend[1] = {key.alpha};

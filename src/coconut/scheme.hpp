@@ -202,6 +202,7 @@ Expected<Signature> aggregate_signatures_and_verify(const Parameters& params, st
 [[nodiscard]] Signature randomize(const Signature& signature, crypto::Rng& rng);
 
 /// e(h, alpha * prod beta_i^{m_i}) == e(s, g2) and h != identity, over all attributes in order.
+/// Errc::attribute_count_mismatch unless there are exactly as many attributes as the key has betas.
 Expected<void> verify_signature(const Parameters& params, const VerificationKey& key, const Signature& signature,
                                 std::span<const Attribute> attributes);
 

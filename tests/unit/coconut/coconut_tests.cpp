@@ -423,6 +423,12 @@ TEST(CoconutCredential, ChangedAttributeOrReplacedPointFails) {
     EXPECT_FALSE(verify_signature(w.params, w.vk, bad, all));
     bad.h = G1::identity();
     EXPECT_EQ(error_of(verify_signature(w.params, w.vk, bad, all)), Errc::identity_point);
+    // Fewer (or more) attributes than the key signs are refused, not read as zeros.
+    const std::vector<Attribute> fewer(all.begin(), all.end() - 1);
+    EXPECT_EQ(error_of(verify_signature(w.params, w.vk, w.credential, fewer)), Errc::attribute_count_mismatch);
+    auto more = all;
+    more.push_back(Scalar::one());
+    EXPECT_EQ(error_of(verify_signature(w.params, w.vk, w.credential, more)), Errc::attribute_count_mismatch);
     // Randomised credentials still verify and look different.
     const Signature r = randomize(w.credential, w.rng);
     EXPECT_FALSE(r.h == w.credential.h);
