@@ -1,5 +1,6 @@
 #include <mixnode/node.hpp>
 
+#include <algorithm>
 #include <utility>
 
 namespace nym::mixnode {
@@ -22,59 +23,46 @@ std::optional<sphinx::IpEndpoint> MixNode::accept(Decision decision, TimePoint n
     if (forward == nullptr) return std::nullopt;
     auto pushed = m_delay.push(std::move(forward->packet), now);
     if (pushed.admission != DelayQueue::Admission::due_now || !pushed.packet) return std::nullopt;
-    const auto hop = pushed.packet->next_hop;
-    if (m_egress.enqueue(std::move(*pushed.packet)) != EgressQueues::Result::queued) return std::nullopt;
-    return hop;
+    return to_egress(std::move(*pushed.packet), now);
 }
 
 std::vector<sphinx::IpEndpoint> MixNode::release_due(TimePoint now) {
     std::vector<sphinx::IpEndpoint> woken;
     for (auto& packet : m_delay.pop_due(now)) {
-        const auto hop = packet.next_hop;
-        if (m_egress.enqueue(std::move(packet)) != EgressQueues::Result::queued) continue;
-        bool seen = false;
-        for (const auto& w : woken) seen = seen || w == hop;
-        if (!seen) woken.push_back(hop);
+        const auto hop = to_egress(std::move(packet), now);
+        if (hop && std::find(woken.begin(), woken.end(), *hop) == woken.end()) woken.push_back(*hop);
     }
     return woken;
 }
 
-std::optional<std::vector<std::uint8_t>> MixNode::next_frame(const sphinx::IpEndpoint& neighbour) {
-    auto* queue = m_egress.find(neighbour);
-    if (queue == nullptr) return std::nullopt;
-    auto packet = queue->pop();
-    if (!packet) return std::nullopt;
-    {
-        const auto header = wire::encode_frame_header(packet->size);
-        std::vector<std::uint8_t> frame;
-        frame.reserve(header.size() + packet->packet.size());
-        frame.insert(frame.end(), header.begin(), header.end());
-        frame.insert(frame.end(), packet->packet.begin(), packet->packet.end());
-        return frame;
-    }
-    return std::nullopt;
+std::optional<sphinx::IpEndpoint> MixNode::to_egress(ForwardPacket packet, TimePoint now) {
+    const auto header = wire::encode_frame_header(packet.size);
+    mixnet::Frame frame;
+    frame.reserve(header.size() + packet.packet.size());
+    frame.insert(frame.end(), header.begin(), header.end());
+    frame.insert(frame.end(), packet.packet.begin(), packet.packet.end());
+    if (m_egress.enqueue(packet.next_hop, std::move(frame), now) != mixnet::EgressQueues::Result::queued_first)
+        return std::nullopt;
+    return packet.next_hop;
 }
 
-void MixNode::on_written(const sphinx::IpEndpoint& neighbour) {
+std::optional<std::vector<std::uint8_t>> MixNode::next_frame(const sphinx::IpEndpoint& neighbour) {
+    return m_egress.next(neighbour);
+}
+
+void MixNode::on_written(const sphinx::IpEndpoint& neighbour, TimePoint now) {
+    m_egress.written(neighbour, now);
     m_metrics.record_sent(neighbour);
 }
 
 void MixNode::on_write_failed(const sphinx::IpEndpoint& neighbour, std::vector<std::uint8_t> frame) {
-    auto* queue = m_egress.find(neighbour);
-    if (queue == nullptr || frame.size() <= wire::FRAME_HEADER_SIZE) return;
-    const auto size = wire::packet_size_for_length(frame.size() - wire::FRAME_HEADER_SIZE);
-    if (!size) return;
-    ForwardPacket packet;
-    packet.next_hop = neighbour;
-    packet.size = *size;
-    packet.packet.assign(frame.begin() + static_cast<std::ptrdiff_t>(wire::FRAME_HEADER_SIZE), frame.end());
-    queue->push_front(std::move(packet));
+    m_egress.requeue(neighbour, std::move(frame));
 }
 
 Metrics MixNode::totals() const {
     Metrics m = m_metrics;
-    m.delay_queue_dropped = m_delay.stats().dropped_full;
-    m.egress_dropped = m_egress.total_dropped();
+    m.dropped.add(DropReason::delay_queue_full, m_delay.stats().dropped_full);
+    m.dropped.add(DropReason::egress_overflow, m_egress.dropped());
     return m;
 }
 
@@ -114,11 +102,8 @@ Metrics difference(const Metrics& later, const Metrics& earlier) {
     d.received = later.received - earlier.received;
     d.forwarded = later.forwarded - earlier.forwarded;
     d.delay_clamped = later.delay_clamped - earlier.delay_clamped;
-    for (std::size_t i = 0; i < DROP_REASON_COUNT; ++i) d.dropped[i] = later.dropped[i] - earlier.dropped[i];
+    d.dropped = later.dropped - earlier.dropped;
     d.framing_errors = later.framing_errors - earlier.framing_errors;
-    d.ingress_dropped = later.ingress_dropped - earlier.ingress_dropped;
-    d.delay_queue_dropped = later.delay_queue_dropped - earlier.delay_queue_dropped;
-    d.egress_dropped = later.egress_dropped - earlier.egress_dropped;
     for (const auto& [endpoint, count] : later.sent) {
         auto it = earlier.sent.find(endpoint);
         const std::uint64_t before = it == earlier.sent.end() ? 0 : it->second;

@@ -1,7 +1,8 @@
 #pragma once
 // The mix node's state machine, sans-IO (docs/protocol/framing.md "Running a node"): the pipeline
-// Processor → DelayQueue → per-neighbour EgressQueues plus the node's counters, driven by the
-// caller's event loop with time passed in. No sockets, no threads, no clock here.
+// Processor → DelayQueue → per-neighbour egress queues (mixnet::EgressQueues, framed at enqueue
+// time) plus the node's counters, driven by the caller's event loop with time passed in. No
+// sockets, no threads, no clock here.
 //
 // Threading: unwrap() is const and may run on any number of worker threads at once (the Processor's
 // replay filter locks internally). Every other member belongs to the one event-loop thread.
@@ -10,11 +11,13 @@
 //   loop:    if (auto hop = node.accept(decision, now)) wake(*hop);   // zero delay goes straight out
 //            timer at node.next_deadline(): for (hop : node.release_due(now)) wake(hop);
 //            connection to hop writable: while (auto bytes = node.next_frame(hop)) write(bytes);
+// A neighbour is woken only when its queue goes from empty to non-empty: while it holds frames its
+// connection is writing them (or reconnecting) and asks next_frame() again by itself.
 
 #include <crypto/rng.hpp>
+#include <mixnet/egress.hpp>
 #include <mixnode/config.hpp>
 #include <mixnode/delay_queue.hpp>
-#include <mixnode/egress_queue.hpp>
 #include <mixnode/processor.hpp>
 #include <mixnode/replay_filter.hpp>
 
@@ -47,14 +50,14 @@ public:
 
     /// The next framed packet for a neighbour, or std::nullopt when its queue is empty.
     [[nodiscard]] std::optional<std::vector<std::uint8_t>> next_frame(const sphinx::IpEndpoint& neighbour);
-    /// The frame handed out last for this neighbour was written.
-    void on_written(const sphinx::IpEndpoint& neighbour);
+    /// The frame handed out last for this neighbour was written at `now`.
+    void on_written(const sphinx::IpEndpoint& neighbour, TimePoint now);
     /// A frame could not be written: it goes back to the front of its queue (or is counted dropped).
     void on_write_failed(const sphinx::IpEndpoint& neighbour, std::vector<std::uint8_t> frame);
     /// A connection was closed on a framing error.
     void on_framing_error() noexcept { ++m_metrics.framing_errors; }
     /// A frame was refused because MAX_WORKER_BACKLOG frames were already waiting for the workers.
-    void on_ingress_overflow() noexcept { ++m_metrics.ingress_dropped; }
+    void on_ingress_overflow() noexcept { m_metrics.dropped.add(DropReason::ingress_overflow); }
     /// New replay-filter epoch (call every config.replay_epoch).
     void rotate_replay_filter() { m_replay->rotate(); }
 
@@ -70,6 +73,9 @@ public:
     [[nodiscard]] wire::directory::MixMetric metric(const Metrics& interval, std::int64_t now_unix_ms) const;
 
 private:
+    /// Frames the packet into its neighbour's queue; the neighbour when it must be woken.
+    [[nodiscard]] std::optional<sphinx::IpEndpoint> to_egress(ForwardPacket packet, TimePoint now);
+
     Config m_config;
     crypto::Ed25519SecretKey m_identity;
     crypto::Ed25519PublicKey m_identity_public;
@@ -77,7 +83,7 @@ private:
     std::unique_ptr<ReplayFilter> m_replay;
     Processor m_processor;
     DelayQueue m_delay;
-    EgressQueues m_egress;
+    mixnet::EgressQueues m_egress;
     Metrics m_metrics;
     Metrics m_reported; // totals() at the previous take_interval()
 };

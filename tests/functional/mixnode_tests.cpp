@@ -2,7 +2,7 @@
 // (it builds Sphinx packets) and the gateway (a plain TCP listener holding the final hop's key).
 #include <crypto/rng.hpp>
 #include <crypto/x25519.hpp>
-#include <runtime/http_client.hpp>
+#include <runtime/blocking.hpp>
 #include <sphinx/builder.hpp>
 #include <sphinx/node_address.hpp>
 #include <sphinx/packet_size.hpp>
