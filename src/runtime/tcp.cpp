@@ -37,6 +37,7 @@ struct Peer {
     tcp::socket socket;
     asio::steady_timer wakeup; // cancelled to wake the writer
     bool connected = false;
+    bool forgotten = false;    // forget_peer(): the coroutine ends without calling back
 };
 
 struct Inbound {
@@ -174,14 +175,16 @@ asio::awaitable<bool> TcpService::Impl::connect(Peer& peer) {
 asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
     auto self = shared_from_this();
     auto backoff = options.reconnect_initial;
-    while (!stopping) {
+    while (!stopping && !peer->forgotten) {
         if (!peer->connected) {
-            if (co_await connect(*peer)) {
+            const bool connected = co_await connect(*peer);
+            if (peer->forgotten) break;
+            if (connected) {
                 peer->connected = true;
                 backoff = options.reconnect_initial;
                 spdlog::info("runtime: connected to {}", peer->address.to_string());
             } else {
-                if (stopping) break;
+                if (stopping || peer->forgotten) break;
                 spdlog::debug("runtime: cannot connect to {}; retrying in {} ms", peer->address.to_string(),
                               backoff.count());
                 peer->wakeup.expires_after(backoff); // stop() cancels it
@@ -190,10 +193,11 @@ asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
                 continue;
             }
         }
-        while (!stopping && peer->connected) {
+        while (!stopping && peer->connected && !peer->forgotten) {
             auto bytes = outbound.next ? outbound.next(peer->address) : std::nullopt;
             if (!bytes) break;
             auto [ec, n] = co_await asio::async_write(peer->socket, asio::buffer(*bytes), use_tuple);
+            if (peer->forgotten) break;
             if (ec) {
                 spdlog::info("runtime: connection to {} lost: {}", peer->address.to_string(), ec.message());
                 boost::system::error_code ignored;
@@ -204,7 +208,7 @@ asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
             }
             if (outbound.on_written) outbound.on_written(peer->address);
         }
-        if (!peer->connected || stopping) continue;
+        if (!peer->connected || stopping || peer->forgotten) continue;
         // Idle: sleep until wake_peer() cancels the timer.
         peer->wakeup.expires_at(asio::steady_timer::time_point::max());
         co_await peer->wakeup.async_wait(use_tuple);
@@ -279,6 +283,19 @@ void TcpService::wake_peer(const PeerAddress& address) {
         return;
     }
     if (it->second->connected) it->second->wakeup.cancel();
+}
+
+void TcpService::forget_peer(const PeerAddress& address) {
+    auto& impl = *m_impl;
+    auto it = impl.peers.find(address);
+    if (it == impl.peers.end()) return;
+    auto peer = it->second;
+    impl.peers.erase(it);
+    peer->forgotten = true;
+    peer->connected = false;
+    boost::system::error_code ignored;
+    peer->socket.close(ignored); // aborts a pending connect or write
+    peer->wakeup.cancel();       // ends an idle wait or a backoff
 }
 
 bool TcpService::send(ConnectionId id, std::vector<std::uint8_t> bytes) {

@@ -80,6 +80,10 @@ public:
     void set_outbound(OutboundHandlers handlers);
     /// There is something to send to `peer`.
     void wake_peer(const PeerAddress& peer);
+    /// Closes the connection to `peer` (or stops trying to reach it) and forgets it: next() is not
+    /// asked for it again, and a buffer being written is neither confirmed nor returned. A later
+    /// wake_peer() starts afresh.
+    void forget_peer(const PeerAddress& peer);
 
     /// Queues bytes for an inbound connection; false (and nothing queued) when it is gone or its
     /// queue is full, which closes it.
