@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
     app.add_option("--target", s.target, "drive a running node at IP:PORT instead of spawning one");
     app.add_option("--target-key", s.target_key, "that node's Sphinx public key (base58)");
     app.add_option("--target-pid", s.target_pid, "that node's pid, to report its threads' CPU use");
+    app.add_option("--directory-port", s.directory_port,
+                   "serve the node's topology (the sink as its next hop) on this port; a --target node must "
+                   "run with --directory http://127.0.0.1:PORT")
+        ->capture_default_str();
     app.add_option("--rate", s.rate, "packets per second offered (single run)")->capture_default_str();
     app.add_option("--duration", s.duration, "measured window per run")->capture_default_str();
     app.add_option("--warmup", s.warmup, "unmeasured lead-in per run")->capture_default_str();

@@ -1,5 +1,6 @@
 #include <loadgen/bench.hpp>
 
+#include <loadgen/directory_stub.hpp>
 #include <loadgen/load.hpp>
 #include <loadgen/node_process.hpp>
 
@@ -130,6 +131,9 @@ public:
         auto sink_port = m_sink.start(0);
         if (!sink_port) return "cannot listen for the node's output: " + sink_port.error().message();
         m_sink_endpoint = sphinx::IpEndpoint::v4({127, 0, 0, 1}, *sink_port);
+        // The node forwards only to next hops its topology lists: ours names the sink.
+        auto directory_port = m_directory.start(static_cast<std::uint16_t>(m_settings.directory_port), m_sink_endpoint);
+        if (!directory_port) return "cannot serve the topology: " + directory_port.error().message();
 
         crypto::X25519PublicKey node_key;
         if (!m_settings.target.empty()) {
@@ -143,6 +147,12 @@ public:
             if (!key || key->size() != 32) return "--target-key must be the node's base58 X25519 Sphinx key";
             std::copy(key->begin(), key->end(), node_key.bytes.begin());
             m_node_pid = m_settings.target_pid;
+            if (!m_settings.quiet)
+                std::fprintf(stderr, "waiting for the node to fetch its topology from %s (its --directory)...\n",
+                             m_directory.url().c_str());
+            if (!m_directory.wait_for_topology_request(0, std::chrono::seconds(20)))
+                return "the node never fetched the topology from " + m_directory.url() +
+                       ": run it with --directory " + m_directory.url() + " (and --directory-port)";
         } else {
             m_setup.binary = m_settings.mixnode_bin;
             if (m_setup.binary.empty()) {
@@ -163,6 +173,7 @@ public:
             m_setup.workers = m_settings.workers;
             m_setup.log_level = m_settings.node_log_level;
             if (!m_settings.node_cpus.empty()) m_setup.cpu_list = {m_settings.node_cpus};
+            m_setup.directory = m_directory.url();
             auto key = init_node(m_setup);
             if (!key) return key.error();
             node_key = *key;
@@ -255,8 +266,11 @@ private:
         for (int i = 0; i < 200 && m_sink.open_connections() > 0; ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
+        const auto fetched = m_directory.topology_requests();
         auto node = NodeProcess::start(m_setup, std::chrono::seconds(15));
         if (!node) return node.error();
+        if (!m_directory.wait_for_topology_request(fetched, std::chrono::seconds(10)))
+            return "the spawned node did not fetch its topology";
         m_node.emplace(std::move(*node));
         m_target = TargetAddress{"127.0.0.1", m_node->port()};
         m_used_since_start = false;
@@ -282,6 +296,7 @@ private:
     const Settings& m_settings;
     StepOptions m_base;
     Sink m_sink;
+    DirectoryStub m_directory;
     sphinx::IpEndpoint m_sink_endpoint;
     TargetAddress m_target;
     NodeSetup m_setup;

@@ -14,6 +14,7 @@ struct Settings {
     std::string target;
     std::string target_key;
     int target_pid = 0;
+    int directory_port = 0; ///< where the topology for the node is served (0 = any free port)
     double rate = 1000;
     std::string duration = "3s";
     std::string warmup = "1s";

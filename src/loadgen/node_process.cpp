@@ -110,7 +110,7 @@ TempRoot::~TempRoot() {
 Expected<crypto::X25519PublicKey, Error> init_node(const NodeSetup& setup) {
     const auto log = setup.root / "init.log";
     auto pid = spawn({setup.binary.string(), "init", "--id", setup.id, "--layer", "1", "--host", "127.0.0.1", "--port",
-                      "1789", "--directory", "http://127.0.0.1:9", "--root", setup.root.string()},
+                      "1789", "--directory", setup.directory, "--root", setup.root.string()},
                      log, nullptr);
     if (!pid) return Unexpected(pid.error());
     const int status = wait_for(*pid, std::chrono::seconds(30));

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <node/net.hpp>
+#include <algorithm>
 #include <utility>
 
 namespace nym::mixnode {
@@ -48,6 +49,9 @@ Expected<std::uint16_t, std::string> Daemon::start() {
     m_loop.every(m_config.metrics_interval, [this] { report_interval(); });
     m_loop.every(std::chrono::duration_cast<std::chrono::milliseconds>(m_config.replay_epoch),
                  [this] { m_node.rotate_replay_filter(); });
+    fetch_topology();
+    m_loop.every(std::min(m_config.heartbeat_interval, MAX_TOPOLOGY_INTERVAL), [this] { fetch_topology(); });
+    m_loop.every(EVICTION_INTERVAL, [this] { evict_neighbours(); });
     return *bound;
 }
 
@@ -78,6 +82,7 @@ bool Daemon::on_data(runtime::ConnectionId id, std::span<const std::uint8_t> byt
 void Daemon::on_decision(Decision decision) {
     if (auto hop = m_node.accept(std::move(decision), Clock::now())) wake(*hop);
     arm_delay_timer();
+    maybe_refresh_topology();
 }
 
 void Daemon::wake(const sphinx::IpEndpoint& hop) {
@@ -92,7 +97,46 @@ void Daemon::arm_delay_timer() {
     m_delay_timer.arm(*next, [this] {
         for (const auto& hop : m_node.release_due(Clock::now())) wake(hop);
         arm_delay_timer();
+        maybe_refresh_topology();
     });
+}
+
+void Daemon::fetch_topology() {
+    if (m_fetching) return;
+    m_fetching = true;
+    m_last_fetch = Clock::now();
+    m_directory->topology([this](Expected<wire::directory::Topology, node::DirectoryError> topology) {
+        m_fetching = false;
+        if (!topology) {
+            m_node.topology_unavailable(); // the directory client has logged why
+            return;
+        }
+        const bool first = !m_node.next_hops().known();
+        for (const auto& hop : m_node.update_topology(*topology, Clock::now())) wake(hop);
+        if (first) spdlog::info("topology received: {} next-layer node(s)", m_node.next_hops().size());
+        maybe_refresh_topology();
+    });
+}
+
+void Daemon::maybe_refresh_topology() {
+    if (m_fetching || !m_node.take_refresh_request()) return;
+    const auto due = m_last_fetch + TOPOLOGY_MIN_GAP;
+    if (Clock::now() >= due) {
+        fetch_topology();
+        return;
+    }
+    m_loop.after(std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()) + std::chrono::milliseconds(1),
+                 [this] { fetch_topology(); });
+}
+
+void Daemon::evict_neighbours() {
+    const auto now = Clock::now();
+    for (const auto& hop : m_node.evict(now, now - NEIGHBOUR_IDLE_TIMEOUT, now - NEIGHBOUR_STALL_TIMEOUT)) {
+        const auto peer = node::to_peer(hop);
+        m_tcp.forget_peer(peer);
+        m_endpoints.erase(peer);
+        spdlog::debug("neighbour {} evicted", hop.to_string());
+    }
 }
 
 sphinx::IpEndpoint Daemon::endpoint_of(const runtime::PeerAddress& peer) const {
@@ -107,11 +151,13 @@ void Daemon::heartbeat() {
 void Daemon::report_interval() {
     const auto interval = m_node.take_interval();
     spdlog::debug("interval: received {} forwarded {} dropped {} (bad mac {}, replayed {}, malformed {}) "
-                  "framing errors {} ingress drops {} sent {} delayed {} egress drops {} connections in {} out {}",
+                  "framing errors {} ingress drops {} sent {} delayed {} egress drops {} unknown next hops {} "
+                  "connections in {} out {}",
                   interval.received, interval.forwarded, interval.processing_dropped(),
                   interval.dropped_by(DropReason::bad_mac), interval.dropped_by(DropReason::replayed),
                   interval.dropped_by(DropReason::malformed), interval.framing_errors, interval.ingress_dropped(),
-                  interval.sent_total(), m_node.delayed(), interval.egress_dropped(), m_tcp.inbound_connections(),
+                  interval.sent_total(), m_node.delayed(), interval.egress_dropped(),
+                  interval.dropped_by(DropReason::unknown_next_hop), m_tcp.inbound_connections(),
                   m_tcp.connected_peers());
     m_directory->report(m_node.metric(interval, node::unix_ms()));
 }

@@ -6,7 +6,10 @@
 //     → back on the I/O thread: MixNode::accept → delay queue (one Timer at its next deadline)
 //     → per-neighbour egress queues → one outbound connection per neighbour.
 //   loop.every: presence heartbeats and per-interval metric reports (node::DirectoryClient), the
-//   interval's debug log line, replay-filter rotation. Shutdown (finish stage): the final counters.
+//   interval's debug log line, replay-filter rotation, the topology (which next hops are allowed;
+//   also fetched early, at most every TOPOLOGY_MIN_GAP, when a packet waits for it), and the
+//   eviction of idle, unreachable or departed neighbours (their connections closed).
+//   Shutdown (finish stage): the final counters.
 //
 // Every member is used on the loop's I/O thread, except MixNode::unwrap (thread-safe) on workers.
 
@@ -18,6 +21,7 @@
 #include <util/expected.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -31,6 +35,15 @@ namespace nym::mixnode {
 /// Frames handed to the worker pool and not yet unwrapped; beyond this, frames are dropped (and
 /// counted as ingress_overflow) rather than queued without limit (each is at most 33 KiB).
 inline constexpr std::size_t MAX_WORKER_BACKLOG = 4096;
+/// The topology is fetched every heartbeat interval, but at least this often...
+inline constexpr std::chrono::milliseconds MAX_TOPOLOGY_INTERVAL{5000};
+/// ...and, when packets wait for it, early but never twice within this gap.
+inline constexpr std::chrono::milliseconds TOPOLOGY_MIN_GAP{250};
+/// Neighbours with nothing queued and unused this long are disconnected and forgotten.
+inline constexpr std::chrono::seconds NEIGHBOUR_IDLE_TIMEOUT{300};
+/// Neighbours with frames queued but none written this long are unreachable: dropped, forgotten.
+inline constexpr std::chrono::seconds NEIGHBOUR_STALL_TIMEOUT{60};
+inline constexpr std::chrono::seconds EVICTION_INTERVAL{10};
 
 class Daemon {
 public:
@@ -57,6 +70,9 @@ private:
     void arm_delay_timer();
     [[nodiscard]] sphinx::IpEndpoint endpoint_of(const runtime::PeerAddress& peer) const;
     void heartbeat();
+    void fetch_topology();
+    void maybe_refresh_topology();
+    void evict_neighbours();
     void report_interval();
     void log_totals() const;
 
@@ -70,6 +86,8 @@ private:
     std::map<runtime::ConnectionId, wire::FrameDecoder> m_decoders;
     std::map<runtime::PeerAddress, sphinx::IpEndpoint> m_endpoints;
     std::atomic<std::size_t> m_backlog{0}; ///< frames on the worker pool (workers decrement)
+    bool m_fetching = false;               ///< a topology request is on its way
+    Clock::time_point m_last_fetch{};
 };
 
 } // namespace nym::mixnode

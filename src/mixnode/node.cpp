@@ -11,7 +11,7 @@ MixNode::MixNode(const Config& config, const NodeKeys& keys, crypto::Rng& rng)
       m_replay(std::make_unique<ReplayFilter>(config.replay_filter_config(), rng)),
       m_processor(keys.sphinx, *m_replay, ProcessorConfig{config.max_delay}),
       m_delay(DelayQueueConfig{config.max_delay, DelayQueueConfig{}.capacity}),
-      m_egress(static_cast<std::size_t>(config.egress_queue_length)) {}
+      m_egress(static_cast<std::size_t>(config.egress_queue_length)), m_next_hops(config.layer) {}
 
 Decision MixNode::unwrap(wire::Frame frame, TimePoint now) const {
     return m_processor.process(std::move(frame), now);
@@ -36,6 +36,17 @@ std::vector<sphinx::IpEndpoint> MixNode::release_due(TimePoint now) {
 }
 
 std::optional<sphinx::IpEndpoint> MixNode::to_egress(ForwardPacket packet, TimePoint now) {
+    if (m_next_hops.allowed(packet.next_hop, now)) return enqueue(std::move(packet), now);
+    if (m_held.size() >= MAX_HELD_PACKETS) {
+        m_metrics.dropped.add(DropReason::unknown_next_hop);
+        return std::nullopt;
+    }
+    m_held.push_back(std::move(packet));
+    m_refresh_wanted = true;
+    return std::nullopt;
+}
+
+std::optional<sphinx::IpEndpoint> MixNode::enqueue(ForwardPacket packet, TimePoint now) {
     const auto header = wire::encode_frame_header(packet.size);
     mixnet::Frame frame;
     frame.reserve(header.size() + packet.packet.size());
@@ -43,7 +54,42 @@ std::optional<sphinx::IpEndpoint> MixNode::to_egress(ForwardPacket packet, TimeP
     frame.insert(frame.end(), packet.packet.begin(), packet.packet.end());
     if (m_egress.enqueue(packet.next_hop, std::move(frame), now) != mixnet::EgressQueues::Result::queued_first)
         return std::nullopt;
+    m_progress[packet.next_hop] = now;
     return packet.next_hop;
+}
+
+std::vector<sphinx::IpEndpoint> MixNode::update_topology(const wire::directory::Topology& topology, TimePoint now) {
+    m_next_hops.update(topology, now);
+    m_refresh_wanted = false; // every held packet is settled here
+    std::vector<sphinx::IpEndpoint> woken;
+    auto held = std::exchange(m_held, {});
+    for (auto& packet : held) {
+        if (!m_next_hops.allowed(packet.next_hop, now)) {
+            m_metrics.dropped.add(DropReason::unknown_next_hop);
+            continue;
+        }
+        const auto hop = enqueue(std::move(packet), now);
+        if (hop && std::find(woken.begin(), woken.end(), *hop) == woken.end()) woken.push_back(*hop);
+    }
+    return woken;
+}
+
+void MixNode::topology_unavailable() {
+    m_metrics.dropped.add(DropReason::unknown_next_hop, m_held.size());
+    m_held.clear();
+}
+
+std::vector<sphinx::IpEndpoint> MixNode::evict(TimePoint now, TimePoint idle_before, TimePoint stalled_before) {
+    std::vector<sphinx::IpEndpoint> evicted = m_egress.evict_idle(idle_before);
+    for (const auto& hop : m_egress.hops()) {
+        const auto progress = m_progress.find(hop);
+        const bool stalled = m_egress.queued(hop) != 0 && progress != m_progress.end() && progress->second < stalled_before;
+        if (!stalled && m_next_hops.allowed(hop, now)) continue;
+        (void)m_egress.remove(hop);
+        evicted.push_back(hop);
+    }
+    for (const auto& hop : evicted) m_progress.erase(hop);
+    return evicted;
 }
 
 std::optional<std::vector<std::uint8_t>> MixNode::next_frame(const sphinx::IpEndpoint& neighbour) {
@@ -52,6 +98,7 @@ std::optional<std::vector<std::uint8_t>> MixNode::next_frame(const sphinx::IpEnd
 
 void MixNode::on_written(const sphinx::IpEndpoint& neighbour, TimePoint now) {
     m_egress.written(neighbour, now);
+    if (auto it = m_progress.find(neighbour); it != m_progress.end()) it->second = now;
     m_metrics.record_sent(neighbour);
 }
 

@@ -13,18 +13,26 @@
 //            connection to hop writable: while (auto bytes = node.next_frame(hop)) write(bytes);
 // A neighbour is woken only when its queue goes from empty to non-empty: while it holds frames its
 // connection is writing them (or reconnecting) and asks next_frame() again by itself.
+//
+// Next hops: only nodes of the next layer of the current topology (NextHops). A packet due for any
+// other hop is held (at most MAX_HELD_PACKETS) and a topology refresh requested — the sender may
+// know a node that joined after our last fetch; the next topology releases it or refuses it as
+// unknown_next_hop, and so does a failed fetch. evict() hands back the neighbours to disconnect.
 
 #include <crypto/rng.hpp>
 #include <mixnet/egress.hpp>
 #include <mixnode/config.hpp>
 #include <mixnode/delay_queue.hpp>
+#include <mixnode/next_hops.hpp>
 #include <mixnode/processor.hpp>
 #include <mixnode/replay_filter.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 #include <wire/directory.hpp>
 #include <wire/framing.hpp>
@@ -32,6 +40,8 @@
 namespace nym::mixnode {
 
 inline constexpr std::string_view NODE_VERSION = "0.1.0";
+/// Packets waiting for a topology refresh because their next hop is not (yet) a known next-layer node.
+inline constexpr std::size_t MAX_HELD_PACKETS = 1024;
 
 class MixNode {
 public:
@@ -61,6 +71,24 @@ public:
     /// New replay-filter epoch (call every config.replay_epoch).
     void rotate_replay_filter() { m_replay->rotate(); }
 
+    /// A topology fetched at `now`: the next-layer nodes are updated and the held packets released
+    /// (their neighbours returned, to be woken) or refused.
+    [[nodiscard]] std::vector<sphinx::IpEndpoint> update_topology(const wire::directory::Topology& topology,
+                                                                  TimePoint now);
+    /// The topology could not be fetched: the held packets are refused.
+    void topology_unavailable();
+    /// True (once) when a packet was held since the last call: fetch the topology early.
+    [[nodiscard]] bool take_refresh_request() noexcept { return std::exchange(m_refresh_wanted, false); }
+    [[nodiscard]] std::size_t held() const noexcept { return m_held.size(); }
+    [[nodiscard]] const NextHops& next_hops() const noexcept { return m_next_hops; }
+
+    /// Forgets and returns the neighbours whose connections should close: idle ones (nothing queued,
+    /// unused since `idle_before`), stalled ones (frames queued, none written since
+    /// `stalled_before`: unreachable) and those no longer allowed at `now`. Queued frames of the
+    /// last two are dropped (counted as egress drops).
+    [[nodiscard]] std::vector<sphinx::IpEndpoint> evict(TimePoint now, TimePoint idle_before, TimePoint stalled_before);
+    [[nodiscard]] std::size_t neighbours() const noexcept { return m_egress.hop_count(); }
+
     /// Counters since start, including the queues' drop counts.
     [[nodiscard]] Metrics totals() const;
     /// Counters since the previous call (for the per-interval metric report and log line).
@@ -73,8 +101,10 @@ public:
     [[nodiscard]] wire::directory::MixMetric metric(const Metrics& interval, std::int64_t now_unix_ms) const;
 
 private:
-    /// Frames the packet into its neighbour's queue; the neighbour when it must be woken.
+    /// Frames the packet into its neighbour's queue (or holds it, see above); the neighbour when it
+    /// must be woken.
     [[nodiscard]] std::optional<sphinx::IpEndpoint> to_egress(ForwardPacket packet, TimePoint now);
+    [[nodiscard]] std::optional<sphinx::IpEndpoint> enqueue(ForwardPacket packet, TimePoint now);
 
     Config m_config;
     crypto::Ed25519SecretKey m_identity;
@@ -84,6 +114,11 @@ private:
     Processor m_processor;
     DelayQueue m_delay;
     mixnet::EgressQueues m_egress;
+    NextHops m_next_hops;
+    std::vector<ForwardPacket> m_held;
+    bool m_refresh_wanted = false;
+    /// Per neighbour: when its queue last went non-empty or a frame was written (stall detection).
+    std::map<sphinx::IpEndpoint, TimePoint, mixnet::EndpointLess> m_progress;
     Metrics m_metrics;
     Metrics m_reported; // totals() at the previous take_interval()
 };

@@ -1,5 +1,8 @@
 // Three real nym-mixnode processes and a real nym-directory on loopback. The test plays the client
-// (it builds Sphinx packets) and the gateway (a plain TCP listener holding the final hop's key).
+// (it builds Sphinx packets) and the gateways (plain TCP listeners holding the final hop's key,
+// announced to the directory with signed heartbeats, since mix nodes forward only to the next layer
+// of the topology).
+#include <crypto/ed25519.hpp>
 #include <crypto/rng.hpp>
 #include <crypto/x25519.hpp>
 #include <runtime/blocking.hpp>
@@ -164,6 +167,67 @@ private:
     std::thread m_thread;
 };
 
+/// Keeps gateways listed in the directory: a signed GatewayHeartbeat for each registered mix port,
+/// every 300 ms, from its own thread (blocking HTTP, test-only).
+class GatewayAnnouncer {
+public:
+    explicit GatewayAnnouncer(std::uint16_t directory_port) : m_directory(directory_port) {
+        m_thread = std::thread([this] {
+            while (!m_stop) {
+                announce_all();
+                std::this_thread::sleep_for(300ms);
+            }
+        });
+    }
+    ~GatewayAnnouncer() {
+        m_stop = true;
+        if (m_thread.joinable()) m_thread.join();
+    }
+    GatewayAnnouncer(const GatewayAnnouncer&) = delete;
+    GatewayAnnouncer& operator=(const GatewayAnnouncer&) = delete;
+
+    /// Lists 127.0.0.1:`port` as a gateway from now on (announced once before returning).
+    void add(std::uint16_t port) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_ports.push_back(port);
+        }
+        announce_all();
+    }
+
+private:
+    void announce_all() {
+        std::vector<std::uint16_t> ports;
+        {
+            std::lock_guard lock(m_mutex);
+            ports = m_ports;
+        }
+        for (const auto port : ports) {
+            // Keys derived from the port: the same identity each time, distinct between gateways.
+            crypto::DeterministicRng rng(0x6761746577617900ULL + port);
+            const auto identity = crypto::Ed25519SecretKey::generate(rng);
+            wire::directory::GatewayHeartbeat h;
+            h.host = "127.0.0.1:" + std::to_string(port);
+            h.client_listener = "ws://127.0.0.1:" + std::to_string(port);
+            h.identity_key = identity.public_key();
+            h.sphinx_key = crypto::X25519SecretKey::generate(rng).public_key();
+            h.version = "0.1.0";
+            h.timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+            wire::directory::sign(h, identity);
+            (void)runtime::http_request("127.0.0.1", m_directory, "POST", "/api/presence/gateways",
+                                        wire::directory::to_json(h));
+        }
+    }
+
+    std::uint16_t m_directory;
+    std::mutex m_mutex;
+    std::vector<std::uint16_t> m_ports;
+    std::atomic<bool> m_stop{false};
+    std::thread m_thread;
+};
+
 struct Mix {
     std::optional<Process> process;
     std::uint16_t port = 0;
@@ -194,6 +258,8 @@ protected:
         s_dir = new DirectoryProcess();
         s_dir->launch({"--presence-timeout", "2s"});
         if (s_dir->port == 0) return;
+        s_gateways = new GatewayAnnouncer(s_dir->port);
+        s_gateways->add(s_sink->port);
         const std::string directory = "http://127.0.0.1:" + std::to_string(s_dir->port);
         for (int layer = 1; layer <= 3; ++layer) {
             Mix& mix = s_mixes[static_cast<std::size_t>(layer - 1)];
@@ -228,6 +294,7 @@ protected:
                 mix.process.reset();
             }
         }
+        delete s_gateways;
         delete s_dir;
         delete s_sink;
         std::filesystem::remove_all(s_root);
@@ -292,8 +359,9 @@ protected:
         }
         return delivered_count(message) > 0;
     }
-    static void send_to_mix1(const Bytes& bytes) {
-        const int fd = connect_loopback(s_mixes[0].port);
+    static void send_to_mix1(const Bytes& bytes) { send_to(s_mixes[0].port, bytes); }
+    static void send_to(std::uint16_t port, const Bytes& bytes) {
+        const int fd = connect_loopback(port);
         ASSERT_GE(fd, 0);
         EXPECT_TRUE(write_all(fd, bytes));
         ::close(fd);
@@ -302,6 +370,7 @@ protected:
     static inline std::filesystem::path s_root;
     static inline FrameSink* s_sink = nullptr;
     static inline DirectoryProcess* s_dir = nullptr;
+    static inline GatewayAnnouncer* s_gateways = nullptr;
     static inline std::array<Mix, 3> s_mixes;
 };
 
@@ -332,6 +401,7 @@ TEST_F(MixnetTest, LastMixReconnectsWhenTheGatewayComesUp) {
         port = probe.port;
     }
     ASSERT_NE(port, 0);
+    s_gateways->add(port);
     send_to_mix1(make_packet("late gateway", 5ms, port));
     std::this_thread::sleep_for(400ms);
     FrameSink late(port);
@@ -412,6 +482,46 @@ TEST_F(MixnetTest, GarbageIsRejectedAndValidTrafficStillFlows) {
     EXPECT_TRUE(wait_delivered("after the garbage", 8s));
     // Nothing but the test's own packets ever reaches the gateway.
     EXPECT_EQ(s_sink->count(), delivered().size());
+}
+
+TEST_F(MixnetTest, BogusNextHopsDoNotLockARealNextHopOut) {
+    // 1,040 packets to mix3 naming distinct next hops that are not gateways (more than the 1,024
+    // neighbours a node keeps queues for): all refused, and none takes a neighbour's slot.
+    const auto build_for_mix3 = [](const sphinx::IpEndpoint& to, const crypto::X25519PublicKey& key) {
+        const std::vector<sphinx::RouteNode> route{
+            {sphinx::encode_node_address(sphinx::IpEndpoint::v4({127, 0, 0, 1}, s_mixes[2].port)),
+             s_mixes[2].sphinx_key},
+            {sphinx::encode_node_address(to), key}};
+        const std::vector<sphinx::Delay> delays(2, sphinx::Delay{});
+        sphinx::DestinationAddress destination;
+        destination.bytes.fill(0x42);
+        const Bytes message{'f', 'r', 'e', 's', 'h'};
+        auto packet = sphinx::build_packet(route, delays, destination, sphinx::SurbIdentifier{}, message,
+                                           sphinx::payload_size(sphinx::PacketSize::regular), crypto::system_rng());
+        EXPECT_TRUE(packet);
+        auto frame = wire::encode_frame(*packet);
+        EXPECT_TRUE(frame);
+        return *frame;
+    };
+    Bytes bogus;
+    for (std::uint16_t i = 0; i < 1040; ++i) {
+        const auto hop = sphinx::IpEndpoint::v4({127, 1, static_cast<std::uint8_t>(i >> 8),
+                                                 static_cast<std::uint8_t>(i & 0xff)}, 9);
+        const auto frame = build_for_mix3(hop, gateway_key().public_key());
+        bogus.insert(bogus.end(), frame.begin(), frame.end());
+    }
+    send_to(s_mixes[2].port, bogus);
+    std::this_thread::sleep_for(1500ms); // unwrapped, and settled by a topology refresh
+
+    // A gateway mix3 has never sent to before still gets its traffic.
+    FrameSink fresh;
+    ASSERT_NE(fresh.port, 0);
+    s_gateways->add(fresh.port);
+    send_to(s_mixes[2].port, build_for_mix3(sphinx::IpEndpoint::v4({127, 0, 0, 1}, fresh.port),
+                                            gateway_key().public_key()));
+    ASSERT_TRUE(fresh.wait_for_count(1, 8s)) << "the neighbour table is locked by bogus next hops";
+    auto processed = sphinx::process_packet(fresh.frames()[0].packet, gateway_key());
+    ASSERT_TRUE(processed && processed->final_hop());
 }
 
 TEST_F(MixnetTest, MixnodesAppearInTopologyWithTheirLayers) {
