@@ -82,6 +82,12 @@ ConfigResult<void> validate(const Config& c) {
         return config_fail(ConfigErrc::invalid_value, "reporting.metrics_interval_ms (100..86400000)");
     if (c.heartbeat_interval < milliseconds(100) || c.heartbeat_interval > milliseconds(86'400'000))
         return config_fail(ConfigErrc::invalid_value, "reporting.heartbeat_interval_ms (100..86400000)");
+    if (c.inbound_idle_timeout.count() < 0 || c.inbound_idle_timeout.count() > 86'400)
+        return config_fail(ConfigErrc::invalid_value, "limits.inbound_idle_timeout_secs (0..86400)");
+    if (c.max_inbound_connections < 1 || c.max_inbound_connections > 1'000'000)
+        return config_fail(ConfigErrc::invalid_value, "limits.max_inbound_connections (1..1000000)");
+    if (c.max_inbound_per_ip > 1'000'000)
+        return config_fail(ConfigErrc::invalid_value, "limits.max_inbound_per_ip (0..1000000)");
     return {};
 }
 
@@ -133,7 +139,14 @@ std::string render_config(const Config& c) {
          "# How often metrics are sent to the directory, in milliseconds.\n"
          "metrics_interval_ms = " << c.metrics_interval.count() << "\n"
          "# How often a signed presence heartbeat is sent to the directory, in milliseconds.\n"
-         "heartbeat_interval_ms = " << c.heartbeat_interval.count() << "\n";
+         "heartbeat_interval_ms = " << c.heartbeat_interval.count() << "\n"
+         "\n"
+         "[limits]\n"
+         "# An inbound connection that sends nothing for this many seconds is closed (0 = never).\n"
+         "inbound_idle_timeout_secs = " << c.inbound_idle_timeout.count() << "\n"
+         "# Inbound connections at a time, in all and from one IP address (0 = no per-IP cap).\n"
+         "max_inbound_connections = " << c.max_inbound_connections << "\n"
+         "max_inbound_per_ip = " << c.max_inbound_per_ip << "\n";
     return o.str();
 }
 
@@ -184,6 +197,14 @@ ConfigResult<Config> parse_config(std::string_view text) {
     c.metrics_interval = std::chrono::milliseconds(n);
     NYM_READ(n, doc.integer_in("reporting.heartbeat_interval_ms", 0, 86'400'000));
     c.heartbeat_interval = std::chrono::milliseconds(n);
+    NYM_READ(n, doc.integer_in_or("limits.inbound_idle_timeout_secs", 0, 86'400, c.inbound_idle_timeout.count()));
+    c.inbound_idle_timeout = std::chrono::seconds(n);
+    NYM_READ(n, doc.integer_in_or("limits.max_inbound_connections", 1, 1'000'000,
+                                  static_cast<std::int64_t>(c.max_inbound_connections)));
+    c.max_inbound_connections = static_cast<std::uint64_t>(n);
+    NYM_READ(n, doc.integer_in_or("limits.max_inbound_per_ip", 0, 1'000'000,
+                                  static_cast<std::int64_t>(c.max_inbound_per_ip)));
+    c.max_inbound_per_ip = static_cast<std::uint64_t>(n);
 #undef NYM_READ
 
     if (auto v = validate(c); !v) return Unexpected(v.error());

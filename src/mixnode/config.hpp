@@ -64,6 +64,11 @@ struct Config {
     std::chrono::milliseconds metrics_interval{1000};         ///< 0.7-era nodes: 1 s
     std::chrono::milliseconds heartbeat_interval{1500};       ///< 0.7-era presence: 1.5 s
 
+    /// Budgets of the mix port ([limits]; absent in older files: these defaults).
+    std::chrono::seconds inbound_idle_timeout{120};           ///< a connection silent this long is closed; 0 = never
+    std::uint64_t max_inbound_connections = 4096;
+    std::uint64_t max_inbound_per_ip = 64;                    ///< 0 = no per-IP cap
+
     [[nodiscard]] ReplayFilterConfig replay_filter_config() const noexcept;
 };
 

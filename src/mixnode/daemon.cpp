@@ -7,9 +7,20 @@
 #include <utility>
 
 namespace nym::mixnode {
+namespace {
+
+runtime::TcpOptions mix_port_options(const Config& config) {
+    runtime::TcpOptions options;
+    options.inbound_idle_timeout = config.inbound_idle_timeout;
+    options.max_inbound_connections = static_cast<std::size_t>(config.max_inbound_connections);
+    options.max_inbound_per_ip = static_cast<std::size_t>(config.max_inbound_per_ip);
+    return options;
+}
+
+} // namespace
 
 Daemon::Daemon(runtime::Loop& loop, Config config, const NodeKeys& keys, crypto::Rng& rng)
-    : m_loop(loop), m_config(std::move(config)), m_node(m_config, keys, rng), m_tcp(loop), m_delay_timer(loop) {
+    : m_loop(loop), m_config(std::move(config)), m_node(m_config, keys, rng), m_tcp(loop, mix_port_options(m_config)), m_delay_timer(loop) {
     loop.on_shutdown(runtime::ShutdownStage::finish, [this] { log_totals(); });
 }
 

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <netinet/in.h>
@@ -565,6 +566,124 @@ TEST_F(MixnetTest, MixMetricsReachTheDirectory) {
         if (received == 0) std::this_thread::sleep_for(200ms);
     }
     EXPECT_GT(received, 0u) << "mix1 reported no received packets";
+}
+
+/// One mix node whose [limits] the test sets: a 1 s idle timeout, 4 connections per IP.
+class MixnodeLimits : public ::testing::Test {
+protected:
+    void SetUp() override {
+        m_root = std::filesystem::temp_directory_path() / ("nym-mixnode-limits-" + std::to_string(::getpid()));
+        std::filesystem::remove_all(m_root);
+        auto init = Process::start(NYM_MIXNODE_BIN, {"init", "--id", "lim", "--layer", "1", "--host", "127.0.0.1",
+                                                     "--directory", "http://127.0.0.1:9", "--root", m_root.string()});
+        ASSERT_TRUE(init);
+        ASSERT_EQ(init->wait(10s), 0);
+        const auto config = m_root / "lim" / "config" / "config.toml";
+        std::string text = read_file(config);
+        const auto limits = text.find("[limits]");
+        if (limits != std::string::npos) text.erase(limits); // the last section: replaced below
+        text += "[limits]\ninbound_idle_timeout_secs = 1\nmax_inbound_connections = 4096\nmax_inbound_per_ip = 4\n";
+        std::FILE* out = std::fopen(config.c_str(), "wb");
+        ASSERT_NE(out, nullptr);
+        std::fwrite(text.data(), 1, text.size(), out);
+        std::fclose(out);
+    }
+    void TearDown() override {
+        if (m_node) {
+            EXPECT_EQ(m_node->stop(SIGTERM, 5s), 0);
+        }
+        m_node.reset();
+        std::filesystem::remove_all(m_root);
+    }
+    /// Starts the node (under `prefix`, e.g. prlimit) with stderr in a file; false if no port.
+    bool start(std::vector<std::string> prefix = {}) {
+        std::vector<std::string> args{"run", "--id", "lim", "--root", m_root.string(), "--port", "0",
+                                      "--log-level", "warn"};
+        std::string binary = NYM_MIXNODE_BIN;
+        if (!prefix.empty()) {
+            prefix.push_back(binary);
+            args.insert(args.begin(), prefix.begin() + 1, prefix.end());
+            binary = prefix.front();
+        }
+        auto process = Process::start_logged(binary, args, (m_root / "node.log").string());
+        if (!process) return false;
+        m_node.emplace(std::move(*process));
+        auto line = m_node->read_line(10s);
+        if (!line) return false;
+        const auto at = line->find("127.0.0.1:");
+        if (at == std::string::npos) return false;
+        m_port = static_cast<std::uint16_t>(std::stoul(line->substr(at + 10)));
+        return true;
+    }
+    std::size_t log_lines_with(const std::string& needle) const {
+        const std::string log = read_file(m_root / "node.log");
+        std::size_t n = 0;
+        for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+        return n;
+    }
+    /// A small file's contents (stdio: GCC 12 warns falsely about iostream buffers).
+    static std::string read_file(const std::filesystem::path& path) {
+        std::string text;
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        if (f == nullptr) return text;
+        char buf[4096];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+        std::fclose(f);
+        return text;
+    }
+
+    std::filesystem::path m_root;
+    std::optional<Process> m_node;
+    std::uint16_t m_port = 0;
+};
+
+TEST_F(MixnodeLimits, SilentConnectionsAreClosedAndOneIpGetsAFewAtATime) {
+    ASSERT_TRUE(start());
+    std::vector<int> fds;
+    for (int i = 0; i < 4; ++i) fds.push_back(connect_loopback(m_port));
+    const int fifth = connect_loopback(m_port);
+    ASSERT_GE(fifth, 0);
+    EXPECT_TRUE(closed_by_peer(fifth, 500ms)) << "a fifth connection from 127.0.0.1 is refused at once";
+    ::close(fifth);
+    for (int fd : fds) {
+        EXPECT_TRUE(closed_by_peer(fd, 4s)) << "a connection that sends nothing is closed after 1 s";
+        ::close(fd);
+    }
+    const int later = connect_loopback(m_port);
+    EXPECT_FALSE(closed_by_peer(later, 300ms)) << "the slots are free again";
+    ::close(later);
+}
+
+TEST_F(MixnodeLimits, RunningOutOfFileDescriptorsDoesNotFloodTheLog) {
+    if (!std::filesystem::exists("/usr/bin/prlimit")) GTEST_SKIP() << "needs /usr/bin/prlimit";
+    ASSERT_TRUE(start({"/usr/bin/prlimit", "--nofile=48"}));
+    // More connections than the node has descriptors left (4 per IP would refuse them first: use
+    // several loopback addresses).
+    std::vector<int> fds;
+    for (int i = 0; i < 80; ++i) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        from.sin_addr.s_addr = htonl(0x7f000100U + static_cast<std::uint32_t>(i)); // 127.0.1.i
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(m_port);
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0) {
+            fds.push_back(fd);
+        } else {
+            ::close(fd);
+        }
+    }
+    std::this_thread::sleep_for(2s);
+    EXPECT_LE(log_lines_with("accept failed"), 2u) << "accept failures are rate-limited, not one line each";
+    for (int fd : fds) ::close(fd);
+    std::this_thread::sleep_for(1500ms); // the node notices the closes and its descriptors free up
+    const int fd = connect_loopback(m_port);
+    ASSERT_GE(fd, 0);
+    EXPECT_FALSE(closed_by_peer(fd, 300ms)) << "the listener works again";
+    ::close(fd);
 }
 
 } // namespace
