@@ -69,5 +69,5 @@ NYM_FUZZ_TARGET(mixnode_frames) {
             break;
         }
     }
-    require(metrics.received == metrics.forwarded + metrics.dropped_total());
+    require(metrics.received == metrics.forwarded + metrics.processing_dropped());
 }

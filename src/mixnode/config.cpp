@@ -1,134 +1,18 @@
 #include <mixnode/config.hpp>
 
+#include <crypto/base58.hpp>
 #include <crypto/pem.hpp>
-
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <sstream>
 
 namespace nym::mixnode {
 namespace {
 
-constexpr std::uintmax_t MAX_CONFIG_FILE_SIZE = 1024 * 1024;
-
-class ConfigCategory final : public std::error_category {
-public:
-    const char* name() const noexcept override { return "nym.mixnode.config"; }
-    std::string message(int code) const override {
-        switch (static_cast<ConfigErrc>(code)) {
-        case ConfigErrc::missing_file: return "config file not found";
-        case ConfigErrc::unreadable_file: return "config file cannot be read";
-        case ConfigErrc::parse_error: return "config file is not valid TOML";
-        case ConfigErrc::missing_field: return "required config field missing";
-        case ConfigErrc::wrong_type: return "config field has the wrong type";
-        case ConfigErrc::invalid_id: return "invalid node id (1-64 characters of A-Z a-z 0-9 _ -)";
-        case ConfigErrc::invalid_layer: return "invalid layer (must be 1, 2 or 3)";
-        case ConfigErrc::invalid_port: return "invalid port (must be 1-65535)";
-        case ConfigErrc::invalid_host: return "invalid host";
-        case ConfigErrc::invalid_url: return "invalid directory URL (must be http:// or https://)";
-        case ConfigErrc::invalid_value: return "config value out of range";
-        case ConfigErrc::already_exists: return "a node with this id already exists (use --force to replace it)";
-        case ConfigErrc::io_error: return "cannot write node files";
-        case ConfigErrc::key_error: return "key file missing or invalid";
-        case ConfigErrc::no_home: return "HOME is not set (pass --root)";
-        }
-        return "unknown config error";
-    }
-};
-
-Unexpected<ConfigError> config_fail(ConfigErrc e, std::string detail = {}) {
-    return Unexpected<ConfigError>(ConfigError(make_error_code(e), std::move(detail)));
-}
-
-bool valid_id(std::string_view id) noexcept {
-    if (id.empty() || id.size() > MAX_ID_LENGTH) return false;
-    return std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    });
-}
-
-bool valid_host(std::string_view host) noexcept {
-    if (host.empty() || host.size() > 253) return false;
-    return std::all_of(host.begin(), host.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u > 0x20 && u < 0x7f && c != '/' && c != '"' && c != '\\';
-    });
-}
-
-bool unspecified_address(std::string_view host) noexcept {
-    return host == "0.0.0.0" || host == "::" || host == "[::]";
-}
-
-bool valid_url(std::string_view url) noexcept {
-    std::string_view rest;
-    if (url.starts_with("http://")) rest = url.substr(7);
-    else if (url.starts_with("https://")) rest = url.substr(8);
-    else return false;
-    const auto host = rest.substr(0, rest.find('/'));
-    return !host.empty() && valid_host(host) && url.size() <= 2048;
-}
-
-// A TOML basic string: quotes, backslashes and control characters escaped.
-std::string quote(std::string_view s) {
-    std::string out = "\"";
-    for (char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20 || u == 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(u));
-            out += buf;
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-    return out;
-}
-
-// --- reading fields -----------------------------------------------------------------------------
-
-const toml::node* find(const toml::table& root, std::string_view path) { return root.at_path(path).node(); }
-
-ConfigResult<std::string> get_string(const toml::table& root, std::string_view path) {
-    const toml::node* n = find(root, path);
-    if (n == nullptr) return config_fail(ConfigErrc::missing_field, std::string(path));
-    const auto* s = n->as_string();
-    if (s == nullptr) return config_fail(ConfigErrc::wrong_type, std::string(path) + " (expected a string)");
-    return s->get();
-}
-
-ConfigResult<std::int64_t> get_integer(const toml::table& root, std::string_view path) {
-    const toml::node* n = find(root, path);
-    if (n == nullptr) return config_fail(ConfigErrc::missing_field, std::string(path));
-    const auto* i = n->as_integer();
-    if (i == nullptr) return config_fail(ConfigErrc::wrong_type, std::string(path) + " (expected an integer)");
-    return i->get();
-}
-
-ConfigResult<double> get_float(const toml::table& root, std::string_view path) {
-    const toml::node* n = find(root, path);
-    if (n == nullptr) return config_fail(ConfigErrc::missing_field, std::string(path));
-    if (const auto* f = n->as_floating_point()) return f->get();
-    if (const auto* i = n->as_integer()) return static_cast<double>(i->get());
-    return config_fail(ConfigErrc::wrong_type, std::string(path) + " (expected a number)");
-}
-
-/// A non-negative integer no larger than `max`, else invalid_value naming the field.
-ConfigResult<std::uint64_t> get_count(const toml::table& root, std::string_view path, std::uint64_t max) {
-    auto v = get_integer(root, path);
-    if (!v) return Unexpected(v.error());
-    if (*v < 0 || static_cast<std::uint64_t>(*v) > max)
-        return config_fail(ConfigErrc::invalid_value, std::string(path) + " out of range");
-    return static_cast<std::uint64_t>(*v);
-}
+using node::config_fail;
+using node::toml_quote;
 
 // Narrows a range-checked integer field (layer, port) to int; out-of-int-range values become -1
 // so that validate() rejects them with the field's own error.
@@ -137,60 +21,7 @@ int to_int(std::int64_t v) noexcept {
     return static_cast<int>(v);
 }
 
-ConfigResult<void> write_text_file(const std::filesystem::path& path, std::string_view text) {
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) return config_fail(ConfigErrc::io_error, path.parent_path().string() + ": " + ec.message());
-    auto tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return config_fail(ConfigErrc::io_error, tmp.string());
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
-        out.flush();
-        if (!out) return config_fail(ConfigErrc::io_error, tmp.string());
-    }
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
-        return config_fail(ConfigErrc::io_error, path.string());
-    }
-    return {};
-}
-
-ConfigResult<void> write_key(const std::filesystem::path& path, std::string_view label,
-                             std::span<const std::uint8_t> body, crypto::FileSecrecy secrecy) {
-    auto r = crypto::write_pem_file(path, label, body, secrecy);
-    if (!r) return config_fail(ConfigErrc::io_error, path.string() + ": " + r.error().message());
-    return {};
-}
-
-template <std::size_t N>
-ConfigResult<std::array<std::uint8_t, N>> read_key(const std::filesystem::path& path, std::string_view label,
-                                                   crypto::FileSecrecy secrecy) {
-    auto block = crypto::read_pem_file(path, label, secrecy);
-    if (!block) return config_fail(ConfigErrc::key_error, path.string() + ": " + block.error().message());
-    if (block->body.size() != N)
-        return config_fail(ConfigErrc::key_error, path.string() + ": key has " + std::to_string(block->body.size()) +
-                                                      " bytes, expected " + std::to_string(N));
-    std::array<std::uint8_t, N> out{};
-    std::copy(block->body.begin(), block->body.end(), out.begin());
-    crypto::secure_wipe(block->body.data(), block->body.size());
-    return out;
-}
-
 } // namespace
-
-const std::error_category& config_category() noexcept {
-    static const ConfigCategory category;
-    return category;
-}
-
-std::string ConfigError::message() const {
-    std::string m = code.message();
-    if (!detail.empty()) m += ": " + detail;
-    return m;
-}
 
 ReplayFilterConfig Config::replay_filter_config() const noexcept {
     ReplayFilterConfig c;
@@ -219,13 +50,15 @@ Config merge(Config base, const ConfigOverrides& o) {
 
 ConfigResult<void> validate(const Config& c) {
     using std::chrono::milliseconds;
-    if (!valid_id(c.id)) return config_fail(ConfigErrc::invalid_id, "mixnode.id");
-    if (c.layer < MIN_LAYER || c.layer > MAX_LAYER) return config_fail(ConfigErrc::invalid_layer, "mixnode.layer");
-    if (!valid_host(c.listen_host)) return config_fail(ConfigErrc::invalid_host, "mixnode.listen_host");
+    if (!node::valid_id(c.id)) return config_fail(ConfigErrc::invalid_id, "mixnode.id");
+    if (c.layer < MIN_LAYER || c.layer > MAX_LAYER)
+        return config_fail(ConfigErrc::invalid_value, "mixnode.layer (must be 1, 2 or 3)");
+    if (!node::valid_host(c.listen_host)) return config_fail(ConfigErrc::invalid_host, "mixnode.listen_host");
     if (c.listen_port < 1 || c.listen_port > 65535) return config_fail(ConfigErrc::invalid_port, "mixnode.listen_port");
-    if (!valid_host(c.announce_host) || unspecified_address(c.announce_host))
+    if (!node::valid_host(c.announce_host) || node::unspecified_address(c.announce_host))
         return config_fail(ConfigErrc::invalid_host, "mixnode.announce_host (must be an address others can reach)");
-    if (!valid_url(c.directory_url)) return config_fail(ConfigErrc::invalid_url, "mixnode.directory_url");
+    if (!node::valid_http_url(c.directory_url))
+        return config_fail(ConfigErrc::invalid_url, "mixnode.directory_url (must be http:// or https://)");
     for (const auto* p : {&c.private_identity_key_file, &c.public_identity_key_file, &c.private_sphinx_key_file,
                           &c.public_sphinx_key_file})
         if (p->empty()) return config_fail(ConfigErrc::missing_field, "keys.* (a key file path is empty)");
@@ -249,6 +82,12 @@ ConfigResult<void> validate(const Config& c) {
         return config_fail(ConfigErrc::invalid_value, "reporting.metrics_interval_ms (100..86400000)");
     if (c.heartbeat_interval < milliseconds(100) || c.heartbeat_interval > milliseconds(86'400'000))
         return config_fail(ConfigErrc::invalid_value, "reporting.heartbeat_interval_ms (100..86400000)");
+    if (c.inbound_idle_timeout.count() < 0 || c.inbound_idle_timeout.count() > 86'400)
+        return config_fail(ConfigErrc::invalid_value, "limits.inbound_idle_timeout_secs (0..86400)");
+    if (c.max_inbound_connections < 1 || c.max_inbound_connections > 1'000'000)
+        return config_fail(ConfigErrc::invalid_value, "limits.max_inbound_connections (1..1000000)");
+    if (c.max_inbound_per_ip > 1'000'000)
+        return config_fail(ConfigErrc::invalid_value, "limits.max_inbound_per_ip (0..1000000)");
     return {};
 }
 
@@ -259,24 +98,24 @@ std::string render_config(const Config& c) {
          "\n"
          "[mixnode]\n"
          "# Name of this node; also the folder under ~/.nym/mixnodes/.\n"
-         "id = " << quote(c.id) << "\n"
+         "id = " << toml_quote(c.id) << "\n"
          "# Mix layer this node serves in (1, 2 or 3): clients route L1 -> L2 -> L3.\n"
          "layer = " << c.layer << "\n"
          "# Address and TCP port to listen on for Sphinx packets from clients, gateways and mixes.\n"
-         "listen_host = " << quote(c.listen_host) << "\n"
+         "listen_host = " << toml_quote(c.listen_host) << "\n"
          "listen_port = " << c.listen_port << "\n"
          "# Address announced to the directory: what others connect to (not 0.0.0.0).\n"
-         "announce_host = " << quote(c.announce_host) << "\n"
+         "announce_host = " << toml_quote(c.announce_host) << "\n"
          "# Directory server: heartbeats (presence) and metrics are posted here.\n"
-         "directory_url = " << quote(c.directory_url) << "\n"
+         "directory_url = " << toml_quote(c.directory_url) << "\n"
          "\n"
          "[keys]\n"
          "# Ed25519 identity key pair (signs heartbeats). The private file must stay mode 0600.\n"
-         "private_identity_key_file = " << quote(c.private_identity_key_file.string()) << "\n"
-         "public_identity_key_file = " << quote(c.public_identity_key_file.string()) << "\n"
+         "private_identity_key_file = " << toml_quote(c.private_identity_key_file.string()) << "\n"
+         "public_identity_key_file = " << toml_quote(c.public_identity_key_file.string()) << "\n"
          "# X25519 Sphinx key pair (unwraps packets). The private file must stay mode 0600.\n"
-         "private_sphinx_key_file = " << quote(c.private_sphinx_key_file.string()) << "\n"
-         "public_sphinx_key_file = " << quote(c.public_sphinx_key_file.string()) << "\n"
+         "private_sphinx_key_file = " << toml_quote(c.private_sphinx_key_file.string()) << "\n"
+         "public_sphinx_key_file = " << toml_quote(c.public_sphinx_key_file.string()) << "\n"
          "\n"
          "[mixing]\n"
          "# Longest delay honoured, in milliseconds; longer header delays are cut to this (Nym: 10 s).\n"
@@ -300,19 +139,21 @@ std::string render_config(const Config& c) {
          "# How often metrics are sent to the directory, in milliseconds.\n"
          "metrics_interval_ms = " << c.metrics_interval.count() << "\n"
          "# How often a signed presence heartbeat is sent to the directory, in milliseconds.\n"
-         "heartbeat_interval_ms = " << c.heartbeat_interval.count() << "\n";
+         "heartbeat_interval_ms = " << c.heartbeat_interval.count() << "\n"
+         "\n"
+         "[limits]\n"
+         "# An inbound connection that sends nothing for this many seconds is closed (0 = never).\n"
+         "inbound_idle_timeout_secs = " << c.inbound_idle_timeout.count() << "\n"
+         "# Inbound connections at a time, in all and from one IP address (0 = no per-IP cap).\n"
+         "max_inbound_connections = " << c.max_inbound_connections << "\n"
+         "max_inbound_per_ip = " << c.max_inbound_per_ip << "\n";
     return o.str();
 }
 
 ConfigResult<Config> parse_config(std::string_view text) {
-    toml::table root;
-    try {
-        root = toml::parse(text);
-    } catch (const toml::parse_error& e) {
-        std::ostringstream where;
-        where << e.description() << " (line " << e.source().begin.line << ")";
-        return config_fail(ConfigErrc::parse_error, where.str());
-    }
+    auto parsed = node::ConfigDocument::parse(text);
+    if (!parsed) return Unexpected(parsed.error());
+    const node::ConfigDocument& doc = *parsed;
 
     Config c;
 #define NYM_READ(target, expr)                                                                                     \
@@ -322,41 +163,48 @@ ConfigResult<Config> parse_config(std::string_view text) {
         target = std::move(*nym_v);                                                                                \
     } while (false)
 
-    std::int64_t layer = 0;
-    std::int64_t port = 0;
+    std::int64_t n = 0;
     std::string key_path;
-    NYM_READ(c.id, get_string(root, "mixnode.id"));
-    NYM_READ(layer, get_integer(root, "mixnode.layer"));
-    c.layer = to_int(layer);
-    NYM_READ(c.listen_host, get_string(root, "mixnode.listen_host"));
-    NYM_READ(port, get_integer(root, "mixnode.listen_port"));
-    c.listen_port = to_int(port);
-    NYM_READ(c.announce_host, get_string(root, "mixnode.announce_host"));
-    NYM_READ(c.directory_url, get_string(root, "mixnode.directory_url"));
-    NYM_READ(key_path, get_string(root, "keys.private_identity_key_file"));
+    NYM_READ(c.id, doc.string("mixnode.id"));
+    NYM_READ(n, doc.integer("mixnode.layer"));
+    c.layer = to_int(n);
+    NYM_READ(c.listen_host, doc.string("mixnode.listen_host"));
+    NYM_READ(n, doc.integer("mixnode.listen_port"));
+    c.listen_port = to_int(n);
+    NYM_READ(c.announce_host, doc.string("mixnode.announce_host"));
+    NYM_READ(c.directory_url, doc.string("mixnode.directory_url"));
+    NYM_READ(key_path, doc.string("keys.private_identity_key_file"));
     c.private_identity_key_file = key_path;
-    NYM_READ(key_path, get_string(root, "keys.public_identity_key_file"));
+    NYM_READ(key_path, doc.string("keys.public_identity_key_file"));
     c.public_identity_key_file = key_path;
-    NYM_READ(key_path, get_string(root, "keys.private_sphinx_key_file"));
+    NYM_READ(key_path, doc.string("keys.private_sphinx_key_file"));
     c.private_sphinx_key_file = key_path;
-    NYM_READ(key_path, get_string(root, "keys.public_sphinx_key_file"));
+    NYM_READ(key_path, doc.string("keys.public_sphinx_key_file"));
     c.public_sphinx_key_file = key_path;
 
-    std::uint64_t n = 0;
-    NYM_READ(n, get_count(root, "mixing.max_delay_ms", 3'600'000));
-    c.max_delay = std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(n));
-    NYM_READ(c.egress_queue_length, get_count(root, "mixing.egress_queue_length", 1'000'000));
-    NYM_READ(n, get_count(root, "mixing.worker_threads", 256));
+    NYM_READ(n, doc.integer_in("mixing.max_delay_ms", 0, 3'600'000));
+    c.max_delay = std::chrono::milliseconds(n);
+    NYM_READ(n, doc.integer_in("mixing.egress_queue_length", 0, 1'000'000));
+    c.egress_queue_length = static_cast<std::uint64_t>(n);
+    NYM_READ(n, doc.integer_in("mixing.worker_threads", 0, 256));
     c.worker_threads = static_cast<std::uint32_t>(n);
-    NYM_READ(c.replay_fp_rate, get_float(root, "replay_protection.false_positive_rate"));
-    NYM_READ(c.replay_expected_packets_per_second,
-             get_count(root, "replay_protection.expected_packets_per_second", 1'000'000));
-    NYM_READ(n, get_count(root, "replay_protection.epoch_secs", 7 * 24 * 3600));
-    c.replay_epoch = std::chrono::seconds(static_cast<std::chrono::seconds::rep>(n));
-    NYM_READ(n, get_count(root, "reporting.metrics_interval_ms", 86'400'000));
-    c.metrics_interval = std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(n));
-    NYM_READ(n, get_count(root, "reporting.heartbeat_interval_ms", 86'400'000));
-    c.heartbeat_interval = std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(n));
+    NYM_READ(c.replay_fp_rate, doc.number("replay_protection.false_positive_rate"));
+    NYM_READ(n, doc.integer_in("replay_protection.expected_packets_per_second", 0, 1'000'000));
+    c.replay_expected_packets_per_second = static_cast<std::uint64_t>(n);
+    NYM_READ(n, doc.integer_in("replay_protection.epoch_secs", 0, 7 * 24 * 3600));
+    c.replay_epoch = std::chrono::seconds(n);
+    NYM_READ(n, doc.integer_in("reporting.metrics_interval_ms", 0, 86'400'000));
+    c.metrics_interval = std::chrono::milliseconds(n);
+    NYM_READ(n, doc.integer_in("reporting.heartbeat_interval_ms", 0, 86'400'000));
+    c.heartbeat_interval = std::chrono::milliseconds(n);
+    NYM_READ(n, doc.integer_in_or("limits.inbound_idle_timeout_secs", 0, 86'400, c.inbound_idle_timeout.count()));
+    c.inbound_idle_timeout = std::chrono::seconds(n);
+    NYM_READ(n, doc.integer_in_or("limits.max_inbound_connections", 1, 1'000'000,
+                                  static_cast<std::int64_t>(c.max_inbound_connections)));
+    c.max_inbound_connections = static_cast<std::uint64_t>(n);
+    NYM_READ(n, doc.integer_in_or("limits.max_inbound_per_ip", 0, 1'000'000,
+                                  static_cast<std::int64_t>(c.max_inbound_per_ip)));
+    c.max_inbound_per_ip = static_cast<std::uint64_t>(n);
 #undef NYM_READ
 
     if (auto v = validate(c); !v) return Unexpected(v.error());
@@ -364,16 +212,9 @@ ConfigResult<Config> parse_config(std::string_view text) {
 }
 
 ConfigResult<Config> load_config(const std::filesystem::path& path) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return config_fail(ConfigErrc::missing_file, path.string());
-    const auto size = std::filesystem::file_size(path, ec);
-    if (ec || size > MAX_CONFIG_FILE_SIZE) return config_fail(ConfigErrc::unreadable_file, path.string());
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return config_fail(ConfigErrc::unreadable_file, path.string());
-    std::string text(static_cast<std::size_t>(size), '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!in) return config_fail(ConfigErrc::unreadable_file, path.string());
-    auto config = parse_config(text);
+    auto text = node::read_text_file(path);
+    if (!text) return Unexpected(text.error());
+    auto config = parse_config(*text);
     if (!config) {
         ConfigError e = config.error();
         e.detail = path.string() + ": " + e.detail;
@@ -384,45 +225,33 @@ ConfigResult<Config> load_config(const std::filesystem::path& path) {
 
 ConfigResult<void> save_config(const Config& config, const std::filesystem::path& path) {
     if (auto v = validate(config); !v) return Unexpected(v.error());
-    return write_text_file(path, render_config(config));
-}
-
-ConfigResult<std::filesystem::path> default_root() {
-    const char* home = std::getenv("HOME");
-    if (home == nullptr || *home == '\0') return config_fail(ConfigErrc::no_home);
-    return std::filesystem::path(home) / ".nym" / "mixnodes";
-}
-
-std::filesystem::path node_directory(const std::filesystem::path& root, std::string_view id) { return root / id; }
-
-std::filesystem::path config_path(const std::filesystem::path& root, std::string_view id) {
-    return node_directory(root, id) / "config" / CONFIG_FILE_NAME;
+    return node::write_file_atomically(path, render_config(config));
 }
 
 ConfigResult<NodeKeys> load_keys(const Config& config) {
     using crypto::FileSecrecy;
     NodeKeys keys;
     {
-        auto seed = read_key<crypto::ED25519_SEED_SIZE>(config.private_identity_key_file, IDENTITY_SECRET_PEM_LABEL,
+        auto seed = node::read_key_array<crypto::ED25519_SEED_SIZE>(config.private_identity_key_file, IDENTITY_SECRET_PEM_LABEL,
                                                         FileSecrecy::secret_file);
         if (!seed) return Unexpected(seed.error());
         keys.identity = crypto::Ed25519SecretKey::from_seed(*seed);
         crypto::secure_wipe(seed->data(), seed->size());
     }
-    auto identity_public = read_key<crypto::ED25519_PUBLIC_KEY_SIZE>(
+    auto identity_public = node::read_key_array<crypto::ED25519_PUBLIC_KEY_SIZE>(
         config.public_identity_key_file, IDENTITY_PUBLIC_PEM_LABEL, FileSecrecy::public_file);
     if (!identity_public) return Unexpected(identity_public.error());
     keys.identity_public.bytes = *identity_public;
     if (!(keys.identity.public_key() == keys.identity_public))
         return config_fail(ConfigErrc::key_error, "public identity key does not match the private one");
     {
-        auto raw = read_key<crypto::X25519_KEY_SIZE>(config.private_sphinx_key_file, SPHINX_SECRET_PEM_LABEL,
+        auto raw = node::read_key_array<crypto::X25519_KEY_SIZE>(config.private_sphinx_key_file, SPHINX_SECRET_PEM_LABEL,
                                                      FileSecrecy::secret_file);
         if (!raw) return Unexpected(raw.error());
         keys.sphinx = crypto::X25519SecretKey::from_bytes(*raw);
         crypto::secure_wipe(raw->data(), raw->size());
     }
-    auto sphinx_public = read_key<crypto::X25519_KEY_SIZE>(config.public_sphinx_key_file, SPHINX_PUBLIC_PEM_LABEL,
+    auto sphinx_public = node::read_key_array<crypto::X25519_KEY_SIZE>(config.public_sphinx_key_file, SPHINX_PUBLIC_PEM_LABEL,
                                                            FileSecrecy::public_file);
     if (!sphinx_public) return Unexpected(sphinx_public.error());
     keys.sphinx_public.bytes = *sphinx_public;
@@ -433,10 +262,10 @@ ConfigResult<NodeKeys> load_keys(const Config& config) {
 
 ConfigResult<InitResult> init_node(const InitOptions& options, crypto::Rng& rng) {
     using crypto::FileSecrecy;
-    if (!valid_id(options.id)) return config_fail(ConfigErrc::invalid_id, options.id);
+    if (!node::valid_id(options.id)) return config_fail(ConfigErrc::invalid_id, options.id);
 
-    const auto dir = node_directory(options.root, options.id);
-    const auto config_file = config_path(options.root, options.id);
+    const auto dir = node::node_directory(options.root, options.id);
+    const auto config_file = node::config_path(options.root, options.id);
     std::error_code ec;
     if (!options.force && std::filesystem::exists(dir, ec))
         return config_fail(ConfigErrc::already_exists, dir.string());
@@ -448,7 +277,7 @@ ConfigResult<InitResult> init_node(const InitOptions& options, crypto::Rng& rng)
     c.listen_port = options.port;
     c.announce_host = options.announce_host.value_or(options.host);
     c.directory_url = options.directory_url;
-    const auto data = dir / "data";
+    const auto data = node::data_directory(options.root, options.id);
     c.private_identity_key_file = data / "private_identity.pem";
     c.public_identity_key_file = data / "public_identity.pem";
     c.private_sphinx_key_file = data / "private_sphinx.pem";
@@ -462,16 +291,16 @@ ConfigResult<InitResult> init_node(const InitOptions& options, crypto::Rng& rng)
     result.identity_public = identity.public_key();
     result.sphinx_public = sphinx.public_key();
 
-    if (auto r = write_key(c.private_identity_key_file, IDENTITY_SECRET_PEM_LABEL, identity.seed(),
+    if (auto r = node::write_key(c.private_identity_key_file, IDENTITY_SECRET_PEM_LABEL, identity.seed(),
                            FileSecrecy::secret_file); !r)
         return Unexpected(r.error());
-    if (auto r = write_key(c.public_identity_key_file, IDENTITY_PUBLIC_PEM_LABEL, result.identity_public.bytes,
+    if (auto r = node::write_key(c.public_identity_key_file, IDENTITY_PUBLIC_PEM_LABEL, result.identity_public.bytes,
                            FileSecrecy::public_file); !r)
         return Unexpected(r.error());
-    if (auto r = write_key(c.private_sphinx_key_file, SPHINX_SECRET_PEM_LABEL, sphinx.bytes(),
+    if (auto r = node::write_key(c.private_sphinx_key_file, SPHINX_SECRET_PEM_LABEL, sphinx.bytes(),
                            FileSecrecy::secret_file); !r)
         return Unexpected(r.error());
-    if (auto r = write_key(c.public_sphinx_key_file, SPHINX_PUBLIC_PEM_LABEL, result.sphinx_public.bytes,
+    if (auto r = node::write_key(c.public_sphinx_key_file, SPHINX_PUBLIC_PEM_LABEL, result.sphinx_public.bytes,
                            FileSecrecy::public_file); !r)
         return Unexpected(r.error());
     if (auto r = save_config(c, config_file); !r) return Unexpected(r.error());
@@ -479,6 +308,20 @@ ConfigResult<InitResult> init_node(const InitOptions& options, crypto::Rng& rng)
     result.config = std::move(c);
     result.config_file = config_file;
     return result;
+}
+
+std::string describe(const InitResult& r) {
+    const auto params =
+        BloomParameters::optimal(r.config.replay_filter_config().expected_packets_per_epoch, r.config.replay_fp_rate);
+    char filter[200];
+    std::snprintf(filter, sizeof filter,
+                  "replay filter: %.1f MB (2 filters of %llu bits, k = %u, for %llu packets per epoch at p = %g)\n",
+                  2.0 * static_cast<double>(params.memory_bytes()) / 1e6, static_cast<unsigned long long>(params.bits),
+                  params.hash_count, static_cast<unsigned long long>(params.expected_items), params.fp_rate);
+    return "Initialised mix node '" + r.config.id + "' (layer " + std::to_string(r.config.layer) + ")\n" +
+           "identity key (ed25519): " + crypto::base58_encode(r.identity_public.bytes) + "\n" +
+           "sphinx key (x25519):    " + crypto::base58_encode(r.sphinx_public.bytes) + "\n" +
+           "config: " + r.config_file.string() + "\n" + filter;
 }
 
 } // namespace nym::mixnode

@@ -6,14 +6,15 @@
 //   <root>/<id>/data/private_sphinx.pem   X25519 Sphinx key (0600)  public_sphinx.pem
 // where <root> is $HOME/.nym/mixnodes unless overridden (--root, for tests).
 //
-// Loading validates every field and reports the first problem as a typed error naming the field.
-// Command-line flags override file values through ConfigOverrides + merge(), then validate() again.
+// Loading validates every field and reports the first problem as a node::ConfigError naming the
+// field. Command-line flags override file values through ConfigOverrides + merge(), then validate()
+// again. Folders, key files and atomic writes are the node layer's (node/config_file.hpp).
 
 #include <crypto/ed25519.hpp>
 #include <crypto/rng.hpp>
 #include <crypto/x25519.hpp>
 #include <mixnode/replay_filter.hpp>
-#include <util/expected.hpp>
+#include <node/config_file.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -21,56 +22,23 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
-#include <type_traits>
 
 namespace nym::mixnode {
 
 inline constexpr int DEFAULT_MIX_PORT = 1789; ///< nym network-defaults
 inline constexpr int MIN_LAYER = 1;
 inline constexpr int MAX_LAYER = 3;
-inline constexpr std::size_t MAX_ID_LENGTH = 64;
-inline constexpr std::string_view CONFIG_FILE_NAME = "config.toml";
+inline constexpr std::string_view ROLE_FOLDER = "mixnodes"; ///< $HOME/.nym/mixnodes
 
 inline constexpr std::string_view IDENTITY_SECRET_PEM_LABEL = "ED25519 PRIVATE KEY";
 inline constexpr std::string_view IDENTITY_PUBLIC_PEM_LABEL = "ED25519 PUBLIC KEY";
 inline constexpr std::string_view SPHINX_SECRET_PEM_LABEL = "X25519 PRIVATE KEY";
 inline constexpr std::string_view SPHINX_PUBLIC_PEM_LABEL = "X25519 PUBLIC KEY";
 
-enum class ConfigErrc {
-    missing_file = 1, ///< config.toml does not exist
-    unreadable_file,  ///< exists but cannot be read (or is too large)
-    parse_error,      ///< not valid TOML
-    missing_field,    ///< a required key is absent
-    wrong_type,       ///< a key holds the wrong TOML type
-    invalid_id,       ///< id empty, too long, or not [A-Za-z0-9_-]
-    invalid_layer,    ///< layer outside 1..3
-    invalid_port,     ///< port outside 1..65535
-    invalid_host,     ///< empty/space-containing host, or an unspecified announce address
-    invalid_url,      ///< directory URL not http(s)://host…
-    invalid_value,    ///< any other out-of-range number (rates, intervals, lengths)
-    already_exists,   ///< init on an id that already has a config (without --force)
-    io_error,         ///< a folder or file could not be created or written
-    key_error,        ///< a key file is missing, malformed, or has unsafe permissions
-    no_home,          ///< $HOME is unset and no root was given
-};
-
-const std::error_category& config_category() noexcept;
-inline std::error_code make_error_code(ConfigErrc e) noexcept { return {static_cast<int>(e), config_category()}; }
-
-/// A config error plus what it is about (the field, file or underlying error), for the operator.
-struct ConfigError {
-    std::error_code code;
-    std::string detail;
-
-    ConfigError() = default;
-    ConfigError(std::error_code c, std::string d = {}) : code(c), detail(std::move(d)) {} // NOLINT: implicit on purpose
-    [[nodiscard]] std::string message() const;
-    friend bool operator==(const ConfigError& e, ConfigErrc c) noexcept { return e.code == make_error_code(c); }
-};
-
+using node::ConfigErrc;
+using node::ConfigError;
 template <class T>
-using ConfigResult = Expected<T, ConfigError>;
+using ConfigResult = node::ConfigResult<T>;
 
 struct Config {
     std::string id;
@@ -95,6 +63,11 @@ struct Config {
 
     std::chrono::milliseconds metrics_interval{1000};         ///< 0.7-era nodes: 1 s
     std::chrono::milliseconds heartbeat_interval{1500};       ///< 0.7-era presence: 1.5 s
+
+    /// Budgets of the mix port ([limits]; absent in older files: these defaults).
+    std::chrono::seconds inbound_idle_timeout{120};           ///< a connection silent this long is closed; 0 = never
+    std::uint64_t max_inbound_connections = 4096;
+    std::uint64_t max_inbound_per_ip = 64;                    ///< 0 = no per-IP cap
 
     [[nodiscard]] ReplayFilterConfig replay_filter_config() const noexcept;
 };
@@ -123,13 +96,8 @@ struct ConfigOverrides {
 /// Parses and validates config text. Unknown keys are ignored (forward compatibility).
 [[nodiscard]] ConfigResult<Config> parse_config(std::string_view text);
 [[nodiscard]] ConfigResult<Config> load_config(const std::filesystem::path& path);
-/// Writes atomically (temporary file + rename).
+/// Writes atomically (node::write_file_atomically).
 [[nodiscard]] ConfigResult<void> save_config(const Config& config, const std::filesystem::path& path);
-
-/// $HOME/.nym/mixnodes. ConfigErrc::no_home if HOME is unset or empty.
-[[nodiscard]] ConfigResult<std::filesystem::path> default_root();
-[[nodiscard]] std::filesystem::path node_directory(const std::filesystem::path& root, std::string_view id);
-[[nodiscard]] std::filesystem::path config_path(const std::filesystem::path& root, std::string_view id);
 
 struct NodeKeys {
     crypto::Ed25519SecretKey identity;
@@ -142,7 +110,7 @@ struct NodeKeys {
 [[nodiscard]] ConfigResult<NodeKeys> load_keys(const Config& config);
 
 struct InitOptions {
-    std::filesystem::path root; ///< e.g. default_root()
+    std::filesystem::path root; ///< e.g. node::default_root(ROLE_FOLDER)
     std::string id;
     int layer = MIN_LAYER;
     std::string host = "0.0.0.0";             ///< listen host
@@ -161,8 +129,8 @@ struct InitResult {
 
 /// Creates <root>/<id>/ with fresh keys and a config. ConfigErrc::already_exists unless force.
 [[nodiscard]] ConfigResult<InitResult> init_node(const InitOptions& options, crypto::Rng& rng);
+/// What `nym-mixnode init` prints: id and layer, both public keys (base58; scripts read the line
+/// "sphinx key (x25519):    <key>"), the config file and the replay filter's size.
+[[nodiscard]] std::string describe(const InitResult& result);
 
 } // namespace nym::mixnode
-
-template <>
-struct std::is_error_code_enum<nym::mixnode::ConfigErrc> : std::true_type {};

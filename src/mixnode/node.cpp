@@ -1,5 +1,6 @@
 #include <mixnode/node.hpp>
 
+#include <algorithm>
 #include <utility>
 
 namespace nym::mixnode {
@@ -10,7 +11,7 @@ MixNode::MixNode(const Config& config, const NodeKeys& keys, crypto::Rng& rng)
       m_replay(std::make_unique<ReplayFilter>(config.replay_filter_config(), rng)),
       m_processor(keys.sphinx, *m_replay, ProcessorConfig{config.max_delay}),
       m_delay(DelayQueueConfig{config.max_delay, DelayQueueConfig{}.capacity}),
-      m_egress(static_cast<std::size_t>(config.egress_queue_length)) {}
+      m_egress(static_cast<std::size_t>(config.egress_queue_length)), m_next_hops(config.layer) {}
 
 Decision MixNode::unwrap(wire::Frame frame, TimePoint now) const {
     return m_processor.process(std::move(frame), now);
@@ -22,59 +23,93 @@ std::optional<sphinx::IpEndpoint> MixNode::accept(Decision decision, TimePoint n
     if (forward == nullptr) return std::nullopt;
     auto pushed = m_delay.push(std::move(forward->packet), now);
     if (pushed.admission != DelayQueue::Admission::due_now || !pushed.packet) return std::nullopt;
-    const auto hop = pushed.packet->next_hop;
-    if (m_egress.enqueue(std::move(*pushed.packet)) != EgressQueues::Result::queued) return std::nullopt;
-    return hop;
+    return to_egress(std::move(*pushed.packet), now);
 }
 
 std::vector<sphinx::IpEndpoint> MixNode::release_due(TimePoint now) {
     std::vector<sphinx::IpEndpoint> woken;
     for (auto& packet : m_delay.pop_due(now)) {
-        const auto hop = packet.next_hop;
-        if (m_egress.enqueue(std::move(packet)) != EgressQueues::Result::queued) continue;
-        bool seen = false;
-        for (const auto& w : woken) seen = seen || w == hop;
-        if (!seen) woken.push_back(hop);
+        const auto hop = to_egress(std::move(packet), now);
+        if (hop && std::find(woken.begin(), woken.end(), *hop) == woken.end()) woken.push_back(*hop);
     }
     return woken;
 }
 
-std::optional<std::vector<std::uint8_t>> MixNode::next_frame(const sphinx::IpEndpoint& neighbour) {
-    auto* queue = m_egress.find(neighbour);
-    if (queue == nullptr) return std::nullopt;
-    auto packet = queue->pop();
-    if (!packet) return std::nullopt;
-    {
-        const auto header = wire::encode_frame_header(packet->size);
-        std::vector<std::uint8_t> frame;
-        frame.reserve(header.size() + packet->packet.size());
-        frame.insert(frame.end(), header.begin(), header.end());
-        frame.insert(frame.end(), packet->packet.begin(), packet->packet.end());
-        return frame;
+std::optional<sphinx::IpEndpoint> MixNode::to_egress(ForwardPacket packet, TimePoint now) {
+    if (m_next_hops.allowed(packet.next_hop, now)) return enqueue(std::move(packet), now);
+    if (m_held.size() >= MAX_HELD_PACKETS) {
+        m_metrics.dropped.add(DropReason::unknown_next_hop);
+        return std::nullopt;
     }
+    m_held.push_back(std::move(packet));
+    m_refresh_wanted = true;
     return std::nullopt;
 }
 
-void MixNode::on_written(const sphinx::IpEndpoint& neighbour) {
+std::optional<sphinx::IpEndpoint> MixNode::enqueue(ForwardPacket packet, TimePoint now) {
+    const auto header = wire::encode_frame_header(packet.size);
+    mixnet::Frame frame;
+    frame.reserve(header.size() + packet.packet.size());
+    frame.insert(frame.end(), header.begin(), header.end());
+    frame.insert(frame.end(), packet.packet.begin(), packet.packet.end());
+    if (m_egress.enqueue(packet.next_hop, std::move(frame), now) != mixnet::EgressQueues::Result::queued_first)
+        return std::nullopt;
+    m_progress[packet.next_hop] = now;
+    return packet.next_hop;
+}
+
+std::vector<sphinx::IpEndpoint> MixNode::update_topology(const wire::directory::Topology& topology, TimePoint now) {
+    m_next_hops.update(topology, now);
+    m_refresh_wanted = false; // every held packet is settled here
+    std::vector<sphinx::IpEndpoint> woken;
+    auto held = std::exchange(m_held, {});
+    for (auto& packet : held) {
+        if (!m_next_hops.allowed(packet.next_hop, now)) {
+            m_metrics.dropped.add(DropReason::unknown_next_hop);
+            continue;
+        }
+        const auto hop = enqueue(std::move(packet), now);
+        if (hop && std::find(woken.begin(), woken.end(), *hop) == woken.end()) woken.push_back(*hop);
+    }
+    return woken;
+}
+
+void MixNode::topology_unavailable() {
+    m_metrics.dropped.add(DropReason::unknown_next_hop, m_held.size());
+    m_held.clear();
+}
+
+std::vector<sphinx::IpEndpoint> MixNode::evict(TimePoint now, TimePoint idle_before, TimePoint stalled_before) {
+    std::vector<sphinx::IpEndpoint> evicted = m_egress.evict_idle(idle_before);
+    for (const auto& hop : m_egress.hops()) {
+        const auto progress = m_progress.find(hop);
+        const bool stalled = m_egress.queued(hop) != 0 && progress != m_progress.end() && progress->second < stalled_before;
+        if (!stalled && m_next_hops.allowed(hop, now)) continue;
+        (void)m_egress.remove(hop);
+        evicted.push_back(hop);
+    }
+    for (const auto& hop : evicted) m_progress.erase(hop);
+    return evicted;
+}
+
+std::optional<std::vector<std::uint8_t>> MixNode::next_frame(const sphinx::IpEndpoint& neighbour) {
+    return m_egress.next(neighbour);
+}
+
+void MixNode::on_written(const sphinx::IpEndpoint& neighbour, TimePoint now) {
+    m_egress.written(neighbour, now);
+    if (auto it = m_progress.find(neighbour); it != m_progress.end()) it->second = now;
     m_metrics.record_sent(neighbour);
 }
 
 void MixNode::on_write_failed(const sphinx::IpEndpoint& neighbour, std::vector<std::uint8_t> frame) {
-    auto* queue = m_egress.find(neighbour);
-    if (queue == nullptr || frame.size() <= wire::FRAME_HEADER_SIZE) return;
-    const auto size = wire::packet_size_for_length(frame.size() - wire::FRAME_HEADER_SIZE);
-    if (!size) return;
-    ForwardPacket packet;
-    packet.next_hop = neighbour;
-    packet.size = *size;
-    packet.packet.assign(frame.begin() + static_cast<std::ptrdiff_t>(wire::FRAME_HEADER_SIZE), frame.end());
-    queue->push_front(std::move(packet));
+    m_egress.requeue(neighbour, std::move(frame));
 }
 
 Metrics MixNode::totals() const {
     Metrics m = m_metrics;
-    m.delay_queue_dropped = m_delay.stats().dropped_full;
-    m.egress_dropped = m_egress.total_dropped();
+    m.dropped.add(DropReason::delay_queue_full, m_delay.stats().dropped_full);
+    m.dropped.add(DropReason::egress_overflow, m_egress.dropped());
     return m;
 }
 
@@ -114,11 +149,8 @@ Metrics difference(const Metrics& later, const Metrics& earlier) {
     d.received = later.received - earlier.received;
     d.forwarded = later.forwarded - earlier.forwarded;
     d.delay_clamped = later.delay_clamped - earlier.delay_clamped;
-    for (std::size_t i = 0; i < DROP_REASON_COUNT; ++i) d.dropped[i] = later.dropped[i] - earlier.dropped[i];
+    d.dropped = later.dropped - earlier.dropped;
     d.framing_errors = later.framing_errors - earlier.framing_errors;
-    d.ingress_dropped = later.ingress_dropped - earlier.ingress_dropped;
-    d.delay_queue_dropped = later.delay_queue_dropped - earlier.delay_queue_dropped;
-    d.egress_dropped = later.egress_dropped - earlier.egress_dropped;
     for (const auto& [endpoint, count] : later.sent) {
         auto it = earlier.sent.find(endpoint);
         const std::uint64_t before = it == earlier.sent.end() ? 0 : it->second;

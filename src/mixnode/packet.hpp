@@ -25,15 +25,6 @@ struct ForwardPacket {
     std::vector<std::uint8_t> packet;      ///< the re-blinded packet, ready to frame
 };
 
-/// Orders endpoints, to key per-neighbour maps.
-struct EndpointLess {
-    bool operator()(const sphinx::IpEndpoint& a, const sphinx::IpEndpoint& b) const noexcept {
-        if (a.family != b.family) return a.family < b.family;
-        if (a.ip != b.ip) return a.ip < b.ip;
-        return a.port < b.port;
-    }
-};
-
 /// arrival + delay, with the delay clamped to [0, max_delay].
 [[nodiscard]] inline TimePoint release_time(TimePoint arrival, std::chrono::nanoseconds delay,
                                             std::chrono::nanoseconds max_delay) noexcept {

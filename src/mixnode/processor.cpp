@@ -20,17 +20,6 @@ DropReason classify_finish_error(const std::error_code& ec) noexcept {
 
 } // namespace
 
-std::string_view to_string(DropReason reason) noexcept {
-    switch (reason) {
-    case DropReason::malformed: return "malformed";
-    case DropReason::bad_mac: return "bad_mac";
-    case DropReason::replayed: return "replayed";
-    case DropReason::final_hop: return "final_hop";
-    case DropReason::invalid_next_address: return "invalid_next_address";
-    }
-    return "unknown";
-}
-
 Processor::Processor(const crypto::X25519SecretKey& sphinx_key, ReplayFilter& replay_filter, ProcessorConfig config)
     : m_key(sphinx_key), m_replay_filter(&replay_filter), m_config(config) {}
 
@@ -68,15 +57,15 @@ void Metrics::record(const Decision& decision) noexcept {
         ++forwarded;
         if (f->delay_clamped) ++delay_clamped;
     } else {
-        ++dropped[static_cast<std::size_t>(std::get<Drop>(decision).reason)];
+        dropped.add(std::get<Drop>(decision).reason);
     }
 }
 
 void Metrics::record_sent(const sphinx::IpEndpoint& neighbour, std::uint64_t count) { sent[neighbour] += count; }
 
-std::uint64_t Metrics::dropped_total() const noexcept {
+std::uint64_t Metrics::processing_dropped() const noexcept {
     std::uint64_t total = 0;
-    for (std::uint64_t d : dropped) total += d;
+    for (const DropReason reason : PROCESSING_DROP_REASONS) total += dropped.of(reason);
     return total;
 }
 
@@ -90,11 +79,8 @@ Metrics& Metrics::operator+=(const Metrics& other) {
     received += other.received;
     forwarded += other.forwarded;
     delay_clamped += other.delay_clamped;
-    for (std::size_t i = 0; i < DROP_REASON_COUNT; ++i) dropped[i] += other.dropped[i];
+    dropped += other.dropped;
     framing_errors += other.framing_errors;
-    ingress_dropped += other.ingress_dropped;
-    delay_queue_dropped += other.delay_queue_dropped;
-    egress_dropped += other.egress_dropped;
     for (const auto& [neighbour, count] : other.sent) sent[neighbour] += count;
     return *this;
 }

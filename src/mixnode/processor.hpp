@@ -14,6 +14,8 @@
 // each worker keeps its own and the owner merges them (Metrics::operator+=).
 
 #include <crypto/x25519.hpp>
+#include <mixnet/drop_reason.hpp>
+#include <mixnet/egress.hpp>
 #include <mixnode/packet.hpp>
 #include <mixnode/replay_filter.hpp>
 #include <wire/framing.hpp>
@@ -28,15 +30,17 @@
 
 namespace nym::mixnode {
 
-enum class DropReason : std::uint8_t {
-    malformed = 0,        ///< not processable: length, non-canonical or small-order α, bad routing flag
-    bad_mac,              ///< header MAC does not verify under our key (tampered, or built for another node)
-    replayed,             ///< replay tag already in the filter (or a Bloom false positive)
-    final_hop,            ///< the header says this node is the last hop: that is a gateway's role
-    invalid_next_address, ///< the next hop's 32 bytes are not a Nym IPv4/IPv6 node address
-};
-inline constexpr std::size_t DROP_REASON_COUNT = 5;
-[[nodiscard]] std::string_view to_string(DropReason reason) noexcept;
+using mixnet::DropReason;
+
+/// The reasons the processor itself drops a packet for (Drop::reason is one of these):
+///   malformed            not processable: length, non-canonical or small-order α, bad routing flag
+///   bad_mac              header MAC does not verify under our key (tampered, or built for another node)
+///   replayed             replay tag already in the filter (or a Bloom false positive)
+///   final_hop            the header says this node is the last hop: that is a gateway's role
+///   invalid_next_address the next hop's 32 bytes are not a Nym IPv4/IPv6 node address
+inline constexpr std::array<DropReason, 5> PROCESSING_DROP_REASONS = {
+    DropReason::malformed, DropReason::bad_mac, DropReason::replayed, DropReason::final_hop,
+    DropReason::invalid_next_address};
 
 struct Forward {
     ForwardPacket packet;
@@ -73,19 +77,23 @@ struct Metrics {
     std::uint64_t received = 0;           ///< packets given to the processor
     std::uint64_t forwarded = 0;          ///< Forward decisions
     std::uint64_t delay_clamped = 0;      ///< forwards whose delay was cut to max_delay
-    std::array<std::uint64_t, DROP_REASON_COUNT> dropped{}; ///< indexed by DropReason
+    /// Drops by reason: the processor's verdicts (PROCESSING_DROP_REASONS) and the refusals of the
+    /// bounded stages — ingress_overflow (the worker pool's backlog was full), delay_queue_full,
+    /// egress_overflow (a full per-neighbour queue, or the neighbour limit).
+    mixnet::DropCounts dropped;
     std::uint64_t framing_errors = 0;     ///< connections closed on a framing error
-    std::uint64_t ingress_dropped = 0;    ///< frames refused because the worker pool's backlog was full
-    std::uint64_t delay_queue_dropped = 0;///< refused by a full delay queue
-    std::uint64_t egress_dropped = 0;     ///< refused by a full per-neighbour queue (or neighbour limit)
-    std::map<sphinx::IpEndpoint, std::uint64_t, EndpointLess> sent; ///< packets written, per neighbour
+    std::map<sphinx::IpEndpoint, std::uint64_t, mixnet::EndpointLess> sent; ///< packets written, per neighbour
 
     void record(const Decision& decision) noexcept;
     void record_sent(const sphinx::IpEndpoint& neighbour, std::uint64_t count = 1);
-    [[nodiscard]] std::uint64_t dropped_by(DropReason reason) const noexcept {
-        return dropped[static_cast<std::size_t>(reason)];
+    [[nodiscard]] std::uint64_t dropped_by(DropReason reason) const noexcept { return dropped.of(reason); }
+    /// Packets the processor dropped (the sum over PROCESSING_DROP_REASONS): received − forwarded.
+    [[nodiscard]] std::uint64_t processing_dropped() const noexcept;
+    [[nodiscard]] std::uint64_t ingress_dropped() const noexcept { return dropped.of(DropReason::ingress_overflow); }
+    [[nodiscard]] std::uint64_t delay_queue_dropped() const noexcept {
+        return dropped.of(DropReason::delay_queue_full);
     }
-    [[nodiscard]] std::uint64_t dropped_total() const noexcept;
+    [[nodiscard]] std::uint64_t egress_dropped() const noexcept { return dropped.of(DropReason::egress_overflow); }
     [[nodiscard]] std::uint64_t sent_total() const noexcept;
     Metrics& operator+=(const Metrics& other);
 };

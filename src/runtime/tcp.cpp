@@ -37,11 +37,18 @@ struct Peer {
     tcp::socket socket;
     asio::steady_timer wakeup; // cancelled to wake the writer
     bool connected = false;
+    bool forgotten = false;    // forget_peer(): the coroutine ends without calling back
+    std::uint64_t generation = 0; // of the current connection, for its watcher
+    bool closed_by_peer = false;  // reconnect only when there is something to send again
 };
 
 struct Inbound {
-    explicit Inbound(tcp::socket s) : socket(std::move(s)) {}
+    Inbound(tcp::socket s, std::string remote_ip)
+        : socket(std::move(s)), ip(std::move(remote_ip)), idle_timer(socket.get_executor()) {}
     tcp::socket socket;
+    std::string ip;
+    asio::steady_timer idle_timer; // idle_watch() sleeps on it; cancelled when the connection ends
+    std::chrono::steady_clock::time_point last_read = std::chrono::steady_clock::now();
     std::deque<std::vector<std::uint8_t>> out;
     bool writing = false;
     bool close_after_write = false;
@@ -56,58 +63,114 @@ std::string PeerAddress::to_string() const {
 }
 
 struct TcpService::Impl : std::enable_shared_from_this<TcpService::Impl> {
-    Impl(Loop& l, TcpOptions o) : loop(l), io(l.core().io), options(o), acceptor(io) {}
+    Impl(Loop& l, TcpOptions o) : loop(l), io(l.core().io), options(o), acceptor(io), accept_pause(io) {}
 
     Loop& loop;
     asio::io_context& io;
     TcpOptions options;
     tcp::acceptor acceptor;
+    asio::steady_timer accept_pause; // after a failed accept()
     InboundHandlers inbound;
     OutboundHandlers outbound;
     std::map<ConnectionId, std::shared_ptr<Inbound>> connections;
     std::map<PeerAddress, std::shared_ptr<Peer>> peers;
+    std::map<std::string, std::size_t> per_ip; // inbound connections per remote IP
     ConnectionId next_id = 1;
     bool stopping = false;
+    std::uint64_t refused = 0;
+    std::uint64_t idle_closed = 0;
+    std::uint64_t accept_failed = 0;
+    std::uint64_t accept_failed_logged = 0;           // accept_failed at the last log line
+    std::chrono::steady_clock::time_point accept_logged_at{};
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(ConnectionId id, std::shared_ptr<Inbound> connection);
     asio::awaitable<void> write_loop(ConnectionId id, std::shared_ptr<Inbound> connection);
+    asio::awaitable<void> idle_watch(std::shared_ptr<Inbound> connection);
+    void log_accept_failure(const boost::system::error_code& ec);
     asio::awaitable<void> peer_loop(std::shared_ptr<Peer> peer);
+    asio::awaitable<void> watch_peer(std::shared_ptr<Peer> peer, std::uint64_t generation);
     asio::awaitable<bool> connect(Peer& peer);
     void close_listener();
     void close_all();
 };
 
+/// How often accept failures are logged at most (a flood of them must not flood the log).
+constexpr std::chrono::seconds ACCEPT_LOG_INTERVAL{10};
+
+bool out_of_resources(const boost::system::error_code& ec) {
+    return ec == boost::system::errc::too_many_files_open ||
+           ec == boost::system::errc::too_many_files_open_in_system ||
+           ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
+}
+
+void TcpService::Impl::log_accept_failure(const boost::system::error_code& ec) {
+    ++accept_failed;
+    const auto now = std::chrono::steady_clock::now();
+    if (accept_failed_logged != 0 && now - accept_logged_at < ACCEPT_LOG_INTERVAL) return;
+    const auto since = accept_failed - accept_failed_logged;
+    if (since <= 1) spdlog::warn("runtime: accept failed: {}; pausing the listener", ec.message());
+    else spdlog::warn("runtime: accept failed {} times in the last {} s (now: {}); pausing the listener", since,
+                      ACCEPT_LOG_INTERVAL.count(), ec.message());
+    accept_failed_logged = accept_failed;
+    accept_logged_at = now;
+}
+
 asio::awaitable<void> TcpService::Impl::accept_loop() {
     auto self = shared_from_this();
+    auto backoff = options.accept_backoff;
     while (!stopping) {
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
         if (ec) {
             if (stopping || ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-            spdlog::warn("runtime: accept failed: {}", ec.message());
+            // Out of descriptors: the pending connection stays in the backlog; retrying at once would
+            // spin. Pause, longer while it lasts, and say so at most once per interval.
+            log_accept_failure(ec);
+            accept_pause.expires_after(out_of_resources(ec) ? backoff : options.accept_backoff);
+            if (out_of_resources(ec)) backoff = std::min(backoff * 2, options.accept_backoff_max);
+            co_await accept_pause.async_wait(use_tuple);
             continue;
         }
-        if (connections.size() >= options.max_inbound_connections) {
-            boost::system::error_code ignored;
+        backoff = options.accept_backoff;
+        boost::system::error_code ignored;
+        const auto remote = socket.remote_endpoint(ignored);
+        const std::string ip = ignored ? std::string("?") : remote.address().to_string();
+        if (connections.size() >= options.max_inbound_connections ||
+            (options.max_inbound_per_ip != 0 && per_ip[ip] >= options.max_inbound_per_ip)) {
+            if (per_ip[ip] == 0) per_ip.erase(ip);
+            ++refused;
             socket.close(ignored);
             continue;
         }
-        boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         const ConnectionId id = next_id++;
         if (inbound.on_open) {
-            boost::system::error_code rec;
-            const auto remote = socket.remote_endpoint(rec);
-            const std::string text =
-                rec ? std::string("?") : PeerAddress{remote.address().to_string(), remote.port()}.to_string();
+            const std::string text = ip == "?" ? ip : PeerAddress{ip, remote.port()}.to_string();
             if (!inbound.on_open(id, text)) {
                 socket.close(ignored);
                 continue;
             }
         }
-        auto connection = std::make_shared<Inbound>(std::move(socket));
+        auto connection = std::make_shared<Inbound>(std::move(socket), ip);
+        ++per_ip[ip];
         connections.emplace(id, connection);
         asio::co_spawn(io, session(id, connection), log_failure);
+        if (options.inbound_idle_timeout.count() > 0) asio::co_spawn(io, idle_watch(connection), log_failure);
+    }
+}
+
+asio::awaitable<void> TcpService::Impl::idle_watch(std::shared_ptr<Inbound> connection) {
+    auto self = shared_from_this();
+    while (!stopping && !connection->closed) {
+        const auto due = connection->last_read + options.inbound_idle_timeout;
+        if (std::chrono::steady_clock::now() >= due) {
+            ++idle_closed;
+            boost::system::error_code ignored;
+            connection->socket.close(ignored); // the reader notices and ends the connection
+            co_return;
+        }
+        connection->idle_timer.expires_at(due);
+        co_await connection->idle_timer.async_wait(use_tuple);
     }
 }
 
@@ -117,14 +180,17 @@ asio::awaitable<void> TcpService::Impl::session(ConnectionId id, std::shared_ptr
     while (!stopping && !connection->closed) {
         auto [ec, n] = co_await connection->socket.async_read_some(asio::buffer(buffer), use_tuple);
         if (ec) break;
+        connection->last_read = std::chrono::steady_clock::now();
         if (inbound.on_data && !inbound.on_data(id, std::span<const std::uint8_t>(buffer.data(), n))) break;
     }
     connection->closed = true;
     connection->out.clear();
+    connection->idle_timer.cancel();
     boost::system::error_code ignored;
     connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
     connection->socket.close(ignored);
     connections.erase(id);
+    if (auto it = per_ip.find(connection->ip); it != per_ip.end() && --it->second == 0) per_ip.erase(it);
     if (inbound.on_closed) inbound.on_closed(id);
 }
 
@@ -174,14 +240,23 @@ asio::awaitable<bool> TcpService::Impl::connect(Peer& peer) {
 asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
     auto self = shared_from_this();
     auto backoff = options.reconnect_initial;
-    while (!stopping) {
+    while (!stopping && !peer->forgotten) {
+        if (!peer->connected && peer->closed_by_peer) {
+            peer->wakeup.expires_at(asio::steady_timer::time_point::max());
+            co_await peer->wakeup.async_wait(use_tuple); // wake_peer()
+            peer->closed_by_peer = false;
+            continue;
+        }
         if (!peer->connected) {
-            if (co_await connect(*peer)) {
+            const bool connected = co_await connect(*peer);
+            if (peer->forgotten) break;
+            if (connected) {
                 peer->connected = true;
                 backoff = options.reconnect_initial;
+                asio::co_spawn(io, watch_peer(peer, ++peer->generation), log_failure);
                 spdlog::info("runtime: connected to {}", peer->address.to_string());
             } else {
-                if (stopping) break;
+                if (stopping || peer->forgotten) break;
                 spdlog::debug("runtime: cannot connect to {}; retrying in {} ms", peer->address.to_string(),
                               backoff.count());
                 peer->wakeup.expires_after(backoff); // stop() cancels it
@@ -190,21 +265,23 @@ asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
                 continue;
             }
         }
-        while (!stopping && peer->connected) {
+        while (!stopping && peer->connected && !peer->forgotten) {
             auto bytes = outbound.next ? outbound.next(peer->address) : std::nullopt;
             if (!bytes) break;
             auto [ec, n] = co_await asio::async_write(peer->socket, asio::buffer(*bytes), use_tuple);
+            if (peer->forgotten) break;
             if (ec) {
                 spdlog::info("runtime: connection to {} lost: {}", peer->address.to_string(), ec.message());
                 boost::system::error_code ignored;
                 peer->socket.close(ignored);
                 peer->connected = false;
+                peer->closed_by_peer = false; // frames are waiting: reconnect now
                 if (outbound.on_write_failed) outbound.on_write_failed(peer->address, std::move(*bytes));
                 break;
             }
             if (outbound.on_written) outbound.on_written(peer->address);
         }
-        if (!peer->connected || stopping) continue;
+        if (!peer->connected || stopping || peer->forgotten) continue;
         // Idle: sleep until wake_peer() cancels the timer.
         peer->wakeup.expires_at(asio::steady_timer::time_point::max());
         co_await peer->wakeup.async_wait(use_tuple);
@@ -213,9 +290,26 @@ asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
     peer->socket.close(ignored);
 }
 
+// The mix protocol is one-way: a peer that sends anything, or closes (e.g. its idle timeout), ends
+// the connection here at once, so the next frame goes to a fresh connection instead of into a socket
+// the peer no longer reads.
+asio::awaitable<void> TcpService::Impl::watch_peer(std::shared_ptr<Peer> peer, std::uint64_t generation) {
+    auto self = shared_from_this();
+    std::uint8_t byte = 0;
+    co_await peer->socket.async_read_some(asio::buffer(&byte, 1), use_tuple);
+    if (peer->generation != generation || !peer->connected || peer->forgotten || stopping) co_return;
+    spdlog::debug("runtime: {} closed the connection", peer->address.to_string());
+    boost::system::error_code ignored;
+    peer->socket.close(ignored); // fails a write in progress: its buffer goes back via on_write_failed
+    peer->connected = false;
+    peer->closed_by_peer = true;
+    peer->wakeup.cancel();
+}
+
 void TcpService::Impl::close_listener() {
     boost::system::error_code ec;
     acceptor.close(ec);
+    accept_pause.cancel();
 }
 
 void TcpService::Impl::close_all() {
@@ -278,7 +372,20 @@ void TcpService::wake_peer(const PeerAddress& address) {
         asio::co_spawn(impl.io, impl.peer_loop(peer), log_failure);
         return;
     }
-    if (it->second->connected) it->second->wakeup.cancel();
+    if (it->second->connected || it->second->closed_by_peer) it->second->wakeup.cancel();
+}
+
+void TcpService::forget_peer(const PeerAddress& address) {
+    auto& impl = *m_impl;
+    auto it = impl.peers.find(address);
+    if (it == impl.peers.end()) return;
+    auto peer = it->second;
+    impl.peers.erase(it);
+    peer->forgotten = true;
+    peer->connected = false;
+    boost::system::error_code ignored;
+    peer->socket.close(ignored); // aborts a pending connect or write
+    peer->wakeup.cancel();       // ends an idle wait or a backoff
 }
 
 bool TcpService::send(ConnectionId id, std::vector<std::uint8_t> bytes) {
@@ -316,6 +423,10 @@ void TcpService::close(ConnectionId id) {
 }
 
 std::size_t TcpService::inbound_connections() const noexcept { return m_impl->connections.size(); }
+
+std::uint64_t TcpService::refused_connections() const noexcept { return m_impl->refused; }
+std::uint64_t TcpService::idle_closed_connections() const noexcept { return m_impl->idle_closed; }
+std::uint64_t TcpService::accept_failures() const noexcept { return m_impl->accept_failed; }
 
 std::size_t TcpService::connected_peers() const noexcept {
     return static_cast<std::size_t>(std::count_if(m_impl->peers.begin(), m_impl->peers.end(),

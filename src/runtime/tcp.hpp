@@ -7,7 +7,9 @@
 // runs) — post() to the loop from other threads.
 //
 // Inbound: listen() accepts connections and hands their bytes to on_data; send() queues bytes back
-// on an inbound connection (written in order), close() ends one.
+// on an inbound connection (written in order), close() ends one. Budgets (TcpOptions): a global and
+// a per-IP cap on inbound connections, an idle timeout, and a paced, rate-limited retry when
+// accept() runs out of file descriptors.
 // Outbound peers: wake_peer(p) makes sure a connection to p exists (connect timeout; on failure a
 // reconnect backoff doubling from reconnect_initial to reconnect_max) and, while connected, writes
 // whatever next(p) hands out until it returns std::nullopt. The bytes themselves stay with the
@@ -44,6 +46,15 @@ struct TcpOptions {
     std::chrono::milliseconds reconnect_initial{100};
     std::chrono::milliseconds reconnect_max{5000};
     std::size_t max_inbound_connections = 4096; ///< further connections are closed at once
+    /// Inbound connections from one IP address at a time; further ones are closed at once. 0 = no cap.
+    std::size_t max_inbound_per_ip = 0;
+    /// An inbound connection that sends nothing for this long is closed. 0 = never.
+    std::chrono::milliseconds inbound_idle_timeout{0};
+    /// After accept() fails for lack of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM) the listener
+    /// pauses this long, doubling up to accept_backoff_max while it keeps failing; other accept
+    /// errors pause accept_backoff. Accept failures are logged at most once per log interval.
+    std::chrono::milliseconds accept_backoff{50};
+    std::chrono::milliseconds accept_backoff_max{1000};
     std::size_t read_buffer_size = 64 * 1024;
     std::size_t max_send_queue = 1024;          ///< buffers queued by send() per inbound connection
 };
@@ -80,6 +91,10 @@ public:
     void set_outbound(OutboundHandlers handlers);
     /// There is something to send to `peer`.
     void wake_peer(const PeerAddress& peer);
+    /// Closes the connection to `peer` (or stops trying to reach it) and forgets it: next() is not
+    /// asked for it again, and a buffer being written is neither confirmed nor returned. A later
+    /// wake_peer() starts afresh.
+    void forget_peer(const PeerAddress& peer);
 
     /// Queues bytes for an inbound connection; false (and nothing queued) when it is gone or its
     /// queue is full, which closes it.
@@ -90,6 +105,12 @@ public:
     /// Counters.
     [[nodiscard]] std::size_t inbound_connections() const noexcept;
     [[nodiscard]] std::size_t connected_peers() const noexcept;
+    /// Inbound connections closed at once by the caps (total and per IP) since the start.
+    [[nodiscard]] std::uint64_t refused_connections() const noexcept;
+    /// Inbound connections closed for idleness since the start.
+    [[nodiscard]] std::uint64_t idle_closed_connections() const noexcept;
+    /// accept() failures since the start (e.g. EMFILE).
+    [[nodiscard]] std::uint64_t accept_failures() const noexcept;
 
 private:
     struct Impl;

@@ -8,8 +8,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
 #include <chrono>
 #include <filesystem>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -75,8 +78,13 @@ protected:
         }
         ASSERT_EQ(init->wait(10s), 0);
         ASSERT_FALSE(m_key.empty());
-        auto run = Process::start(NYM_MIXNODE_BIN, {"run", "--id", "lg", "--root", m_root.string(), "--port", "0",
-                                                    "--workers", "1", "--log-level", "warn"});
+        // The node fetches its topology from the load generator, which names its sink as the next hop.
+        m_directory_port = free_port();
+        ASSERT_NE(m_directory_port, 0);
+        auto run = Process::start(NYM_MIXNODE_BIN,
+                                  {"run", "--id", "lg", "--root", m_root.string(), "--port", "0", "--workers", "1",
+                                   "--log-level", "error", "--heartbeat-interval", "300ms", "--directory",
+                                   "http://127.0.0.1:" + std::to_string(m_directory_port)});
         ASSERT_TRUE(run);
         m_node.emplace(std::move(*run));
         auto line = m_node->read_line(10s);
@@ -94,12 +102,31 @@ protected:
     std::string m_key;
     std::optional<Process> m_node;
     std::uint16_t m_port = 0;
+    std::uint16_t m_directory_port = 0;
+
+    static std::uint16_t free_port() {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        std::uint16_t port = 0;
+        if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0 &&
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+            port = ntohs(addr.sin_port);
+        ::close(fd);
+        return port;
+    }
+    std::vector<std::string> target_args(const std::string& key) const {
+        return {"--target", "127.0.0.1:" + std::to_string(m_port), "--target-key", key, "--directory-port",
+                std::to_string(m_directory_port)};
+    }
 };
 
 TEST_F(LoadgenAttached, DrivesARunningNodeGivenItsKey) {
-    const json report =
-        run_loadgen({"--target", "127.0.0.1:" + std::to_string(m_port), "--target-key", m_key, "--target-pid",
-                     std::to_string(m_node->pid()), "--rate", "200", "--duration", "1s"});
+    auto args = target_args(m_key);
+    args.insert(args.end(), {"--target-pid", std::to_string(m_node->pid()), "--rate", "200", "--duration", "1s"});
+    const json report = run_loadgen(args);
     ASSERT_TRUE(report.is_object());
     EXPECT_FALSE(report["node"]["spawned"].get<bool>());
     const json& probe = report["probes"][0];
@@ -113,8 +140,9 @@ TEST_F(LoadgenAttached, DrivesARunningNodeGivenItsKey) {
 TEST_F(LoadgenAttached, WrongNodeKeyShowsAsTotalLoss) {
     // Packets built for another key fail the node's MAC check and are dropped: nothing arrives.
     const auto other = crypto::X25519SecretKey::generate(crypto::system_rng()).public_key();
-    const json report = run_loadgen({"--target", "127.0.0.1:" + std::to_string(m_port), "--target-key",
-                                     crypto::base58_encode(other.bytes), "--rate", "200", "--duration", "500ms"});
+    auto args = target_args(crypto::base58_encode(other.bytes));
+    args.insert(args.end(), {"--rate", "200", "--duration", "500ms"});
+    const json report = run_loadgen(args);
     ASSERT_TRUE(report.is_object());
     const json& probe = report["probes"][0];
     EXPECT_EQ(probe["sent"].get<std::uint64_t>(), 100u);

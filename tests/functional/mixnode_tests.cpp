@@ -1,8 +1,11 @@
 // Three real nym-mixnode processes and a real nym-directory on loopback. The test plays the client
-// (it builds Sphinx packets) and the gateway (a plain TCP listener holding the final hop's key).
+// (it builds Sphinx packets) and the gateways (plain TCP listeners holding the final hop's key,
+// announced to the directory with signed heartbeats, since mix nodes forward only to the next layer
+// of the topology).
+#include <crypto/ed25519.hpp>
 #include <crypto/rng.hpp>
 #include <crypto/x25519.hpp>
-#include <runtime/http_client.hpp>
+#include <runtime/blocking.hpp>
 #include <sphinx/builder.hpp>
 #include <sphinx/node_address.hpp>
 #include <sphinx/packet_size.hpp>
@@ -14,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <netinet/in.h>
@@ -164,6 +168,67 @@ private:
     std::thread m_thread;
 };
 
+/// Keeps gateways listed in the directory: a signed GatewayHeartbeat for each registered mix port,
+/// every 300 ms, from its own thread (blocking HTTP, test-only).
+class GatewayAnnouncer {
+public:
+    explicit GatewayAnnouncer(std::uint16_t directory_port) : m_directory(directory_port) {
+        m_thread = std::thread([this] {
+            while (!m_stop) {
+                announce_all();
+                std::this_thread::sleep_for(300ms);
+            }
+        });
+    }
+    ~GatewayAnnouncer() {
+        m_stop = true;
+        if (m_thread.joinable()) m_thread.join();
+    }
+    GatewayAnnouncer(const GatewayAnnouncer&) = delete;
+    GatewayAnnouncer& operator=(const GatewayAnnouncer&) = delete;
+
+    /// Lists 127.0.0.1:`port` as a gateway from now on (announced once before returning).
+    void add(std::uint16_t port) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_ports.push_back(port);
+        }
+        announce_all();
+    }
+
+private:
+    void announce_all() {
+        std::vector<std::uint16_t> ports;
+        {
+            std::lock_guard lock(m_mutex);
+            ports = m_ports;
+        }
+        for (const auto port : ports) {
+            // Keys derived from the port: the same identity each time, distinct between gateways.
+            crypto::DeterministicRng rng(0x6761746577617900ULL + port);
+            const auto identity = crypto::Ed25519SecretKey::generate(rng);
+            wire::directory::GatewayHeartbeat h;
+            h.host = "127.0.0.1:" + std::to_string(port);
+            h.client_listener = "ws://127.0.0.1:" + std::to_string(port);
+            h.identity_key = identity.public_key();
+            h.sphinx_key = crypto::X25519SecretKey::generate(rng).public_key();
+            h.version = "0.1.0";
+            h.timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+            wire::directory::sign(h, identity);
+            (void)runtime::http_request("127.0.0.1", m_directory, "POST", "/api/presence/gateways",
+                                        wire::directory::to_json(h));
+        }
+    }
+
+    std::uint16_t m_directory;
+    std::mutex m_mutex;
+    std::vector<std::uint16_t> m_ports;
+    std::atomic<bool> m_stop{false};
+    std::thread m_thread;
+};
+
 struct Mix {
     std::optional<Process> process;
     std::uint16_t port = 0;
@@ -194,6 +259,8 @@ protected:
         s_dir = new DirectoryProcess();
         s_dir->launch({"--presence-timeout", "2s"});
         if (s_dir->port == 0) return;
+        s_gateways = new GatewayAnnouncer(s_dir->port);
+        s_gateways->add(s_sink->port);
         const std::string directory = "http://127.0.0.1:" + std::to_string(s_dir->port);
         for (int layer = 1; layer <= 3; ++layer) {
             Mix& mix = s_mixes[static_cast<std::size_t>(layer - 1)];
@@ -228,6 +295,7 @@ protected:
                 mix.process.reset();
             }
         }
+        delete s_gateways;
         delete s_dir;
         delete s_sink;
         std::filesystem::remove_all(s_root);
@@ -292,8 +360,9 @@ protected:
         }
         return delivered_count(message) > 0;
     }
-    static void send_to_mix1(const Bytes& bytes) {
-        const int fd = connect_loopback(s_mixes[0].port);
+    static void send_to_mix1(const Bytes& bytes) { send_to(s_mixes[0].port, bytes); }
+    static void send_to(std::uint16_t port, const Bytes& bytes) {
+        const int fd = connect_loopback(port);
         ASSERT_GE(fd, 0);
         EXPECT_TRUE(write_all(fd, bytes));
         ::close(fd);
@@ -302,6 +371,7 @@ protected:
     static inline std::filesystem::path s_root;
     static inline FrameSink* s_sink = nullptr;
     static inline DirectoryProcess* s_dir = nullptr;
+    static inline GatewayAnnouncer* s_gateways = nullptr;
     static inline std::array<Mix, 3> s_mixes;
 };
 
@@ -332,6 +402,7 @@ TEST_F(MixnetTest, LastMixReconnectsWhenTheGatewayComesUp) {
         port = probe.port;
     }
     ASSERT_NE(port, 0);
+    s_gateways->add(port);
     send_to_mix1(make_packet("late gateway", 5ms, port));
     std::this_thread::sleep_for(400ms);
     FrameSink late(port);
@@ -414,6 +485,46 @@ TEST_F(MixnetTest, GarbageIsRejectedAndValidTrafficStillFlows) {
     EXPECT_EQ(s_sink->count(), delivered().size());
 }
 
+TEST_F(MixnetTest, BogusNextHopsDoNotLockARealNextHopOut) {
+    // 1,040 packets to mix3 naming distinct next hops that are not gateways (more than the 1,024
+    // neighbours a node keeps queues for): all refused, and none takes a neighbour's slot.
+    const auto build_for_mix3 = [](const sphinx::IpEndpoint& to, const crypto::X25519PublicKey& key) {
+        const std::vector<sphinx::RouteNode> route{
+            {sphinx::encode_node_address(sphinx::IpEndpoint::v4({127, 0, 0, 1}, s_mixes[2].port)),
+             s_mixes[2].sphinx_key},
+            {sphinx::encode_node_address(to), key}};
+        const std::vector<sphinx::Delay> delays(2, sphinx::Delay{});
+        sphinx::DestinationAddress destination;
+        destination.bytes.fill(0x42);
+        const Bytes message{'f', 'r', 'e', 's', 'h'};
+        auto packet = sphinx::build_packet(route, delays, destination, sphinx::SurbIdentifier{}, message,
+                                           sphinx::payload_size(sphinx::PacketSize::regular), crypto::system_rng());
+        EXPECT_TRUE(packet);
+        auto frame = wire::encode_frame(*packet);
+        EXPECT_TRUE(frame);
+        return *frame;
+    };
+    Bytes bogus;
+    for (std::uint16_t i = 0; i < 1040; ++i) {
+        const auto hop = sphinx::IpEndpoint::v4({127, 1, static_cast<std::uint8_t>(i >> 8),
+                                                 static_cast<std::uint8_t>(i & 0xff)}, 9);
+        const auto frame = build_for_mix3(hop, gateway_key().public_key());
+        bogus.insert(bogus.end(), frame.begin(), frame.end());
+    }
+    send_to(s_mixes[2].port, bogus);
+    std::this_thread::sleep_for(1500ms); // unwrapped, and settled by a topology refresh
+
+    // A gateway mix3 has never sent to before still gets its traffic.
+    FrameSink fresh;
+    ASSERT_NE(fresh.port, 0);
+    s_gateways->add(fresh.port);
+    send_to(s_mixes[2].port, build_for_mix3(sphinx::IpEndpoint::v4({127, 0, 0, 1}, fresh.port),
+                                            gateway_key().public_key()));
+    ASSERT_TRUE(fresh.wait_for_count(1, 8s)) << "the neighbour table is locked by bogus next hops";
+    auto processed = sphinx::process_packet(fresh.frames()[0].packet, gateway_key());
+    ASSERT_TRUE(processed && processed->final_hop());
+}
+
 TEST_F(MixnetTest, MixnodesAppearInTopologyWithTheirLayers) {
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     wire::directory::Topology topology;
@@ -455,6 +566,124 @@ TEST_F(MixnetTest, MixMetricsReachTheDirectory) {
         if (received == 0) std::this_thread::sleep_for(200ms);
     }
     EXPECT_GT(received, 0u) << "mix1 reported no received packets";
+}
+
+/// One mix node whose [limits] the test sets: a 1 s idle timeout, 4 connections per IP.
+class MixnodeLimits : public ::testing::Test {
+protected:
+    void SetUp() override {
+        m_root = std::filesystem::temp_directory_path() / ("nym-mixnode-limits-" + std::to_string(::getpid()));
+        std::filesystem::remove_all(m_root);
+        auto init = Process::start(NYM_MIXNODE_BIN, {"init", "--id", "lim", "--layer", "1", "--host", "127.0.0.1",
+                                                     "--directory", "http://127.0.0.1:9", "--root", m_root.string()});
+        ASSERT_TRUE(init);
+        ASSERT_EQ(init->wait(10s), 0);
+        const auto config = m_root / "lim" / "config" / "config.toml";
+        std::string text = read_file(config);
+        const auto limits = text.find("[limits]");
+        if (limits != std::string::npos) text.erase(limits); // the last section: replaced below
+        text += "[limits]\ninbound_idle_timeout_secs = 1\nmax_inbound_connections = 4096\nmax_inbound_per_ip = 4\n";
+        std::FILE* out = std::fopen(config.c_str(), "wb");
+        ASSERT_NE(out, nullptr);
+        std::fwrite(text.data(), 1, text.size(), out);
+        std::fclose(out);
+    }
+    void TearDown() override {
+        if (m_node) {
+            EXPECT_EQ(m_node->stop(SIGTERM, 5s), 0);
+        }
+        m_node.reset();
+        std::filesystem::remove_all(m_root);
+    }
+    /// Starts the node (under `prefix`, e.g. prlimit) with stderr in a file; false if no port.
+    bool start(std::vector<std::string> prefix = {}) {
+        std::vector<std::string> args{"run", "--id", "lim", "--root", m_root.string(), "--port", "0",
+                                      "--log-level", "warn"};
+        std::string binary = NYM_MIXNODE_BIN;
+        if (!prefix.empty()) {
+            prefix.push_back(binary);
+            args.insert(args.begin(), prefix.begin() + 1, prefix.end());
+            binary = prefix.front();
+        }
+        auto process = Process::start_logged(binary, args, (m_root / "node.log").string());
+        if (!process) return false;
+        m_node.emplace(std::move(*process));
+        auto line = m_node->read_line(10s);
+        if (!line) return false;
+        const auto at = line->find("127.0.0.1:");
+        if (at == std::string::npos) return false;
+        m_port = static_cast<std::uint16_t>(std::stoul(line->substr(at + 10)));
+        return true;
+    }
+    std::size_t log_lines_with(const std::string& needle) const {
+        const std::string log = read_file(m_root / "node.log");
+        std::size_t n = 0;
+        for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+        return n;
+    }
+    /// A small file's contents (stdio: GCC 12 warns falsely about iostream buffers).
+    static std::string read_file(const std::filesystem::path& path) {
+        std::string text;
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        if (f == nullptr) return text;
+        char buf[4096];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+        std::fclose(f);
+        return text;
+    }
+
+    std::filesystem::path m_root;
+    std::optional<Process> m_node;
+    std::uint16_t m_port = 0;
+};
+
+TEST_F(MixnodeLimits, SilentConnectionsAreClosedAndOneIpGetsAFewAtATime) {
+    ASSERT_TRUE(start());
+    std::vector<int> fds;
+    for (int i = 0; i < 4; ++i) fds.push_back(connect_loopback(m_port));
+    const int fifth = connect_loopback(m_port);
+    ASSERT_GE(fifth, 0);
+    EXPECT_TRUE(closed_by_peer(fifth, 500ms)) << "a fifth connection from 127.0.0.1 is refused at once";
+    ::close(fifth);
+    for (int fd : fds) {
+        EXPECT_TRUE(closed_by_peer(fd, 4s)) << "a connection that sends nothing is closed after 1 s";
+        ::close(fd);
+    }
+    const int later = connect_loopback(m_port);
+    EXPECT_FALSE(closed_by_peer(later, 300ms)) << "the slots are free again";
+    ::close(later);
+}
+
+TEST_F(MixnodeLimits, RunningOutOfFileDescriptorsDoesNotFloodTheLog) {
+    if (!std::filesystem::exists("/usr/bin/prlimit")) GTEST_SKIP() << "needs /usr/bin/prlimit";
+    ASSERT_TRUE(start({"/usr/bin/prlimit", "--nofile=48"}));
+    // More connections than the node has descriptors left (4 per IP would refuse them first: use
+    // several loopback addresses).
+    std::vector<int> fds;
+    for (int i = 0; i < 80; ++i) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        from.sin_addr.s_addr = htonl(0x7f000100U + static_cast<std::uint32_t>(i)); // 127.0.1.i
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(m_port);
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0) {
+            fds.push_back(fd);
+        } else {
+            ::close(fd);
+        }
+    }
+    std::this_thread::sleep_for(2s);
+    EXPECT_LE(log_lines_with("accept failed"), 2u) << "accept failures are rate-limited, not one line each";
+    for (int fd : fds) ::close(fd);
+    std::this_thread::sleep_for(1500ms); // the node notices the closes and its descriptors free up
+    const int fd = connect_loopback(m_port);
+    ASSERT_GE(fd, 0);
+    EXPECT_FALSE(closed_by_peer(fd, 300ms)) << "the listener works again";
+    ::close(fd);
 }
 
 } // namespace

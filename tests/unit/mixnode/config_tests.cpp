@@ -115,7 +115,7 @@ TEST_F(ConfigTest, InitValidatesBeforeWriting) {
     o.layer = 4;
     r = init_node(o, m_rng);
     ASSERT_FALSE(r);
-    EXPECT_TRUE(r.error() == ConfigErrc::invalid_layer);
+    EXPECT_TRUE(r.error() == ConfigErrc::invalid_value);
     EXPECT_FALSE(fs::exists(m_root / "mix1"));
     o = options();
     o.port = 70000;
@@ -143,7 +143,7 @@ TEST_F(ConfigTest, LoadErrorsAreTyped) {
         return t;
     };
     EXPECT_TRUE(parse_config(good));
-    EXPECT_TRUE(parse_config(replace("layer = 2", "layer = 7")).error() == ConfigErrc::invalid_layer);
+    EXPECT_TRUE(parse_config(replace("layer = 2", "layer = 7")).error() == ConfigErrc::invalid_value);
     EXPECT_TRUE(parse_config(replace("layer = 2", "layer = \"two\"")).error() == ConfigErrc::wrong_type);
     EXPECT_TRUE(parse_config(replace("layer = 2", "")).error() == ConfigErrc::missing_field);
     EXPECT_TRUE(parse_config(replace("listen_port = 1800", "listen_port = 0")).error() == ConfigErrc::invalid_port);
@@ -206,13 +206,13 @@ TEST(ConfigPaths, RootFromHome) {
     const char* old = std::getenv("HOME");
     const std::string saved = old != nullptr ? old : "";
     ::setenv("HOME", "/tmp/some-home", 1);
-    auto root = default_root();
+    auto root = node::default_root(ROLE_FOLDER);
     ASSERT_TRUE(root);
     EXPECT_EQ(*root, fs::path("/tmp/some-home/.nym/mixnodes"));
     ::unsetenv("HOME");
-    EXPECT_TRUE(default_root().error() == ConfigErrc::no_home);
+    EXPECT_TRUE(node::default_root(ROLE_FOLDER).error() == ConfigErrc::no_home);
     if (old != nullptr) ::setenv("HOME", saved.c_str(), 1);
-    EXPECT_EQ(config_path("/r", "x"), fs::path("/r/x/config/config.toml"));
+    EXPECT_EQ(node::config_path("/r", "x"), fs::path("/r/x/config/config.toml"));
 }
 
 TEST(ConfigReplay, FilterSizeFollowsConfig) {

@@ -28,6 +28,24 @@ protected:
     sphinx::IpEndpoint next = sphinx::IpEndpoint::v4({127, 0, 0, 1}, 2001);
     sphinx::IpEndpoint other = sphinx::IpEndpoint::v4({127, 0, 0, 1}, 2002);
 
+    void SetUp() override { EXPECT_TRUE(node.update_topology(topology({next, other}), T0).empty()); }
+
+    /// A topology whose layer-3 mix nodes (the next layer of this layer-2 node) are `hops`.
+    static wire::directory::Topology topology(const std::vector<sphinx::IpEndpoint>& hops) {
+        wire::directory::Topology t;
+        for (const auto& hop : hops) {
+            wire::directory::TopologyMixNode mix;
+            mix.host = hop.to_string();
+            mix.layer = 3;
+            t.mix_nodes.push_back(mix);
+        }
+        wire::directory::TopologyMixNode elsewhere; // layer 1: never a next hop of layer 2
+        elsewhere.host = "127.0.0.1:2999";
+        elsewhere.layer = 1;
+        t.mix_nodes.push_back(elsewhere);
+        return t;
+    }
+
     NodeKeys make_keys() {
         auto identity = crypto::Ed25519SecretKey::generate(rng);
         auto identity_public = identity.public_key();
@@ -74,7 +92,7 @@ TEST_F(MixNodeTest, AZeroDelayPacketGoesStraightToItsNeighbourFramed) {
     EXPECT_TRUE(std::equal(header.begin(), header.end(), frame->begin()));
     EXPECT_FALSE(node.next_frame(next)) << "one packet in, one frame out";
 
-    node.on_written(next);
+    node.on_written(next, T0);
     const Metrics totals = node.totals();
     EXPECT_EQ(totals.received, 1u);
     EXPECT_EQ(totals.forwarded, 1u);
@@ -122,7 +140,7 @@ TEST_F(MixNodeTest, ReplaysAndForeignPacketsAreDroppedAndCounted) {
 TEST_F(MixNodeTest, AFullNeighbourQueueDropsAndCountsWithoutTouchingOthers) {
     for (int i = 0; i < 5; ++i) (void)node.accept(node.unwrap(packet(0ms, next), T0), T0);
     EXPECT_TRUE(node.accept(node.unwrap(packet(0ms, other), T0), T0));
-    EXPECT_EQ(node.totals().egress_dropped, 2u) << "queue length 3: packets 4 and 5 to `next` dropped";
+    EXPECT_EQ(node.totals().egress_dropped(), 2u) << "queue length 3: packets 4 and 5 to `next` dropped";
     int frames = 0;
     while (node.next_frame(next)) ++frames;
     EXPECT_EQ(frames, 3);
@@ -145,7 +163,7 @@ TEST_F(MixNodeTest, AFailedWriteGoesBackToTheFrontOfItsQueue) {
 TEST_F(MixNodeTest, IntervalsAreDeltasOfTheTotals) {
     (void)node.accept(node.unwrap(packet(0ms, next), T0), T0);
     ASSERT_TRUE(node.next_frame(next));
-    node.on_written(next);
+    node.on_written(next, T0);
     const Metrics first = node.take_interval();
     EXPECT_EQ(first.received, 1u);
     EXPECT_EQ(first.sent_total(), 1u);
@@ -159,7 +177,7 @@ TEST_F(MixNodeTest, IntervalsAreDeltasOfTheTotals) {
     node.on_ingress_overflow();
     const Metrics errors = node.take_interval();
     EXPECT_EQ(errors.framing_errors, 1u);
-    EXPECT_EQ(errors.ingress_dropped, 1u);
+    EXPECT_EQ(errors.ingress_dropped(), 1u);
     EXPECT_EQ(node.totals().received, 1u);
 }
 
@@ -174,7 +192,7 @@ TEST_F(MixNodeTest, HeartbeatsAndMetricsAreSignedByTheIdentityKey) {
 
     (void)node.accept(node.unwrap(packet(0ms, next), T0), T0);
     ASSERT_TRUE(node.next_frame(next));
-    node.on_written(next);
+    node.on_written(next, T0);
     auto metric = node.metric(node.take_interval(), 1'700'000'001'000);
     EXPECT_EQ(metric.received, 1u);
     ASSERT_EQ(metric.sent.size(), 1u);
@@ -182,6 +200,79 @@ TEST_F(MixNodeTest, HeartbeatsAndMetricsAreSignedByTheIdentityKey) {
     EXPECT_TRUE(wire::directory::verify(metric, keys.identity_public));
     metric.received = 2;
     EXPECT_FALSE(wire::directory::verify(metric, keys.identity_public));
+}
+
+TEST_F(MixNodeTest, BogusNextHopsAreRefusedAndARealNextHopStillGetsTraffic) {
+    // More distinct bogus next hops than the egress queues have slots for (1,024).
+    for (std::uint16_t i = 0; i < 1040; ++i) {
+        const auto bogus = sphinx::IpEndpoint::v4({127, 1, static_cast<std::uint8_t>(i >> 8),
+                                                   static_cast<std::uint8_t>(i & 0xff)}, 9);
+        EXPECT_FALSE(node.accept(node.unwrap(packet(0ms, bogus), T0), T0));
+    }
+    EXPECT_EQ(node.held(), MAX_HELD_PACKETS) << "held for a topology refresh";
+    EXPECT_TRUE(node.take_refresh_request());
+    EXPECT_TRUE(node.update_topology(topology({next, other}), T0 + 1s).empty());
+    EXPECT_EQ(node.held(), 0u);
+    EXPECT_EQ(node.totals().dropped_by(DropReason::unknown_next_hop), 1040u);
+    EXPECT_EQ(node.neighbours(), 0u) << "no queue was ever made for a bogus hop";
+
+    const auto hop = node.accept(node.unwrap(packet(0ms, next), T0 + 1s), T0 + 1s);
+    ASSERT_TRUE(hop);
+    EXPECT_EQ(*hop, next);
+    EXPECT_TRUE(node.next_frame(next));
+}
+
+TEST_F(MixNodeTest, APacketForANodeThatJustJoinedWaitsForTheTopology) {
+    const auto joined = sphinx::IpEndpoint::v4({127, 0, 0, 1}, 2003);
+    EXPECT_FALSE(node.accept(node.unwrap(packet(0ms, joined), T0), T0));
+    EXPECT_EQ(node.held(), 1u);
+    EXPECT_TRUE(node.take_refresh_request());
+    EXPECT_FALSE(node.take_refresh_request()) << "one request until the next one is due";
+    const auto woken = node.update_topology(topology({next, other, joined}), T0 + 300ms);
+    ASSERT_EQ(woken.size(), 1u);
+    EXPECT_EQ(woken[0], joined);
+    EXPECT_TRUE(node.next_frame(joined));
+    EXPECT_EQ(node.totals().dropped_by(DropReason::unknown_next_hop), 0u);
+}
+
+TEST_F(MixNodeTest, HeldPacketsAreRefusedWhenTheTopologyCannotBeFetched) {
+    const auto joined = sphinx::IpEndpoint::v4({127, 0, 0, 1}, 2003);
+    EXPECT_FALSE(node.accept(node.unwrap(packet(0ms, joined), T0), T0));
+    node.topology_unavailable();
+    EXPECT_EQ(node.held(), 0u);
+    EXPECT_EQ(node.totals().dropped_by(DropReason::unknown_next_hop), 1u);
+}
+
+TEST_F(MixNodeTest, ANodeThatLeftStaysAllowedForTheGracePeriodThenIsEvicted) {
+    ASSERT_TRUE(node.accept(node.unwrap(packet(0ms, other), T0), T0));
+    ASSERT_TRUE(node.next_frame(other));
+    node.on_written(other, T0);
+    (void)node.update_topology(topology({next}), T0 + 1s); // `other` left
+    EXPECT_TRUE(node.accept(node.unwrap(packet(0ms, other), T0 + 2s), T0 + 2s)) << "within the grace period";
+    EXPECT_TRUE(node.evict(T0 + 2s, T0, T0).empty());
+    const auto after = T0 + 1s + DEFAULT_NEXT_HOP_GRACE + 1s;
+    (void)node.update_topology(topology({next}), after);
+    EXPECT_FALSE(node.accept(node.unwrap(packet(0ms, other), after), after));
+    const auto evicted = node.evict(after, T0, T0);
+    ASSERT_EQ(evicted.size(), 1u);
+    EXPECT_EQ(evicted[0], other);
+    EXPECT_EQ(node.neighbours(), 0u);
+}
+
+TEST_F(MixNodeTest, IdleAndStalledNeighboursAreEvicted) {
+    ASSERT_TRUE(node.accept(node.unwrap(packet(0ms, next), T0), T0));
+    ASSERT_TRUE(node.next_frame(next));
+    node.on_written(next, T0);
+    ASSERT_TRUE(node.accept(node.unwrap(packet(0ms, other), T0 + 10s), T0 + 10s)); // never written
+    EXPECT_TRUE(node.evict(T0 + 20s, T0, T0).empty()) << "nothing idle or stalled before T0";
+    auto evicted = node.evict(T0 + 20s, T0 + 1s, T0 + 5s);
+    ASSERT_EQ(evicted.size(), 1u) << "`next` is idle since T0; `other` has been waiting only since T0 + 10 s";
+    EXPECT_EQ(evicted[0], next);
+    evicted = node.evict(T0 + 80s, T0 + 1s, T0 + 11s);
+    ASSERT_EQ(evicted.size(), 1u);
+    EXPECT_EQ(evicted[0], other) << "a frame queued, none written since: unreachable";
+    EXPECT_EQ(node.totals().egress_dropped(), 1u) << "its queued frame is dropped, counted";
+    EXPECT_EQ(node.neighbours(), 0u);
 }
 
 } // namespace

@@ -164,8 +164,9 @@ TEST(Metrics, CountsEveryReasonAndMerges) {
     a.record_sent(sphinx::IpEndpoint::v4({1, 2, 3, 4}, 1789), 3);
     EXPECT_EQ(a.received, 6u);
     EXPECT_EQ(a.forwarded, 1u);
-    EXPECT_EQ(a.dropped_total(), 5u);
-    for (std::size_t i = 0; i < DROP_REASON_COUNT; ++i) EXPECT_EQ(a.dropped[i], 1u);
+    EXPECT_EQ(a.processing_dropped(), 5u);
+    for (const DropReason reason : PROCESSING_DROP_REASONS) EXPECT_EQ(a.dropped_by(reason), 1u) << to_string(reason);
+    EXPECT_EQ(a.dropped.total(), 5u) << "nothing counted under any other reason";
     Metrics b;
     b.record(Drop{DropReason::replayed});
     b.record_sent(sphinx::IpEndpoint::v4({1, 2, 3, 4}, 1789));

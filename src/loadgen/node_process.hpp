@@ -42,6 +42,7 @@ struct NodeSetup {
     std::filesystem::path binary; ///< nym-mixnode
     std::filesystem::path root;   ///< --root
     std::string id = "loadgen";
+    std::string directory = "http://127.0.0.1:9"; ///< its directory (the load generator's stub)
     unsigned workers = 1;
     std::string log_level = "warn";
     std::vector<std::string> cpu_list; ///< non-empty: run under `taskset -c <list>` (e.g. {"1"})

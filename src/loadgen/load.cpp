@@ -1,4 +1,4 @@
-#include "load.hpp"
+#include <loadgen/load.hpp>
 
 #include <crypto/rng.hpp>
 #include <sphinx/builder.hpp>

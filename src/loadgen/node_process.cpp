@@ -1,7 +1,6 @@
-#include "node_process.hpp"
+#include <loadgen/node_process.hpp>
 
-#include <crypto/pem.hpp>
-#include <mixnode/config.hpp>
+#include <crypto/base58.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -111,7 +110,7 @@ TempRoot::~TempRoot() {
 Expected<crypto::X25519PublicKey, Error> init_node(const NodeSetup& setup) {
     const auto log = setup.root / "init.log";
     auto pid = spawn({setup.binary.string(), "init", "--id", setup.id, "--layer", "1", "--host", "127.0.0.1", "--port",
-                      "1789", "--directory", "http://127.0.0.1:9", "--root", setup.root.string()},
+                      "1789", "--directory", setup.directory, "--root", setup.root.string()},
                      log, nullptr);
     if (!pid) return Unexpected(pid.error());
     const int status = wait_for(*pid, std::chrono::seconds(30));
@@ -122,15 +121,18 @@ Expected<crypto::X25519PublicKey, Error> init_node(const NodeSetup& setup) {
         }
         return Unexpected(Error("nym-mixnode init failed (status ") + std::to_string(status) + "): " + tail_of(log));
     }
-    auto config = mixnode::load_config(mixnode::config_path(setup.root, setup.id));
-    if (!config) return Unexpected(Error("cannot read the node's config: ") + config.error().message());
-    auto pem = crypto::read_pem_file(config->public_sphinx_key_file, mixnode::SPHINX_PUBLIC_PEM_LABEL,
-                                     crypto::FileSecrecy::public_file);
-    if (!pem) return Unexpected(Error("cannot read the node's Sphinx key: ") + pem.error().message());
-    if (pem->body.size() != crypto::X25519_KEY_SIZE)
-        return Unexpected(Error("the node's Sphinx key has the wrong size"));
+    // "sphinx key (x25519):    <base58>", printed by init (its stdout went to the log).
+    const std::string marker = "sphinx key (x25519):";
+    const std::string text = read_text(log);
+    const auto at = text.rfind(marker);
+    if (at == std::string::npos) return Unexpected(Error("nym-mixnode init printed no Sphinx key: ") + tail_of(log));
+    const auto begin = std::min(text.find_first_not_of(' ', at + marker.size()), text.size());
+    const auto end = std::min(text.find('\n', begin), text.size());
+    auto decoded = crypto::base58_decode(text.substr(begin, end - begin));
+    if (!decoded || decoded->size() != crypto::X25519_KEY_SIZE)
+        return Unexpected(Error("nym-mixnode init printed an unusable Sphinx key: ") + tail_of(log));
     crypto::X25519PublicKey key;
-    std::memcpy(key.bytes.data(), pem->body.data(), key.bytes.size());
+    std::memcpy(key.bytes.data(), decoded->data(), key.bytes.size());
     return key;
 }
 

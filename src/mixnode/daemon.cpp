@@ -1,0 +1,183 @@
+#include <mixnode/daemon.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <node/net.hpp>
+#include <algorithm>
+#include <utility>
+
+namespace nym::mixnode {
+namespace {
+
+runtime::TcpOptions mix_port_options(const Config& config) {
+    runtime::TcpOptions options;
+    options.inbound_idle_timeout = config.inbound_idle_timeout;
+    options.max_inbound_connections = static_cast<std::size_t>(config.max_inbound_connections);
+    options.max_inbound_per_ip = static_cast<std::size_t>(config.max_inbound_per_ip);
+    return options;
+}
+
+} // namespace
+
+Daemon::Daemon(runtime::Loop& loop, Config config, const NodeKeys& keys, crypto::Rng& rng)
+    : m_loop(loop), m_config(std::move(config)), m_node(m_config, keys, rng), m_tcp(loop, mix_port_options(m_config)), m_delay_timer(loop) {
+    loop.on_shutdown(runtime::ShutdownStage::finish, [this] { log_totals(); });
+}
+
+Expected<std::uint16_t, std::string> Daemon::start() {
+    auto url = node::parse_directory_url(m_config.directory_url);
+    if (!url) return Unexpected(url.error().message);
+
+    runtime::InboundHandlers inbound;
+    inbound.on_data = [this](runtime::ConnectionId id, std::span<const std::uint8_t> bytes) {
+        return on_data(id, bytes);
+    };
+    inbound.on_closed = [this](runtime::ConnectionId id) { m_decoders.erase(id); };
+    const auto port = static_cast<std::uint16_t>(m_config.listen_port);
+    auto bound = m_tcp.listen(m_config.listen_host, port, std::move(inbound));
+    if (!bound)
+        return Unexpected("cannot listen on " + m_config.listen_host + ":" + std::to_string(port) + ": " +
+                          bound.error().message());
+
+    runtime::OutboundHandlers outbound;
+    outbound.next = [this](const runtime::PeerAddress& peer) { return m_node.next_frame(endpoint_of(peer)); };
+    outbound.on_written = [this](const runtime::PeerAddress& peer) {
+        m_node.on_written(endpoint_of(peer), Clock::now());
+    };
+    outbound.on_write_failed = [this](const runtime::PeerAddress& peer, std::vector<std::uint8_t> frame) {
+        m_node.on_write_failed(endpoint_of(peer), std::move(frame));
+    };
+    m_tcp.set_outbound(std::move(outbound));
+
+    m_announce = node::host_port(m_config.announce_host, *bound);
+    m_directory.emplace(m_loop, *url, m_config.directory_url);
+    spdlog::info("mix node '{}' (layer {}) listening on {}:{}, {} worker thread(s), max delay {} ms, directory {}",
+                 m_config.id, m_config.layer, m_config.listen_host, *bound, m_loop.worker_threads(),
+                 m_config.max_delay.count(), m_config.directory_url);
+
+    heartbeat(); // announce at once, then every interval
+    m_loop.every(m_config.heartbeat_interval, [this] { heartbeat(); });
+    m_loop.every(m_config.metrics_interval, [this] { report_interval(); });
+    m_loop.every(std::chrono::duration_cast<std::chrono::milliseconds>(m_config.replay_epoch),
+                 [this] { m_node.rotate_replay_filter(); });
+    fetch_topology();
+    m_loop.every(std::min(m_config.heartbeat_interval, MAX_TOPOLOGY_INTERVAL), [this] { fetch_topology(); });
+    m_loop.every(EVICTION_INTERVAL, [this] { evict_neighbours(); });
+    return *bound;
+}
+
+bool Daemon::on_data(runtime::ConnectionId id, std::span<const std::uint8_t> bytes) {
+    auto& decoder = m_decoders[id];
+    auto fed = decoder.feed(bytes, [this](wire::Frame&& frame) {
+        // Bounded ingress: a flood faster than the workers can unwrap is dropped and counted here,
+        // never queued without limit.
+        if (m_backlog.load(std::memory_order_relaxed) >= MAX_WORKER_BACKLOG) {
+            m_node.on_ingress_overflow();
+            return;
+        }
+        m_backlog.fetch_add(1, std::memory_order_relaxed);
+        m_loop.post_work([this, f = std::move(frame)]() mutable {
+            auto decision = m_node.unwrap(std::move(f), Clock::now());
+            m_backlog.fetch_sub(1, std::memory_order_relaxed);
+            m_loop.post([this, d = std::move(decision)]() mutable { on_decision(std::move(d)); });
+        });
+    });
+    if (!fed) {
+        m_node.on_framing_error();
+        spdlog::debug("connection {}: framing error ({}), closing", id, fed.error().message());
+        return false;
+    }
+    return true;
+}
+
+void Daemon::on_decision(Decision decision) {
+    if (auto hop = m_node.accept(std::move(decision), Clock::now())) wake(*hop);
+    arm_delay_timer();
+    maybe_refresh_topology();
+}
+
+void Daemon::wake(const sphinx::IpEndpoint& hop) {
+    auto peer = node::to_peer(hop);
+    m_endpoints.emplace(peer, hop);
+    m_tcp.wake_peer(peer);
+}
+
+void Daemon::arm_delay_timer() {
+    const auto next = m_node.next_deadline();
+    if (!next || (m_delay_timer.armed() && m_delay_timer.expiry() <= *next)) return;
+    m_delay_timer.arm(*next, [this] {
+        for (const auto& hop : m_node.release_due(Clock::now())) wake(hop);
+        arm_delay_timer();
+        maybe_refresh_topology();
+    });
+}
+
+void Daemon::fetch_topology() {
+    if (m_fetching) return;
+    m_fetching = true;
+    m_last_fetch = Clock::now();
+    m_directory->topology([this](Expected<wire::directory::Topology, node::DirectoryError> topology) {
+        m_fetching = false;
+        if (!topology) {
+            m_node.topology_unavailable(); // the directory client has logged why
+            return;
+        }
+        const bool first = !m_node.next_hops().known();
+        for (const auto& hop : m_node.update_topology(*topology, Clock::now())) wake(hop);
+        if (first) spdlog::info("topology received: {} next-layer node(s)", m_node.next_hops().size());
+        maybe_refresh_topology();
+    });
+}
+
+void Daemon::maybe_refresh_topology() {
+    if (m_fetching || !m_node.take_refresh_request()) return;
+    const auto due = m_last_fetch + TOPOLOGY_MIN_GAP;
+    if (Clock::now() >= due) {
+        fetch_topology();
+        return;
+    }
+    m_loop.after(std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()) + std::chrono::milliseconds(1),
+                 [this] { fetch_topology(); });
+}
+
+void Daemon::evict_neighbours() {
+    const auto now = Clock::now();
+    for (const auto& hop : m_node.evict(now, now - NEIGHBOUR_IDLE_TIMEOUT, now - NEIGHBOUR_STALL_TIMEOUT)) {
+        const auto peer = node::to_peer(hop);
+        m_tcp.forget_peer(peer);
+        m_endpoints.erase(peer);
+        spdlog::debug("neighbour {} evicted", hop.to_string());
+    }
+}
+
+sphinx::IpEndpoint Daemon::endpoint_of(const runtime::PeerAddress& peer) const {
+    auto it = m_endpoints.find(peer);
+    return it == m_endpoints.end() ? sphinx::IpEndpoint{} : it->second;
+}
+
+void Daemon::heartbeat() {
+    m_directory->announce(m_node.heartbeat(m_announce, node::unix_ms()));
+}
+
+void Daemon::report_interval() {
+    const auto interval = m_node.take_interval();
+    spdlog::debug("interval: received {} forwarded {} dropped {} (bad mac {}, replayed {}, malformed {}) "
+                  "framing errors {} ingress drops {} sent {} delayed {} egress drops {} unknown next hops {} "
+                  "connections in {} out {}",
+                  interval.received, interval.forwarded, interval.processing_dropped(),
+                  interval.dropped_by(DropReason::bad_mac), interval.dropped_by(DropReason::replayed),
+                  interval.dropped_by(DropReason::malformed), interval.framing_errors, interval.ingress_dropped(),
+                  interval.sent_total(), m_node.delayed(), interval.egress_dropped(),
+                  interval.dropped_by(DropReason::unknown_next_hop), m_tcp.inbound_connections(),
+                  m_tcp.connected_peers());
+    m_directory->report(m_node.metric(interval, node::unix_ms()));
+}
+
+void Daemon::log_totals() const {
+    const auto totals = m_node.totals();
+    spdlog::info("mix node '{}' stopped: received {} forwarded {} sent {} dropped {} framing errors {}", m_config.id,
+                 totals.received, totals.forwarded, totals.sent_total(), totals.processing_dropped(),
+                 totals.framing_errors);
+}
+
+} // namespace nym::mixnode
