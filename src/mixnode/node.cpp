@@ -7,7 +7,7 @@ namespace nym::mixnode {
 
 MixNode::MixNode(const Config& config, const NodeKeys& keys, crypto::Rng& rng)
     : m_config(config), m_identity(crypto::Ed25519SecretKey::from_seed(keys.identity.seed())),
-      m_identity_public(keys.identity_public), m_sphinx_public(keys.sphinx_public),
+      m_identity_public(keys.identity_public), m_sphinx(keys.sphinx), m_sphinx_public(keys.sphinx_public),
       m_replay(std::make_unique<ReplayFilter>(config.replay_filter_config(), rng)),
       m_processor(keys.sphinx, *m_replay, ProcessorConfig{config.max_delay}),
       m_delay(DelayQueueConfig{config.max_delay, DelayQueueConfig{}.capacity}),
@@ -128,7 +128,7 @@ wire::directory::MixnodeHeartbeat MixNode::heartbeat(std::string host, std::int6
     h.layer = static_cast<std::uint8_t>(m_config.layer);
     h.version = std::string(NODE_VERSION);
     h.timestamp_ms = now_unix_ms;
-    wire::directory::sign(h, m_identity);
+    wire::directory::sign(h, m_identity, m_sphinx);
     return h;
 }
 

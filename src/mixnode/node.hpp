@@ -109,6 +109,7 @@ private:
     Config m_config;
     crypto::Ed25519SecretKey m_identity;
     crypto::Ed25519PublicKey m_identity_public;
+    crypto::X25519SecretKey m_sphinx; ///< for the heartbeat's proof of possession
     crypto::X25519PublicKey m_sphinx_public;
     std::unique_ptr<ReplayFilter> m_replay;
     Processor m_processor;
