@@ -15,8 +15,10 @@
 // means "durably stored at the recipient's gateway". AckPackets themselves (the sender's own acks
 // coming home) are stored whole.
 //
-// Not thread-safe: one processor per worker thread, sharing the (thread-safe) store and replay cache.
+// Not thread-safe: one processor per thread (the gateway's store serial), sharing the (thread-safe)
+// store and replay cache.
 
+#include <gateway/ack_release.hpp>
 #include <gateway/message_store.hpp>
 
 #include <crypto/x25519.hpp>
@@ -80,6 +82,12 @@ struct FinalHopResult {
     std::optional<ForwardAck> ack;           ///< set when stored and the packet carried a SURB-ack
 };
 
+/// A batch after its group commit: one result per packet, and the SURB-acks it released.
+struct CommittedBatch {
+    std::vector<FinalHopResult> results;
+    ReleasedAcks acks;
+};
+
 struct FinalHopStats {
     std::uint64_t stored = 0;
     std::uint64_t unknown_client = 0;
@@ -109,6 +117,9 @@ public:
     /// One result per packet, in order; acks are returned only for messages of the committed batch.
     [[nodiscard]] std::vector<FinalHopResult> process_batch(std::span<const std::span<std::uint8_t>> packets,
                                                             UnixSeconds now);
+    /// process_batch, also handing out the released SURB-acks as the type the gateway's egress
+    /// takes (commit_then_release).
+    [[nodiscard]] CommittedBatch commit_batch(std::span<const std::span<std::uint8_t>> packets, UnixSeconds now);
 
     const FinalHopStats& stats() const noexcept { return m_stats; }
 
@@ -118,8 +129,11 @@ private:
     struct Unwrapped {
         FinalHopResult result;
         std::optional<std::span<const std::uint8_t>> message;
+        std::optional<ForwardAck> ack;             ///< as carried (Nym's node-address bytes)
+        std::optional<sphinx::IpEndpoint> ack_hop; ///< the same first hop, parsed
     };
     Unwrapped unwrap(std::span<std::uint8_t> packet);
+    static Unwrapped dropped(FinalHopResult result);
     FinalHopResult finish(FinalHopOutcome outcome, FinalHopResult result = {});
 
     const crypto::X25519SecretKey& m_key;

@@ -7,7 +7,7 @@
 #include <crypto/rng.hpp>
 #include <crypto/x25519.hpp>
 #include <gateway/final_hop.hpp>
-#include <runtime/http_client.hpp>
+#include <runtime/blocking.hpp>
 #include <sphinx/builder.hpp>
 #include <sphinx/node_address.hpp>
 #include <sphinx/packet_size.hpp>
