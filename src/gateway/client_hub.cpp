@@ -10,9 +10,16 @@ namespace wg = wire::gateway;
 
 // --- the store side ----------------------------------------------------------------------------------
 
-StoreReply run_store_request(StoreRequest request, MessageStore& store) {
+StoreReply run_store_request(StoreRequest request, MessageStore& store, StoreHealth* health) {
+    const auto report = [&](StoreOperation operation, bool ok) {
+        if (health == nullptr) return;
+        if (ok) health->succeeded(operation);
+        else health->failed(operation, store.last_error());
+    };
     if (auto* fetch = std::get_if<FetchRequest>(&request)) {
-        return FetchReply{fetch->id, store.fetch_batch(fetch->client, fetch->limit, fetch->after_id), fetch->limit};
+        FetchReply reply{fetch->id, store.fetch_batch(fetch->client, fetch->limit, fetch->after_id), fetch->limit};
+        report(StoreOperation::fetch, reply.messages.has_value());
+        return reply;
     }
     auto& handshake = std::get<HandshakeRequest>(request);
     HandshakeReply reply{handshake.id, std::move(handshake.session), {}};
@@ -24,6 +31,9 @@ StoreReply run_store_request(StoreRequest request, MessageStore& store) {
             break;
         }
     }
+    // internal_error is the session's answer to a store that failed (a lookup or the write above).
+    const bool failed = reply.output.close && reply.output.close->code == ErrorCode::internal_error;
+    report(StoreOperation::handshake, !failed);
     return reply;
 }
 

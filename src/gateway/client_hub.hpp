@@ -14,6 +14,7 @@
 #include <gateway/counters.hpp>
 #include <gateway/first_hops.hpp>
 #include <gateway/message_store.hpp>
+#include <gateway/store_health.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -67,8 +68,9 @@ using StoreReply = std::variant<HandshakeReply, FetchReply>;
 
 /// Runs a hub request against the store (the gateway's store serial). A handshake's registration is
 /// written before the reply exists, so a client never hears "registered" for a key the gateway did
-/// not keep: if the write fails, the reply is the session's internal_error instead.
-[[nodiscard]] StoreReply run_store_request(StoreRequest request, MessageStore& store);
+/// not keep: if the write fails, the reply is the session's internal_error instead. Store failures
+/// are reported to `health` when given.
+[[nodiscard]] StoreReply run_store_request(StoreRequest request, MessageStore& store, StoreHealth* health = nullptr);
 
 /// What the glue must do after a hub call, in this order: send `frames`, hand `forwards` to the
 /// egress queues, hand `deletes` to the store queue, close `closes`, run `store` requests.

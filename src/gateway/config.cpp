@@ -18,6 +18,7 @@ StoreLimits Config::store_limits() const noexcept {
     StoreLimits limits;
     limits.max_messages_per_client = max_messages_per_client;
     limits.max_bytes_per_client = max_bytes_per_client;
+    limits.min_free_bytes = min_free_bytes;
     return limits;
 }
 
@@ -105,7 +106,10 @@ std::string render_config(const Config& c) {
         << "# How often, in seconds, expired messages are deleted (Nym: hourly).\n"
         << "cleanup_interval_secs = " << c.cleanup_interval.count() << "\n"
         << "# Stored messages pushed per batch when a client connects (Nym: 100).\n"
-        << "message_retrieval_limit = " << c.message_retrieval_limit << "\n";
+        << "message_retrieval_limit = " << c.message_retrieval_limit << "\n"
+        << "# Free bytes kept on the database's file system: below this, messages and registrations are\n"
+        << "# refused (and counted) so that acknowledged messages can still be deleted. 0 = no reserve.\n"
+        << "min_free_bytes = " << c.min_free_bytes << "\n";
     return out.str();
 }
 
@@ -164,6 +168,10 @@ ConfigResult<Config> parse_config(std::string_view text, const std::filesystem::
                                        static_cast<std::int64_t>(MAX_RETRIEVAL_LIMIT), defaults.message_retrieval_limit);
     if (!retrieval) return Unexpected(retrieval.error());
     c.message_retrieval_limit = static_cast<std::uint32_t>(*retrieval);
+    auto reserve = doc.integer_in_or("storage.min_free_bytes", 0, INT64_MAX,
+                                     static_cast<std::int64_t>(defaults.min_free_bytes));
+    if (!reserve) return Unexpected(reserve.error());
+    c.min_free_bytes = static_cast<std::uint64_t>(*reserve);
 
     if (auto v = validate(c); !v) return Unexpected(v.error());
     return c;

@@ -59,6 +59,7 @@ struct Config {
     std::chrono::seconds message_max_age{24 * 3600};   ///< Nym's stale cleaner: 24 h
     std::chrono::seconds cleanup_interval{3600};       ///< Nym's stale cleaner: hourly
     std::uint32_t message_retrieval_limit = MESSAGE_RETRIEVAL_LIMIT;
+    std::uint64_t min_free_bytes = StoreLimits{}.min_free_bytes; ///< free-space reserve of the store
 
     [[nodiscard]] StoreLimits store_limits() const noexcept;
 };

@@ -11,7 +11,8 @@ DropReason drop_reason_for(FinalHopOutcome outcome) noexcept {
     case FinalHopOutcome::forward_hop: return DropReason::forward_hop;
     case FinalHopOutcome::unknown_client: return DropReason::unknown_client;
     case FinalHopOutcome::over_quota: return DropReason::over_quota;
-    case FinalHopOutcome::storage_error: return DropReason::storage_error;
+    case FinalHopOutcome::storage_error:
+    case FinalHopOutcome::no_space: return DropReason::storage_error;
     case FinalHopOutcome::invalid_packet:
     case FinalHopOutcome::stored: break;
     }
@@ -45,6 +46,8 @@ std::string stats_json(const GatewayCounters& c, const ClientCounterMap& clients
     field("framing_errors", load(c.framing_errors));
     field("client_errors", load(c.client_errors));
     field("clients_connected", load(c.clients_connected));
+    field("store_failures", load(c.store_failures));
+    field("low_space_refusals", load(c.low_space_refusals));
     field("dropped_total", c.dropped_total());
     out += "\"dropped\":{";
     bool first = true;

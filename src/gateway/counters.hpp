@@ -57,6 +57,8 @@ struct GatewayCounters {
     std::atomic<std::uint64_t> framing_errors{0};       ///< mix connections closed on a framing error
     std::atomic<std::uint64_t> client_errors{0};        ///< client connections closed on a protocol error
     std::atomic<std::uint64_t> clients_connected{0};    ///< currently authenticated connections
+    std::atomic<std::uint64_t> store_failures{0};       ///< failed message-store operations (StoreHealth)
+    std::atomic<std::uint64_t> low_space_refusals{0};   ///< messages not stored: below the free-space reserve
     std::array<std::atomic<std::uint64_t>, mixnet::DROP_REASON_COUNT> dropped{};
 
     void drop(DropReason reason, std::uint64_t n = 1) noexcept {

@@ -22,6 +22,8 @@ constexpr std::chrono::milliseconds MIN_TOPOLOGY_SPACING{250};
 /// Counters are logged (debug) and idle first hops forgotten this often.
 constexpr std::chrono::seconds HOUSEKEEPING_INTERVAL{10};
 constexpr std::chrono::seconds EGRESS_IDLE{60};
+/// A deletion that failed (a full disk, a locked database) is tried again this much later.
+constexpr std::chrono::milliseconds DELETE_RETRY{1000};
 
 UnixSeconds unix_now() { return UnixSeconds(std::chrono::seconds(node::unix_seconds())); }
 
@@ -221,12 +223,18 @@ void Daemon::on_batch_done(StageOutput out) {
         forward(std::move(frame));
     }
     for (const ClientAddress& client : out.clients_with_new_messages) apply(m_hub.on_stored(client));
+    if (!out.retry_deletes.empty()) {
+        m_loop.after(DELETE_RETRY, with(std::move(out.retry_deletes), [this](std::vector<DeleteMessages> deletes) {
+            for (DeleteMessages& d : deletes) m_queue.push_delete(std::move(d));
+            kick_store();
+        }));
+    }
     kick_store();
 }
 
 void Daemon::run_on_store(StoreRequest request) {
     m_serial.post(with(std::move(request), [this](StoreRequest r) {
-        StoreReply reply = run_store_request(std::move(r), *m_store);
+        StoreReply reply = run_store_request(std::move(r), *m_store, &m_stage.health());
         m_loop.post(with(std::move(reply), [this](StoreReply done) {
             apply(m_hub.on_store_reply(std::move(done), unix_now()));
         }));
@@ -303,6 +311,8 @@ void Daemon::announce() {
     if (m_stopping) return;
     m_serial.post([this] {
         auto clients = m_store->registered_clients();
+        if (clients) m_stage.health().succeeded(StoreOperation::list_clients);
+        else m_stage.health().failed(StoreOperation::list_clients, m_store->last_error());
         m_loop.post(with(std::move(clients), [this](Expected<std::vector<ClientAddress>> c) { send_heartbeat(c); }));
     });
 }
@@ -324,8 +334,6 @@ void Daemon::send_heartbeat(const Expected<std::vector<ClientAddress>>& clients)
         for (std::size_t i = 0; i < n; ++i)
             std::copy((*clients)[i].bytes.begin(), (*clients)[i].bytes.end(),
                       heartbeat.registered_clients[i].bytes.begin());
-    } else {
-        spdlog::warn("cannot list registered clients for the heartbeat: {}", clients.error().message());
     }
     wire::directory::sign(heartbeat, m_keys.identity);
     m_directory.announce(heartbeat);
@@ -336,6 +344,12 @@ void Daemon::send_heartbeat(const Expected<std::vector<ClientAddress>>& clients)
 void Daemon::housekeeping() {
     for (const sphinx::IpEndpoint& hop : m_egress.evict_idle(runtime::Loop::Clock::now() - EGRESS_IDLE))
         m_endpoints.erase(node::to_peer(hop));
+    // A failing store is loud: besides each streak's first warning, a summary while it lasts.
+    const std::uint64_t failures = m_counters.store_failures.load(std::memory_order_relaxed);
+    if (failures != m_reported_store_failures)
+        spdlog::warn("{} message store failure(s) in the last {} s ({} in all; see /api/stats)",
+                     failures - m_reported_store_failures, HOUSEKEEPING_INTERVAL.count(), failures);
+    m_reported_store_failures = failures;
     spdlog::debug("counters: received {} stored {} delivered {} acked {} from clients {} forwarded {} "
                   "(acks {}) dropped {} framing errors {} client errors {} clients {} egress queued {} "
                   "store queue {}",

@@ -104,6 +104,7 @@ private:
     node::FailureLog m_topology_failures{"directory topology fetch"};
     bool m_stopping = false;
     bool m_final_pending = false;
+    std::uint64_t m_reported_store_failures = 0;
 
     runtime::Serial m_serial;
     runtime::TcpService m_mix;

@@ -16,6 +16,9 @@ public:
         case Errc::quota_exceeded_bytes: return "client storage quota (bytes) exceeded";
         case Errc::message_too_large: return "message larger than the store accepts";
         case Errc::unknown_client: return "no registered client with this address";
+        case Errc::database_corrupt:
+            return "the message database is corrupt (PRAGMA quick_check failed); restore a backup or move the file away";
+        case Errc::low_disk_space: return "free disk space is below the message store's reserve";
         }
         return "unknown gateway error";
     }

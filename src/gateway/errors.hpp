@@ -14,6 +14,8 @@ enum class Errc {
     quota_exceeded_bytes,   ///< storing would take the client past its byte quota; nothing stored
     message_too_large,      ///< a single message larger than the store accepts
     unknown_client,         ///< no registered client has this address
+    database_corrupt,       ///< the database file fails PRAGMA quick_check, or is not a database
+    low_disk_space,         ///< the file system is below the store's free-space reserve; nothing stored
 };
 
 const std::error_category& gateway_category() noexcept;

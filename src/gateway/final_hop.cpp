@@ -57,6 +57,7 @@ FinalHopResult FinalHopProcessor::finish(FinalHopOutcome outcome, FinalHopResult
     case FinalHopOutcome::replayed: ++m_stats.replayed; break;
     case FinalHopOutcome::over_quota: ++m_stats.over_quota; break;
     case FinalHopOutcome::storage_error: ++m_stats.storage_error; break;
+    case FinalHopOutcome::no_space: ++m_stats.no_space; break;
     }
     return result;
 }
@@ -150,8 +151,10 @@ CommittedBatch FinalHopProcessor::commit_batch(std::span<const std::span<std::ui
             const bool quota = ec == make_error_code(Errc::quota_exceeded_count) ||
                                ec == make_error_code(Errc::quota_exceeded_bytes) ||
                                ec == make_error_code(Errc::message_too_large);
-            batch.results.push_back(finish(quota ? FinalHopOutcome::over_quota : FinalHopOutcome::storage_error,
-                                           FinalHopResult{{}, u.result.client, {}, {}}));
+            const FinalHopOutcome outcome = quota ? FinalHopOutcome::over_quota
+                                            : ec == make_error_code(Errc::low_disk_space) ? FinalHopOutcome::no_space
+                                                                                          : FinalHopOutcome::storage_error;
+            batch.results.push_back(finish(outcome, FinalHopResult{{}, u.result.client, {}, {}}));
             continue;
         }
         u.result.message_id = *id;

@@ -68,6 +68,7 @@ enum class FinalHopOutcome {
     replayed,           ///< the same packet was processed before
     over_quota,         ///< the client's quota is full (or the message too large); dropped
     storage_error,      ///< the database failed; dropped
+    no_space,           ///< the disk is below the store's free-space reserve; dropped
 };
 
 struct ForwardAck {
@@ -97,6 +98,7 @@ struct FinalHopStats {
     std::uint64_t replayed = 0;
     std::uint64_t over_quota = 0;
     std::uint64_t storage_error = 0;
+    std::uint64_t no_space = 0;
 };
 
 struct FinalHopConfig {

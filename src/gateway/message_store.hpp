@@ -10,6 +10,11 @@
 // -shm files the same mode), an existing file with looser permissions is tightened to 0600, and
 // secure_delete is on so deleted messages are overwritten.
 //
+// Health: open() refuses a damaged file (PRAGMA quick_check) with Errc::database_corrupt; the WAL is
+// kept to 64 MiB after checkpoints (journal_size_limit); a free-space reserve (StoreLimits) keeps
+// deletions possible on a filling disk. Every failure returns an error and leaves SQLite's words for
+// it in last_error() for the caller's log.
+//
 // Thread safety: every call takes an internal mutex; one MessageStore may be shared by threads.
 
 #include <gateway/client_registry.hpp>
@@ -21,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace nym::gateway {
@@ -31,6 +37,10 @@ struct StoreLimits {
     std::uint64_t max_messages_per_client = 10'000;
     std::uint64_t max_bytes_per_client = 64ull * 1024 * 1024;
     std::size_t max_message_size = wire::gateway::MAX_DELIVER_SIZE;
+    /// Free space kept on the database's file system: below it, stores and registrations are refused
+    /// (Errc::low_disk_space) so that deletions, which need a little space themselves, still work and
+    /// the store never wedges on a full disk. 0 = no reserve.
+    std::uint64_t min_free_bytes = 64ull * 1024 * 1024;
 };
 
 struct StoredMessage {
@@ -55,7 +65,7 @@ struct ClientUsage {
 class MessageStore final : public ClientRegistry {
 public:
     /// Opens (creating when absent) the database at `path` and its schema. Errc::database_error,
-    /// Errc::insecure_permissions.
+    /// Errc::database_corrupt (quick_check failed, or not a database), Errc::insecure_permissions.
     [[nodiscard]] static Expected<std::unique_ptr<MessageStore>> open(const std::filesystem::path& path,
                                                                       StoreLimits limits = {});
     ~MessageStore() override;
@@ -89,6 +99,9 @@ public:
     [[nodiscard]] Expected<std::optional<RegisteredClient>> find_client(const ClientAddress& address) override;
     /// Every registered client's address (for the directory heartbeat), in address order.
     [[nodiscard]] Expected<std::vector<ClientAddress>> registered_clients();
+
+    /// SQLite's description of the last failure ("database or disk is full"), for logs.
+    [[nodiscard]] std::string last_error() const;
 
     const StoreLimits& limits() const noexcept { return m_limits; }
 

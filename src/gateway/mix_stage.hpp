@@ -2,7 +2,8 @@
 // The store's side of the mix port (docs/protocol/gateway.md "Running the gateway"): a batch of
 // final-hop packets is unwrapped and its messages stored with ONE group commit; only then are the
 // SURB-acks of the stored messages released (commit_then_release), and the clients with new
-// messages named. Acknowledged ids are deleted in the same round; expired messages on request.
+// messages named. Acknowledged ids are deleted in the same round (a failed deletion is handed back
+// to be retried); expired messages on request. Every store failure is counted and logged (StoreHealth).
 //
 // Runs on the gateway's store serial (one round at a time, off the I/O thread): the only place,
 // with the client hub's store requests, where the SQLite store is written.
@@ -11,6 +12,7 @@
 #include <gateway/counters.hpp>
 #include <gateway/final_hop.hpp>
 #include <gateway/message_store.hpp>
+#include <gateway/store_health.hpp>
 #include <gateway/store_queue.hpp>
 
 #include <crypto/x25519.hpp>
@@ -24,6 +26,7 @@ namespace nym::gateway {
 struct StageOutput {
     ReleasedAcks acks = ReleasedAcks::none();                 ///< SURB-acks of committed messages only
     std::set<ClientAddress, AddressOrder> clients_with_new_messages;
+    std::vector<DeleteMessages> retry_deletes;                ///< deletions that failed: try again later
 };
 
 class MixStage {
@@ -35,10 +38,13 @@ public:
     [[nodiscard]] StageOutput process(StoreQueue::Work work, UnixSeconds now);
     /// Deletes messages received before `older_than`; how many.
     std::size_t expire(UnixSeconds older_than);
+    /// Failures of every store operation run on the serial are reported here.
+    [[nodiscard]] StoreHealth& health() noexcept { return m_health; }
 
 private:
     MessageStore& m_store;
     GatewayCounters& m_counters;
+    StoreHealth m_health;
     FinalHopProcessor m_final_hop;
 };
 
