@@ -243,6 +243,7 @@ void Daemon::run_on_store(StoreRequest request) {
 
 void Daemon::expire() {
     m_serial.post([this] {
+        m_stage.forget_replay_tags(unix_now() - REPLAY_TAG_RETENTION);
         const auto expired = m_stage.expire(unix_now() - m_config.config.message_max_age);
         if (expired != 0)
             spdlog::info("expired {} message(s) older than {} s", expired, m_config.config.message_max_age.count());

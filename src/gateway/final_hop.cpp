@@ -78,6 +78,10 @@ FinalHopProcessor::Unwrapped FinalHopProcessor::unwrap(std::span<std::uint8_t> p
         return dropped(finish(mac ? FinalHopOutcome::bad_mac : FinalHopOutcome::invalid_packet));
     }
     if (!m_replays.insert(verified->replay_tag)) return dropped(finish(FinalHopOutcome::replayed));
+    // The cache starts empty at every start; the store remembers the tags of stored packets.
+    auto seen = m_store.replay_tag_seen(verified->replay_tag);
+    if (!seen) return dropped(finish(FinalHopOutcome::storage_error));
+    if (*seen) return dropped(finish(FinalHopOutcome::replayed));
 
     auto processed = sphinx::finish_processing(packet, *verified);
     if (!processed) return dropped(finish(FinalHopOutcome::invalid_packet));
@@ -90,6 +94,7 @@ FinalHopProcessor::Unwrapped FinalHopProcessor::unwrap(std::span<std::uint8_t> p
     result.client = client;
 
     Unwrapped unwrapped;
+    unwrapped.tag = verified->replay_tag;
     std::span<const std::uint8_t> message = final_hop->message;
     if (m_config.split_acks && *size != sphinx::PacketSize::ack) {
         if (message.size() < ACK_OVERHEAD) return dropped(finish(FinalHopOutcome::invalid_packet, std::move(result)));
@@ -126,6 +131,7 @@ CommittedBatch FinalHopProcessor::commit_batch(std::span<const std::span<std::ui
     std::vector<Unwrapped> unwrapped;
     unwrapped.reserve(packets.size());
     std::vector<HeldMessage> held;
+    std::vector<sphinx::ReplayTag> tags; // of the held messages' packets
     for (std::span<std::uint8_t> packet : packets) {
         unwrapped.push_back(unwrap(packet));
         const Unwrapped& u = unwrapped.back();
@@ -133,9 +139,12 @@ CommittedBatch FinalHopProcessor::commit_batch(std::span<const std::span<std::ui
         HeldMessage h{IncomingMessage{*u.result.client, *u.message, now}, std::nullopt};
         if (u.ack && u.ack_hop) h.ack = HeldAck{*u.ack_hop, u.ack->packet};
         held.push_back(std::move(h));
+        tags.push_back(u.tag);
     }
-    CommitOutcome committed = commit_then_release(
-        std::move(held), [this](std::span<const IncomingMessage> messages) { return m_store.store_batch(messages); });
+    CommitOutcome committed =
+        commit_then_release(std::move(held), [this, &tags, now](std::span<const IncomingMessage> messages) {
+            return m_store.store_batch(messages, tags, now);
+        });
 
     CommittedBatch batch{{}, std::move(committed.acks)};
     batch.results.reserve(packets.size());

@@ -6,7 +6,8 @@
 //   Final hop, client registered  → (split off the SURB-ack) → store → ack to forward.
 //   Final hop, client unknown     → dropped, counted (no ack: the sender retransmits).
 //   Forward hop                   → dropped, counted (a gateway is always the last hop).
-//   Bad MAC, bad length, replay   → dropped, counted.
+//   Bad MAC, bad length, replay   → dropped, counted. A replay is a tag in the in-memory cache, or one
+//                                  the store recorded with a committed message (so it survives restarts).
 //
 // SURB-ack split (nym framing/src/processing.rs, reference §2.6): the message of every packet that is
 // not an AckPacket starts with the ack's first hop (19 bytes: Nym's node address without its zero
@@ -25,6 +26,7 @@
 #include <sphinx/packet_size.hpp>
 #include <sphinx/types.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -37,10 +39,15 @@ namespace nym::gateway {
 inline constexpr std::size_t ACK_FIRST_HOP_SIZE = 19; ///< sphinx::MAX_NODE_ADDRESS_UNPADDED_LEN
 inline constexpr std::size_t ACK_PACKET_SIZE = 386;   ///< sphinx::packet_size(PacketSize::ack)
 inline constexpr std::size_t ACK_OVERHEAD = ACK_FIRST_HOP_SIZE + ACK_PACKET_SIZE;
+/// How long the store remembers the replay tags of stored packets: two of the mix nodes' replay
+/// epochs (25 h each, Sphinx key lifetime + overlap; a mix node's filter covers the current and the
+/// previous epoch), so a packet replayed to the gateway within the time any mix node on its route
+/// would still refuse it is refused here too.
+inline constexpr std::chrono::seconds REPLAY_TAG_RETENTION{2 * 25 * 3600};
 
 /// Replay tags of accepted packets, exact, in two generations of at most capacity/2 each: when the
-/// current one fills, the older is forgotten. Memory stays bounded; a replay older than about
-/// `capacity` packets is no longer recognised (Sphinx key rotation is what bounds that for good).
+/// current one fills, the older is forgotten. Memory stays bounded and it starts empty at every
+/// start; behind it, the store keeps the tags of stored packets for REPLAY_TAG_RETENTION.
 /// Thread-safe.
 class ReplayCache {
 public:
@@ -133,6 +140,7 @@ private:
         std::optional<std::span<const std::uint8_t>> message;
         std::optional<ForwardAck> ack;             ///< as carried (Nym's node-address bytes)
         std::optional<sphinx::IpEndpoint> ack_hop; ///< the same first hop, parsed
+        sphinx::ReplayTag tag;                     ///< recorded with the message when it is stored
     };
     Unwrapped unwrap(std::span<std::uint8_t> packet);
     static Unwrapped dropped(FinalHopResult result);

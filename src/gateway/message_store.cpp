@@ -17,7 +17,7 @@
 namespace nym::gateway {
 namespace {
 
-constexpr int SCHEMA_VERSION = 1;
+constexpr int SCHEMA_VERSION = 2; // 2: replay_tags
 constexpr int BUSY_TIMEOUT_MS = 5000;
 constexpr std::int64_t JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024; ///< bytes of WAL kept after a checkpoint
 
@@ -36,6 +36,11 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_client ON messages (client_address, id);
 CREATE INDEX IF NOT EXISTS messages_by_age ON messages (received_at);
+CREATE TABLE IF NOT EXISTS replay_tags (
+    tag     BLOB PRIMARY KEY CHECK (length(tag) = 32),
+    seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS replay_tags_by_age ON replay_tags (seen_at);
 CREATE TABLE IF NOT EXISTS client_usage (
     client_address BLOB PRIMARY KEY,
     message_count  INTEGER NOT NULL,
@@ -136,6 +141,7 @@ struct MessageStore::Impl {
     Statement begin_immediate, commit, rollback;
     Statement select_usage, insert_message, select_batch, delete_owned, delete_older;
     Statement upsert_client, select_client, select_clients;
+    Statement insert_tag, select_tag, delete_old_tags;
 
     bool exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
     bool step_done(const Statement& s) {
@@ -232,7 +238,10 @@ Expected<std::unique_ptr<MessageStore>> MessageStore::open(const std::filesystem
             "registered_at = excluded.registered_at") &&
         impl->select_client.prepare(
             impl->db, "SELECT shared_key, registered_at FROM registered_clients WHERE client_address = ?1") &&
-        impl->select_clients.prepare(impl->db, "SELECT client_address FROM registered_clients ORDER BY client_address");
+        impl->select_clients.prepare(impl->db, "SELECT client_address FROM registered_clients ORDER BY client_address") &&
+        impl->insert_tag.prepare(impl->db, "INSERT OR IGNORE INTO replay_tags (tag, seen_at) VALUES (?1, ?2)") &&
+        impl->select_tag.prepare(impl->db, "SELECT 1 FROM replay_tags WHERE tag = ?1") &&
+        impl->delete_old_tags.prepare(impl->db, "DELETE FROM replay_tags WHERE seen_at < ?1");
     if (!prepared) return impl->db_error();
     return std::unique_ptr<MessageStore>(new MessageStore(std::move(impl), limits));
 }
@@ -240,17 +249,19 @@ Expected<std::unique_ptr<MessageStore>> MessageStore::open(const std::filesystem
 Expected<std::uint64_t> MessageStore::store(const ClientAddress& client, std::span<const std::uint8_t> message,
                                             UnixSeconds received_at) {
     const IncomingMessage one{client, message, received_at};
-    return std::move(store_batch(std::span<const IncomingMessage>(&one, 1)).front());
+    return std::move(store_batch(std::span<const IncomingMessage>(&one, 1), {}, received_at).front());
 }
 
-std::vector<Expected<std::uint64_t>> MessageStore::store_batch(std::span<const IncomingMessage> messages) {
+std::vector<Expected<std::uint64_t>> MessageStore::store_batch(std::span<const IncomingMessage> messages,
+                                                               std::span<const sphinx::ReplayTag> replay_tags,
+                                                               UnixSeconds seen_at) {
     std::vector<Expected<std::uint64_t>> results;
     results.reserve(messages.size());
     const auto all_failed = [&results, &messages] {
         results.assign(messages.size(), Expected<std::uint64_t>(fail(Errc::database_error)));
         return std::move(results);
     };
-    if (messages.empty()) return results;
+    if (messages.empty() && replay_tags.empty()) return results;
     std::lock_guard lock(m_impl->mutex);
     if (m_impl->low_on_space(m_limits.min_free_bytes)) {
         results.assign(messages.size(), Expected<std::uint64_t>(fail(Errc::low_disk_space)));
@@ -299,7 +310,18 @@ std::vector<Expected<std::uint64_t>> MessageStore::store_batch(std::span<const I
         results.emplace_back(static_cast<std::uint64_t>(sqlite3_last_insert_rowid(m_impl->db)));
         any_stored = true;
     }
-    if (!any_stored) {
+    // The replay tags of the batch's packets, in the same transaction: after a restart, a packet whose
+    // message was committed is recognised as a replay (and one whose message was not, is not).
+    for (const sphinx::ReplayTag& tag : replay_tags) {
+        Use u(m_impl->insert_tag);
+        u.blob(1, tag.bytes);
+        u.integer(2, seen_at.time_since_epoch().count());
+        if (u.step() != SQLITE_DONE) {
+            m_impl->roll_back();
+            return all_failed();
+        }
+    }
+    if (!any_stored && replay_tags.empty()) {
         m_impl->roll_back();
         return results;
     }
@@ -308,6 +330,24 @@ std::vector<Expected<std::uint64_t>> MessageStore::store_batch(std::span<const I
         return all_failed();
     }
     return results;
+}
+
+Expected<bool> MessageStore::replay_tag_seen(const sphinx::ReplayTag& tag) {
+    std::lock_guard lock(m_impl->mutex);
+    Use u(m_impl->select_tag);
+    u.blob(1, tag.bytes);
+    const int rc = u.step();
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return m_impl->db_error();
+}
+
+Expected<std::size_t> MessageStore::forget_replay_tags(UnixSeconds older_than) {
+    std::lock_guard lock(m_impl->mutex);
+    Use u(m_impl->delete_old_tags);
+    u.integer(1, older_than.time_since_epoch().count());
+    if (u.step() != SQLITE_DONE) return m_impl->db_error();
+    return static_cast<std::size_t>(sqlite3_changes(m_impl->db));
 }
 
 Expected<std::vector<StoredMessage>> MessageStore::fetch_batch(const ClientAddress& client, std::size_t limit,

@@ -1,6 +1,6 @@
 #pragma once
-// The gateway's durable store (docs/protocol/gateway.md "Storage"): messages waiting for their client
-// and the registered clients' shared keys, in one SQLite database.
+// The gateway's durable store (docs/protocol/gateway.md "Storage"): messages waiting for their client,
+// the registered clients' shared keys and the Sphinx replay tags of stored packets, in one SQLite database.
 //
 // Durability: WAL journal with synchronous=FULL, so store() returns only after its transaction is
 // fsynced; a message whose store() returned survives a crash or power loss. A message is deleted only
@@ -18,6 +18,7 @@
 // Thread safety: every call takes an internal mutex; one MessageStore may be shared by threads.
 
 #include <gateway/client_registry.hpp>
+#include <sphinx/types.hpp>
 #include <util/expected.hpp>
 
 #include <cstddef>
@@ -80,8 +81,15 @@ public:
     /// Group commit: each message is checked and stored as by store(), all in one transaction and
     /// so one fsync (a durable store costs one disk flush, ~5 ms on the CI disk; a batch of 100
     /// costs about the same). One result per message, in order, valid once the call returned. A
-    /// database failure fails every message of the batch (nothing is committed).
-    [[nodiscard]] std::vector<Expected<std::uint64_t>> store_batch(std::span<const IncomingMessage> messages);
+    /// database failure fails every message of the batch (nothing is committed). The batch's
+    /// Sphinx replay tags are recorded (seen at `seen_at`) in the same transaction.
+    [[nodiscard]] std::vector<Expected<std::uint64_t>> store_batch(std::span<const IncomingMessage> messages,
+                                                                   std::span<const sphinx::ReplayTag> replay_tags = {},
+                                                                   UnixSeconds seen_at = {});
+    /// Whether a committed batch recorded this replay tag (and it was not forgotten since).
+    [[nodiscard]] Expected<bool> replay_tag_seen(const sphinx::ReplayTag& tag);
+    /// Forgets replay tags seen before `older_than`; how many.
+    [[nodiscard]] Expected<std::size_t> forget_replay_tags(UnixSeconds older_than);
     /// Up to `limit` of the client's messages with id > after_id, oldest first.
     [[nodiscard]] Expected<std::vector<StoredMessage>> fetch_batch(const ClientAddress& client,
                                                                    std::size_t limit = MESSAGE_RETRIEVAL_LIMIT,

@@ -70,4 +70,8 @@ std::size_t MixStage::expire(UnixSeconds older_than) {
     return *n;
 }
 
+void MixStage::forget_replay_tags(UnixSeconds older_than) {
+    if (!m_store.forget_replay_tags(older_than)) m_health.failed(StoreOperation::expire, m_store.last_error());
+}
+
 } // namespace nym::gateway

@@ -38,6 +38,8 @@ public:
     [[nodiscard]] StageOutput process(StoreQueue::Work work, UnixSeconds now);
     /// Deletes messages received before `older_than`; how many.
     std::size_t expire(UnixSeconds older_than);
+    /// Forgets the replay tags of packets stored before `older_than` (REPLAY_TAG_RETENTION ago).
+    void forget_replay_tags(UnixSeconds older_than);
     /// Failures of every store operation run on the serial are reported here.
     [[nodiscard]] StoreHealth& health() noexcept { return m_health; }
 
