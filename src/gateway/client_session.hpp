@@ -17,8 +17,10 @@
 
 #include <crypto/ed25519.hpp>
 #include <crypto/rng.hpp>
+#include <sphinx/node_address.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -66,9 +68,10 @@ struct StoreSharedKey {
 struct ClientReady {
     ClientAddress client;
 };
-/// Send `packet` to the mix node at `first_hop` (layer 1).
+/// Send `packet` to the mix node at `first_hop` (parsed from the SendPacket's node address; the
+/// glue still checks that it is a layer-1 node).
 struct ForwardPacket {
-    sphinx::NodeAddress first_hop;
+    sphinx::IpEndpoint first_hop;
     Bytes packet;
 };
 /// The client acknowledged these ids: delete them (MessageStore::ack deletes only the client's own).
@@ -78,10 +81,26 @@ struct DeleteMessages {
 };
 using Action = std::variant<StoreSharedKey, ClientReady, ForwardPacket, DeleteMessages>;
 
+/// Why a session ends, and who ended it: the gateway, refusing something the client sent (its Error
+/// went out first), or the client, with an Error message of its own.
 struct CloseReason {
+    enum class By : std::uint8_t { gateway, client };
+    By by = By::gateway;
     ErrorCode code = ErrorCode::malformed_message;
     std::string text;
 };
+
+/// Websocket close reasons must fit a control frame (125 bytes including the 2-byte code).
+inline constexpr std::size_t MAX_CLOSE_REASON = 120;
+
+/// The websocket close for a CloseReason: 1008 "policy violation" with the gateway's error text
+/// when the gateway refused something, 1000 with "client error: <text>" when the client ended it;
+/// the reason cut to MAX_CLOSE_REASON bytes.
+struct WebsocketClose {
+    std::uint16_t code = 1000;
+    std::string reason;
+};
+[[nodiscard]] WebsocketClose websocket_close(const CloseReason& reason);
 
 struct SessionOutput {
     std::vector<Action> actions;
@@ -108,6 +127,10 @@ public:
     [[nodiscard]] std::optional<Bytes> deliver(std::uint64_t id, ByteSpan message);
     /// The glue could not perform an action of the last output: Error{internal_error} and close.
     [[nodiscard]] SessionOutput action_failed(std::string_view what);
+    /// Whether on_frame(frame) would read the registry (a handshake request on a fresh session):
+    /// the glue then runs it where the registry lives (the gateway's store serial). Every other
+    /// frame is answered from the session's own state.
+    [[nodiscard]] bool needs_registry(ByteSpan frame) const noexcept;
 
     State state() const noexcept { return m_state; }
     const std::optional<ClientAddress>& client() const noexcept { return m_client; }

@@ -1,20 +1,20 @@
 #pragma once
-// The gateway's on-disk state, laid out like the mix node's (src/mixnode/config.hpp):
+// The gateway's on-disk state, laid out like every node's (node/config_file.hpp):
 //   <root>/<id>/config/config.toml          commented TOML, written by `nym-gateway init`
 //   <root>/<id>/data/private_identity.pem   Ed25519 identity (0600)   public_identity.pem
 //   <root>/<id>/data/private_sphinx.pem     X25519 Sphinx key (0600)  public_sphinx.pem
 //   <root>/<id>/data/messages.sqlite        message store + clients' shared keys (0600)
 // where <root> is $HOME/.nym/gateways unless overridden (--root).
 //
-// Loading validates every field and reports the first problem as a typed error naming the field.
+// Loading validates every field and reports the first problem as a node::ConfigError naming the field.
 // Command-line flags override file values through ConfigOverrides + merge(), then validate() again.
 
-#include <gateway/errors.hpp>
 #include <gateway/message_store.hpp>
 
 #include <crypto/ed25519.hpp>
 #include <crypto/rng.hpp>
 #include <crypto/x25519.hpp>
+#include <node/config_file.hpp>
 #include <util/expected.hpp>
 
 #include <chrono>
@@ -26,10 +26,9 @@
 
 namespace nym::gateway {
 
+inline constexpr std::string_view ROLE_FOLDER = "gateways"; ///< $HOME/.nym/gateways
 inline constexpr int DEFAULT_MIX_PORT = 1789;     ///< nym network-defaults
 inline constexpr int DEFAULT_CLIENTS_PORT = 9000; ///< nym network-defaults (client websocket)
-inline constexpr std::size_t MAX_ID_LENGTH = 64;
-inline constexpr std::string_view CONFIG_FILE_NAME = "config.toml";
 inline constexpr std::string_view DATABASE_FILE_NAME = "messages.sqlite";
 
 inline constexpr std::string_view IDENTITY_SECRET_PEM_LABEL = "ED25519 PRIVATE KEY";
@@ -37,19 +36,10 @@ inline constexpr std::string_view IDENTITY_PUBLIC_PEM_LABEL = "ED25519 PUBLIC KE
 inline constexpr std::string_view SPHINX_SECRET_PEM_LABEL = "X25519 PRIVATE KEY";
 inline constexpr std::string_view SPHINX_PUBLIC_PEM_LABEL = "X25519 PUBLIC KEY";
 
-/// A config error plus what it is about (the field, file or underlying error), for the operator.
-struct ConfigError {
-    std::error_code code;
-    std::string detail;
-
-    ConfigError() = default;
-    ConfigError(std::error_code c, std::string d = {}) : code(c), detail(std::move(d)) {} // NOLINT: implicit on purpose
-    [[nodiscard]] std::string message() const;
-    friend bool operator==(const ConfigError& e, Errc c) noexcept { return e.code == make_error_code(c); }
-};
-
+using node::ConfigErrc;
+using node::ConfigError;
 template <class T>
-using ConfigResult = Expected<T, ConfigError>;
+using ConfigResult = node::ConfigResult<T>;
 
 struct Config {
     std::string id;
@@ -69,6 +59,7 @@ struct Config {
     std::chrono::seconds message_max_age{24 * 3600};   ///< Nym's stale cleaner: 24 h
     std::chrono::seconds cleanup_interval{3600};       ///< Nym's stale cleaner: hourly
     std::uint32_t message_retrieval_limit = MESSAGE_RETRIEVAL_LIMIT;
+    std::uint64_t min_free_bytes = StoreLimits{}.min_free_bytes; ///< free-space reserve of the store
 
     [[nodiscard]] StoreLimits store_limits() const noexcept;
 };
@@ -93,14 +84,14 @@ struct ConfigOverrides {
 [[nodiscard]] std::string render_config(const Config& config);
 /// Parses and validates config text; relative paths are resolved against `base_dir`. Unknown keys are ignored.
 [[nodiscard]] ConfigResult<Config> parse_config(std::string_view text, const std::filesystem::path& base_dir = {});
-/// Errc::config_missing, Errc::io_error, Errc::invalid_config.
+/// ConfigErrc::missing_file, unreadable_file, or the parse_config() errors (naming the file).
 [[nodiscard]] ConfigResult<Config> load_config(const std::filesystem::path& path);
 /// Writes atomically (temporary file + fsync + rename).
 [[nodiscard]] ConfigResult<void> save_config(const Config& config, const std::filesystem::path& path);
 
-/// $HOME/.nym/gateways. Errc::no_home if HOME is unset or empty.
+/// $HOME/.nym/gateways. ConfigErrc::no_home if HOME is unset or empty.
 [[nodiscard]] ConfigResult<std::filesystem::path> default_root();
-[[nodiscard]] std::filesystem::path gateway_directory(const std::filesystem::path& root, std::string_view id);
+/// <root>/<id>/config/config.toml
 [[nodiscard]] std::filesystem::path config_path(const std::filesystem::path& root, std::string_view id);
 
 struct GatewayKeys {
@@ -111,7 +102,7 @@ struct GatewayKeys {
 };
 
 /// Reads the four key files named in the config; checks that each public file matches its secret.
-/// Errc::key_file_error (missing, malformed, mismatched, or a secret readable by group/others).
+/// ConfigErrc::key_error (missing, malformed, mismatched, or a secret readable by group/others).
 [[nodiscard]] ConfigResult<GatewayKeys> load_keys(const Config& config);
 
 struct InitOptions {
@@ -131,7 +122,7 @@ struct InitResult {
     crypto::X25519PublicKey sphinx_public;
 };
 
-/// Creates <root>/<id>/ with fresh keys and a config. Errc::config_exists unless force.
+/// Creates <root>/<id>/ with fresh keys and a config. ConfigErrc::already_exists unless force.
 [[nodiscard]] ConfigResult<InitResult> init_gateway(const InitOptions& options, crypto::Rng& rng);
 
 } // namespace nym::gateway

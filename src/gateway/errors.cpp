@@ -16,12 +16,9 @@ public:
         case Errc::quota_exceeded_bytes: return "client storage quota (bytes) exceeded";
         case Errc::message_too_large: return "message larger than the store accepts";
         case Errc::unknown_client: return "no registered client with this address";
-        case Errc::config_missing: return "gateway config file not found";
-        case Errc::config_exists: return "gateway already initialised (use --force to overwrite)";
-        case Errc::invalid_config: return "invalid gateway config";
-        case Errc::key_file_error: return "key file could not be read or written";
-        case Errc::io_error: return "file or folder could not be created or written";
-        case Errc::no_home: return "HOME is not set (pass --root)";
+        case Errc::database_corrupt:
+            return "the message database is corrupt (PRAGMA quick_check failed); restore a backup or move the file away";
+        case Errc::low_disk_space: return "free disk space is below the message store's reserve";
         }
         return "unknown gateway error";
     }

@@ -1,6 +1,6 @@
 #pragma once
-// Errors of the gateway library: storage, configuration and key files, final-hop processing. Every one
-// is returned as a value to the caller that handles it (the daemon's connection or start-up code).
+// Errors of the gateway's message store, returned as values to the caller that handles them (the
+// final hop, the client hub, start-up). Configuration and key-file errors are node::ConfigError.
 
 #include <system_error>
 #include <type_traits>
@@ -14,12 +14,8 @@ enum class Errc {
     quota_exceeded_bytes,   ///< storing would take the client past its byte quota; nothing stored
     message_too_large,      ///< a single message larger than the store accepts
     unknown_client,         ///< no registered client has this address
-    config_missing,         ///< no config.toml where one was expected
-    config_exists,          ///< init would overwrite an existing gateway (use --force)
-    invalid_config,         ///< config.toml is not TOML, or a value is missing, of the wrong type or out of range
-    key_file_error,         ///< a key file could not be written or read (see the crypto error logged with it)
-    io_error,               ///< a folder or file could not be created or written
-    no_home,                ///< $HOME is unset or empty and no --root was given
+    database_corrupt,       ///< the database file fails PRAGMA quick_check, or is not a database
+    low_disk_space,         ///< the file system is below the store's free-space reserve; nothing stored
 };
 
 const std::error_category& gateway_category() noexcept;

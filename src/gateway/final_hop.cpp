@@ -57,49 +57,65 @@ FinalHopResult FinalHopProcessor::finish(FinalHopOutcome outcome, FinalHopResult
     case FinalHopOutcome::replayed: ++m_stats.replayed; break;
     case FinalHopOutcome::over_quota: ++m_stats.over_quota; break;
     case FinalHopOutcome::storage_error: ++m_stats.storage_error; break;
+    case FinalHopOutcome::no_space: ++m_stats.no_space; break;
     }
     return result;
 }
 
+FinalHopProcessor::Unwrapped FinalHopProcessor::dropped(FinalHopResult result) {
+    Unwrapped u;
+    u.result = std::move(result);
+    return u;
+}
+
 FinalHopProcessor::Unwrapped FinalHopProcessor::unwrap(std::span<std::uint8_t> packet) {
     auto size = sphinx::packet_size_from_length(packet.size());
-    if (!size) return {finish(FinalHopOutcome::invalid_packet), {}};
+    if (!size) return dropped(finish(FinalHopOutcome::invalid_packet));
 
     auto verified = sphinx::verify_header(packet, m_key);
     if (!verified) {
         const bool mac = verified.error() == make_error_code(sphinx::Errc::invalid_header_mac);
-        return {finish(mac ? FinalHopOutcome::bad_mac : FinalHopOutcome::invalid_packet), {}};
+        return dropped(finish(mac ? FinalHopOutcome::bad_mac : FinalHopOutcome::invalid_packet));
     }
-    if (!m_replays.insert(verified->replay_tag)) return {finish(FinalHopOutcome::replayed), {}};
+    if (!m_replays.insert(verified->replay_tag)) return dropped(finish(FinalHopOutcome::replayed));
+    // The cache starts empty at every start; the store remembers the tags of stored packets.
+    auto seen = m_store.replay_tag_seen(verified->replay_tag);
+    if (!seen) return dropped(finish(FinalHopOutcome::storage_error));
+    if (*seen) return dropped(finish(FinalHopOutcome::replayed));
 
     auto processed = sphinx::finish_processing(packet, *verified);
-    if (!processed) return {finish(FinalHopOutcome::invalid_packet), {}};
+    if (!processed) return dropped(finish(FinalHopOutcome::invalid_packet));
     const sphinx::FinalHop* final_hop = processed->final_hop();
-    if (final_hop == nullptr) return {finish(FinalHopOutcome::forward_hop), {}};
+    if (final_hop == nullptr) return dropped(finish(FinalHopOutcome::forward_hop));
 
     FinalHopResult result;
     ClientAddress client;
     std::copy(final_hop->destination.bytes.begin(), final_hop->destination.bytes.end(), client.bytes.begin());
     result.client = client;
 
+    Unwrapped unwrapped;
+    unwrapped.tag = verified->replay_tag;
     std::span<const std::uint8_t> message = final_hop->message;
     if (m_config.split_acks && *size != sphinx::PacketSize::ack) {
-        if (message.size() < ACK_OVERHEAD) return {finish(FinalHopOutcome::invalid_packet, std::move(result)), {}};
+        if (message.size() < ACK_OVERHEAD) return dropped(finish(FinalHopOutcome::invalid_packet, std::move(result)));
         ForwardAck ack;
         std::copy_n(message.begin(), ACK_FIRST_HOP_SIZE, ack.first_hop.bytes.begin()); // rest stays zero padding
-        if (!sphinx::decode_node_address(ack.first_hop))
-            return {finish(FinalHopOutcome::invalid_packet, std::move(result)), {}};
+        auto hop = sphinx::decode_node_address(ack.first_hop);
+        if (!hop) return dropped(finish(FinalHopOutcome::invalid_packet, std::move(result)));
         const auto ack_bytes = message.subspan(ACK_FIRST_HOP_SIZE, ACK_PACKET_SIZE);
         ack.packet.assign(ack_bytes.begin(), ack_bytes.end());
-        result.ack = std::move(ack);
+        unwrapped.ack = std::move(ack);
+        unwrapped.ack_hop = *hop;
         message = message.subspan(ACK_OVERHEAD);
     }
 
     auto registered = m_store.find_client(client);
-    if (!registered) return {finish(FinalHopOutcome::storage_error, FinalHopResult{{}, client, {}, {}}), {}};
+    if (!registered) return dropped(finish(FinalHopOutcome::storage_error, FinalHopResult{{}, client, {}, {}}));
     if (!registered->has_value())
-        return {finish(FinalHopOutcome::unknown_client, FinalHopResult{{}, client, {}, {}}), {}};
-    return {std::move(result), message};
+        return dropped(finish(FinalHopOutcome::unknown_client, FinalHopResult{{}, client, {}, {}}));
+    unwrapped.result = std::move(result);
+    unwrapped.message = message;
+    return unwrapped;
 }
 
 FinalHopResult FinalHopProcessor::process(std::span<std::uint8_t> packet, UnixSeconds now) {
@@ -108,38 +124,53 @@ FinalHopResult FinalHopProcessor::process(std::span<std::uint8_t> packet, UnixSe
 
 std::vector<FinalHopResult> FinalHopProcessor::process_batch(std::span<const std::span<std::uint8_t>> packets,
                                                              UnixSeconds now) {
+    return commit_batch(packets, now).results;
+}
+
+CommittedBatch FinalHopProcessor::commit_batch(std::span<const std::span<std::uint8_t>> packets, UnixSeconds now) {
     std::vector<Unwrapped> unwrapped;
     unwrapped.reserve(packets.size());
-    std::vector<IncomingMessage> to_store;
+    std::vector<HeldMessage> held;
+    std::vector<sphinx::ReplayTag> tags; // of the held messages' packets
     for (std::span<std::uint8_t> packet : packets) {
         unwrapped.push_back(unwrap(packet));
         const Unwrapped& u = unwrapped.back();
-        if (u.message) to_store.push_back(IncomingMessage{*u.result.client, *u.message, now});
+        if (!u.message) continue;
+        HeldMessage h{IncomingMessage{*u.result.client, *u.message, now}, std::nullopt};
+        if (u.ack && u.ack_hop) h.ack = HeldAck{*u.ack_hop, u.ack->packet};
+        held.push_back(std::move(h));
+        tags.push_back(u.tag);
     }
-    std::vector<Expected<std::uint64_t>> stored = m_store.store_batch(to_store);
+    CommitOutcome committed =
+        commit_then_release(std::move(held), [this, &tags, now](std::span<const IncomingMessage> messages) {
+            return m_store.store_batch(messages, tags, now);
+        });
 
-    std::vector<FinalHopResult> results;
-    results.reserve(packets.size());
+    CommittedBatch batch{{}, std::move(committed.acks)};
+    batch.results.reserve(packets.size());
     std::size_t next = 0;
     for (Unwrapped& u : unwrapped) {
         if (!u.message) {
-            results.push_back(std::move(u.result));
+            batch.results.push_back(std::move(u.result));
             continue;
         }
-        const Expected<std::uint64_t>& id = stored[next++];
+        const Expected<std::uint64_t>& id = committed.ids[next++];
         if (!id) {
             const std::error_code& ec = id.error();
             const bool quota = ec == make_error_code(Errc::quota_exceeded_count) ||
                                ec == make_error_code(Errc::quota_exceeded_bytes) ||
                                ec == make_error_code(Errc::message_too_large);
-            results.push_back(finish(quota ? FinalHopOutcome::over_quota : FinalHopOutcome::storage_error,
-                                     FinalHopResult{{}, u.result.client, {}, {}}));
+            const FinalHopOutcome outcome = quota ? FinalHopOutcome::over_quota
+                                            : ec == make_error_code(Errc::low_disk_space) ? FinalHopOutcome::no_space
+                                                                                          : FinalHopOutcome::storage_error;
+            batch.results.push_back(finish(outcome, FinalHopResult{{}, u.result.client, {}, {}}));
             continue;
         }
         u.result.message_id = *id;
-        results.push_back(finish(FinalHopOutcome::stored, std::move(u.result)));
+        u.result.ack = std::move(u.ack); // stored: its ack is among the released ones
+        batch.results.push_back(finish(FinalHopOutcome::stored, std::move(u.result)));
     }
-    return results;
+    return batch;
 }
 
 } // namespace nym::gateway

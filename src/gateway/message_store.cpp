@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,8 +17,9 @@
 namespace nym::gateway {
 namespace {
 
-constexpr int SCHEMA_VERSION = 1;
+constexpr int SCHEMA_VERSION = 2; // 2: replay_tags
 constexpr int BUSY_TIMEOUT_MS = 5000;
+constexpr std::int64_t JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024; ///< bytes of WAL kept after a checkpoint
 
 // The usage table is kept by triggers, so every way a message leaves (ack, expiry) updates it.
 constexpr const char* SCHEMA = R"sql(
@@ -34,6 +36,11 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_client ON messages (client_address, id);
 CREATE INDEX IF NOT EXISTS messages_by_age ON messages (received_at);
+CREATE TABLE IF NOT EXISTS replay_tags (
+    tag     BLOB PRIMARY KEY CHECK (length(tag) = 32),
+    seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS replay_tags_by_age ON replay_tags (seen_at);
 CREATE TABLE IF NOT EXISTS client_usage (
     client_address BLOB PRIMARY KEY,
     message_count  INTEGER NOT NULL,
@@ -96,7 +103,6 @@ private:
     sqlite3_stmt* m_stmt;
 };
 
-Unexpected<std::error_code> db_error() { return fail(Errc::database_error); }
 
 std::span<const std::uint8_t> address_bytes(const ClientAddress& a) noexcept { return a.bytes; }
 
@@ -129,17 +135,40 @@ struct Connection {
 struct MessageStore::Impl {
     Connection connection;
     sqlite3*& db = connection.db;
+    std::filesystem::path folder; ///< where the database lives (for the free-space check)
     std::mutex mutex;
+    std::string last_error;       ///< SQLite's words for the last failure
     Statement begin_immediate, commit, rollback;
     Statement select_usage, insert_message, select_batch, delete_owned, delete_older;
     Statement upsert_client, select_client, select_clients;
+    Statement insert_tag, select_tag, delete_old_tags;
 
     bool exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
     bool step_done(const Statement& s) {
         Use u(s);
         return u.step() == SQLITE_DONE;
     }
-    void roll_back() { (void)step_done(rollback); }
+    /// Rolls back, keeping SQLite's words for what made it necessary.
+    void roll_back() {
+        last_error = sqlite3_errmsg(db);
+        (void)step_done(rollback);
+    }
+    /// Records SQLite's message for the operator and returns Errc::database_error.
+    Unexpected<std::error_code> db_error() {
+        last_error = db != nullptr ? sqlite3_errmsg(db) : "cannot open the database";
+        return fail(Errc::database_error);
+    }
+    /// Below the free-space reserve nothing more is written (deletions still are: they free space).
+    bool low_on_space(std::uint64_t reserve) {
+        if (reserve == 0) return false;
+        struct statvfs fs {};
+        if (::statvfs(folder.c_str(), &fs) != 0) return false; // unknown: do not refuse on a guess
+        const std::uint64_t free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+        if (free_bytes >= reserve) return false;
+        last_error = "only " + std::to_string(free_bytes) + " bytes free on the database's file system, below the " +
+                     std::to_string(reserve) + "-byte reserve";
+        return true;
+    }
 };
 
 MessageStore::MessageStore(std::unique_ptr<Impl> impl, StoreLimits limits) noexcept
@@ -150,13 +179,27 @@ MessageStore::~MessageStore() = default;
 Expected<std::unique_ptr<MessageStore>> MessageStore::open(const std::filesystem::path& path, StoreLimits limits) {
     if (auto r = ensure_private_file(path); !r) return Unexpected(r.error());
     auto impl = std::make_unique<Impl>();
+    impl->folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
-        return db_error();
+        return impl->db_error();
     sqlite3_extended_result_codes(impl->db, 1);
     sqlite3_busy_timeout(impl->db, BUSY_TIMEOUT_MS);
+    // A damaged file is refused before anything is written into it: an operator must look at it.
+    std::string check;
+    const auto read_text = [](void* out, int columns, char** values, char**) {
+        auto& text = *static_cast<std::string*>(out);
+        if (columns == 1 && values[0] != nullptr && text.size() < 200) text += (text.empty() ? "" : "; ") + std::string(values[0]);
+        return 0;
+    };
+    const int checked = sqlite3_exec(impl->db, "PRAGMA quick_check;", read_text, &check, nullptr);
+    if (checked == SQLITE_NOTADB || checked == SQLITE_CORRUPT || (checked == SQLITE_OK && check != "ok"))
+        return fail(Errc::database_corrupt);
+    if (checked != SQLITE_OK) return impl->db_error();
+    // journal_size_limit: the WAL file shrinks back after a checkpoint instead of keeping its peak size.
     if (!impl->exec("PRAGMA journal_mode=WAL;") || !impl->exec("PRAGMA synchronous=FULL;") ||
-        !impl->exec("PRAGMA secure_delete=ON;") || !impl->exec("PRAGMA foreign_keys=ON;"))
-        return db_error();
+        !impl->exec("PRAGMA secure_delete=ON;") || !impl->exec("PRAGMA foreign_keys=ON;") ||
+        !impl->exec(("PRAGMA journal_size_limit=" + std::to_string(JOURNAL_SIZE_LIMIT) + ";").c_str()))
+        return impl->db_error();
     // A database written by a newer schema is refused rather than half understood.
     int existing_version = 0;
     const auto read_int = [](void* out, int columns, char** values, char**) {
@@ -165,16 +208,16 @@ Expected<std::unique_ptr<MessageStore>> MessageStore::open(const std::filesystem
     };
     if (sqlite3_exec(impl->db, "PRAGMA user_version;", read_int, &existing_version, nullptr) != SQLITE_OK ||
         existing_version > SCHEMA_VERSION)
-        return db_error();
-    if (!impl->exec("BEGIN IMMEDIATE;")) return db_error();
+        return impl->db_error();
+    if (!impl->exec("BEGIN IMMEDIATE;")) return impl->db_error();
     if (!impl->exec(SCHEMA)) {
         impl->exec("ROLLBACK;");
-        return db_error();
+        return impl->db_error();
     }
     const std::string version = "PRAGMA user_version=" + std::to_string(SCHEMA_VERSION) + ";";
     if (!impl->exec(version.c_str()) || !impl->exec("COMMIT;")) {
         impl->exec("ROLLBACK;");
-        return db_error();
+        return impl->db_error();
     }
     const bool prepared =
         impl->begin_immediate.prepare(impl->db, "BEGIN IMMEDIATE") && impl->commit.prepare(impl->db, "COMMIT") &&
@@ -195,27 +238,39 @@ Expected<std::unique_ptr<MessageStore>> MessageStore::open(const std::filesystem
             "registered_at = excluded.registered_at") &&
         impl->select_client.prepare(
             impl->db, "SELECT shared_key, registered_at FROM registered_clients WHERE client_address = ?1") &&
-        impl->select_clients.prepare(impl->db, "SELECT client_address FROM registered_clients ORDER BY client_address");
-    if (!prepared) return db_error();
+        impl->select_clients.prepare(impl->db, "SELECT client_address FROM registered_clients ORDER BY client_address") &&
+        impl->insert_tag.prepare(impl->db, "INSERT OR IGNORE INTO replay_tags (tag, seen_at) VALUES (?1, ?2)") &&
+        impl->select_tag.prepare(impl->db, "SELECT 1 FROM replay_tags WHERE tag = ?1") &&
+        impl->delete_old_tags.prepare(impl->db, "DELETE FROM replay_tags WHERE seen_at < ?1");
+    if (!prepared) return impl->db_error();
     return std::unique_ptr<MessageStore>(new MessageStore(std::move(impl), limits));
 }
 
 Expected<std::uint64_t> MessageStore::store(const ClientAddress& client, std::span<const std::uint8_t> message,
                                             UnixSeconds received_at) {
     const IncomingMessage one{client, message, received_at};
-    return std::move(store_batch(std::span<const IncomingMessage>(&one, 1)).front());
+    return std::move(store_batch(std::span<const IncomingMessage>(&one, 1), {}, received_at).front());
 }
 
-std::vector<Expected<std::uint64_t>> MessageStore::store_batch(std::span<const IncomingMessage> messages) {
+std::vector<Expected<std::uint64_t>> MessageStore::store_batch(std::span<const IncomingMessage> messages,
+                                                               std::span<const sphinx::ReplayTag> replay_tags,
+                                                               UnixSeconds seen_at) {
     std::vector<Expected<std::uint64_t>> results;
     results.reserve(messages.size());
     const auto all_failed = [&results, &messages] {
-        results.assign(messages.size(), Expected<std::uint64_t>(db_error()));
+        results.assign(messages.size(), Expected<std::uint64_t>(fail(Errc::database_error)));
         return std::move(results);
     };
-    if (messages.empty()) return results;
+    if (messages.empty() && replay_tags.empty()) return results;
     std::lock_guard lock(m_impl->mutex);
-    if (!m_impl->step_done(m_impl->begin_immediate)) return all_failed();
+    if (m_impl->low_on_space(m_limits.min_free_bytes)) {
+        results.assign(messages.size(), Expected<std::uint64_t>(fail(Errc::low_disk_space)));
+        return results;
+    }
+    if (!m_impl->step_done(m_impl->begin_immediate)) {
+        (void)m_impl->db_error();
+        return all_failed();
+    }
     bool any_stored = false;
     for (const IncomingMessage& m : messages) {
         if (m.content.size() > m_limits.max_message_size) {
@@ -255,7 +310,18 @@ std::vector<Expected<std::uint64_t>> MessageStore::store_batch(std::span<const I
         results.emplace_back(static_cast<std::uint64_t>(sqlite3_last_insert_rowid(m_impl->db)));
         any_stored = true;
     }
-    if (!any_stored) {
+    // The replay tags of the batch's packets, in the same transaction: after a restart, a packet whose
+    // message was committed is recognised as a replay (and one whose message was not, is not).
+    for (const sphinx::ReplayTag& tag : replay_tags) {
+        Use u(m_impl->insert_tag);
+        u.blob(1, tag.bytes);
+        u.integer(2, seen_at.time_since_epoch().count());
+        if (u.step() != SQLITE_DONE) {
+            m_impl->roll_back();
+            return all_failed();
+        }
+    }
+    if (!any_stored && replay_tags.empty()) {
         m_impl->roll_back();
         return results;
     }
@@ -264,6 +330,24 @@ std::vector<Expected<std::uint64_t>> MessageStore::store_batch(std::span<const I
         return all_failed();
     }
     return results;
+}
+
+Expected<bool> MessageStore::replay_tag_seen(const sphinx::ReplayTag& tag) {
+    std::lock_guard lock(m_impl->mutex);
+    Use u(m_impl->select_tag);
+    u.blob(1, tag.bytes);
+    const int rc = u.step();
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return m_impl->db_error();
+}
+
+Expected<std::size_t> MessageStore::forget_replay_tags(UnixSeconds older_than) {
+    std::lock_guard lock(m_impl->mutex);
+    Use u(m_impl->delete_old_tags);
+    u.integer(1, older_than.time_since_epoch().count());
+    if (u.step() != SQLITE_DONE) return m_impl->db_error();
+    return static_cast<std::size_t>(sqlite3_changes(m_impl->db));
 }
 
 Expected<std::vector<StoredMessage>> MessageStore::fetch_batch(const ClientAddress& client, std::size_t limit,
@@ -277,7 +361,7 @@ Expected<std::vector<StoredMessage>> MessageStore::fetch_batch(const ClientAddre
     for (;;) {
         const int rc = u.step();
         if (rc == SQLITE_DONE) break;
-        if (rc != SQLITE_ROW) return db_error();
+        if (rc != SQLITE_ROW) return m_impl->db_error();
         StoredMessage m;
         m.id = static_cast<std::uint64_t>(u.column_int(0));
         m.content = u.column_blob(1);
@@ -289,7 +373,7 @@ Expected<std::vector<StoredMessage>> MessageStore::fetch_batch(const ClientAddre
 
 Expected<std::size_t> MessageStore::ack(const ClientAddress& client, std::span<const std::uint64_t> ids) {
     std::lock_guard lock(m_impl->mutex);
-    if (!m_impl->step_done(m_impl->begin_immediate)) return db_error();
+    if (!m_impl->step_done(m_impl->begin_immediate)) return m_impl->db_error();
     std::size_t deleted = 0;
     for (std::uint64_t id : ids) {
         if (id > static_cast<std::uint64_t>(INT64_MAX)) continue; // never a row id
@@ -298,13 +382,13 @@ Expected<std::size_t> MessageStore::ack(const ClientAddress& client, std::span<c
         u.blob(2, address_bytes(client));
         if (u.step() != SQLITE_DONE) {
             m_impl->roll_back();
-            return db_error();
+            return fail(Errc::database_error);
         }
         deleted += static_cast<std::size_t>(sqlite3_changes(m_impl->db));
     }
     if (!m_impl->step_done(m_impl->commit)) {
         m_impl->roll_back();
-        return db_error();
+        return fail(Errc::database_error);
     }
     return deleted;
 }
@@ -313,7 +397,7 @@ Expected<std::size_t> MessageStore::expire(UnixSeconds older_than) {
     std::lock_guard lock(m_impl->mutex);
     Use u(m_impl->delete_older);
     u.integer(1, older_than.time_since_epoch().count());
-    if (u.step() != SQLITE_DONE) return db_error();
+    if (u.step() != SQLITE_DONE) return m_impl->db_error();
     return static_cast<std::size_t>(sqlite3_changes(m_impl->db));
 }
 
@@ -323,7 +407,7 @@ Expected<ClientUsage> MessageStore::usage(const ClientAddress& client) {
     u.blob(1, address_bytes(client));
     const int rc = u.step();
     if (rc == SQLITE_DONE) return ClientUsage{};
-    if (rc != SQLITE_ROW) return db_error();
+    if (rc != SQLITE_ROW) return m_impl->db_error();
     return ClientUsage{static_cast<std::uint64_t>(std::max<std::int64_t>(0, u.column_int(0))),
                        static_cast<std::uint64_t>(std::max<std::int64_t>(0, u.column_int(1)))};
 }
@@ -336,11 +420,12 @@ Expected<std::uint64_t> MessageStore::count(const ClientAddress& client) {
 
 Expected<void> MessageStore::register_client(const RegisteredClient& client) {
     std::lock_guard lock(m_impl->mutex);
+    if (m_impl->low_on_space(m_limits.min_free_bytes)) return fail(Errc::low_disk_space);
     Use u(m_impl->upsert_client);
     u.blob(1, address_bytes(client.address));
     u.blob(2, client.shared_key.bytes());
     u.integer(3, client.registered_at.time_since_epoch().count());
-    if (u.step() != SQLITE_DONE) return db_error();
+    if (u.step() != SQLITE_DONE) return m_impl->db_error();
     return {};
 }
 
@@ -350,11 +435,11 @@ Expected<std::optional<RegisteredClient>> MessageStore::find_client(const Client
     u.blob(1, address_bytes(address));
     const int rc = u.step();
     if (rc == SQLITE_DONE) return std::optional<RegisteredClient>{};
-    if (rc != SQLITE_ROW) return db_error();
+    if (rc != SQLITE_ROW) return m_impl->db_error();
     std::vector<std::uint8_t> key = u.column_blob(0);
     if (key.size() != SharedKey::SIZE) {
         crypto::secure_wipe(key.data(), key.size());
-        return db_error();
+        return m_impl->db_error();
     }
     RegisteredClient client;
     client.address = address;
@@ -364,6 +449,11 @@ Expected<std::optional<RegisteredClient>> MessageStore::find_client(const Client
     return std::optional<RegisteredClient>{std::move(client)};
 }
 
+std::string MessageStore::last_error() const {
+    std::lock_guard lock(m_impl->mutex);
+    return m_impl->last_error;
+}
+
 Expected<std::vector<ClientAddress>> MessageStore::registered_clients() {
     std::lock_guard lock(m_impl->mutex);
     std::vector<ClientAddress> out;
@@ -371,9 +461,9 @@ Expected<std::vector<ClientAddress>> MessageStore::registered_clients() {
     for (;;) {
         const int rc = u.step();
         if (rc == SQLITE_DONE) break;
-        if (rc != SQLITE_ROW) return db_error();
+        if (rc != SQLITE_ROW) return m_impl->db_error();
         const std::vector<std::uint8_t> bytes = u.column_blob(0);
-        if (bytes.size() != 32) return db_error();
+        if (bytes.size() != 32) return m_impl->db_error();
         ClientAddress a;
         std::copy(bytes.begin(), bytes.end(), a.bytes.begin());
         out.push_back(a);

@@ -1,6 +1,6 @@
 #pragma once
-// The gateway's durable store (docs/protocol/gateway.md "Storage"): messages waiting for their client
-// and the registered clients' shared keys, in one SQLite database.
+// The gateway's durable store (docs/protocol/gateway.md "Storage"): messages waiting for their client,
+// the registered clients' shared keys and the Sphinx replay tags of stored packets, in one SQLite database.
 //
 // Durability: WAL journal with synchronous=FULL, so store() returns only after its transaction is
 // fsynced; a message whose store() returned survives a crash or power loss. A message is deleted only
@@ -10,9 +10,15 @@
 // -shm files the same mode), an existing file with looser permissions is tightened to 0600, and
 // secure_delete is on so deleted messages are overwritten.
 //
+// Health: open() refuses a damaged file (PRAGMA quick_check) with Errc::database_corrupt; the WAL is
+// kept to 64 MiB after checkpoints (journal_size_limit); a free-space reserve (StoreLimits) keeps
+// deletions possible on a filling disk. Every failure returns an error and leaves SQLite's words for
+// it in last_error() for the caller's log.
+//
 // Thread safety: every call takes an internal mutex; one MessageStore may be shared by threads.
 
 #include <gateway/client_registry.hpp>
+#include <sphinx/types.hpp>
 #include <util/expected.hpp>
 
 #include <cstddef>
@@ -21,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace nym::gateway {
@@ -31,6 +38,10 @@ struct StoreLimits {
     std::uint64_t max_messages_per_client = 10'000;
     std::uint64_t max_bytes_per_client = 64ull * 1024 * 1024;
     std::size_t max_message_size = wire::gateway::MAX_DELIVER_SIZE;
+    /// Free space kept on the database's file system: below it, stores and registrations are refused
+    /// (Errc::low_disk_space) so that deletions, which need a little space themselves, still work and
+    /// the store never wedges on a full disk. 0 = no reserve.
+    std::uint64_t min_free_bytes = 64ull * 1024 * 1024;
 };
 
 struct StoredMessage {
@@ -55,7 +66,7 @@ struct ClientUsage {
 class MessageStore final : public ClientRegistry {
 public:
     /// Opens (creating when absent) the database at `path` and its schema. Errc::database_error,
-    /// Errc::insecure_permissions.
+    /// Errc::database_corrupt (quick_check failed, or not a database), Errc::insecure_permissions.
     [[nodiscard]] static Expected<std::unique_ptr<MessageStore>> open(const std::filesystem::path& path,
                                                                       StoreLimits limits = {});
     ~MessageStore() override;
@@ -70,8 +81,15 @@ public:
     /// Group commit: each message is checked and stored as by store(), all in one transaction and
     /// so one fsync (a durable store costs one disk flush, ~5 ms on the CI disk; a batch of 100
     /// costs about the same). One result per message, in order, valid once the call returned. A
-    /// database failure fails every message of the batch (nothing is committed).
-    [[nodiscard]] std::vector<Expected<std::uint64_t>> store_batch(std::span<const IncomingMessage> messages);
+    /// database failure fails every message of the batch (nothing is committed). The batch's
+    /// Sphinx replay tags are recorded (seen at `seen_at`) in the same transaction.
+    [[nodiscard]] std::vector<Expected<std::uint64_t>> store_batch(std::span<const IncomingMessage> messages,
+                                                                   std::span<const sphinx::ReplayTag> replay_tags = {},
+                                                                   UnixSeconds seen_at = {});
+    /// Whether a committed batch recorded this replay tag (and it was not forgotten since).
+    [[nodiscard]] Expected<bool> replay_tag_seen(const sphinx::ReplayTag& tag);
+    /// Forgets replay tags seen before `older_than`; how many.
+    [[nodiscard]] Expected<std::size_t> forget_replay_tags(UnixSeconds older_than);
     /// Up to `limit` of the client's messages with id > after_id, oldest first.
     [[nodiscard]] Expected<std::vector<StoredMessage>> fetch_batch(const ClientAddress& client,
                                                                    std::size_t limit = MESSAGE_RETRIEVAL_LIMIT,
@@ -89,6 +107,9 @@ public:
     [[nodiscard]] Expected<std::optional<RegisteredClient>> find_client(const ClientAddress& address) override;
     /// Every registered client's address (for the directory heartbeat), in address order.
     [[nodiscard]] Expected<std::vector<ClientAddress>> registered_clients();
+
+    /// SQLite's description of the last failure ("database or disk is full"), for logs.
+    [[nodiscard]] std::string last_error() const;
 
     const StoreLimits& limits() const noexcept { return m_limits; }
 

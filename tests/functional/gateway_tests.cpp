@@ -7,7 +7,7 @@
 #include <crypto/rng.hpp>
 #include <crypto/x25519.hpp>
 #include <gateway/final_hop.hpp>
-#include <runtime/http_client.hpp>
+#include <runtime/blocking.hpp>
 #include <sphinx/builder.hpp>
 #include <sphinx/node_address.hpp>
 #include <sphinx/packet_size.hpp>
@@ -22,6 +22,8 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <netinet/in.h>
 #include <optional>
 #include <poll.h>
@@ -660,6 +662,30 @@ TEST_F(GatewayTest, SigkillBetweenStoreAndDeliveryLosesNothing) {
     EXPECT_TRUE(has(text));
 }
 
+TEST_F(GatewayTest, PacketReplayedAfterARestartIsDroppedAndCounted) {
+    TestClient client(9);
+    ASSERT_TRUE(client.connect(s_clients_port));
+    ASSERT_TRUE(client.register_with(s_gateway_identity));
+    const std::string text = "once, even across a restart";
+    const Bytes frame = framed(make_packet(client, text, "ack:9", false));
+    ASSERT_TRUE(send_to(s_mix_port, frame));
+    ASSERT_TRUE(client.wait_for(text, 5s)); // delivered and acknowledged
+    client.disconnect();
+
+    // A clean restart empties every in-memory cache; the same bytes arrive again.
+    ASSERT_EQ(s_gateway->stop(SIGTERM, 10s), 0);
+    s_gateway.reset();
+    ASSERT_TRUE(start_gateway()) << "the gateway did not restart";
+    ASSERT_TRUE(send_to(s_mix_port, frame));
+    EXPECT_TRUE(wait_stat("replayed", 1, 5s)) << stats();
+    // Not stored again: the client, back, never sees a second copy.
+    ASSERT_TRUE(client.connect(s_clients_port));
+    ASSERT_TRUE(client.authenticate_with(s_gateway_identity));
+    std::vector<std::string> seen;
+    (void)client.wait_for(text, 2s, true, &seen);
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), text), 0);
+}
+
 TEST_F(GatewayTest, GatewayThatStopsHeartbeatingLeavesTheTopology) {
     auto gateway_listed = [] {
         auto r = runtime::http_request("127.0.0.1", s_dir->port, "GET", "/api/presence/topology");
@@ -683,6 +709,117 @@ TEST_F(GatewayTest, GatewayThatStopsHeartbeatingLeavesTheTopology) {
     EXPECT_TRUE(wait_until([&] { return !gateway_listed(); }, 8s));
     ::kill(s_gateway->pid(), SIGCONT);
     EXPECT_TRUE(wait_until(gateway_listed, 5s));
+}
+
+// ---- gateways of their own: a test's own settings, no directory (its topology fetch fails, which a
+// gateway survives) ----
+
+class OwnGateway {
+public:
+    OwnGateway(const std::string& name, const std::vector<std::pair<std::string, std::string>>& settings) {
+        m_root = std::filesystem::temp_directory_path() / ("nym-gateway-" + name + "-" + std::to_string(::getpid()));
+        std::filesystem::remove_all(m_root);
+        auto init = Process::start(NYM_GATEWAY_BIN, {"init", "--id", "g", "--host", "127.0.0.1", "--directory",
+                                                     "http://127.0.0.1:1", "--root", m_root.string()});
+        if (!init) return;
+        auto id = wire::directory::ed25519_key_from_base58(value_after(*init, "identity key (ed25519):"));
+        if (init->wait(10s) != 0 || !id) return;
+        identity = *id;
+        // Each setting replaces the line "<key> = ..." that `init` wrote.
+        const auto config = m_root / "g" / "config" / "config.toml";
+        std::ifstream in(config);
+        std::ostringstream read;
+        read << in.rdbuf();
+        std::string text = read.str();
+        for (const auto& [key, value] : settings) {
+            const auto at = text.find("\n" + key + " = ");
+            if (at == std::string::npos) return;
+            const auto end = text.find('\n', at + 1);
+            text.replace(at + 1, end - at - 1, key + " = " + value);
+        }
+        std::ofstream(config, std::ios::trunc) << text;
+        m_ready = true;
+    }
+    ~OwnGateway() {
+        process.reset();
+        std::filesystem::remove_all(m_root);
+    }
+    OwnGateway(const OwnGateway&) = delete;
+    OwnGateway& operator=(const OwnGateway&) = delete;
+
+    [[nodiscard]] const std::filesystem::path& root() const { return m_root; }
+    [[nodiscard]] std::filesystem::path database() const { return m_root / "g" / "data" / "messages.sqlite"; }
+
+    /// Starts `run`; false if it did not print its listening line.
+    bool start() {
+        if (!m_ready) return false;
+        auto run = Process::start(NYM_GATEWAY_BIN, {"run", "--id", "g", "--root", m_root.string(), "--mix-port", "0",
+                                                    "--clients-port", "0", "--log-level", "error"});
+        if (!run) return false;
+        process.emplace(std::move(*run));
+        auto line = process->read_line(10s);
+        if (!line) return false;
+        const std::string mix_prefix = "nym-gateway listening on mix 127.0.0.1:";
+        const std::string clients_prefix = ", clients ws://127.0.0.1:";
+        const auto c = line->find(clients_prefix);
+        if (line->rfind(mix_prefix, 0) != 0 || c == std::string::npos) return false;
+        mix_port = static_cast<std::uint16_t>(std::stoul(line->substr(mix_prefix.size())));
+        clients_port = static_cast<std::uint16_t>(std::stoul(line->substr(c + clients_prefix.size())));
+        return true;
+    }
+    /// `run` with the given root, to its exit: the exit status and stderr.
+    std::pair<std::optional<int>, std::string> run_to_exit() {
+        auto p = Process::start(NYM_GATEWAY_BIN, {"run", "--id", "g", "--root", m_root.string(), "--mix-port", "0",
+                                                  "--clients-port", "0"});
+        if (!p) return {std::nullopt, {}};
+        auto status = p->wait(10s);
+        return {status, p->drain_stderr()};
+    }
+    std::string stats() const {
+        auto r = runtime::http_request("127.0.0.1", clients_port, "GET", "/api/stats");
+        return r && r->status == 200 ? r->body : std::string();
+    }
+
+    std::optional<Process> process;
+    std::uint16_t mix_port = 0;
+    std::uint16_t clients_port = 0;
+    crypto::Ed25519PublicKey identity;
+
+private:
+    std::filesystem::path m_root;
+    bool m_ready = false;
+};
+
+TEST(GatewayStore, ACorruptMessageStoreIsRefusedAtStartWithOneClearLine) {
+    OwnGateway gateway("corrupt", {});
+    const auto db = gateway.database();
+    ASSERT_TRUE(std::filesystem::exists(db));
+    const auto size = std::filesystem::file_size(db);
+    ASSERT_GT(size, 4096u);
+    {
+        // Garbage over every page but the first (the header and the schema's root stay readable).
+        std::fstream file(db, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(4096);
+        const std::string junk(static_cast<std::size_t>(size) - 4096, '\x5a');
+        file.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    }
+    auto [status, err] = gateway.run_to_exit();
+    EXPECT_EQ(status, 1) << err;
+    EXPECT_NE(err.find("corrupt"), std::string::npos) << err;
+    EXPECT_NE(err.find(db.string()), std::string::npos) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+TEST(GatewayStore, BelowTheFreeSpaceReserveRegistrationsAreRefusedAndCounted) {
+    // A reserve larger than any disk: the gateway runs, but writes nothing new and says so.
+    OwnGateway gateway("reserve", {{"min_free_bytes", "4611686018427387904"}});
+    ASSERT_TRUE(gateway.start());
+    TestClient client(31);
+    ASSERT_TRUE(client.connect(gateway.clients_port));
+    EXPECT_FALSE(client.register_with(gateway.identity));
+    const std::string s = gateway.stats();
+    EXPECT_GE(stat(s, "store_failures").value_or(0), 1u) << s;
+    EXPECT_EQ(gateway.process->stop(SIGTERM, 10s), 0);
 }
 
 // ---- command-line errors: one clear line, exit 1 ----

@@ -244,7 +244,7 @@ TEST_F(ClientGatewayLink, PacketsReachTheGatewayAsForwardActions) {
     ASSERT_EQ(out.actions.size(), 1u);
     const auto* forward = std::get_if<gateway::ForwardPacket>(&out.actions[0]);
     ASSERT_NE(forward, nullptr);
-    EXPECT_EQ(forward->first_hop, packet.first_hop);
+    EXPECT_EQ(forward->first_hop, sphinx::decode_node_address(packet.first_hop).value());
     EXPECT_EQ(forward->packet, packet.packet);
 }
 

@@ -255,7 +255,7 @@ TEST_F(SessionTest, AuthenticatedTrafficBecomesActions) {
     SessionOutput out = s.on_frame(wg::serialize(wg::Message{send}), at(NOW));
     ASSERT_EQ(out.actions.size(), 1u);
     const auto& fwd = std::get<ForwardPacket>(out.actions[0]);
-    EXPECT_EQ(fwd.first_hop, send.first_hop);
+    EXPECT_EQ(fwd.first_hop, sphinx::IpEndpoint::v4({127, 0, 0, 1}, 1789)); // parsed once, here
     EXPECT_EQ(fwd.packet, send.packet);
     EXPECT_TRUE(out.replies.empty());
 
@@ -305,6 +305,54 @@ TEST_F(SessionTest, StorageFailureAnswersInternalError) {
     out = s2.action_failed("database is full");
     EXPECT_EQ(error_code_of(out), ErrorCode::internal_error);
     EXPECT_EQ(s2.state(), ClientSession::State::closed);
+}
+
+TEST_F(SessionTest, CloseReasonsSayWhoClosedAndBecomeWebsocketCloses) {
+    // The gateway refuses: 1008 with its Error's text.
+    auto s = session();
+    SessionOutput out = s.on_frame(Bytes{0x55}, at(NOW));
+    ASSERT_TRUE(out.close.has_value());
+    EXPECT_EQ(out.close->by, CloseReason::By::gateway);
+    EXPECT_EQ(out.close->code, ErrorCode::unexpected_message);
+    WebsocketClose close = websocket_close(*out.close);
+    EXPECT_EQ(close.code, 1008);
+    EXPECT_EQ(close.reason, out.close->text);
+
+    // The client ends the session with its own Error: 1000, marked as the client's.
+    const wg::SharedKey key = register_client();
+    auto s2 = session();
+    ASSERT_FALSE(s2.on_frame(auth_frame(key, NOW, 5), at(NOW)).close.has_value());
+    out = s2.on_frame(wg::serialize(wg::Message{wg::make_error(ErrorCode::internal_error, "going away")}), at(NOW));
+    ASSERT_TRUE(out.close.has_value());
+    EXPECT_TRUE(out.replies.empty());
+    EXPECT_EQ(out.close->by, CloseReason::By::client);
+    EXPECT_EQ(out.close->text, "going away");
+    close = websocket_close(*out.close);
+    EXPECT_EQ(close.code, 1000);
+    EXPECT_EQ(close.reason, "client error: going away");
+
+    // A long text is cut to fit a close frame.
+    close = websocket_close(CloseReason{CloseReason::By::gateway, ErrorCode::internal_error, std::string(300, 'x')});
+    EXPECT_EQ(close.reason.size(), MAX_CLOSE_REASON);
+}
+
+TEST_F(SessionTest, OnlyHandshakesOfAFreshSessionNeedTheRegistry) {
+    auto s = session();
+    const auto eph = crypto::X25519KeyPair::generate(rng);
+    EXPECT_TRUE(s.needs_registry(register_frame(NOW, eph)));
+    EXPECT_TRUE(s.needs_registry(auth_frame(wg::SharedKey{}, NOW, 1)));
+    EXPECT_FALSE(s.needs_registry(Bytes{}));
+    EXPECT_FALSE(s.needs_registry(Bytes{0x55}));
+    EXPECT_FALSE(s.needs_registry(wg::serialize(wg::Message{wg::Ping{1}})));
+    // Whatever needs_registry() says no to is answered without reading the registry.
+    registry.failing = true;
+    EXPECT_EQ(error_code_of(s.on_frame(wg::serialize(wg::Message{wg::Ping{1}}), at(NOW))), ErrorCode::not_authenticated);
+    registry.failing = false;
+
+    const wg::SharedKey key = register_client();
+    auto s2 = session();
+    ASSERT_FALSE(s2.on_frame(auth_frame(key, NOW, 6), at(NOW)).close.has_value());
+    EXPECT_FALSE(s2.needs_registry(auth_frame(key, NOW, 7))); // authenticated: refused from its own state
 }
 
 TEST(NonceCache, ForgetsAfterTheWindowAndRefusesWhenFull) {

@@ -76,7 +76,7 @@ TEST(GatewayConfig, InitRefusesToOverwriteWithoutForce) {
     ASSERT_TRUE(first);
     auto again = init_gateway(options(dir.path()), rng);
     ASSERT_FALSE(again);
-    EXPECT_TRUE(again.error() == Errc::config_exists);
+    EXPECT_TRUE(again.error() == ConfigErrc::already_exists);
     auto keys = load_keys(first->config);
     ASSERT_TRUE(keys);
     EXPECT_EQ(keys->identity_public, first->identity_public); // untouched
@@ -99,7 +99,7 @@ TEST(GatewayConfig, DefaultRootHonoursHome) {
     ::setenv("HOME", "", 1);
     auto none = default_root();
     ASSERT_FALSE(none);
-    EXPECT_TRUE(none.error() == Errc::no_home);
+    EXPECT_TRUE(none.error() == ConfigErrc::no_home);
     if (old != nullptr) ::setenv("HOME", saved.c_str(), 1);
     else ::unsetenv("HOME");
 }
@@ -139,35 +139,40 @@ TEST(GatewayConfig, InvalidConfigsGiveTypedErrorsNamingTheField) {
     struct Case {
         std::string text;
         std::string field;
+        ConfigErrc code;
     };
     const std::vector<Case> cases{
-        {"[gateway\nid = 1", "line"},
-        {replaced(valid_text(), "id = \"g\"\n", ""), "gateway.id"},
-        {replaced(valid_text(), "id = \"g\"", "id = 5"), "gateway.id"},
-        {replaced(valid_text(), "id = \"g\"", "id = \"a b\""), "gateway.id"},
-        {replaced(valid_text(), "host = \"gw.example\"", "host = \"0.0.0.0\""), "gateway.host"},
-        {replaced(valid_text(), "mix_port = 1789", "mix_port = 70000"), "gateway.mix_port"},
-        {replaced(valid_text(), "clients_port = 9000", "clients_port = 1789"), "gateway.clients_port"},
-        {replaced(valid_text(), "clients_port = 9000", "clients_port = \"9000\""), "gateway.clients_port"},
-        {replaced(valid_text(), "https://dir.example", "ftp://dir"), "gateway.directory"},
-        {replaced(valid_text(), "database_file = \"data/db.sqlite\"\n", ""), "storage.database_file"},
-        {valid_text() + "message_max_age_secs = 0\n", "storage.message_max_age_secs"},
-        {valid_text() + "cleanup_interval_secs = -5\n", "storage.cleanup_interval_secs"},
-        {valid_text() + "max_messages_per_client = 0\n", "storage.max_messages_per_client"},
-        {valid_text() + "max_bytes_per_client = 100\n", "storage.max_bytes_per_client"},
-        {valid_text() + "message_retrieval_limit = 5000\n", "storage.message_retrieval_limit"},
+        {"[gateway\nid = 1", "line", ConfigErrc::parse_error},
+        {replaced(valid_text(), "id = \"g\"\n", ""), "gateway.id", ConfigErrc::missing_field},
+        {replaced(valid_text(), "id = \"g\"", "id = 5"), "gateway.id", ConfigErrc::wrong_type},
+        {replaced(valid_text(), "id = \"g\"", "id = \"a b\""), "gateway.id", ConfigErrc::invalid_id},
+        {replaced(valid_text(), "host = \"gw.example\"", "host = \"0.0.0.0\""), "gateway.host", ConfigErrc::invalid_host},
+        {replaced(valid_text(), "mix_port = 1789", "mix_port = 70000"), "gateway.mix_port", ConfigErrc::invalid_port},
+        {replaced(valid_text(), "clients_port = 9000", "clients_port = 1789"), "gateway.clients_port",
+         ConfigErrc::invalid_port},
+        {replaced(valid_text(), "clients_port = 9000", "clients_port = \"9000\""), "gateway.clients_port",
+         ConfigErrc::wrong_type},
+        {replaced(valid_text(), "https://dir.example", "ftp://dir"), "gateway.directory", ConfigErrc::invalid_url},
+        {replaced(valid_text(), "database_file = \"data/db.sqlite\"\n", ""), "storage.database_file",
+         ConfigErrc::missing_field},
+        {valid_text() + "message_max_age_secs = 0\n", "storage.message_max_age_secs", ConfigErrc::invalid_value},
+        {valid_text() + "cleanup_interval_secs = -5\n", "storage.cleanup_interval_secs", ConfigErrc::invalid_value},
+        {valid_text() + "max_messages_per_client = 0\n", "storage.max_messages_per_client", ConfigErrc::invalid_value},
+        {valid_text() + "max_bytes_per_client = 100\n", "storage.max_bytes_per_client", ConfigErrc::invalid_value},
+        {valid_text() + "message_retrieval_limit = 5000\n", "storage.message_retrieval_limit",
+         ConfigErrc::invalid_value},
     };
     for (const Case& c : cases) {
         auto parsed = parse_config(c.text);
         ASSERT_FALSE(parsed) << c.field;
-        EXPECT_TRUE(parsed.error() == Errc::invalid_config) << c.field;
+        EXPECT_TRUE(parsed.error() == c.code) << c.field << ": " << parsed.error().message();
         EXPECT_NE(parsed.error().detail.find(c.field), std::string::npos)
             << "expected '" << c.field << "' in: " << parsed.error().detail;
     }
     TempDir dir;
     auto missing = load_config(dir.path() / "nope.toml");
     ASSERT_FALSE(missing);
-    EXPECT_TRUE(missing.error() == Errc::config_missing);
+    EXPECT_TRUE(missing.error() == ConfigErrc::missing_file);
 }
 
 TEST(GatewayConfig, FlagsOverrideTheFile) {
@@ -186,7 +191,7 @@ TEST(GatewayConfig, FlagsOverrideTheFile) {
     o.mix_port = 0;
     auto bad = validate(merge(*c, o));
     ASSERT_FALSE(bad);
-    EXPECT_TRUE(bad.error() == Errc::invalid_config);
+    EXPECT_TRUE(bad.error() == ConfigErrc::invalid_port);
 }
 
 TEST(GatewayConfig, KeyLoadingRefusesLoosePermissionsAndMismatches) {
@@ -198,7 +203,7 @@ TEST(GatewayConfig, KeyLoadingRefusesLoosePermissionsAndMismatches) {
     ::chmod(c.private_sphinx_key_file.c_str(), 0644);
     auto loose = load_keys(c);
     ASSERT_FALSE(loose);
-    EXPECT_TRUE(loose.error() == Errc::key_file_error);
+    EXPECT_TRUE(loose.error() == ConfigErrc::key_error);
     ::chmod(c.private_sphinx_key_file.c_str(), 0600);
     ASSERT_TRUE(load_keys(c));
 
@@ -206,7 +211,7 @@ TEST(GatewayConfig, KeyLoadingRefusesLoosePermissionsAndMismatches) {
     c.public_identity_key_file = c.public_sphinx_key_file;
     auto mismatch = load_keys(c);
     ASSERT_FALSE(mismatch);
-    EXPECT_TRUE(mismatch.error() == Errc::key_file_error);
+    EXPECT_TRUE(mismatch.error() == ConfigErrc::key_error);
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <sphinx/processing.hpp>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 namespace nym::gateway {
 namespace {
@@ -246,6 +247,56 @@ TEST(ReplayCache, RemembersExactlyAndStaysBounded) {
     EXPECT_LE(cache.size(), 4u);
     EXPECT_FALSE(cache.insert(tag(4)));
     EXPECT_TRUE(cache.insert(tag(1)));
+}
+
+TEST_F(FinalHopTest, AReplayAfterARestartIsRefusedFromTheStore) {
+    const Bytes packet = packet_for(client_address, with_ack(Bytes(20, 3)));
+    {
+        FinalHopProcessor processor(gateway.secret, *store, replays);
+        Bytes copy = packet;
+        ASSERT_EQ(processor.process(copy, at(1000)).outcome, FinalHopOutcome::stored);
+    }
+    // The gateway restarts: a fresh, empty in-memory cache over the reopened store.
+    store.reset();
+    store = std::move(MessageStore::open(dir.path() / "db.sqlite", limits).value());
+    ReplayCache fresh;
+    FinalHopProcessor restarted(gateway.secret, *store, fresh);
+    Bytes copy = packet;
+    const FinalHopResult r = restarted.process(copy, at(2000));
+    EXPECT_EQ(r.outcome, FinalHopOutcome::replayed);
+    EXPECT_FALSE(r.ack.has_value());
+    EXPECT_EQ(restarted.stats().replayed, 1u);
+    EXPECT_EQ(store->count(client_address).value(), 1u); // delivered once, not twice
+
+    // After the retention the tag is forgotten (the mix nodes' keys have rotated since).
+    EXPECT_EQ(store->forget_replay_tags(at(1000) + REPLAY_TAG_RETENTION + std::chrono::seconds(1)).value(), 1u);
+    ReplayCache later;
+    FinalHopProcessor much_later(gateway.secret, *store, later);
+    Bytes again = packet;
+    EXPECT_EQ(much_later.process(again, at(1000) + REPLAY_TAG_RETENTION + std::chrono::seconds(2)).outcome,
+              FinalHopOutcome::stored);
+}
+
+TEST_F(FinalHopTest, TheReplayTagIsCommittedWithItsMessageOrNotAtAll) {
+    const Bytes over = packet_for(client_address, with_ack(Bytes(20, 4)));
+    {
+        // A commit that fails (the messages table is gone) records no tag either: after a restart
+        // the packet is not refused as a replay of a message that was never stored.
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((dir.path() / "db.sqlite").c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE messages RENAME TO messages_away;", nullptr, nullptr, nullptr), SQLITE_OK);
+        FinalHopProcessor processor(gateway.secret, *store, replays);
+        Bytes copy = over;
+        EXPECT_EQ(processor.process(copy, at(1000)).outcome, FinalHopOutcome::storage_error);
+        ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE messages_away RENAME TO messages;", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    store.reset();
+    store = std::move(MessageStore::open(dir.path() / "db.sqlite", limits).value());
+    ReplayCache fresh;
+    FinalHopProcessor restarted(gateway.secret, *store, fresh);
+    Bytes copy = over;
+    EXPECT_EQ(restarted.process(copy, at(2000)).outcome, FinalHopOutcome::stored);
 }
 
 } // namespace

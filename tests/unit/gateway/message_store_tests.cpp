@@ -349,7 +349,7 @@ TEST(MessageStore, RefusesAFileThatIsNotADatabase) {
     }
     auto store = MessageStore::open(path);
     ASSERT_FALSE(store);
-    EXPECT_EQ(store.error(), make_error_code(Errc::database_error));
+    EXPECT_EQ(store.error(), make_error_code(Errc::database_corrupt));
 }
 
 TEST(MessageStore, RefusesADatabaseFromANewerSchema) {
@@ -358,7 +358,7 @@ TEST(MessageStore, RefusesADatabaseFromANewerSchema) {
     { ASSERT_TRUE(open_store(path)); }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=2;", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=1000;", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
     auto store = MessageStore::open(path);
     ASSERT_FALSE(store);

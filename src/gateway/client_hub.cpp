@@ -1,0 +1,273 @@
+#include <gateway/client_hub.hpp>
+
+#include <wire/framing.hpp>
+
+#include <algorithm>
+
+namespace nym::gateway {
+
+namespace wg = wire::gateway;
+
+// --- the store side ----------------------------------------------------------------------------------
+
+StoreReply run_store_request(StoreRequest request, MessageStore& store, StoreHealth* health) {
+    const auto report = [&](StoreOperation operation, bool ok) {
+        if (health == nullptr) return;
+        if (ok) health->succeeded(operation);
+        else health->failed(operation, store.last_error());
+    };
+    if (auto* fetch = std::get_if<FetchRequest>(&request)) {
+        FetchReply reply{fetch->id, store.fetch_batch(fetch->client, fetch->limit, fetch->after_id), fetch->limit};
+        report(StoreOperation::fetch, reply.messages.has_value());
+        return reply;
+    }
+    auto& handshake = std::get<HandshakeRequest>(request);
+    HandshakeReply reply{handshake.id, std::move(handshake.session), {}};
+    reply.output = reply.session->on_frame(handshake.frame, handshake.now);
+    for (const Action& action : reply.output.actions) {
+        const auto* key = std::get_if<StoreSharedKey>(&action);
+        if (key != nullptr && !store.register_client(key->client)) {
+            reply.output = reply.session->action_failed("the gateway could not store the registration");
+            break;
+        }
+    }
+    // internal_error is the session's answer to a store that failed (a lookup or the write above).
+    const bool failed = reply.output.close && reply.output.close->code == ErrorCode::internal_error;
+    report(StoreOperation::handshake, !failed);
+    return reply;
+}
+
+// --- ClientHub ---------------------------------------------------------------------------------------
+
+ClientHub::ClientHub(const crypto::Ed25519SecretKey& identity, ClientRegistry& registry, NonceCache& nonces,
+                     crypto::Rng& rng, GatewayCounters& counters, FirstHops& first_hops, HubConfig config)
+    : m_identity(identity), m_registry(registry), m_nonces(nonces), m_rng(rng), m_counters(counters),
+      m_first_hops(first_hops), m_config(config) {
+    m_config.delivery_window = std::max<std::size_t>(1, m_config.delivery_window);
+    m_config.retrieval_limit = std::max<std::size_t>(1, m_config.retrieval_limit);
+}
+
+void ClientHub::open(ConnectionId id) {
+    closed(id);
+    Connection c;
+    c.session = std::make_unique<ClientSession>(m_identity, m_registry, m_nonces, m_rng, m_config.session);
+    m_connections.emplace(id, std::move(c));
+}
+
+std::size_t ClientHub::in_flight(ConnectionId id) const {
+    auto it = m_connections.find(id);
+    if (it == m_connections.end() || !it->second.session) return 0;
+    return it->second.session->unacknowledged();
+}
+
+HubEffects ClientHub::on_frame(ConnectionId id, ByteSpan frame, UnixSeconds now) {
+    HubEffects fx;
+    auto it = m_connections.find(id);
+    if (it == m_connections.end() || it->second.closing) return fx;
+    Connection& c = it->second;
+    if (!c.session) {
+        // Its handshake is with the store: keep the order, within a bound.
+        if (c.queued.size() >= m_config.max_queued_frames) {
+            refuse(id, c, ErrorCode::busy, "too many frames before the handshake completed", fx);
+            return fx;
+        }
+        c.queued.emplace_back(frame.begin(), frame.end());
+        return fx;
+    }
+    handle(id, c, frame, now, fx);
+    return fx;
+}
+
+void ClientHub::handle(ConnectionId id, Connection& c, ByteSpan frame, UnixSeconds now, HubEffects& fx) {
+    if (c.session->needs_registry(frame)) {
+        fx.store.emplace_back(HandshakeRequest{id, std::move(c.session), Bytes(frame.begin(), frame.end()), now});
+        return;
+    }
+    perform(id, c, c.session->on_frame(frame, now), now, fx);
+}
+
+HubEffects ClientHub::on_text(ConnectionId id) {
+    HubEffects fx;
+    auto it = m_connections.find(id);
+    if (it == m_connections.end() || it->second.closing) return fx;
+    refuse(id, it->second, ErrorCode::malformed_message, "the gateway protocol uses binary frames only", fx);
+    return fx;
+}
+
+void ClientHub::refuse(ConnectionId id, Connection& c, ErrorCode code, std::string_view text, HubEffects& fx) {
+    const wg::ErrorMessage error = wg::make_error(code, text);
+    fx.frames.emplace_back(id, wg::serialize(wg::Message{error}));
+    fx.closes.emplace_back(id, CloseReason{CloseReason::By::gateway, error.code, error.text});
+    m_counters.client_errors.fetch_add(1, std::memory_order_relaxed);
+    m_counters.drop(DropReason::client_protocol);
+    c.closing = true;
+    c.queued.clear();
+    detach(id, c);
+}
+
+void ClientHub::closed(ConnectionId id) {
+    auto it = m_connections.find(id);
+    if (it == m_connections.end()) return;
+    detach(id, it->second);
+    m_connections.erase(it);
+}
+
+HubEffects ClientHub::on_stored(const ClientAddress& client) {
+    HubEffects fx;
+    std::vector<ConnectionId> ids;
+    for (auto [it, end] = m_by_client.equal_range(client); it != end; ++it) ids.push_back(it->second);
+    for (ConnectionId id : ids) {
+        auto c = m_connections.find(id);
+        if (c != m_connections.end() && !c->second.closing) pump(id, c->second, fx);
+    }
+    return fx;
+}
+
+HubEffects ClientHub::on_store_reply(StoreReply reply, UnixSeconds now) {
+    HubEffects fx;
+    if (auto* fetched = std::get_if<FetchReply>(&reply)) {
+        auto it = m_connections.find(fetched->id);
+        if (it == m_connections.end()) return fx;
+        delivered(fetched->id, it->second, std::move(*fetched), fx);
+        return fx;
+    }
+    auto& handshake = std::get<HandshakeReply>(reply);
+    auto it = m_connections.find(handshake.id);
+    if (it == m_connections.end() || it->second.closing) return fx; // gone meanwhile: the session with it
+    Connection& c = it->second;
+    c.session = std::move(handshake.session);
+    perform(handshake.id, c, std::move(handshake.output), now, fx);
+    // What the client sent meanwhile, in order (unless the session went to the store again).
+    while (!c.closing && c.session && !c.queued.empty()) {
+        const Bytes frame = std::move(c.queued.front());
+        c.queued.pop_front();
+        handle(handshake.id, c, frame, now, fx);
+    }
+    return fx;
+}
+
+void ClientHub::perform(ConnectionId id, Connection& c, SessionOutput out, UnixSeconds now, HubEffects& fx) {
+    bool ready = false;
+    bool acked = false;
+    for (Action& action : out.actions) {
+        if (std::holds_alternative<ClientReady>(action)) {
+            ready = true;
+        } else if (auto* packet = std::get_if<ForwardPacket>(&action)) {
+            forward(id, c, *packet, now, fx);
+        } else if (auto* del = std::get_if<DeleteMessages>(&action)) {
+            fx.deletes.push_back(std::move(*del));
+            acked = true;
+        }
+        // StoreSharedKey: run_store_request() stored it before this output came back.
+    }
+    for (auto& reply : out.replies) fx.frames.emplace_back(id, std::move(reply));
+    if (out.close) {
+        // Replies alongside a close are the gateway's Error: the client broke the protocol. A close
+        // with no reply is the client's own Error message.
+        if (!out.replies.empty()) {
+            m_counters.client_errors.fetch_add(1, std::memory_order_relaxed);
+            m_counters.drop(DropReason::client_protocol);
+        }
+        fx.closes.emplace_back(id, std::move(*out.close));
+        c.closing = true;
+        c.queued.clear();
+        detach(id, c);
+        return;
+    }
+    if (ready && c.session->client()) {
+        c.last_sent = 0;
+        if (!c.counted) {
+            c.counted = true;
+            m_counters.clients_connected.fetch_add(1, std::memory_order_relaxed);
+            m_by_client.emplace(*c.session->client(), id);
+        }
+        pump(id, c, fx);
+    } else if (acked) {
+        pump(id, c, fx); // the Ack freed window slots
+    }
+}
+
+void ClientHub::forward(ConnectionId id, Connection& c, ForwardPacket& packet, UnixSeconds now, HubEffects& fx) {
+    // Only layer-1 mix nodes of the directory's topology: anything else would have the gateway
+    // connect wherever a client points it. The session stays open (an honest client with a newer
+    // topology than ours sends its next packet fine), and the refusal asks for an early refresh.
+    if (!m_first_hops.allowed(packet.first_hop, now)) {
+        m_counters.drop(DropReason::unknown_first_hop);
+        m_first_hops.request_refresh();
+        fx.frames.emplace_back(id, wg::serialize(wg::Message{wg::make_error(wg::ErrorCode::invalid_packet,
+                                                                            "first hop is not a layer-1 mix node")}));
+        return;
+    }
+    m_counters.packets_from_clients.fetch_add(1, std::memory_order_relaxed);
+    if (const auto& client = c.session->client()) {
+        auto counters = m_client_counters.find(*client);
+        if (counters == m_client_counters.end() && m_client_counters.size() < m_config.max_tracked_clients)
+            counters = m_client_counters.emplace(*client, ClientCounters{}).first;
+        if (counters != m_client_counters.end()) ++counters->second.packets_sent;
+    }
+    auto framed = wire::encode_frame(packet.packet);
+    auto cleared = framed ? m_first_hops.clear(packet.first_hop, std::move(*framed), now) : std::nullopt;
+    if (!cleared) {
+        m_counters.drop(DropReason::malformed);
+        return;
+    }
+    fx.forwards.push_back(std::move(*cleared));
+}
+
+void ClientHub::close_with(ConnectionId id, Connection& c, SessionOutput out, HubEffects& fx) {
+    for (auto& reply : out.replies) fx.frames.emplace_back(id, std::move(reply));
+    fx.closes.emplace_back(id, out.close.value_or(CloseReason{CloseReason::By::gateway, wg::ErrorCode::internal_error,
+                                                              "internal error"}));
+    c.closing = true;
+    c.queued.clear();
+    detach(id, c);
+}
+
+void ClientHub::pump(ConnectionId id, Connection& c, HubEffects& fx) {
+    if (c.closing || !c.session || c.session->state() != ClientSession::State::authenticated ||
+        !c.session->client())
+        return;
+    if (c.fetching) {
+        c.fetch_again = true;
+        return;
+    }
+    const std::size_t unacknowledged = c.session->unacknowledged();
+    if (unacknowledged >= m_config.delivery_window) return;
+    const std::size_t limit = std::min(m_config.delivery_window - unacknowledged, m_config.retrieval_limit);
+    fx.store.emplace_back(FetchRequest{id, *c.session->client(), c.last_sent, limit});
+    c.fetching = true;
+    c.fetch_again = false;
+}
+
+void ClientHub::delivered(ConnectionId id, Connection& c, FetchReply reply, HubEffects& fx) {
+    c.fetching = false;
+    if (c.closing || !c.session) return;
+    if (!reply.messages) {
+        close_with(id, c, c.session->action_failed("the message store is unavailable"), fx);
+        return;
+    }
+    for (const StoredMessage& m : *reply.messages) {
+        c.last_sent = std::max(c.last_sent, m.id);
+        auto frame = c.session->deliver(m.id, m.content);
+        if (!frame) continue;
+        fx.frames.emplace_back(id, std::move(*frame));
+        m_counters.delivered.fetch_add(1, std::memory_order_relaxed);
+    }
+    // A full batch may have more behind it; an Ack or a commit meanwhile may have made room or news.
+    if (reply.messages->size() >= reply.limit || c.fetch_again) pump(id, c, fx);
+}
+
+void ClientHub::detach(ConnectionId id, Connection& c) {
+    if (!c.counted) return;
+    c.counted = false;
+    m_counters.clients_connected.fetch_sub(1, std::memory_order_relaxed);
+    if (!c.session || !c.session->client()) return;
+    for (auto [it, end] = m_by_client.equal_range(*c.session->client()); it != end; ++it) {
+        if (it->second == id) {
+            m_by_client.erase(it);
+            return;
+        }
+    }
+}
+
+} // namespace nym::gateway
