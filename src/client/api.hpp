@@ -1,23 +1,22 @@
 #pragma once
-// The websocket API of nym-client (docs/protocol/client-api.md) as a sans-IO handler: websocket
-// frames in, frames out. Seed 003's JSON requests (send, fetch, getClients, ownDetails) with its
-// exact responses, plus documented extensions: subscribe/unsubscribe (received messages pushed as
-// {"type":"received",...}), send with "withReplySurbs", reply through a sender tag, and a small
-// binary request format for payloads that are not text.
+// The application API of nym-client (docs/protocol/client-api.md) as a sans-IO handler: requests in,
+// responses out. The messages and their JSON/binary forms are wire::client_api's; this handler
+// decides what each request does (through ApiBackend), keeps the fetch buffer and pushes received
+// messages to subscribed sessions.
 //
 // Every failure is answered with {"type":"error","message":...} as a text frame and the session stays
-// usable. The handler never touches a socket: the glue feeds frames from HttpServer sessions and
-// sends what comes back. Not thread-safe: it runs on the client's loop thread with the core.
+// usable. The handler never touches a socket. Not thread-safe: it runs on the client's loop thread
+// with the core.
 
 #include <client/core.hpp>
 
 #include <util/expected.hpp>
+#include <wire/client_api.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,7 +26,7 @@ namespace nym::client {
 
 using ApiSessionId = std::uint64_t;
 
-/// What the API needs from the rest of the client (the glue implements it over ClientCore).
+/// What the API needs from the rest of the client (client::Client implements it over ClientCore).
 class ApiBackend {
 public:
     virtual ~ApiBackend() = default;
@@ -48,19 +47,12 @@ struct ApiLimits {
     std::size_t max_buffered_bytes = 256u * 1024 * 1024;
 };
 
-/// Binary request tags (first byte of a binary frame); none is a printable ASCII character, so a
-/// text payload sent by mistake in a binary frame is always refused as an unknown request.
-enum class BinaryRequest : std::uint8_t { send = 0x01, reply = 0x02, fetch = 0x03, subscribe = 0x04 };
-/// Binary response tags. Errors are always JSON text frames.
-enum class BinaryResponse : std::uint8_t { send = 0x01, reply = 0x02, fetch = 0x03, subscribe = 0x04, received = 0x10 };
-
-struct ApiFrame {
-    Bytes data;
-    bool binary = false;
-    [[nodiscard]] std::string_view text() const noexcept {
-        return {reinterpret_cast<const char*>(data.data()), data.size()}; // NOLINT: byte view of text
-    }
-};
+using wire::client_api::BinaryRequest;
+using wire::client_api::BinaryResponse;
+using wire::client_api::parse_sender_tag;
+using wire::client_api::sender_tag_to_string;
+using ApiFrame = wire::client_api::Frame;
+using ApiEncoding = wire::client_api::Encoding;
 
 /// A frame for one session, produced outside a request (a pushed message).
 struct ApiPush {
@@ -82,6 +74,13 @@ public:
     /// One websocket message from a session: the frames to send back to it, in order.
     [[nodiscard]] std::vector<ApiFrame> on_message(ApiSessionId session, std::span<const std::uint8_t> data,
                                                    bool binary);
+    /// One parsed request (any framing): the responses, in order. `pushes` is how this session
+    /// wants received messages pushed once it subscribes.
+    [[nodiscard]] std::vector<wire::client_api::Response> handle(ApiSessionId session,
+                                                                 const wire::client_api::Request& request,
+                                                                 ApiEncoding pushes);
+    /// An error response, counted in the stats (for requests refused before handle(), e.g. unparsable).
+    [[nodiscard]] wire::client_api::Response error(std::string message);
     /// A message arrived from the mixnet: pushed to every subscribed session, or kept for `fetch`
     /// when none is subscribed (the oldest are dropped beyond the buffer limits).
     [[nodiscard]] std::vector<ApiPush> on_received(const MessageReceived& message);
@@ -89,13 +88,11 @@ public:
     [[nodiscard]] std::size_t buffered() const noexcept { return m_buffer.size(); }
     [[nodiscard]] std::size_t subscribers() const noexcept;
     [[nodiscard]] const ApiStats& stats() const noexcept { return m_stats; }
+    [[nodiscard]] wire::client_api::Limits wire_limits() const noexcept;
 
 private:
-    enum class Push : std::uint8_t { none, json, binary };
-    std::vector<ApiFrame> on_text(ApiSessionId session, std::string_view text);
-    std::vector<ApiFrame> on_binary(ApiSessionId session, std::span<const std::uint8_t> data);
-    std::vector<ApiFrame> subscribe(ApiSessionId session, Push mode, ApiFrame ack);
-    ApiFrame error(std::string_view message);
+    enum class Push : std::uint8_t { none, text, binary };
+    std::vector<wire::client_api::Response> subscribe(ApiSessionId session, Push mode);
     void buffer(const MessageReceived& message);
 
     ApiBackend& m_backend;
@@ -105,9 +102,5 @@ private:
     std::size_t m_buffer_bytes = 0;
     ApiStats m_stats;
 };
-
-/// Sender tags travel as base58 text in JSON.
-[[nodiscard]] std::string sender_tag_to_string(const SenderTag& tag);
-[[nodiscard]] std::optional<SenderTag> parse_sender_tag(std::string_view text);
 
 } // namespace nym::client

@@ -6,12 +6,13 @@
 //   <root>/<id>/data/gateway_shared_key.pem     key agreed with the gateway at registration (0600)
 // where <root> is $HOME/.nym/clients unless overridden (--root).
 //
-// Loading validates every field and reports the first problem as a typed error naming the field.
+// Loading validates every field and reports the first problem as a node::ConfigError naming the field.
 // Command-line flags override file values through ConfigOverrides + merge(), then validate() again.
 // Durations are written as "<integer><unit>" strings with unit us, ms, s, m or h ("15ms", "30s").
 
 #include <client/core.hpp>
 #include <client/errors.hpp>
+#include <node/config_file.hpp>
 
 #include <crypto/ed25519.hpp>
 #include <util/expected.hpp>
@@ -27,8 +28,7 @@
 namespace nym::client {
 
 inline constexpr int DEFAULT_API_PORT = 9001;     ///< seed 003's ws://localhost:9001/mix
-inline constexpr std::size_t MAX_ID_LENGTH = 64;
-inline constexpr std::string_view CONFIG_FILE_NAME = "config.toml";
+inline constexpr std::string_view ROLE_FOLDER = "clients"; ///< $HOME/.nym/clients
 inline constexpr std::string_view DEFAULT_DIRECTORY_URL = "http://127.0.0.1:8080";
 
 inline constexpr std::string_view IDENTITY_SECRET_PEM_LABEL = "ED25519 PRIVATE KEY";
@@ -50,20 +50,10 @@ enum class SocketType { websocket, tcp, none };
 /// The shortest exact form with the largest unit: 15000us → "15ms", 30000000us → "30s".
 [[nodiscard]] std::string format_duration(std::chrono::microseconds d);
 
-/// A config error plus what it is about (the field, file or underlying error), for the operator.
-struct ConfigError {
-    std::error_code code;
-    std::string detail;
-
-    ConfigError() = default;
-    ConfigError(std::error_code c, std::string d = {}) : code(c), detail(std::move(d)) {} // NOLINT: implicit on purpose
-    ConfigError(Errc e, std::string d = {}) : code(make_error_code(e)), detail(std::move(d)) {} // NOLINT: implicit
-    [[nodiscard]] std::string message() const;
-    friend bool operator==(const ConfigError& e, Errc c) noexcept { return e.code == make_error_code(c); }
-};
-
-template <class T>
-using ConfigResult = Expected<T, ConfigError>;
+using node::ConfigErrc;
+using node::ConfigError;
+using node::ConfigResult;
+using node::valid_id;
 
 struct Config {
     std::string id;
@@ -106,6 +96,21 @@ struct ConfigOverrides {
     std::optional<std::chrono::microseconds> topology_refresh_rate;
 };
 
+/// The command-line flags shared by `init` and `run`, as typed (empty or unset when not given).
+struct ConfigFlags {
+    std::string directory, socket_type;
+    std::optional<int> port;
+    std::string packet_delay, ack_delay, send_delay, loop_delay, ack_wait_addition, topology_refresh;
+    std::optional<double> ack_wait_multiplier;
+    std::optional<std::uint32_t> max_retransmissions;
+    std::optional<std::size_t> max_message_size, max_request_size;
+    bool disable_cover = false, disable_loop_cover = false, disable_main_poisson = false;
+};
+/// The flags as overrides; the error names the flag ("invalid --socket-type 'udp' (use ...)").
+[[nodiscard]] Expected<ConfigOverrides, std::string> overrides_from(const ConfigFlags& flags);
+/// --gateway: a base58 Ed25519 key, or nothing when empty.
+[[nodiscard]] Expected<std::optional<crypto::Ed25519PublicKey>, std::string> parse_gateway_flag(std::string_view text);
+
 [[nodiscard]] Config merge(Config base, const ConfigOverrides& overrides);
 [[nodiscard]] ConfigResult<void> validate(const Config& config);
 
@@ -113,31 +118,29 @@ struct ConfigOverrides {
 [[nodiscard]] std::string render_config(const Config& config);
 /// Parses and validates config text; relative paths are resolved against `base_dir`. Unknown keys are ignored.
 [[nodiscard]] ConfigResult<Config> parse_config(std::string_view text, const std::filesystem::path& base_dir = {});
-/// Errc::config_missing, Errc::io_error, Errc::invalid_config.
+/// ConfigErrc::missing_file, unreadable_file, or the parse/validation error naming the field.
 [[nodiscard]] ConfigResult<Config> load_config(const std::filesystem::path& path);
-/// Writes atomically (temporary file + fsync + rename).
+/// Writes atomically (temporary file + fsync + rename + folder fsync).
 [[nodiscard]] ConfigResult<void> save_config(const Config& config, const std::filesystem::path& path);
 
-/// $HOME/.nym/clients. Errc::no_home if HOME is unset or empty.
+/// $HOME/.nym/clients. ConfigErrc::no_home if HOME is unset or empty.
 [[nodiscard]] ConfigResult<std::filesystem::path> default_root();
 [[nodiscard]] std::filesystem::path client_directory(const std::filesystem::path& root, std::string_view id);
 [[nodiscard]] std::filesystem::path config_path(const std::filesystem::path& root, std::string_view id);
-/// 1-64 characters of A-Z a-z 0-9 _ -
-[[nodiscard]] bool valid_id(std::string_view id) noexcept;
 
 /// A fresh config for <root>/<id>/ with the default key paths under data/ (not yet validated:
 /// the gateway is filled in by init).
 [[nodiscard]] Config default_config(const std::filesystem::path& root, std::string_view id);
 
 /// Reads the identity key files; checks that the public file matches the secret.
-/// Errc::key_file_error (missing, malformed, mismatched, or a secret readable by group/others).
+/// ConfigErrc::key_error (missing, malformed, mismatched, or a secret readable by group/others).
 [[nodiscard]] ConfigResult<ClientKeys> load_keys(const Config& config);
-/// Errc::key_file_error when missing or malformed.
+/// ConfigErrc::key_error when missing or malformed.
 [[nodiscard]] ConfigResult<wire::gateway::SharedKey> load_shared_key(const Config& config);
 [[nodiscard]] ConfigResult<void> save_shared_key(const Config& config, const wire::gateway::SharedKey& key);
 
 /// Everything `init` writes: keys (0600 secrets), the gateway's shared key (0600) and config.toml.
-/// Errc::config_exists when the client already exists and !force; on success the client folder
+/// ConfigErrc::already_exists when the client already exists and !force; on success the client folder
 /// holds a complete, loadable client.
 [[nodiscard]] ConfigResult<void> write_client(const Config& config, const std::filesystem::path& config_file,
                                               const crypto::Ed25519SecretKey& identity,

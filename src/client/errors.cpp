@@ -16,12 +16,6 @@ public:
         case Errc::unknown_sender_tag: return "unknown sender tag";
         case Errc::no_reply_surbs: return "no reply SURBs left for this sender";
         case Errc::malformed_message: return "malformed message";
-        case Errc::config_missing: return "client config file not found";
-        case Errc::config_exists: return "client already initialised (use --force to overwrite)";
-        case Errc::invalid_config: return "invalid client config";
-        case Errc::key_file_error: return "key file could not be read or written";
-        case Errc::io_error: return "file or folder could not be created or written";
-        case Errc::no_home: return "HOME is not set (pass --root)";
         case Errc::gateway_error: return "gateway error";
         case Errc::directory_error: return "directory error";
         case Errc::too_many_reply_surbs: return "too many reply SURBs requested (at most 500)";

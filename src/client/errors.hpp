@@ -1,6 +1,7 @@
 #pragma once
-// Errors of the client library: addresses, routing, messages, configuration. Returned as values; the
-// websocket API turns each into {"type":"error","message":...}.
+// Errors of the client library: addresses, routing, messages, the gateway and the directory. Returned
+// as values; the API turns each into {"type":"error","message":...}. Config and key files report
+// node::ConfigError (node/config_file.hpp).
 
 #include <system_error>
 #include <type_traits>
@@ -14,12 +15,6 @@ enum class Errc {
     unknown_sender_tag,     ///< a reply to a sender tag this client never received
     no_reply_surbs,         ///< every reply SURB of that sender has been used
     malformed_message,      ///< a delivered message that does not decrypt or parse
-    config_missing,         ///< no config.toml where one was expected (run `nym-client init`)
-    config_exists,          ///< init would overwrite an existing client (use --force)
-    invalid_config,         ///< config.toml is not TOML, or a value is missing, of the wrong type or out of range
-    key_file_error,         ///< a key file could not be written or read
-    io_error,               ///< a folder or file could not be created or written
-    no_home,                ///< $HOME is unset or empty and no --root was given
     gateway_error,          ///< the gateway refused registration or authentication, or could not be reached
     directory_error,        ///< the directory could not be reached or answered something unusable
     too_many_reply_surbs,   ///< send() asked for more reply SURBs than one message may carry (500)

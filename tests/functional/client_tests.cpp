@@ -5,7 +5,7 @@
 //
 // Each test starts its own small mixnet (ctest runs every test in its own process); a failing test
 // keeps its folder and prints the tail of every component's log.
-#include <runtime/http_client.hpp>
+#include <runtime/blocking.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

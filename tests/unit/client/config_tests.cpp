@@ -144,7 +144,7 @@ TEST_F(ClientConfig, EveryBadValueIsRefusedNamingItsField) {
     const std::string t = text();
     EXPECT_NE(error_detail("[client\nid = 1").find("line"), std::string::npos);
     EXPECT_NE(error_detail(without_line(t, "id")).find("client.id"), std::string::npos);
-    EXPECT_NE(error_detail(with_line(t, "id", "id = 5")).find("client.id: must be a string"), std::string::npos);
+    EXPECT_NE(error_detail(with_line(t, "id", "id = 5")).find("client.id (expected a string)"), std::string::npos);
     EXPECT_NE(error_detail(with_line(t, "id", "id = \"a b\"")).find("client.id"), std::string::npos);
     EXPECT_NE(error_detail(with_line(t, "directory", "directory = \"ftp://x\"")).find("client.directory"),
               std::string::npos);
@@ -160,7 +160,7 @@ TEST_F(ClientConfig, EveryBadValueIsRefusedNamingItsField) {
               std::string::npos);
     EXPECT_NE(error_detail(with_line(t, "listening_port", "listening_port = 70000")).find("socket.listening_port"),
               std::string::npos);
-    EXPECT_NE(error_detail(with_line(t, "listening_port", "listening_port = \"9001\"")).find("must be an integer"),
+    EXPECT_NE(error_detail(with_line(t, "listening_port", "listening_port = \"9001\"")).find("expected an integer"),
               std::string::npos);
     EXPECT_NE(error_detail(with_line(t, "average_packet_delay", "average_packet_delay = \"15 parsecs\""))
                   .find("traffic.average_packet_delay"),
@@ -175,7 +175,7 @@ TEST_F(ClientConfig, EveryBadValueIsRefusedNamingItsField) {
                   .find("ack_wait_multiplier"),
               std::string::npos);
     EXPECT_NE(error_detail(with_line(t, "disable_loop_cover_traffic_stream", "disable_loop_cover_traffic_stream = 1"))
-                  .find("true or false"),
+                  .find("expected true or false"),
               std::string::npos);
     EXPECT_NE(error_detail(without_line(t, "gateway_shared_key_file")).find("keys.gateway_shared_key_file"),
               std::string::npos);
@@ -185,7 +185,16 @@ TEST_F(ClientConfig, EveryBadValueIsRefusedNamingItsField) {
               std::string::npos);
     auto missing = parse_config(without_line(t, "id"));
     ASSERT_FALSE(missing);
-    EXPECT_EQ(missing.error(), Errc::invalid_config);
+    EXPECT_EQ(missing.error(), ConfigErrc::missing_field);
+    auto wrong = parse_config(with_line(t, "listening_port", "listening_port = \"9001\""));
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error(), ConfigErrc::wrong_type);
+    auto range = parse_config(with_line(t, "listening_port", "listening_port = 70000"));
+    ASSERT_FALSE(range);
+    EXPECT_EQ(range.error(), ConfigErrc::invalid_value);
+    auto not_toml = parse_config("[client\nid = 1");
+    ASSERT_FALSE(not_toml);
+    EXPECT_EQ(not_toml.error(), ConfigErrc::parse_error);
 }
 
 TEST_F(ClientConfig, FlagsOverrideTheFile) {
@@ -215,6 +224,34 @@ TEST_F(ClientConfig, FlagsOverrideTheFile) {
     ConfigOverrides bad;
     bad.listening_port = 65536;
     EXPECT_FALSE(validate(merge(c, bad)));
+}
+
+TEST_F(ClientConfig, CommandLineFlagsBecomeOverridesOrNameTheBadFlag) {
+    ConfigFlags f;
+    f.socket_type = "None";
+    f.port = 0;
+    f.packet_delay = "5ms";
+    f.topology_refresh = "2s";
+    f.disable_cover = true;
+    auto o = overrides_from(f);
+    ASSERT_TRUE(o) << o.error();
+    EXPECT_EQ(o->socket_type, SocketType::none);
+    EXPECT_EQ(o->listening_port, 0);
+    EXPECT_EQ(o->average_packet_delay, std::optional<std::chrono::microseconds>(5ms));
+    EXPECT_EQ(o->topology_refresh_rate, std::optional<std::chrono::microseconds>(2s));
+    EXPECT_EQ(o->disable_loop_cover, true);
+    EXPECT_EQ(o->disable_main_poisson, true);
+    EXPECT_FALSE(o->directory_url);
+    f.socket_type = "udp";
+    EXPECT_EQ(overrides_from(f).error(), "invalid --socket-type 'udp' (use websocket, tcp or none)");
+    f.socket_type.clear();
+    f.send_delay = "fast";
+    EXPECT_EQ(overrides_from(f).error(), "invalid duration 'fast' (use e.g. 15ms, 2s, 500us)");
+
+    EXPECT_FALSE(*parse_gateway_flag(""));
+    const auto key = crypto::Ed25519SecretKey::generate(rng).public_key();
+    EXPECT_EQ(*parse_gateway_flag(crypto::base58_encode(key.bytes)), std::optional<crypto::Ed25519PublicKey>(key));
+    EXPECT_EQ(parse_gateway_flag("0OIl").error(), "invalid --gateway '0OIl': expected a base58 Ed25519 key");
 }
 
 TEST_F(ClientConfig, DurationsParseAndFormat) {
@@ -268,7 +305,7 @@ TEST_F(ClientConfig, WriteClientStoresKeysSecretlyAndLoadsBack) {
     // A second init is refused unless forced.
     auto again = write_client(c, file, identity, shared, false);
     ASSERT_FALSE(again);
-    EXPECT_EQ(again.error(), Errc::config_exists);
+    EXPECT_EQ(again.error(), ConfigErrc::already_exists);
     const auto other = crypto::Ed25519SecretKey::generate(rng);
     ASSERT_TRUE(write_client(c, file, other, shared, true));
     auto reloaded = load_keys(*load_config(file));
@@ -285,7 +322,7 @@ TEST_F(ClientConfig, KeyProblemsAreKeyFileErrors) {
     ::chmod(c.private_identity_key_file.c_str(), 0644);
     auto loose = load_keys(c);
     ASSERT_FALSE(loose);
-    EXPECT_EQ(loose.error(), Errc::key_file_error);
+    EXPECT_EQ(loose.error(), ConfigErrc::key_error);
     ::chmod(c.private_identity_key_file.c_str(), 0600);
     // A public key that does not match.
     std::filesystem::copy_file(c.public_identity_key_file, dir.path() / "keep.pem");
@@ -297,19 +334,19 @@ TEST_F(ClientConfig, KeyProblemsAreKeyFileErrors) {
                                std::filesystem::copy_options::overwrite_existing);
     auto mismatch = load_keys(c);
     ASSERT_FALSE(mismatch);
-    EXPECT_EQ(mismatch.error(), Errc::key_file_error);
+    EXPECT_EQ(mismatch.error(), ConfigErrc::key_error);
     EXPECT_NE(mismatch.error().detail.find("does not match"), std::string::npos);
     // Missing shared key.
     std::filesystem::remove(c.gateway_shared_key_file);
     auto missing = load_shared_key(c);
     ASSERT_FALSE(missing);
-    EXPECT_EQ(missing.error(), Errc::key_file_error);
+    EXPECT_EQ(missing.error(), ConfigErrc::key_error);
 }
 
 TEST_F(ClientConfig, MissingConfigAndRelativePaths) {
     auto missing = load_config(config_path(dir.path(), "nobody"));
     ASSERT_FALSE(missing);
-    EXPECT_EQ(missing.error(), Errc::config_missing);
+    EXPECT_EQ(missing.error(), ConfigErrc::missing_file);
 
     std::string t = text();
     t = with_line(t, "private_identity_key_file", "private_identity_key_file = \"../data/private_identity.pem\"");
@@ -337,7 +374,7 @@ TEST_F(ClientConfig, DefaultRootIsUnderHome) {
     ::setenv("HOME", "", 1);
     auto none = default_root();
     ASSERT_FALSE(none);
-    EXPECT_EQ(none.error(), Errc::no_home);
+    EXPECT_EQ(none.error(), ConfigErrc::no_home);
     if (old) ::setenv("HOME", saved.c_str(), 1);
 }
 

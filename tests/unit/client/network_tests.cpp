@@ -1,11 +1,12 @@
-// nym-client's pure network helpers (apps/nym-client/network.cpp): reading a gateway's client
-// listener and choosing a gateway from the topology.
+// The client's gateway helpers (client/network.hpp): reading a gateway's client listener and
+// choosing a gateway from the topology; and init's topology fetch (client/daemon_init.hpp).
 
-#include "network.hpp"
+#include <client/daemon_init.hpp>
+#include <client/network.hpp>
 
 #include <gtest/gtest.h>
 
-namespace nym::client::app {
+namespace nym::client {
 namespace {
 
 wire::directory::TopologyGateway gateway(crypto::Rng& rng, std::string listener) {
@@ -51,7 +52,7 @@ TEST(ClientNetworkHelpers, ChoosesTheNamedGatewayOrARandomUsableOne) {
 
     auto unusable = choose_gateway(t, t.gateways[0].identity_key, rng);
     ASSERT_FALSE(unusable);
-    EXPECT_EQ(unusable.error(), Errc::gateway_error);
+    EXPECT_EQ(unusable.error().code, make_error_code(Errc::gateway_error));
     EXPECT_NE(unusable.error().detail.find("no usable client listener"), std::string::npos);
 
     auto absent = choose_gateway(t, crypto::Ed25519SecretKey::generate(rng).public_key(), rng);
@@ -60,18 +61,18 @@ TEST(ClientNetworkHelpers, ChoosesTheNamedGatewayOrARandomUsableOne) {
 
     auto none = choose_gateway(wire::directory::Topology{}, std::nullopt, rng);
     ASSERT_FALSE(none);
-    EXPECT_EQ(none.error(), Errc::gateway_error);
+    EXPECT_EQ(none.error().code, make_error_code(Errc::gateway_error));
 }
 
 TEST(ClientNetworkHelpers, UnreachableDirectoryIsADirectoryError) {
     // Port 1 on loopback: nothing listens there, the connection is refused at once.
     auto t = fetch_topology("http://127.0.0.1:1", std::chrono::milliseconds(2000));
     ASSERT_FALSE(t);
-    EXPECT_EQ(t.error(), Errc::directory_error);
+    EXPECT_EQ(t.error().code, make_error_code(Errc::directory_error));
     auto bad = fetch_topology("https://127.0.0.1:1", std::chrono::milliseconds(2000));
     ASSERT_FALSE(bad);
-    EXPECT_EQ(bad.error(), Errc::directory_error);
+    EXPECT_EQ(bad.error().code, make_error_code(Errc::directory_error));
 }
 
 } // namespace
-} // namespace nym::client::app
+} // namespace nym::client
