@@ -336,7 +336,7 @@ void Daemon::send_heartbeat(const Expected<std::vector<ClientAddress>>& clients)
             std::copy((*clients)[i].bytes.begin(), (*clients)[i].bytes.end(),
                       heartbeat.registered_clients[i].bytes.begin());
     }
-    wire::directory::sign(heartbeat, m_keys.identity);
+    wire::directory::sign(heartbeat, m_keys.identity, m_keys.sphinx);
     m_directory.announce(heartbeat);
 }
 

@@ -26,6 +26,12 @@ Expected<wire::directory::Topology, DirectoryError> topology_of(const std::strin
     return std::move(*topology);
 }
 
+runtime::ClientOptions client_options(std::chrono::milliseconds timeout) {
+    runtime::ClientOptions options;
+    options.timeout = timeout;
+    return options;
+}
+
 } // namespace
 
 Expected<runtime::Url, DirectoryError> parse_directory_url(const std::string& text) {
@@ -39,7 +45,7 @@ Expected<runtime::Url, DirectoryError> parse_directory_url(const std::string& te
 
 DirectoryClient::DirectoryClient(runtime::Loop& loop, runtime::Url url, std::string url_text,
                                  std::chrono::milliseconds timeout)
-    : m_http(loop, runtime::ClientOptions{timeout, 16 * 1024 * 1024}), m_url(std::move(url)),
+    : m_http(loop, client_options(timeout)), m_url(std::move(url)),
       m_url_text(std::move(url_text)) {}
 
 void DirectoryClient::post(const char* path, std::string body, FailureLog& log) {

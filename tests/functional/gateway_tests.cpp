@@ -459,7 +459,7 @@ TEST_F(GatewayTest, ForgedGatewayHeartbeatIsRefused) {
     hb.sphinx_key = s_gateway_sphinx;
     hb.version = "0.1.0";
     hb.timestamp_ms = static_cast<std::int64_t>(unix_now()) * 1000 + 60'000;
-    wire::directory::sign(hb, intruder);
+    wire::directory::sign(hb, intruder, crypto::X25519SecretKey::generate(rng)); // cannot prove the real key either
     auto r = runtime::http_request("127.0.0.1", s_dir->port, "POST", "/api/presence/gateways", wire::directory::to_json(hb));
     ASSERT_TRUE(r);
     EXPECT_GE(r->status, 400u);

@@ -211,12 +211,13 @@ private:
             h.host = "127.0.0.1:" + std::to_string(port);
             h.client_listener = "ws://127.0.0.1:" + std::to_string(port);
             h.identity_key = identity.public_key();
-            h.sphinx_key = crypto::X25519SecretKey::generate(rng).public_key();
+            const auto sphinx = crypto::X25519SecretKey::generate(rng);
+            h.sphinx_key = sphinx.public_key();
             h.version = "0.1.0";
             h.timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
-            wire::directory::sign(h, identity);
+            wire::directory::sign(h, identity, sphinx);
             (void)runtime::http_request("127.0.0.1", m_directory, "POST", "/api/presence/gateways",
                                         wire::directory::to_json(h));
         }
