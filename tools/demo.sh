@@ -20,7 +20,7 @@ if [ "${1:-}" = "--sphinx" ]; then
   bash tools/install-deps.sh
   cmake --preset release >/dev/null
   cmake --build --preset release -j "$JOBS" --target sphinx-demo
-  exec ./build/release/apps/sphinx-demo/sphinx-demo "$@"
+  exec ./build/release/bin/sphinx-demo "$@"
 fi
 
 MESSAGE="hello bob, this is alice, through 3 mix layers and 2 gateways"
@@ -33,9 +33,9 @@ done
 
 bash tools/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$JOBS" --target nym-directory nym-mixnode nym-gateway nym-client
+cmake --build --preset release -j "$JOBS" --target apps
 
-export NYM_BIN="$PWD/build/release/apps"
+export NYM_BIN="$PWD/build/release/bin"
 LOCALNET_DIR="${LOCALNET_DIR:-build/release/demo-localnet}"
 BASE_PORT="${LOCALNET_BASE_PORT:-21000}"
 # A fresh mixnet every time: old keys would only make the gateways' stores grow.

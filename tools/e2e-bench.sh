@@ -2,7 +2,7 @@
 # End-to-end benchmark of nym-client over a localnet (docs/performance.md, "Client end to end"):
 # the latency distribution alice → bob for several per-hop mean delays, next to 3 × the mean, and
 # the client's sustained message throughput with the main Poisson stream and without it.
-# Builds nothing: runs the binaries under $NYM_BIN (default build/release/apps) through
+# Builds nothing: runs the binaries under $NYM_BIN (default build/release/bin) through
 # tools/localnet.sh, and tools/e2e-bench.mjs over the websocket API (needs node + node_modules/ws).
 #
 #   bash tools/e2e-bench.sh [--delays "0ms 20ms 50ms"] [--count 200] [--gap-ms 150]
@@ -21,7 +21,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-export NYM_BIN="${NYM_BIN:-$ROOT/build/release/apps}"
+export NYM_BIN="${NYM_BIN:-$ROOT/build/release/bin}"
 SEND_DELAY="${LOCALNET_SEND_DELAY:-20ms}"
 LOOP_DELAY="${LOCALNET_LOOP_DELAY:-200ms}"
 export LOCALNET_SEND_DELAY="$SEND_DELAY" LOCALNET_LOOP_DELAY="$LOOP_DELAY"
@@ -60,7 +60,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-[ -x "$NYM_BIN/nym-client/nym-client" ] || die "missing $NYM_BIN/nym-client/nym-client (build the release preset, or set NYM_BIN)"
+[ -x "$NYM_BIN/nym-client" ] || die "missing $NYM_BIN/nym-client (build the release preset, or set NYM_BIN)"
 if ! command -v node >/dev/null || [ ! -d "$ROOT/node_modules/ws" ]; then die "needs node and node_modules/ws (npm ci)"; fi
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
@@ -116,7 +116,7 @@ restart_alice() {
   done
   offset=$(stat -c %s "$dir/logs/alice.log")
   echo "--- $(date -u +%FT%TZ) e2e-bench restarts alice with: $*" >>"$dir/logs/alice.log"
-  nohup "$NYM_BIN/nym-client/nym-client" run --id alice --root "$dir/nodes/clients" --port $((BASE_PORT + 31)) \
+  nohup "$NYM_BIN/nym-client" run --id alice --root "$dir/nodes/clients" --port $((BASE_PORT + 31)) \
     --directory "http://127.0.0.1:$BASE_PORT" --packet-delay "$delay" --send-delay "$SEND_DELAY" \
     --loop-delay "$LOOP_DELAY" --log-level info "$@" >>"$dir/logs/alice.log" 2>&1 </dev/null &
   echo $! >"$dir/run/alice.pid"

@@ -23,7 +23,7 @@ args=("$@")
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 prefix=()
 [[ "${RT:-0}" == 1 ]] && prefix=(chrt -f 10)
-"${prefix[@]}" "$BUILD/apps/nym-loadgen/nym-loadgen" "${args[@]}" --json >"$out/loadgen.json"
+"${prefix[@]}" "$BUILD/bin/nym-loadgen" "${args[@]}" --json >"$out/loadgen.json"
 python3 - "$out/loadgen.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))

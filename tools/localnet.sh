@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A whole mixnet on this machine's loopback: a directory, 3 layers x 2 mix nodes, 2 gateways and two
 # clients, alice and bob, each registered at a different gateway. Builds nothing: it runs the
-# binaries under $NYM_BIN (default build/release/apps).
+# binaries under $NYM_BIN (default build/release/bin).
 #
 #   bash tools/localnet.sh start  [--dir DIR] [--base-port N]   # default DIR ./localnet, N 21000
 #   bash tools/localnet.sh status [--dir DIR]
@@ -22,7 +22,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-NYM_BIN="${NYM_BIN:-$ROOT/build/release/apps}"
+NYM_BIN="${NYM_BIN:-$ROOT/build/release/bin}"
 PACKET_DELAY="${LOCALNET_PACKET_DELAY:-10ms}"
 SEND_DELAY="${LOCALNET_SEND_DELAY:-20ms}"
 LOOP_DELAY="${LOCALNET_LOOP_DELAY:-200ms}"
@@ -77,10 +77,10 @@ client_port() { if [ "$1" = alice ]; then echo $((BASE_PORT + 31)); else echo $(
 
 binary_of() {
   case "$1" in
-    directory) echo "$NYM_BIN/nym-directory/nym-directory" ;;
-    mix-*) echo "$NYM_BIN/nym-mixnode/nym-mixnode" ;;
-    gateway-*) echo "$NYM_BIN/nym-gateway/nym-gateway" ;;
-    *) echo "$NYM_BIN/nym-client/nym-client" ;;
+    directory) echo "$NYM_BIN/nym-directory" ;;
+    mix-*) echo "$NYM_BIN/nym-mixnode" ;;
+    gateway-*) echo "$NYM_BIN/nym-gateway" ;;
+    *) echo "$NYM_BIN/nym-client" ;;
   esac
 }
 
@@ -198,7 +198,7 @@ cmd_start() {
   local name bin
   for name in directory mix-1a gateway-1 alice; do
     bin="$(binary_of "$name")"
-    [ -x "$bin" ] || die "missing $bin (build the release preset first, or set NYM_BIN to a build's apps/ folder)"
+    [ -x "$bin" ] || die "missing $bin (build the release preset first, or set NYM_BIN to a build's bin/ folder)"
   done
   command -v curl >/dev/null || die "curl is needed"
   for name in $(all_names); do
