@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     app.add_option("-n,--signers", n, "number of issuers n")->check(CLI::Range(std::size_t{1}, nym::coconut::MAX_SIGNERS));
     app.add_option("-t,--threshold", t, "threshold t (shares needed to aggregate)")->check(CLI::PositiveNumber);
     app.add_option("-o,--out", out, "output folder")->required();
+    app.set_version_flag("--version", std::string("nym-coconut-keygen ") + NYM_VERSION);
     CLI11_PARSE(app, argc, argv);
     if (t > n) {
         std::fprintf(stderr, "error: threshold %zu exceeds the number of signers %zu\n", t, n);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -39,6 +40,12 @@ std::string address_text(const sphinx::NodeAddress& address) {
 
 int main(int argc, char** argv) {
     std::string text = "Hello from the Sphinx demo!";
+    if (argc == 2 && (std::string_view(argv[1]) == "--version" || std::string_view(argv[1]) == "--help")) {
+        if (std::string_view(argv[1]) == "--version") std::printf("sphinx-demo %s\n", NYM_VERSION);
+        else std::printf("usage: sphinx-demo [MESSAGE...]: one Sphinx packet built for three mix nodes and a gateway, "
+                         "unwrapped hop by hop\n");
+        return 0;
+    }
     if (argc > 1) {
         text = argv[1];
         for (int i = 2; i < argc; ++i) text += std::string(" ") + argv[i];
