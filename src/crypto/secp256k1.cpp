@@ -2,10 +2,11 @@
 #include <crypto/secp256k1.hpp>
 #include <util/hex.hpp>
 
-#include <algorithm>
-#include <cstdlib>
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
+
+#include <algorithm>
+#include <cstdlib>
 
 namespace nym::crypto {
 namespace {

@@ -2,11 +2,11 @@
 // Internal: the big-endian byte writer and reader of the ledger's encodings (docs/protocol/ledger.md).
 // Not part of the public API.
 
+#include <ledger/errors.hpp>
 #include <util/expected.hpp>
 
 #include <array>
 #include <cstdint>
-#include <ledger/errors.hpp>
 #include <span>
 #include <vector>
 

@@ -1,4 +1,5 @@
 #include <ledger/errors.hpp>
+
 #include <string>
 
 namespace nym::ledger {

@@ -1,11 +1,11 @@
 #include <crypto/hash.hpp>
+#include <ledger/codec.hpp>
+#include <ledger/ledger.hpp>
 #include <util/hex.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <deque>
-#include <ledger/codec.hpp>
-#include <ledger/ledger.hpp>
 #include <map>
 #include <unordered_set>
 

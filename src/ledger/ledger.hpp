@@ -24,10 +24,6 @@
 // A signature recovered in check_tx is remembered by transaction hash (SHA-256 of the bytes), so
 // finalize_block does not recover it again; the result does not depend on that cache.
 
-#include <util/expected.hpp>
-
-#include <atomic>
-#include <cstdint>
 #include <ledger/errors.hpp>
 #include <ledger/params.hpp>
 #include <ledger/state.hpp>
@@ -35,6 +31,10 @@
 #include <ledger/store.hpp>
 #include <ledger/tx.hpp>
 #include <ledger/types.hpp>
+#include <util/expected.hpp>
+
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <span>

@@ -1,11 +1,11 @@
+#include <ledger/errors.hpp>
+#include <ledger/params.hpp>
 #include <util/hex.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
-#include <ledger/errors.hpp>
-#include <ledger/params.hpp>
 #include <set>
 
 namespace nym::ledger {

@@ -4,10 +4,10 @@
 // their thresholds, and the credential issuers' Coconut verification keys with their threshold.
 
 #include <coconut/scheme.hpp>
+#include <ledger/types.hpp>
 #include <util/expected.hpp>
 
 #include <cstdint>
-#include <ledger/types.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

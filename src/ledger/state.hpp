@@ -2,10 +2,10 @@
 // The ledger's state: keys and the records stored under them (docs/protocol/ledger.md, "State").
 // Every record has one canonical encoding; decoders return state_corrupt for anything else.
 
+#include <ledger/types.hpp>
 #include <util/expected.hpp>
 
 #include <cstdint>
-#include <ledger/types.hpp>
 #include <optional>
 #include <vector>
 

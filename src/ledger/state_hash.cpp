@@ -1,7 +1,7 @@
 #include <crypto/hash.hpp>
+#include <ledger/state_hash.hpp>
 
 #include <algorithm>
-#include <ledger/state_hash.hpp>
 
 namespace nym::ledger {
 namespace {

@@ -14,8 +14,9 @@
 // Cost: put/erase hash the key and the leaf (2 SHA-256) and mark a bucket; root() rehashes each
 // dirty bucket once and the dirty nodes above it once, however many updates a block made.
 
-#include <cstdint>
 #include <ledger/types.hpp>
+
+#include <cstdint>
 #include <vector>
 
 namespace nym::ledger {

@@ -1,4 +1,5 @@
 #include <ledger/store.hpp>
+
 #include <mutex>
 
 namespace nym::ledger {

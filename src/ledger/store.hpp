@@ -12,9 +12,10 @@
 // an implementation throws StoreError, the ledger marks itself failed, and the process must restart
 // (CometBFT then replays the missing blocks through the ABCI handshake).
 
+#include <ledger/types.hpp>
+
 #include <cstdint>
 #include <functional>
-#include <ledger/types.hpp>
 #include <map>
 #include <optional>
 #include <shared_mutex>

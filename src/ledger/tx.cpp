@@ -1,8 +1,7 @@
 #include <crypto/keccak.hpp>
-#include <util/hex.hpp>
-
 #include <ledger/codec.hpp>
 #include <ledger/tx.hpp>
+#include <util/hex.hpp>
 
 namespace nym::ledger {
 namespace {

@@ -14,11 +14,11 @@
 #include <coconut/scheme.hpp>
 #include <coconut/show.hpp>
 #include <crypto/secp256k1.hpp>
+#include <ledger/errors.hpp>
+#include <ledger/types.hpp>
 #include <util/expected.hpp>
 
 #include <cstdint>
-#include <ledger/errors.hpp>
-#include <ledger/types.hpp>
 #include <string_view>
 #include <variant>
 

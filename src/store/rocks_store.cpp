@@ -1,10 +1,12 @@
-#include <mutex>
+#include <store/rocks_store.hpp>
+
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
-#include <store/rocks_store.hpp>
+
+#include <mutex>
 
 namespace nym::store {
 namespace {

@@ -8,10 +8,10 @@
 // as 'M' "height" (u64 big-endian) and 'M' "app_hash"; 'M' "format" names the layout version.
 // No RocksDB header leaks out of rocks_store.cpp.
 
+#include <ledger/store.hpp>
 #include <util/expected.hpp>
 
 #include <filesystem>
-#include <ledger/store.hpp>
 #include <memory>
 #include <string>
 #include <system_error>

@@ -6,12 +6,12 @@
 #include <coconut/show.hpp>
 #include <crypto/rng.hpp>
 #include <crypto/secp256k1.hpp>
+#include <ledger/ledger.hpp>
 #include <util/hex.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <ledger/ledger.hpp>
 #include <memory>
 #include <string>
 #include <vector>

@@ -1,5 +1,6 @@
-#include <atomic>
 #include <ledger/ledger.hpp>
+
+#include <atomic>
 #include <thread>
 
 #include "ledger_test_support.hpp"

@@ -1,10 +1,10 @@
 #include <crypto/hash.hpp>
 #include <crypto/rng.hpp>
+#include <ledger/state_hash.hpp>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <ledger/state_hash.hpp>
 #include <map>
 
 namespace nym::ledger {

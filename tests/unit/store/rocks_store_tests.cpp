@@ -1,7 +1,9 @@
+#include <store/rocks_store.hpp>
+
+#include <rocksdb/db.h>
+
 #include <csignal>
 #include <filesystem>
-#include <rocksdb/db.h>
-#include <store/rocks_store.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
