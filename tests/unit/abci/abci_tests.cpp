@@ -3,6 +3,9 @@
 #include <abci/framing.hpp>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "../ledger/ledger_test_support.hpp"
@@ -438,6 +441,33 @@ TEST(AbciConnection, FourConnectionsAtOnce) {
     mempool_thread.join();
     query_thread.join();
     EXPECT_EQ(n.ledger->info().height, 20u);
+}
+
+} // namespace
+} // namespace nym::abci
+
+namespace nym::abci {
+namespace {
+
+// The fuzz corpus's "session" seed (fuzz/make_ledger_corpus.py) walks the whole lifecycle; check that
+// it really does, so the fuzzer starts from deep inputs.
+TEST(AbciConnection, FuzzSeedSessionReachesEveryRequest) {
+    const std::filesystem::path seed =
+        std::filesystem::path(NYM_TEST_VECTORS_DIR).parent_path().parent_path() / "fuzz/corpus/abci_connection/session";
+    std::ifstream in(seed, std::ios::binary);
+    ASSERT_TRUE(in.good()) << seed;
+    const Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ledger::MemoryStore store;
+    auto ledger = std::move(*ledger::Ledger::open(store));
+    Application app(*ledger);
+    Connection c(app);
+    auto rs = responses(c.on_bytes(ByteSpan(bytes).subspan(1)));
+    ASSERT_EQ(rs.size(), 13u);
+    for (const auto& r : rs) EXPECT_FALSE(r.has_exception()) << r.DebugString();
+    EXPECT_TRUE(rs[3].has_init_chain());
+    EXPECT_TRUE(rs[8].has_finalize_block());
+    EXPECT_EQ(ledger->info().height, 1u);
+    EXPECT_FALSE(c.closed());
 }
 
 } // namespace
