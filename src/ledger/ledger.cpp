@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <map>
+#include <shared_mutex>
 #include <unordered_set>
 
 namespace nym::ledger {
@@ -44,10 +45,69 @@ TxResult failure(const std::error_code& e) {
 
 } // namespace
 
-/// Writes on top of the committed store: a block's pending state, or the check state.
-class Ledger::View {
+namespace detail {
+
+/// The committed state: the store, behind a cache of recently read and written entries shared by
+/// check_tx, finalize_block and queries. commit() updates the cache with the block's writes after
+/// the store has them; a read that raced with a commit never caches what it read (generation check).
+class Committed {
 public:
-    explicit View(const Store& base) : m_base(base) {}
+    Committed(Store& store, std::size_t capacity) : m_store(store), m_capacity(capacity) {}
+
+    [[nodiscard]] std::optional<Bytes> get(ByteSpan key) const {
+        std::uint64_t generation = 0;
+        if (m_capacity > 0) {
+            std::shared_lock lock(m_mutex);
+            auto it = m_cache.find(key);
+            if (it != m_cache.end()) return it->second;
+            generation = m_generation;
+        }
+        std::optional<Bytes> value = m_store.get(key);
+        if (m_capacity > 0) {
+            std::unique_lock lock(m_mutex);
+            if (m_generation == generation) {
+                if (m_cache.size() >= m_capacity) m_cache.clear();
+                m_cache.emplace(Bytes(key.begin(), key.end()), value);
+            }
+        }
+        return value;
+    }
+
+    void commit(WriteBatch&& batch, const CommitPoint& point) {
+        m_store.commit(batch, point);
+        if (m_capacity == 0) return;
+        std::unique_lock lock(m_mutex);
+        ++m_generation;
+        if (m_cache.size() + batch.size() > m_capacity) m_cache.clear();
+        for (auto& [k, v] : batch) m_cache.insert_or_assign(std::move(k), std::move(v));
+    }
+
+    [[nodiscard]] Store& store() const noexcept { return m_store; }
+
+private:
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(ByteSpan b) const noexcept {
+            return std::hash<std::string_view>()(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+        }
+    };
+    struct Equal {
+        using is_transparent = void;
+        bool operator()(ByteSpan a, ByteSpan b) const noexcept {
+            return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+        }
+    };
+    Store& m_store;
+    std::size_t m_capacity;
+    mutable std::shared_mutex m_mutex;
+    mutable std::unordered_map<Bytes, std::optional<Bytes>, Hash, Equal> m_cache;
+    std::uint64_t m_generation = 0;
+};
+
+/// Writes on top of the committed state: a block's pending state, or the check state.
+class View {
+public:
+    explicit View(const Committed& base) : m_base(base) {}
 
     [[nodiscard]] std::optional<Bytes> get(ByteSpan key) const {
         auto it = m_writes.find(key);
@@ -57,32 +117,36 @@ public:
     void set(Bytes key, std::optional<Bytes> value) { m_writes.insert_or_assign(std::move(key), std::move(value)); }
     [[nodiscard]] const Overlay& writes() const noexcept { return m_writes; }
 
-    [[nodiscard]] WriteBatch batch() const {
+    /// Moves the writes out (the view is spent).
+    [[nodiscard]] WriteBatch take_batch() {
         WriteBatch out;
         out.reserve(m_writes.size());
-        for (const auto& [k, v] : m_writes) out.emplace_back(k, v);
+        while (!m_writes.empty()) {
+            auto node = m_writes.extract(m_writes.begin());
+            out.emplace_back(std::move(node.key()), std::move(node.mapped()));
+        }
         return out;
     }
 
 private:
-    const Store& m_base;
+    const Committed& m_base;
     Overlay m_writes;
 };
 
 /// The writes of one transaction, applied to the view only if the transaction succeeds.
 class TxWrites {
 public:
-    explicit TxWrites(const std::function<std::optional<Bytes>(ByteSpan)>& read) : m_read(read) {}
+    explicit TxWrites(const View& view) : m_view(view) {}
 
     [[nodiscard]] std::optional<Bytes> get(const Bytes& key) const {
         for (auto it = m_writes.rbegin(); it != m_writes.rend(); ++it)
             if (it->first == key) return it->second;
-        return m_read(key);
+        return m_view.get(key);
     }
     void put(Bytes key, Bytes value) { m_writes.emplace_back(std::move(key), std::move(value)); }
     void erase(Bytes key) { m_writes.emplace_back(std::move(key), std::nullopt); }
-    [[nodiscard]] const std::vector<std::pair<Bytes, std::optional<Bytes>>>& writes() const noexcept {
-        return m_writes;
+    [[nodiscard]] std::vector<std::pair<Bytes, std::optional<Bytes>>> take_writes() noexcept {
+        return std::move(m_writes);
     }
 
     Account account(const Address& a) const {
@@ -93,11 +157,11 @@ public:
     void put_account(const Address& a, const Account& acct) { put(account_key(a), acct.encode()); }
 
 private:
-    const std::function<std::optional<Bytes>(ByteSpan)>& m_read;
+    const View& m_view;
     std::vector<std::pair<Bytes, std::optional<Bytes>>> m_writes;
 };
 
-class Ledger::SignatureCache {
+class SignatureCache {
 public:
     explicit SignatureCache(std::size_t capacity) : m_capacity(capacity) {}
 
@@ -130,13 +194,21 @@ private:
     std::deque<Hash32> m_fifo;
 };
 
-struct Ledger::Pending {
-    explicit Pending(const Store& store) : view(store) {}
+struct Pending {
+    explicit Pending(const Committed& state) : view(state) {}
     View view;
     bool finalized = false; ///< false: only genesis (after init_chain) so far
     std::uint64_t height = 0;
     Hash32 app_hash{};
 };
+
+} // namespace detail
+
+using detail::Committed;
+using detail::Pending;
+using detail::SignatureCache;
+using detail::TxWrites;
+using detail::View;
 
 // ---------------------------------------------------------------------------------------------------
 // Transaction rules (docs/protocol/ledger.md, "Transactions")
@@ -331,7 +403,8 @@ Expected<void> apply_body(TxWrites& w, const Context& ctx) {
 Ledger::Ledger(Store& store, LedgerOptions options)
     : m_store(store), m_options(options),
       m_sig_cache(std::make_unique<SignatureCache>(options.signature_cache_entries)),
-      m_check(std::make_unique<View>(store)) {}
+      m_state(std::make_unique<Committed>(store, options.read_cache_entries)),
+      m_check(std::make_unique<View>(*m_state)) {}
 
 Ledger::~Ledger() = default;
 
@@ -394,10 +467,8 @@ Expected<void> Ledger::authenticate(const SignedTx& tx, ByteSpan raw, const Para
 namespace {
 
 /// The stateful part shared by check_tx and finalize_block: nonce, rules, writes.
-TxResult apply_tx(const std::function<std::optional<Bytes>(ByteSpan)>& read,
-                  const std::function<void(Bytes, std::optional<Bytes>)>& write, const SignedTx& tx,
-                  const Params& params, std::uint64_t height, bool deliver) {
-    TxWrites w(read);
+TxResult apply_tx(View& view, const SignedTx& tx, const Params& params, std::uint64_t height, bool deliver) {
+    TxWrites w(view);
     Account signer = w.account(tx.tx.signer);
     if (tx.tx.nonce != signer.nonce) return failure(make_error_code(Errc::wrong_nonce));
     signer.nonce += 1;
@@ -410,11 +481,11 @@ TxResult apply_tx(const std::function<std::optional<Bytes>(ByteSpan)>& read,
     if (!applied) {
         // In a block an authenticated transaction consumes its nonce even when its effect is
         // refused, so the signer's later transactions stay valid; the mempool keeps nothing.
-        if (deliver) write(account_key(tx.tx.signer), bumped);
+        if (deliver) view.set(account_key(tx.tx.signer), bumped);
         result = failure(applied.error());
         return result;
     }
-    for (const auto& [k, v] : w.writes()) write(k, v);
+    for (auto& [k, v] : w.take_writes()) view.set(std::move(k), std::move(v));
     if (deliver)
         result.events.insert(result.events.begin(), Event{"message",
                                                           {{"action", std::string(tx_type_name(tx.tx.type()))},
@@ -437,11 +508,7 @@ TxResult Ledger::check_tx(ByteSpan raw, CheckMode) {
     try {
         const CommitPoint committed = info();
         const std::uint64_t height = committed.height == 0 ? m_initial_height : committed.height + 1;
-        View& view = *m_check;
-        const std::function<std::optional<Bytes>(ByteSpan)> read = [&](ByteSpan k) { return view.get(k); };
-        return apply_tx(
-            read, [&](Bytes k, std::optional<Bytes> v) { view.set(std::move(k), std::move(v)); }, *tx, *params, height,
-            false);
+        return apply_tx(*m_check, *tx, *params, height, false);
     } catch (const StoreError&) {
         m_failed = true;
         return failure(make_error_code(Errc::ledger_failed));
@@ -456,7 +523,7 @@ Expected<Hash32> Ledger::init_chain(std::string_view chain_id, ByteSpan app_stat
     if (!genesis) return Unexpected(genesis.error());
     if (genesis->params.chain_id != chain_id) return fail(Errc::chain_id_mismatch);
 
-    m_pending = std::make_unique<Pending>(m_store);
+    m_pending = std::make_unique<Pending>(*m_state);
     m_state_hash = StateHash(); // nothing is committed yet: the tree holds exactly the genesis state
     View& view = m_pending->view;
     const std::string params_json = genesis->params.to_json();
@@ -471,7 +538,7 @@ Expected<Hash32> Ledger::init_chain(std::string_view chain_id, ByteSpan app_stat
     }
     {
         std::lock_guard check_lock(m_check_mutex);
-        m_check = std::make_unique<View>(m_store);
+        m_check = std::make_unique<View>(*m_state);
         for (const auto& [k, v] : view.writes()) m_check->set(k, v);
     }
     return root;
@@ -486,17 +553,13 @@ Expected<BlockResult> Ledger::finalize_block(std::uint64_t height, std::span<con
     const CommitPoint committed = info();
     const std::uint64_t expected = committed.height == 0 ? m_initial_height : committed.height + 1;
     if (height != expected) return fail(Errc::wrong_height);
-    if (!m_pending) m_pending = std::make_unique<Pending>(m_store);
+    if (!m_pending) m_pending = std::make_unique<Pending>(*m_state);
 
     BlockResult out;
     out.height = height;
     out.tx_results.reserve(txs.size());
     try {
         View& view = m_pending->view;
-        const std::function<std::optional<Bytes>(ByteSpan)> read = [&](ByteSpan k) { return view.get(k); };
-        const std::function<void(Bytes, std::optional<Bytes>)> write = [&](Bytes k, std::optional<Bytes> v) {
-            view.set(std::move(k), std::move(v));
-        };
         for (const ByteSpan raw : txs) {
             auto tx = SignedTx::decode(raw);
             if (!tx) {
@@ -507,7 +570,7 @@ Expected<BlockResult> Ledger::finalize_block(std::uint64_t height, std::span<con
                 out.tx_results.push_back(failure(ok.error()));
                 continue;
             }
-            out.tx_results.push_back(apply_tx(read, write, *tx, *params, height, true));
+            out.tx_results.push_back(apply_tx(view, *tx, *params, height, true));
         }
         for (const auto& [k, v] : view.writes()) {
             if (v)
@@ -534,12 +597,12 @@ Expected<CommitPoint> Ledger::commit() {
     {
         std::lock_guard check_lock(m_check_mutex);
         try {
-            m_store.commit(m_pending->view.batch(), point);
+            m_state->commit(m_pending->view.take_batch(), point);
         } catch (const StoreError&) {
             m_failed = true;
             return fail(Errc::ledger_failed);
         }
-        m_check = std::make_unique<View>(m_store);
+        m_check = std::make_unique<View>(*m_state);
         std::lock_guard info_lock(m_info_mutex);
         m_committed = point;
     }
@@ -598,7 +661,7 @@ QueryResult Ledger::query(std::string_view path, ByteSpan data, std::uint64_t he
             Address a;
             a.bytes = *addr;
             Account acct;
-            if (auto raw = m_store.get(account_key(a))) acct = decode_or_throw(Account::decode(*raw), "account");
+            if (auto raw = m_state->get(account_key(a))) acct = decode_or_throw(Account::decode(*raw), "account");
             json j{{"address", a.to_hex()}, {"balance", dec(acct.balance)}};
             if (path == "/account") j["nonce"] = dec(acct.nonce);
             return answer(j, point.height);
@@ -607,7 +670,7 @@ QueryResult Ledger::query(std::string_view path, ByteSpan data, std::uint64_t he
             auto zeta = fixed_bytes<G1_BYTES>(data);
             if (!zeta) return query_error(Errc::malformed_query, point.height);
             json j{{"zeta", hex(*zeta)}};
-            if (auto raw = m_store.get(zeta_key(*zeta))) {
+            if (auto raw = m_state->get(zeta_key(*zeta))) {
                 const ZetaRecord rec = decode_or_throw(ZetaRecord::decode(*raw), "zeta");
                 j["status"] = std::string(zeta_status_name(rec.status));
                 j["provider"] = rec.provider.to_hex();
@@ -626,7 +689,7 @@ QueryResult Ledger::query(std::string_view path, ByteSpan data, std::uint64_t he
             for (std::size_t i = 0; i < 8; ++i) h = (h << 8) | data[i];
             G1Bytes gamma{};
             std::copy(data.begin() + 8, data.end(), gamma.begin());
-            auto raw = m_store.get(credential_request_key(h, gamma));
+            auto raw = m_state->get(credential_request_key(h, gamma));
             if (!raw) return query_error(Errc::not_found, point.height);
             const auto rec = decode_or_throw(CredentialRequestRecord::decode(*raw), "credential request");
             return answer(json{{"height", dec(h)},
@@ -643,7 +706,7 @@ QueryResult Ledger::query(std::string_view path, ByteSpan data, std::uint64_t he
             std::uint32_t index = 0;
             for (std::size_t i = 32; i < 36; ++i) index = (index << 8) | data[i];
             NoticeRecord rec;
-            if (auto raw = m_store.get(notice_key(eth, index)))
+            if (auto raw = m_state->get(notice_key(eth, index)))
                 rec = decode_or_throw(NoticeRecord::decode(*raw), "watcher notice");
             json candidates = json::array();
             for (const auto& c : rec.candidates)

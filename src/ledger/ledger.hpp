@@ -44,6 +44,13 @@
 
 namespace nym::ledger {
 
+namespace detail {
+class Committed;
+class View;
+class SignatureCache;
+struct Pending;
+} // namespace detail
+
 struct TxResult {
     std::uint32_t code = 0; ///< 0 or an Errc value
     std::string log;        ///< human-readable reason when code != 0 (not part of consensus)
@@ -69,6 +76,8 @@ enum class CheckMode { new_tx, recheck };
 struct LedgerOptions {
     /// Verified transaction hashes remembered between check_tx and finalize_block.
     std::size_t signature_cache_entries = 1 << 17;
+    /// Committed state entries kept in memory (0: every read goes to the store).
+    std::size_t read_cache_entries = 1 << 18;
 };
 
 class Ledger {
@@ -112,27 +121,23 @@ public:
     [[nodiscard]] static Hash32 tx_hash(ByteSpan tx);
 
 private:
-    class View;
-    class SignatureCache;
-    struct Pending;
-
     Ledger(Store& store, LedgerOptions options);
     Expected<void> load();
-    TxResult execute(View& view, ByteSpan tx, const Params& params, std::uint64_t height, bool deliver);
     Expected<void> authenticate(const SignedTx& tx, ByteSpan raw, const Params& params);
     [[nodiscard]] Expected<void> usable() const;
 
     Store& m_store;
     LedgerOptions m_options;
-    std::unique_ptr<SignatureCache> m_sig_cache;
+    std::unique_ptr<detail::SignatureCache> m_sig_cache;
+    std::unique_ptr<detail::Committed> m_state;
 
     std::mutex m_consensus_mutex; // init_chain, finalize_block, commit
-    std::unique_ptr<Pending> m_pending;
+    std::unique_ptr<detail::Pending> m_pending;
     StateHash m_state_hash;
     std::uint64_t m_initial_height = 1;
 
     std::mutex m_check_mutex;
-    std::unique_ptr<View> m_check;
+    std::unique_ptr<detail::View> m_check;
 
     mutable std::mutex m_info_mutex;
     CommitPoint m_committed;

@@ -50,14 +50,21 @@ void StateHash::mark(std::size_t bucket) {
 void StateHash::put(ByteSpan key, ByteSpan value) {
     Entry e;
     e.key_hash = crypto::sha256(key);
-    Bytes buf;
-    buf.reserve(1 + 4 + key.size() + value.size());
-    buf.push_back(LEAF_TAG);
+    // leaf = SHA-256(0x00 || u32 len(key) || key || value); small entries hash from the stack.
+    const std::size_t size = 1 + 4 + key.size() + value.size();
+    std::array<std::uint8_t, 256> small{};
+    Bytes large;
+    std::uint8_t* buf = small.data();
+    if (size > small.size()) {
+        large.resize(size);
+        buf = large.data();
+    }
+    buf[0] = LEAF_TAG;
     const auto len = static_cast<std::uint32_t>(key.size());
-    for (int i = 3; i >= 0; --i) buf.push_back(static_cast<std::uint8_t>(len >> (8 * i)));
-    buf.insert(buf.end(), key.begin(), key.end());
-    buf.insert(buf.end(), value.begin(), value.end());
-    e.leaf = crypto::sha256(buf);
+    for (std::size_t i = 0; i < 4; ++i) buf[1 + i] = static_cast<std::uint8_t>(len >> (8 * (3 - i)));
+    std::copy(key.begin(), key.end(), buf + 5);
+    std::copy(value.begin(), value.end(), buf + 5 + key.size());
+    e.leaf = crypto::sha256(ByteSpan(buf, size));
 
     const std::size_t b = bucket_of(e.key_hash);
     auto& entries = m_buckets[b];

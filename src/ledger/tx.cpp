@@ -208,13 +208,20 @@ Expected<SignedTx> SignedTx::decode(ByteSpan bytes) {
 }
 
 Hash32 signing_digest(std::string_view chain_id, ByteSpan unsigned_tx) {
-    crypto::Keccak256 h;
-    const std::uint8_t len = static_cast<std::uint8_t>(chain_id.size());
-    h.update(util::as_bytes(SIGNING_DOMAIN));
-    h.update(ByteSpan(&len, 1));
-    h.update(util::as_bytes(chain_id));
-    h.update(unsigned_tx);
-    return h.finish();
+    // One contiguous message, from the stack for the common (small) transactions.
+    const std::size_t size = SIGNING_DOMAIN.size() + 1 + chain_id.size() + unsigned_tx.size();
+    std::array<std::uint8_t, 512> small{};
+    Bytes large;
+    std::uint8_t* buf = small.data();
+    if (size > small.size()) {
+        large.resize(size);
+        buf = large.data();
+    }
+    std::uint8_t* at = std::copy(SIGNING_DOMAIN.begin(), SIGNING_DOMAIN.end(), buf);
+    *at++ = static_cast<std::uint8_t>(chain_id.size());
+    at = std::copy(chain_id.begin(), chain_id.end(), at);
+    std::copy(unsigned_tx.begin(), unsigned_tx.end(), at);
+    return crypto::keccak256(ByteSpan(buf, size));
 }
 
 SignedTx sign_tx(Tx tx, std::string_view chain_id, const crypto::Secp256k1SecretKey& key) {

@@ -159,9 +159,12 @@ TEST(RocksStore, SigkillDuringCommitsLeavesAConsistentDatabase) {
     TempDir dir;
     Chain chain;
     for (int attempt = 0; attempt < 3; ++attempt) {
+        int progress[2];
+        ASSERT_EQ(::pipe(progress), 0);
         const pid_t child = ::fork();
         ASSERT_GE(child, 0);
         if (child == 0) {
+            ::close(progress[0]);
             auto store = RocksStore::open(dir.path());
             if (!store) ::_exit(2);
             auto ledger = ledger::Ledger::open(**store);
@@ -179,10 +182,20 @@ TEST(RocksStore, SigkillDuringCommitsLeavesAConsistentDatabase) {
                 if (!r || !l.commit()) ::_exit(5);
                 for (const auto& t : r->tx_results)
                     if (!t.ok()) ::_exit(6);
+                const char tick = 1;
+                if (::write(progress[1], &tick, 1) != 1) ::_exit(7);
             }
         }
-        ::usleep(static_cast<useconds_t>(150000 + 70000 * attempt));
+        // Let the child commit a few blocks (however loaded the machine is), then kill it mid-flight.
+        ::close(progress[1]);
+        for (int seen = 0; seen < 3 + 4 * attempt;) {
+            char tick = 0;
+            if (::read(progress[0], &tick, 1) != 1) break;
+            ++seen;
+        }
+        ::usleep(static_cast<useconds_t>(3000 * attempt));
         ::kill(child, SIGKILL);
+        ::close(progress[0]);
         int status = 0;
         ::waitpid(child, &status, 0);
         ASSERT_TRUE(WIFSIGNALED(status)) << "the child stopped by itself with " << WEXITSTATUS(status);
