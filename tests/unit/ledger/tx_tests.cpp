@@ -190,3 +190,31 @@ TEST(LedgerTx, SignerMustBeTheRecoveredAddress) {
 
 } // namespace
 } // namespace nym::ledger
+
+namespace nym::ledger {
+namespace {
+
+// The worked example of docs/protocol/ledger.md ("Signing"): key 0x4646...46 (EIP-155's example key,
+// address 0x9d8a62f656a8d1615c1294fd71e9cfb3e4855a4f) sends 1000 to 0x3535...35 with nonce 9 on
+// chain "nym-localnet". The digest and the signature were cross-checked with Go's
+// golang.org/x/crypto/sha3 (legacy Keccak-256) and github.com/decred/dcrd/dcrec/secp256k1/v4
+// (ecdsa.SignCompact, RFC 6979).
+TEST(LedgerTx, DocumentedExample) {
+    const auto k =
+        *crypto::Secp256k1SecretKey::from_hex("4646464646464646464646464646464646464646464646464646464646464646");
+    Tx tx;
+    tx.nonce = 9;
+    tx.body = Transfer{*Address::from_hex("0x3535353535353535353535353535353535353535"), 1000};
+    const SignedTx signed_tx = sign_tx(tx, "nym-localnet", k);
+    const Bytes unsigned_bytes = signed_tx.tx.encode_unsigned();
+    EXPECT_EQ(util::to_hex(unsigned_bytes), "01019d8a62f656a8d1615c1294fd71e9cfb3e4855a4f0000000000000009"
+                                            "353535353535353535353535353535353535353500000000000003e8");
+    EXPECT_EQ(util::to_hex(signing_digest("nym-localnet", unsigned_bytes)),
+              "dbcac5ce493dd0adedec57351ae66cccdcf62b9350430e52a45565338aeabcbb");
+    EXPECT_EQ(util::to_hex(signed_tx.signature.bytes),
+              "ede294caba81cfd0edca28bac198570e680fe357569a215dfc6227913484fdb4"
+              "208c11a93ae4f766a261ea81c5dcdaca7f2c4269354df36f1dee46ad737c9cf100");
+}
+
+} // namespace
+} // namespace nym::ledger
