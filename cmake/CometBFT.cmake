@@ -11,6 +11,18 @@ if(NOT NYM_COMETBFT_VERSION)
   message(FATAL_ERROR "tools/versions.env has no COMETBFT_VERSION")
 endif()
 
+# The cometbft binary tools/install-deps.sh builds (for localnet tools and functional tests).
+if(DEFINED ENV{NYM_TOOLS_DIR})
+  set(_tools_dir "$ENV{NYM_TOOLS_DIR}")
+else()
+  set(_tools_dir "$ENV{HOME}/.cache/nym-cpp/tools")
+endif()
+set(NYM_COMETBFT_BINARY "${_tools_dir}/cometbft-${NYM_COMETBFT_VERSION}/cometbft" CACHE FILEPATH
+    "the CometBFT binary of the pinned version (built by tools/install-deps.sh)")
+if(NOT EXISTS "${NYM_COMETBFT_BINARY}")
+  message(STATUS "cometbft ${NYM_COMETBFT_VERSION} not found at ${NYM_COMETBFT_BINARY}: run tools/install-deps.sh")
+endif()
+
 find_program(NYM_GO_EXECUTABLE go PATHS /usr/local/go/bin /usr/lib/go/bin)
 if(NOT NYM_GO_EXECUTABLE)
   message(FATAL_ERROR "go not found: run tools/install-deps.sh (the ABCI .proto files come from the Go module cache)")

@@ -56,9 +56,16 @@ fi
 # only links. Skipped when that binary already reports the pinned version.
 # shellcheck source=versions.env
 . tools/versions.env
+[ -x /usr/local/go/bin/go ] && PATH="$PATH:/usr/local/go/bin"
 if ! command -v go >/dev/null; then
   echo "install-deps: installing golang-go"
   $SUDO apt-get install -y -qq --no-install-recommends golang-go
+fi
+go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+if [ "${go_minor:-0}" -lt 22 ]; then
+  echo "install-deps: CometBFT $COMETBFT_VERSION needs Go >= 1.22, found $(go env GOVERSION)" >&2
+  echo "install-deps: (Debian 12's golang-go is 1.19; install a newer Go, e.g. into /usr/local/go)" >&2
+  exit 1
 fi
 NYM_TOOLS_DIR="${NYM_TOOLS_DIR:-$HOME/.cache/nym-cpp/tools}"
 COMETBFT_DIR="$NYM_TOOLS_DIR/cometbft-$COMETBFT_VERSION"
