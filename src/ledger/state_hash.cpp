@@ -29,14 +29,34 @@ bool by_key_hash(const Hash32& a, const Hash32& b) {
 
 } // namespace
 
-StateHash::StateHash() : m_buckets(BUCKETS), m_nodes(2 * BUCKETS), m_dirty_flag(BUCKETS, 0) {
-    // An empty tree: every bucket is SHA-256(0x01); each level above hashes two equal children.
-    const std::uint8_t tag = BUCKET_TAG;
-    Hash32 level = crypto::sha256(ByteSpan(&tag, 1));
-    for (std::size_t width = BUCKETS; width >= 1; width /= 2) {
+namespace {
+
+/// Hashes of the empty tree, level by level: [0] an empty bucket, [BUCKET_BITS] the empty root.
+const std::array<Hash32, StateHash::BUCKET_BITS + 1>& empty_levels() {
+    static const auto levels = [] {
+        std::array<Hash32, StateHash::BUCKET_BITS + 1> out{};
+        const std::uint8_t tag = BUCKET_TAG;
+        out[0] = crypto::sha256(ByteSpan(&tag, 1));
+        for (std::size_t l = 1; l < out.size(); ++l) out[l] = node_hash(out[l - 1], out[l - 1]);
+        return out;
+    }();
+    return levels;
+}
+
+} // namespace
+
+StateHash::StateHash() = default;
+
+void StateHash::allocate() {
+    // The arrays (about 5.5 MiB) are made on the first write, so an empty tree costs nothing.
+    m_buckets.resize(BUCKETS);
+    m_dirty_flag.assign(BUCKETS, 0);
+    m_nodes.resize(2 * BUCKETS);
+    const auto& levels = empty_levels();
+    std::size_t level = 0;
+    for (std::size_t width = BUCKETS; width >= 1; width /= 2, ++level) {
         std::fill(m_nodes.begin() + static_cast<std::ptrdiff_t>(width),
-                  m_nodes.begin() + static_cast<std::ptrdiff_t>(2 * width), level);
-        level = node_hash(level, level);
+                  m_nodes.begin() + static_cast<std::ptrdiff_t>(2 * width), levels[level]);
     }
 }
 
@@ -66,6 +86,7 @@ void StateHash::put(ByteSpan key, ByteSpan value) {
     std::copy(value.begin(), value.end(), buf + 5 + key.size());
     e.leaf = crypto::sha256(ByteSpan(buf, size));
 
+    if (m_nodes.empty()) allocate();
     const std::size_t b = bucket_of(e.key_hash);
     auto& entries = m_buckets[b];
     auto it = std::lower_bound(entries.begin(), entries.end(), e.key_hash,
@@ -81,6 +102,7 @@ void StateHash::put(ByteSpan key, ByteSpan value) {
 }
 
 void StateHash::erase(ByteSpan key) {
+    if (m_nodes.empty()) return;
     const Hash32 kh = crypto::sha256(key);
     const std::size_t b = bucket_of(kh);
     auto& entries = m_buckets[b];
@@ -93,6 +115,7 @@ void StateHash::erase(ByteSpan key) {
 }
 
 Hash32 StateHash::root() {
+    if (m_nodes.empty()) return empty_levels()[BUCKET_BITS];
     if (m_dirty.empty()) return m_nodes[1];
     Bytes buf;
     for (std::size_t b : m_dirty) {

@@ -40,6 +40,7 @@ private:
         Hash32 leaf;
     };
     void mark(std::size_t bucket);
+    void allocate();
 
     std::vector<std::vector<Entry>> m_buckets;
     std::vector<Hash32> m_nodes; ///< heap order: 1 is the root, BUCKETS + b is bucket b
