@@ -165,6 +165,11 @@ class SignatureCache {
 public:
     explicit SignatureCache(std::size_t capacity) : m_capacity(capacity) {}
 
+    void clear() {
+        std::lock_guard lock(m_mutex);
+        m_set.clear();
+        m_fifo.clear();
+    }
     bool contains(const Hash32& h) {
         std::lock_guard lock(m_mutex);
         return m_set.count(h) != 0;
@@ -525,6 +530,7 @@ Expected<Hash32> Ledger::init_chain(std::string_view chain_id, ByteSpan app_stat
 
     m_pending = std::make_unique<Pending>(*m_state);
     m_state_hash = StateHash(); // nothing is committed yet: the tree holds exactly the genesis state
+    m_sig_cache->clear();       // verified under a chain id that may differ from this one
     View& view = m_pending->view;
     const std::string params_json = genesis->params.to_json();
     view.set(params_key(), Bytes(params_json.begin(), params_json.end()));
