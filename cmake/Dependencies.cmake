@@ -2,6 +2,14 @@
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
 find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto SSL)
+# secp256k1 with the recovery module (Ethereum-style signatures) and Crypto++ (Keccak-256).
+pkg_check_modules(SECP256K1 REQUIRED IMPORTED_TARGET libsecp256k1>=0.2.0)
+pkg_check_modules(CRYPTOPP REQUIRED IMPORTED_TARGET libcrypto++>=8.6)
+# RocksDB (the ledger's state), the shared library through pkg-config (its CMake package wants the
+# static library's dependencies: gflags, snappy, ...).
+pkg_check_modules(ROCKSDB REQUIRED IMPORTED_TARGET rocksdb>=7.8)
+# Protocol Buffers (the ABCI messages of CometBFT, generated at build time: cmake/CometBFT.cmake).
+find_package(Protobuf 3.21 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(tomlplusplus QUIET)

@@ -40,6 +40,35 @@ CLIENT = {
 }
 
 
+# The ledger (bench_ledger): one transfer's CPU time in the app (CheckTx + its shares of FinalizeBlock
+# and Commit, counter us_per_tx) against one Keccak-256 and one secp256k1 recovery (CPU time).
+LEDGER = ["ledger_transfer_memory", "ledger_transfer_rocksdb"]
+
+
+def ledger_report(path):
+    with open(path) as f:
+        data = json.load(f)
+    rows = {}
+    floor = None
+    for b in data["benchmarks"]:
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        name = b["run_name"].split("/")[0]
+        unit = {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b.get("time_unit", "ns")]
+        if name == "floor_keccak_and_recover":
+            floor = b["cpu_time"] * unit
+        elif name in LEDGER:
+            rows[name] = b
+    print("| operation | floor operations | floor (µs CPU) | measured (µs CPU) | ratio | CheckTx / FinalizeBlock / Commit (µs) |")
+    print("|---|---|---|---|---|---|")
+    for name in LEDGER:
+        if name not in rows or floor is None:
+            continue
+        b = rows[name]
+        print(f"| `{name}` | 1 Keccak-256 + 1 secp256k1 recovery | {floor:.1f} | {b['us_per_tx']:.1f} | "
+              f"{b['us_per_tx'] / floor:.2f} | {b['check_us']:.1f} / {b['finalize_us']:.1f} / {b['commit_us']:.1f} |")
+
+
 def medians(path):
     with open(path) as f:
         data = json.load(f)
@@ -70,5 +99,8 @@ def report(path, table, target=None):
 if __name__ == "__main__":
     for path in sys.argv[1:]:
         print(f"### {path}\n")
-        report(path, CLIENT if "client" in path else SPHINX if "sphinx" in path else COCONUT)
+        if "ledger" in path:
+            ledger_report(path)
+        else:
+            report(path, CLIENT if "client" in path else SPHINX if "sphinx" in path else COCONUT)
         print()

@@ -17,6 +17,7 @@ PACKAGES=(
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   librocksdb-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libsecp256k1-dev libcrypto++-dev protobuf-compiler libprotobuf-dev
   python3
 )
 
@@ -46,4 +47,33 @@ if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_m
   cp package-lock.json node_modules/.package-lock.stamp
 else
   echo "install-deps: node_modules up to date"
+fi
+
+# CometBFT (the validators' consensus engine) from the Go module proxy, at the version pinned in
+# tools/versions.env, into a folder outside the clone shared by every clone of this user:
+#   ${NYM_TOOLS_DIR:-$HOME/.cache/nym-cpp/tools}/cometbft-<version>/cometbft
+# GOMODCACHE and GOCACHE stay at Go's defaults under $HOME, so a second clone (or CI's second run)
+# only links. Skipped when that binary already reports the pinned version.
+# shellcheck source=versions.env
+. tools/versions.env
+[ -x /usr/local/go/bin/go ] && PATH="$PATH:/usr/local/go/bin"
+if ! command -v go >/dev/null; then
+  echo "install-deps: installing golang-go"
+  $SUDO apt-get install -y -qq --no-install-recommends golang-go
+fi
+go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+if [ "${go_minor:-0}" -lt 22 ]; then
+  echo "install-deps: CometBFT $COMETBFT_VERSION needs Go >= 1.22, found $(go env GOVERSION)" >&2
+  echo "install-deps: (Debian 12's golang-go is 1.19; install a newer Go, e.g. into /usr/local/go)" >&2
+  exit 1
+fi
+NYM_TOOLS_DIR="${NYM_TOOLS_DIR:-$HOME/.cache/nym-cpp/tools}"
+COMETBFT_DIR="$NYM_TOOLS_DIR/cometbft-$COMETBFT_VERSION"
+if [ -x "$COMETBFT_DIR/cometbft" ] && [ "$("$COMETBFT_DIR/cometbft" version 2>/dev/null)" = "${COMETBFT_VERSION#v}" ]; then
+  echo "install-deps: cometbft $COMETBFT_VERSION present ($COMETBFT_DIR)"
+else
+  echo "install-deps: go install github.com/cometbft/cometbft/cmd/cometbft@$COMETBFT_VERSION"
+  mkdir -p "$COMETBFT_DIR"
+  GOBIN="$COMETBFT_DIR" go install "github.com/cometbft/cometbft/cmd/cometbft@$COMETBFT_VERSION"
+  echo "install-deps: cometbft $("$COMETBFT_DIR/cometbft" version) in $COMETBFT_DIR"
 fi

@@ -30,6 +30,14 @@ public:
             return "secret key file is readable by group or others";
         case Errc::internal:
             return "internal crypto library failure";
+        case Errc::invalid_secret_key:
+            return "secret key is zero or not below the group order";
+        case Errc::invalid_recovery_id:
+            return "recovery id (v) is not 0 or 1";
+        case Errc::high_s:
+            return "signature s is above n/2 (not canonical)";
+        case Errc::invalid_hex:
+            return "malformed hex address or bad EIP-55 checksum";
         }
         return "unknown crypto error";
     }

@@ -17,6 +17,10 @@ enum class Errc {
     io_error,             ///< a key file could not be read or written
     insecure_permissions, ///< a secret key file readable by group or others
     internal,             ///< a library call failed where it cannot for valid input
+    invalid_secret_key,   ///< a secp256k1 secret key of zero or not below the group order n
+    invalid_recovery_id,  ///< a recoverable signature whose v is not 0 or 1
+    high_s,               ///< an ECDSA signature with s > n/2 (the malleable twin of a canonical one)
+    invalid_hex,          ///< hex text that is not an address (wrong length, bad digit, bad EIP-55 checksum)
 };
 
 const std::error_category& crypto_category() noexcept;

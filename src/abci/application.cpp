@@ -1,0 +1,192 @@
+#include <abci/application.hpp>
+#include <abci/framing.hpp>
+
+#include <exception>
+
+namespace nym::abci {
+namespace {
+
+pb::Response exception(std::string message) {
+    pb::Response r;
+    r.mutable_exception()->set_error(std::move(message));
+    return r;
+}
+
+std::string as_string(ledger::ByteSpan b) {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+ledger::ByteSpan as_span(const std::string& s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+template <class Events>
+void copy_events(const std::vector<ledger::Event>& from, Events* to) {
+    for (const auto& e : from) {
+        auto* ev = to->Add();
+        ev->set_type(e.type);
+        for (const auto& a : e.attributes) {
+            auto* attr = ev->add_attributes();
+            attr->set_key(a.key);
+            attr->set_value(a.value);
+            attr->set_index(true);
+        }
+    }
+}
+
+template <class Result>
+void fill_tx_result(const ledger::TxResult& from, Result* to) {
+    to->set_code(from.code);
+    if (from.code != 0) {
+        to->set_log(from.log);
+        to->set_codespace(std::string(ledger::LEDGER_CODESPACE));
+    }
+    copy_events(from.events, to->mutable_events());
+}
+
+std::size_t varint_size(std::uint64_t n) {
+    std::size_t s = 1;
+    while (n >= 0x80) {
+        n >>= 7;
+        ++s;
+    }
+    return s;
+}
+
+} // namespace
+
+Application::Application(ledger::Ledger& ledger, ApplicationOptions options)
+    : m_ledger(ledger), m_options(std::move(options)) {}
+
+std::vector<std::string> Application::select_proposal(const google::protobuf::RepeatedPtrField<std::string>& txs,
+                                                      std::int64_t max_tx_bytes) {
+    std::vector<std::string> out;
+    std::int64_t total = 0;
+    for (const auto& tx : txs) {
+        // types.ComputeProtoSizeForTxs: field tag (1 byte) + uvarint length + the bytes.
+        const auto size = static_cast<std::int64_t>(1 + varint_size(tx.size()) + tx.size());
+        if (total + size > max_tx_bytes) break;
+        total += size;
+        out.push_back(tx);
+    }
+    return out;
+}
+
+pb::Response Application::finalize_block(const pb::RequestFinalizeBlock& req) {
+    if (req.height() <= 0) return exception("FinalizeBlock: height must be positive");
+    std::vector<ledger::ByteSpan> txs;
+    txs.reserve(static_cast<std::size_t>(req.txs_size()));
+    for (const auto& tx : req.txs()) txs.push_back(as_span(tx));
+    auto block = m_ledger.finalize_block(static_cast<std::uint64_t>(req.height()), txs);
+    if (!block)
+        return exception("FinalizeBlock at height " + std::to_string(req.height()) + ": " + block.error().message());
+    pb::Response r;
+    auto* out = r.mutable_finalize_block();
+    for (const auto& result : block->tx_results) fill_tx_result(result, out->add_tx_results());
+    out->set_app_hash(as_string(block->app_hash));
+    return r;
+}
+
+pb::Response Application::handle(const pb::Request& request) {
+    try {
+        pb::Response r;
+        switch (request.value_case()) {
+        case pb::Request::kEcho:
+            r.mutable_echo()->set_message(request.echo().message());
+            return r;
+        case pb::Request::kFlush:
+            r.mutable_flush();
+            return r;
+        case pb::Request::kInfo: {
+            const ledger::CommitPoint point = m_ledger.info();
+            auto* info = r.mutable_info();
+            info->set_data(m_options.name);
+            info->set_version(m_options.version);
+            info->set_app_version(m_options.app_version);
+            info->set_last_block_height(static_cast<std::int64_t>(point.height));
+            info->set_last_block_app_hash(as_string(point.app_hash));
+            return r;
+        }
+        case pb::Request::kInitChain: {
+            const auto& req = request.init_chain();
+            const std::int64_t initial = req.initial_height();
+            auto hash = m_ledger.init_chain(req.chain_id(), as_span(req.app_state_bytes()),
+                                            initial > 0 ? static_cast<std::uint64_t>(initial) : 1);
+            if (!hash) return exception("InitChain: " + hash.error().message());
+            // Validators and consensus parameters stay those of genesis.json.
+            r.mutable_init_chain()->set_app_hash(as_string(*hash));
+            return r;
+        }
+        case pb::Request::kQuery: {
+            const auto& req = request.query();
+            if (req.height() < 0) {
+                auto* q = r.mutable_query();
+                q->set_code(static_cast<std::uint32_t>(ledger::Errc::height_unavailable));
+                q->set_log("negative height");
+                q->set_codespace(std::string(ledger::LEDGER_CODESPACE));
+                return r;
+            }
+            const ledger::QueryResult result =
+                m_ledger.query(req.path(), as_span(req.data()), static_cast<std::uint64_t>(req.height()));
+            auto* q = r.mutable_query();
+            q->set_code(result.code);
+            q->set_key(req.data());
+            q->set_value(as_string(result.value));
+            q->set_height(static_cast<std::int64_t>(result.height));
+            if (result.code != 0) {
+                q->set_log(result.log);
+                q->set_codespace(std::string(ledger::LEDGER_CODESPACE));
+            }
+            return r;
+        }
+        case pb::Request::kCheckTx: {
+            const auto& req = request.check_tx();
+            const auto mode = req.type() == pb::RECHECK ? ledger::CheckMode::recheck : ledger::CheckMode::new_tx;
+            fill_tx_result(m_ledger.check_tx(as_span(req.tx()), mode), r.mutable_check_tx());
+            return r;
+        }
+        case pb::Request::kCommit: {
+            auto point = m_ledger.commit();
+            if (!point) return exception("Commit: " + point.error().message());
+            r.mutable_commit()->set_retain_height(0); // keep every block
+            return r;
+        }
+        case pb::Request::kListSnapshots:
+            r.mutable_list_snapshots();
+            return r;
+        case pb::Request::kOfferSnapshot:
+            r.mutable_offer_snapshot()->set_result(pb::ResponseOfferSnapshot::ABORT); // no state sync
+            return r;
+        case pb::Request::kLoadSnapshotChunk:
+            r.mutable_load_snapshot_chunk();
+            return r;
+        case pb::Request::kApplySnapshotChunk:
+            r.mutable_apply_snapshot_chunk()->set_result(pb::ResponseApplySnapshotChunk::ABORT);
+            return r;
+        case pb::Request::kPrepareProposal: {
+            const auto& req = request.prepare_proposal();
+            auto* out = r.mutable_prepare_proposal();
+            for (auto& tx : select_proposal(req.txs(), req.max_tx_bytes())) out->add_txs(std::move(tx));
+            return r;
+        }
+        case pb::Request::kProcessProposal:
+            r.mutable_process_proposal()->set_status(pb::ResponseProcessProposal::ACCEPT);
+            return r;
+        case pb::Request::kExtendVote:
+            r.mutable_extend_vote();
+            return r;
+        case pb::Request::kVerifyVoteExtension:
+            r.mutable_verify_vote_extension()->set_status(pb::ResponseVerifyVoteExtension::ACCEPT);
+            return r;
+        case pb::Request::kFinalizeBlock:
+            return finalize_block(request.finalize_block());
+        case pb::Request::VALUE_NOT_SET:
+            break;
+        }
+        return exception(make_error_code(Errc::unknown_request).message());
+    } catch (const std::exception& e) { // std::bad_alloc and the like; the ledger itself does not throw
+        return exception(std::string("internal error: ") + e.what());
+    }
+}
+
+} // namespace nym::abci

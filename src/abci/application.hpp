@@ -1,0 +1,51 @@
+#pragma once
+// The ledger as an ABCI 2.0 application (CometBFT v0.38, package tendermint.abci): one Request in,
+// one Response out. Sans-IO; Connection (connection.hpp) adds the framing of one socket.
+//
+// Thread safety: handle() may be called from the four connections CometBFT opens (consensus,
+// mempool, query/info, snapshot) on different threads at once. The Application holds no mutable
+// state of its own; the Ledger serialises consensus calls, runs CheckTx against its separate check
+// state under its own lock, and answers Info/Query from committed state (ledger/ledger.hpp). The
+// Go reference server instead takes one global lock per request; this design lets CheckTx and
+// Query proceed while a block executes.
+
+#include <ledger/ledger.hpp>
+
+#include <tendermint/abci/types.pb.h>
+
+#include <string>
+
+namespace nym::abci {
+
+namespace pb = ::tendermint::abci;
+
+struct ApplicationOptions {
+    std::string name = "nym-validator"; ///< ResponseInfo.data
+    std::string version = "0.1.0";      ///< ResponseInfo.version (the software version)
+    std::uint64_t app_version = 1;      ///< ResponseInfo.app_version (the protocol version)
+};
+
+class Application {
+public:
+    explicit Application(ledger::Ledger& ledger, ApplicationOptions options = {});
+
+    /// Answers any request; never throws. Transaction and query problems are non-zero codes in the
+    /// response; a request the ledger cannot serve at all (misuse of the block lifecycle, a storage
+    /// failure, an unknown request) is answered with a ResponseException, after which CometBFT
+    /// stops, as it does with its own server.
+    [[nodiscard]] pb::Response handle(const pb::Request& request);
+
+    /// The transactions of a proposal that fit in `max_tx_bytes`, counted as CometBFT counts them
+    /// (each with its protobuf field overhead), in mempool order; stops at the first that does not fit.
+    [[nodiscard]] static std::vector<std::string>
+    select_proposal(const google::protobuf::RepeatedPtrField<std::string>& txs, std::int64_t max_tx_bytes);
+
+    [[nodiscard]] ledger::Ledger& ledger() noexcept { return m_ledger; }
+
+private:
+    pb::Response finalize_block(const pb::RequestFinalizeBlock& req);
+    ledger::Ledger& m_ledger;
+    ApplicationOptions m_options;
+};
+
+} // namespace nym::abci
