@@ -34,8 +34,9 @@ ALLOWED = {
     "gateway": {"util", "crypto", "sphinx", "wire", "runtime", "node", "mixnet"},
     "client": {"util", "crypto", "sphinx", "wire", "runtime", "node"},
     "loadgen": {"util", "crypto", "sphinx", "wire", "mixnode"},  # drives one mix node it starts
+    "validator": {"util", "crypto", "ledger", "store", "abci", "runtime", "node"},
 }
-ROLES = {"directory", "mixnode", "gateway", "client"}
+ROLES = {"directory", "mixnode", "gateway", "client", "validator"}
 ASIO_ALLOWED = {"runtime"}
 # Headers of runtime/node that are plain values or files, usable by a role's sans-IO core.
 CORE_SAFE = {"runtime/http.hpp", "runtime/errors.hpp", "node/config_file.hpp", "node/logging.hpp"}
@@ -46,6 +47,7 @@ APP_ROLE = {
     "nym-gateway": {"gateway"},
     "nym-client": {"client"},
     "nym-loadgen": {"loadgen", "mixnode"},
+    "nym-validator": {"validator"},
     "nym-coconut-keygen": set(),
     "sphinx-demo": set(),
 }
