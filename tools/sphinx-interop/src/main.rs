@@ -594,10 +594,13 @@ fn vectors(out: &str) {
     let cross_inp = inputs_for(cross_spec);
     let cross_packet = build(Crate::V010, 256, &cross_inp);
     let cross_hops = run_route(Crate::V060, cross_packet.clone(), &cross_inp.node_keys);
+    let v010_first = process(Crate::V010, &cross_packet, &cross_inp.node_keys[0]);
     let mut cross = Json::obj();
     cross.set("name", Json::str("v010_packet_through_v060_nodes"));
     cross.set("base_vector", Json::str(cross_spec.name));
     cross.set("packet", Json::hex(&cross_packet));
+    // The same packet's first hop at a 0.1.0 node, for comparison.
+    cross.set("v010_first_hop", hop_json(Crate::V010, 0, &v010_first, &cross_inp.node_addresses[0]));
     cross.set(
         "hops",
         Json::Arr(cross_hops.iter().enumerate().map(|(i, h)| hop_json(Crate::V060, i, h, &cross_inp.node_addresses[i])).collect()),
