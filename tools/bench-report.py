@@ -42,14 +42,14 @@ CLIENT = {
 }
 
 
-def medians(path):
+def medians(path, field="real_time"):
     with open(path) as f:
         data = json.load(f)
     out = {}
     for b in data["benchmarks"]:
         if b.get("aggregate_name") == "median" or (b.get("run_type") == "iteration" and b["run_name"] not in out):
             unit = {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b.get("time_unit", "ns")]
-            out[b["run_name"]] = b["real_time"] * unit
+            out[b["run_name"]] = b[field] * unit
     return out
 
 
@@ -93,23 +93,26 @@ CRATE_PAIRS = [
 
 
 def crate_report(path):
-    """The crate's medians beside ours from bench_sphinx.json in the same folder."""
+    """The crate's medians beside ours from bench_sphinx.json in the same folder. The ratio is taken
+    on process CPU time, which other processes on a shared machine do not inflate; wall times follow."""
     import os
     with open(path) as f:
         crate = json.load(f)
-    ours = medians(os.path.join(os.path.dirname(path), "bench_sphinx.json"))
+    ours_json = os.path.join(os.path.dirname(path), "bench_sphinx.json")
+    ours_wall, ours_cpu = medians(ours_json), medians(ours_json, "cpu_time")
     theirs = {(r["name"], r["version_bytes"]): r for r in crate["results"]}
     print(f"Payload {crate['payload_size']} bytes (message {crate['message_size']} bytes) on both sides; "
-          f"medians of {crate['repetitions']} repetitions.\n")
-    print("| operation | version | crate | crate (µs) | ours (µs) | ours | crate / ours |")
-    print("|---|---|---|---|---|---|---|")
+          f"medians of {crate['repetitions']} repetitions; µs per call.\n")
+    print("| operation | version | crate | crate CPU | ours CPU | **crate / ours** | crate wall | ours wall | ours |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for op, version, our_name in CRATE_PAIRS:
         r = theirs.get((op, version))
-        if r is None or our_name not in ours:
+        if r is None or our_name not in ours_cpu:
             continue
         v = " ".join(version[i:i + 2] for i in range(0, 6, 2))
-        print(f"| {op} | {v} | {r['crate']} | {r['median_us']:.1f} | {ours[our_name]:.1f} | `{our_name}` | "
-              f"**{r['median_us'] / ours[our_name]:.2f}** |")
+        cpu = r.get("cpu_median_us", r["median_us"])
+        print(f"| {op} | {v} | {r['crate']} | {cpu:.1f} | {ours_cpu[our_name]:.1f} | "
+              f"**{cpu / ours_cpu[our_name]:.2f}** | {r['median_us']:.1f} | {ours_wall[our_name]:.1f} | `{our_name}` |")
 
 
 if __name__ == "__main__":

@@ -652,10 +652,33 @@ struct Timing {
     median_us: f64,
     min_us: f64,
     max_us: f64,
+    cpu_median_us: f64,
     iterations: usize,
 }
 
-/// `reps` repetitions of `iters` calls each (after a warm-up); each repetition's mean per call.
+/// This process's CPU time in seconds (what Google Benchmark's cpu_time measures).
+fn process_cpu_seconds() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec into the struct we pass.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return 0.0;
+    }
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// `reps` repetitions of `iters` calls each (after a warm-up); each repetition's mean per call, in
+/// wall time and in process CPU time.
 fn measure<S, F>(name: &str, reps: usize, min_time_ms: u64, mut setup: S, mut f: F) -> Timing
 where
     S: FnMut(usize) -> Vec<Vec<u8>>,
@@ -670,17 +693,27 @@ where
     let per_call = t.elapsed().as_secs_f64() / 20.0;
     let iters = ((min_time_ms as f64 / 1000.0) / per_call).ceil().max(10.0) as usize;
     let mut means = Vec::with_capacity(reps);
+    let mut cpu_means = Vec::with_capacity(reps);
     for _ in 0..reps {
         let inputs = setup(iters);
+        let cpu = process_cpu_seconds();
         let t = Instant::now();
         for x in inputs {
             f(x);
         }
         means.push(t.elapsed().as_secs_f64() * 1e6 / iters as f64);
+        cpu_means.push((process_cpu_seconds() - cpu) * 1e6 / iters as f64);
     }
-    means.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let median = if reps % 2 == 1 { means[reps / 2] } else { (means[reps / 2 - 1] + means[reps / 2]) / 2.0 };
-    Timing { name: name.to_string(), median_us: median, min_us: means[0], max_us: means[reps - 1], iterations: iters }
+    let min_us = means.iter().cloned().fold(f64::INFINITY, f64::min);
+    let max_us = means.iter().cloned().fold(0.0, f64::max);
+    Timing {
+        name: name.to_string(),
+        median_us: median(means),
+        min_us,
+        max_us,
+        cpu_median_us: median(cpu_means),
+        iterations: iters,
+    }
 }
 
 struct BenchVariant {
@@ -802,6 +835,7 @@ fn bench(json_out: bool, payload_size: usize, reps: usize, min_time_ms: u64) {
                         o.set("median_us", Json::float(t.median_us));
                         o.set("min_us", Json::float(t.min_us));
                         o.set("max_us", Json::float(t.max_us));
+                        o.set("cpu_median_us", Json::float(t.cpu_median_us));
                         o.set("iterations", Json::num(t.iterations as u64));
                         o
                     })
@@ -810,9 +844,17 @@ fn bench(json_out: bool, payload_size: usize, reps: usize, min_time_ms: u64) {
         );
         println!("{}", root);
     } else {
-        println!("payload {payload_size} B, message {message_len} B, median of {reps} repetitions (µs per call)");
+        println!("payload {payload_size} B, message {message_len} B, median of {reps} repetitions (µs per call: wall [min .. max], CPU)");
         for (c, vb, t) in &results {
-            println!("sphinx-packet {c:6} {} {:22} {:9.2}  [{:.2} .. {:.2}]", hex(vb), t.name, t.median_us, t.min_us, t.max_us);
+            println!(
+                "sphinx-packet {c:6} {} {:22} {:9.2}  [{:.2} .. {:.2}]  cpu {:.2}",
+                hex(vb),
+                t.name,
+                t.median_us,
+                t.min_us,
+                t.max_us,
+                t.cpu_median_us
+            );
         }
     }
 }
