@@ -4,8 +4,6 @@
 // NYM_CRATE_VECTORS; these checks compare our builder, SURBs and node byte for byte with it.
 // Without cargo (at configure time) the checks skip and say why; with cargo, a missing file fails them.
 
-#include "test_support.hpp"
-
 #include <crypto/lioness.hpp>
 #include <sphinx/errors.hpp>
 
@@ -16,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "test_support.hpp"
 
 namespace nym::sphinx::test {
 namespace {
@@ -35,26 +35,28 @@ const json* crate_file() {
     return data ? &*data : nullptr;
 }
 
-/// Set by ctest (ENVIRONMENT) when CMake found cargo: then the file must be there.
+/// Set by ctest (ENVIRONMENT) when CMake found a usable cargo: then the file must be there.
 bool required() {
     const char* v = std::getenv("NYM_CRATE_VECTORS_REQUIRED");
     return v != nullptr && std::string_view(v) == "1";
 }
 
-#define REQUIRE_CRATE_VECTORS(var)                                                                                 \
-    if (!std::string_view(NYM_CRATE_SKIP_REASON).empty())                                                          \
-        GTEST_SKIP() << NYM_CRATE_SKIP_REASON << ", so the byte-for-byte checks against sphinx-packet 0.1.0 and "  \
-                     << "0.6.0 are skipped (tools/install-deps.sh installs cargo; then re-run cmake)";             \
-    const json* var = crate_file();                                                                                \
-    if (var == nullptr) {                                                                                          \
-        if (required())                                                                                            \
-            FAIL() << "sphinx-packet vectors missing or unreadable at " << CRATE_FILE                              \
-                   << " although cargo was found (the sphinx_crate_vectors_generate step makes them)";            \
-        GTEST_SKIP() << "sphinx-packet vectors not generated yet at " << CRATE_FILE                                \
-                     << ": run the checks through ctest, which runs sphinx_crate_vectors_generate first";         \
+#define REQUIRE_CRATE_VECTORS(var)                                                                                     \
+    if (!std::string_view(NYM_CRATE_SKIP_REASON).empty())                                                              \
+        GTEST_SKIP() << NYM_CRATE_SKIP_REASON << ", so the byte-for-byte checks against sphinx-packet 0.1.0 and "      \
+                     << "0.6.0 are skipped (tools/install-deps.sh installs cargo; then re-run cmake)";                 \
+    const json* var = crate_file();                                                                                    \
+    if (var == nullptr) {                                                                                              \
+        if (required())                                                                                                \
+            FAIL() << "sphinx-packet vectors missing or unreadable at " << CRATE_FILE                                  \
+                   << " although cargo was found (the sphinx_crate_vectors_generate step makes them)";                 \
+        GTEST_SKIP() << "sphinx-packet vectors not generated yet at " << CRATE_FILE                                    \
+                     << ": run the checks through ctest, which runs sphinx_crate_vectors_generate first";              \
     }
 
-std::string s(const json& j) { return j.get<std::string>(); }
+std::string s(const json& j) {
+    return j.get<std::string>();
+}
 
 template <std::size_t N>
 Bytes bytes_of(std::span<const std::uint8_t, N> span) {
@@ -70,9 +72,10 @@ Bytes slice(const Bytes& b, std::size_t from, std::size_t n) {
 
 // The cases tools/sphinx-interop writes; a case missing from the file fails its tests.
 const char* const PACKET_CASES[] = {
-    "v010_route3",       "v010_route4_regular",      "v060_v259_route1",         "v060_v259_route3",
-    "v060_v259_route4_regular", "v060_v259_route5_empty", "v060_v258_route3",   "v060_v258_route4_regular",
-    "v060_v257_route3",  "v060_v260_route2",
+    "v010_route3",      "v010_route4_regular",      "v060_v259_route1",
+    "v060_v259_route3", "v060_v259_route4_regular", "v060_v259_route5_empty",
+    "v060_v258_route3", "v060_v258_route4_regular", "v060_v257_route3",
+    "v060_v260_route2",
 };
 const char* const SURB_CASES[] = {
     "v010_surb_route3",
@@ -87,7 +90,9 @@ const json* find_case(const json& file, const char* section, std::string_view na
     return nullptr;
 }
 
-Version version_of(const json& c) { return hex_array<VERSION_LENGTH>(s(c.at("version_bytes"))); }
+Version version_of(const json& c) {
+    return hex_array<VERSION_LENGTH>(s(c.at("version_bytes")));
+}
 
 struct CaseInputs {
     crypto::X25519SecretKey initial_secret;
@@ -200,9 +205,9 @@ void check_processing(const json& c, const CaseInputs& in) {
 class SphinxCratePacket : public ::testing::TestWithParam<const char*> {};
 class SphinxCrateSurb : public ::testing::TestWithParam<const char*> {};
 
-#define REQUIRE_CASE(section, var)                                                                                 \
-    REQUIRE_CRATE_VECTORS(file_);                                                                                  \
-    const json* var = find_case(*file_, section, GetParam());                                                      \
+#define REQUIRE_CASE(section, var)                                                                                     \
+    REQUIRE_CRATE_VECTORS(file_);                                                                                      \
+    const json* var = find_case(*file_, section, GetParam());                                                          \
     ASSERT_NE(var, nullptr) << "case " << GetParam() << " missing from " << CRATE_FILE
 
 TEST_P(SphinxCratePacket, BuildsTheCratesPacket) {
@@ -254,7 +259,9 @@ TEST_P(SphinxCrateSurb, ProcessesEveryHopAsTheCrate) {
     check_processing(*c, read_inputs(*c));
 }
 
-std::string case_name(const ::testing::TestParamInfo<const char*>& info) { return info.param; }
+std::string case_name(const ::testing::TestParamInfo<const char*>& info) {
+    return info.param;
+}
 
 INSTANTIATE_TEST_SUITE_P(Crate, SphinxCratePacket, ::testing::ValuesIn(PACKET_CASES), case_name);
 INSTANTIATE_TEST_SUITE_P(Crate, SphinxCrateSurb, ::testing::ValuesIn(SURB_CASES), case_name);
@@ -266,12 +273,15 @@ TEST(SphinxCrateVectors, ConstantsAndCaseList) {
     EXPECT_EQ(k.at("header_size").get<std::size_t>(), HEADER_SIZE);
     EXPECT_EQ(k.at("expanded_shared_secret_length_v060").get<std::size_t>(), EXPANDED_SHARED_SECRET_LENGTH);
     EXPECT_EQ(hex(s(k.at("hkdf_info_hex"))), Bytes(HKDF_INPUT_SEED.begin(), HKDF_INPUT_SEED.end()));
-    EXPECT_EQ(hex(s(k.at("payload_key_hkdf_salt_hex"))), Bytes(PAYLOAD_KEY_HKDF_SALT.begin(), PAYLOAD_KEY_HKDF_SALT.end()));
-    EXPECT_EQ(hex(s(k.at("payload_key_hkdf_info_hex"))), Bytes(PAYLOAD_KEY_HKDF_INFO.begin(), PAYLOAD_KEY_HKDF_INFO.end()));
+    EXPECT_EQ(hex(s(k.at("payload_key_hkdf_salt_hex"))),
+              Bytes(PAYLOAD_KEY_HKDF_SALT.begin(), PAYLOAD_KEY_HKDF_SALT.end()));
+    EXPECT_EQ(hex(s(k.at("payload_key_hkdf_info_hex"))),
+              Bytes(PAYLOAD_KEY_HKDF_INFO.begin(), PAYLOAD_KEY_HKDF_INFO.end()));
     const json& v = k.at("v060_versions");
     EXPECT_EQ(hex(s(v.at("INITIAL_LEGACY_VERSION"))), bytes_of(INITIAL_LEGACY_VERSION));
     EXPECT_EQ(hex(s(v.at("UPDATED_LEGACY_VERSION"))), bytes_of(UPDATED_LEGACY_VERSION));
-    EXPECT_EQ(hex(s(v.at("X25519_WITH_EXPLICIT_PAYLOAD_KEYS_VERSION"))), bytes_of(X25519_WITH_EXPLICIT_PAYLOAD_KEYS_VERSION));
+    EXPECT_EQ(hex(s(v.at("X25519_WITH_EXPLICIT_PAYLOAD_KEYS_VERSION"))),
+              bytes_of(X25519_WITH_EXPLICIT_PAYLOAD_KEYS_VERSION));
     EXPECT_EQ(hex(s(v.at("PAYLOAD_KEYS_SEEDS_VERSION"))), bytes_of(PAYLOAD_KEYS_SEEDS_VERSION));
     EXPECT_EQ(hex(s(v.at("CURRENT_VERSION"))), bytes_of(PAYLOAD_KEYS_SEEDS_VERSION));
     // Exactly the cases the parameterized tests check, so none is generated and left unchecked.
@@ -319,7 +329,8 @@ TEST(SphinxCrateVectors, LegacyPacketAtCurrentCrateNodes) {
     const Bytes expanded = hex(s(first.at("expanded_shared_secret")));
     crypto::MontgomeryPoint alpha;
     std::copy_n(input.begin(), GROUP_ELEMENT_SIZE, alpha.bytes.begin());
-    auto blinded = crypto::x25519(crypto::X25519SecretKey::from_bytes(hex_array<32>(util::to_hex(slice(expanded, 224, 32)))), alpha);
+    auto blinded = crypto::x25519(
+        crypto::X25519SecretKey::from_bytes(hex_array<32>(util::to_hex(slice(expanded, 224, 32)))), alpha);
     ASSERT_TRUE(blinded.has_value());
     EXPECT_EQ(bytes_of(blinded->bytes), slice(crate_out, 0, GROUP_ELEMENT_SIZE)) << "0.6.0 blinds 00 01 00 with X25519";
     PayloadKeySeed seed(hex_array<16>(util::to_hex(slice(expanded, 32, 16))));
