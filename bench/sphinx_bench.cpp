@@ -119,6 +119,72 @@ void sphinx_create_4hops(benchmark::State& state) { create_packet(state, 4); }
 BENCHMARK(sphinx_create_3hops);
 BENCHMARK(sphinx_create_4hops);
 
+// The same packets in the versions of sphinx-packet 0.6.0 (X25519 blinding; 00 01 03 also expands
+// each payload key from its seed), beside the legacy 00 01 00 above. Named by the version bytes, as
+// tools/bench-report.py pairs them with the crate's figures (tools/sphinx-interop bench).
+void sphinx_process_hop_version(benchmark::State& state, sphinx::Version version) {
+    crypto::DeterministicRng rng(13);
+    const Route route(rng, 3);
+    const auto message = message_of(sphinx::plaintext_size(sphinx::PacketSize::regular));
+    auto packet = sphinx::build_packet(route.nodes, route.delays, route.destination, route.surb_id, message,
+                                       sphinx::payload_size(sphinx::PacketSize::regular), rng, version);
+    if (!packet) {
+        state.SkipWithError("build failed");
+        return;
+    }
+    std::vector<std::uint8_t> buffer(packet->size());
+    for (auto _ : state) {
+        std::memcpy(buffer.data(), packet->data(), buffer.size());
+        auto result = sphinx::process_packet(buffer, route.keys[0]);
+        benchmark::DoNotOptimize(result);
+        if (!result) state.SkipWithError("process failed");
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(sphinx_process_hop_version, v000102, sphinx::X25519_WITH_EXPLICIT_PAYLOAD_KEYS_VERSION);
+BENCHMARK_CAPTURE(sphinx_process_hop_version, v000103, sphinx::PAYLOAD_KEYS_SEEDS_VERSION);
+
+void sphinx_process_final_hop_version(benchmark::State& state, sphinx::Version version) {
+    crypto::DeterministicRng rng(14);
+    const Route route(rng, 1);
+    auto packet = sphinx::build_packet(route.nodes, route.delays, route.destination, route.surb_id, message_of(100),
+                                       sphinx::payload_size(sphinx::PacketSize::regular), rng, version);
+    if (!packet) {
+        state.SkipWithError("build failed");
+        return;
+    }
+    std::vector<std::uint8_t> buffer(packet->size());
+    for (auto _ : state) {
+        std::memcpy(buffer.data(), packet->data(), buffer.size());
+        auto result = sphinx::process_packet(buffer, route.keys[0]);
+        benchmark::DoNotOptimize(result);
+    }
+}
+BENCHMARK_CAPTURE(sphinx_process_final_hop_version, v000102, sphinx::X25519_WITH_EXPLICIT_PAYLOAD_KEYS_VERSION);
+BENCHMARK_CAPTURE(sphinx_process_final_hop_version, v000103, sphinx::PAYLOAD_KEYS_SEEDS_VERSION);
+
+void create_packet_version(benchmark::State& state, std::size_t hops, sphinx::Version version) {
+    crypto::DeterministicRng rng(15);
+    const Route route(rng, hops);
+    const auto message = message_of(sphinx::plaintext_size(sphinx::PacketSize::regular));
+    for (auto _ : state) {
+        auto packet = sphinx::build_packet(route.nodes, route.delays, route.destination, route.surb_id, message,
+                                           sphinx::payload_size(sphinx::PacketSize::regular), rng, version);
+        benchmark::DoNotOptimize(packet);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+void sphinx_create_3hops_version(benchmark::State& state, sphinx::Version version) {
+    create_packet_version(state, 3, version);
+}
+void sphinx_create_4hops_version(benchmark::State& state, sphinx::Version version) {
+    create_packet_version(state, 4, version);
+}
+BENCHMARK_CAPTURE(sphinx_create_3hops_version, v000102, sphinx::X25519_WITH_EXPLICIT_PAYLOAD_KEYS_VERSION);
+BENCHMARK_CAPTURE(sphinx_create_3hops_version, v000103, sphinx::PAYLOAD_KEYS_SEEDS_VERSION);
+BENCHMARK_CAPTURE(sphinx_create_4hops_version, v000102, sphinx::X25519_WITH_EXPLICIT_PAYLOAD_KEYS_VERSION);
+BENCHMARK_CAPTURE(sphinx_create_4hops_version, v000103, sphinx::PAYLOAD_KEYS_SEEDS_VERSION);
+
 void sphinx_create_surb_3hops(benchmark::State& state) {
     crypto::DeterministicRng rng(5);
     const Route route(rng, 3);

@@ -13,6 +13,8 @@ SPHINX = {
     "sphinx_process_final_hop": ({"x25519_scalarmult": 1}, "1 variable-base (DH)", None),
     "sphinx_create_3hops": ({"x25519_scalarmult": 3, "x25519_scalarmult_base": 3}, "3 variable-base + 3 fixed-base", 1.2),
     "sphinx_create_4hops": ({"x25519_scalarmult": 4, "x25519_scalarmult_base": 4}, "4 variable-base + 4 fixed-base", 1.2),
+    "sphinx_process_hop_version/v000103": ({"x25519_scalarmult": 2}, "2 variable-base (DH, blinding)", 1.15),
+    "sphinx_create_4hops_version/v000103": ({"x25519_scalarmult": 4, "x25519_scalarmult_base": 4}, "4 variable-base + 4 fixed-base", 1.2),
     "lioness_encrypt_2048": ({}, "symmetric only", None),
 }
 COCONUT = {
@@ -69,14 +71,14 @@ def ledger_report(path):
               f"{b['us_per_tx'] / floor:.2f} | {b['check_us']:.1f} / {b['finalize_us']:.1f} / {b['commit_us']:.1f} |")
 
 
-def medians(path):
+def medians(path, field="real_time"):
     with open(path) as f:
         data = json.load(f)
     out = {}
     for b in data["benchmarks"]:
         if b.get("aggregate_name") == "median" or (b.get("run_type") == "iteration" and b["run_name"] not in out):
             unit = {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b.get("time_unit", "ns")]
-            out[b["run_name"]] = b["real_time"] * unit
+            out[b["run_name"]] = b[field] * unit
     return out
 
 
@@ -96,11 +98,59 @@ def report(path, table, target=None):
     print("Floors in the same run: " + ", ".join(f"`{f}` {m[f]:.1f} µs" for f in floors if f in m))
 
 
+# Side by side with Nym's crate (tools/sphinx-interop bench --json, crate_sphinx.json): the crate's
+# operation and version bytes -> our benchmark in bench_sphinx.json of the same run. 00 01 01 is
+# 0.6.0's legacy derivation, the same work as our 00 01 00.
+CRATE_PAIRS = [
+    ("create_3hops", "000100", "sphinx_create_3hops"),
+    ("create_3hops", "000101", "sphinx_create_3hops"),
+    ("create_3hops", "000102", "sphinx_create_3hops_version/v000102"),
+    ("create_3hops", "000103", "sphinx_create_3hops_version/v000103"),
+    ("create_4hops", "000100", "sphinx_create_4hops"),
+    ("create_4hops", "000101", "sphinx_create_4hops"),
+    ("create_4hops", "000102", "sphinx_create_4hops_version/v000102"),
+    ("create_4hops", "000103", "sphinx_create_4hops_version/v000103"),
+    ("process_forward_hop", "000100", "sphinx_process_hop"),
+    ("process_forward_hop", "000101", "sphinx_process_hop"),
+    ("process_forward_hop", "000102", "sphinx_process_hop_version/v000102"),
+    ("process_forward_hop", "000103", "sphinx_process_hop_version/v000103"),
+    ("process_final_hop", "000100", "sphinx_process_final_hop"),
+    ("process_final_hop", "000101", "sphinx_process_final_hop"),
+    ("process_final_hop", "000102", "sphinx_process_final_hop_version/v000102"),
+    ("process_final_hop", "000103", "sphinx_process_final_hop_version/v000103"),
+]
+
+
+def crate_report(path):
+    """The crate's medians beside ours from bench_sphinx.json in the same folder. The ratio is taken
+    on process CPU time, which other processes on a shared machine do not inflate; wall times follow."""
+    import os
+    with open(path) as f:
+        crate = json.load(f)
+    ours_json = os.path.join(os.path.dirname(path), "bench_sphinx.json")
+    ours_wall, ours_cpu = medians(ours_json), medians(ours_json, "cpu_time")
+    theirs = {(r["name"], r["version_bytes"]): r for r in crate["results"]}
+    print(f"Payload {crate['payload_size']} bytes (message {crate['message_size']} bytes) on both sides; "
+          f"medians of {crate['repetitions']} repetitions; µs per call.\n")
+    print("| operation | version | crate | crate CPU | ours CPU | **crate / ours** | crate wall | ours wall | ours |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for op, version, our_name in CRATE_PAIRS:
+        r = theirs.get((op, version))
+        if r is None or our_name not in ours_cpu:
+            continue
+        v = " ".join(version[i:i + 2] for i in range(0, 6, 2))
+        cpu = r.get("cpu_median_us", r["median_us"])
+        print(f"| {op} | {v} | {r['crate']} | {cpu:.1f} | {ours_cpu[our_name]:.1f} | "
+              f"**{cpu / ours_cpu[our_name]:.2f}** | {r['median_us']:.1f} | {ours_wall[our_name]:.1f} | `{our_name}` |")
+
+
 if __name__ == "__main__":
     for path in sys.argv[1:]:
         print(f"### {path}\n")
         if "ledger" in path:
             ledger_report(path)
+        elif "crate_sphinx" in path:
+            crate_report(path)
         else:
             report(path, CLIENT if "client" in path else SPHINX if "sphinx" in path else COCONUT)
         print()

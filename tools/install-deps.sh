@@ -40,6 +40,18 @@ if ! command -v npm >/dev/null; then
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 
+# cargo builds tools/sphinx-interop, the sphinx-packet interoperability checks (tests and
+# tools/bench.sh): the machine's own (rustup's, in ~/.cargo/bin) when present, else Debian's. The
+# pinned dependencies need cargo 1.85 or newer; with an older one CMake skips those checks and says so.
+if ! command -v cargo >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
+  echo "install-deps: installing cargo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends cargo
+else
+  echo "install-deps: cargo present"
+fi
+
 # blst's C sources (and the Swagger UI assets) come from npm, pinned by package-lock.json.
 if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.package-lock.stamp 2>/dev/null; then
   echo "install-deps: npm ci --ignore-scripts"

@@ -24,7 +24,8 @@ Expected<void> check_payload(std::size_t payload_size, std::size_t message_size)
 } // namespace detail
 
 Expected<std::vector<HopKeyMaterial>> derive_key_material(std::span<const RouteNode> route,
-                                                          const crypto::X25519SecretKey& initial_secret) {
+                                                          const crypto::X25519SecretKey& initial_secret,
+                                                          const Version& version) {
     if (route.empty() || route.size() > MAX_PATH_LENGTH) return fail(Errc::invalid_route_length);
     std::vector<HopKeyMaterial> hops(route.size());
     // The crate keeps acc_0 as the unreduced clamped scalar; reducing it mod l changes nothing on the
@@ -37,9 +38,9 @@ Expected<std::vector<HopKeyMaterial>> derive_key_material(std::span<const RouteN
         if (!shared) return fail(Errc::invalid_group_element);
         hop.shared_secret = SharedSecret(std::span<const std::uint8_t, GROUP_ELEMENT_SIZE>(shared->bytes));
         crypto::secure_wipe(shared->bytes.data(), shared->bytes.size());
-        hop.keys = RoutingKeys::derive(hop.shared_secret);
+        hop.keys = RoutingKeys::derive(hop.shared_secret, version);
         hop.accumulator = acc;
-        if (i + 1 < route.size()) acc = acc * hop.keys.blinding_scalar();
+        if (i + 1 < route.size()) acc = acc * hop.keys.blinding_scalar(version);
     }
     return hops;
 }
@@ -60,7 +61,8 @@ std::vector<std::uint8_t> compute_filler(std::span<const HopKeyMaterial> hops) {
 
 Expected<Header> build_header(std::span<const RouteNode> route, std::span<const HopKeyMaterial> hops,
                               std::span<const Delay> delays, const DestinationAddress& destination,
-                              const SurbIdentifier& surb_id, std::span<const std::uint8_t> final_hop_padding) {
+                              const SurbIdentifier& surb_id, std::span<const std::uint8_t> final_hop_padding,
+                              const Version& version) {
     if (auto ok = detail::check_route(route.size(), delays.size()); !ok) return Unexpected(ok.error());
     if (hops.size() != route.size()) return fail(Errc::invalid_route_length);
     const std::size_t r = route.size();
@@ -75,7 +77,7 @@ Expected<Header> build_header(std::span<const RouteNode> route, std::span<const 
     {
         std::uint8_t* p = beta.data();
         *p++ = FINAL_HOP;
-        p = std::copy(CURRENT_VERSION.begin(), CURRENT_VERSION.end(), p);
+        p = std::copy(version.begin(), version.end(), p);
         p = std::copy(destination.bytes.begin(), destination.bytes.end(), p);
         p = std::copy(surb_id.bytes.begin(), surb_id.bytes.end(), p);
         std::copy(final_hop_padding.begin(), final_hop_padding.end(), p);
@@ -90,7 +92,7 @@ Expected<Header> build_header(std::span<const RouteNode> route, std::span<const 
         std::memmove(beta.data() + ROUTING_SLOT_SIZE, beta.data(), ENCRYPTED_ROUTING_INFO_SIZE - ROUTING_SLOT_SIZE);
         std::uint8_t* p = beta.data();
         *p++ = FORWARD_HOP;
-        p = std::copy(CURRENT_VERSION.begin(), CURRENT_VERSION.end(), p);
+        p = std::copy(version.begin(), version.end(), p);
         p = std::copy(route[i + 1].address.bytes.begin(), route[i + 1].address.bytes.end(), p);
         const auto delay = delays[i].to_be_bytes();
         p = std::copy(delay.begin(), delay.end(), p);
@@ -125,15 +127,16 @@ Expected<std::vector<std::uint8_t>> build_packet(const crypto::X25519SecretKey& 
                                                  std::span<const std::uint8_t> final_hop_padding,
                                                  std::span<const RouteNode> route, std::span<const Delay> delays,
                                                  const DestinationAddress& destination, const SurbIdentifier& surb_id,
-                                                 std::span<const std::uint8_t> message, std::size_t payload_size) {
+                                                 std::span<const std::uint8_t> message, std::size_t payload_size,
+                                                 const Version& version) {
     // Cheap checks first, before any curve arithmetic.
     if (auto ok = detail::check_payload(payload_size, message.size()); !ok) return Unexpected(ok.error());
     if (auto ok = detail::check_route(route.size(), delays.size()); !ok) return Unexpected(ok.error());
     if (final_hop_padding.size() != final_hop_padding_size(route.size())) return fail(Errc::invalid_padding_length);
 
-    auto hops = derive_key_material(route, initial_secret);
+    auto hops = derive_key_material(route, initial_secret, version);
     if (!hops) return Unexpected(hops.error());
-    auto header = build_header(route, *hops, delays, destination, surb_id, final_hop_padding);
+    auto header = build_header(route, *hops, delays, destination, surb_id, final_hop_padding, version);
     if (!header) return Unexpected(header.error());
 
     std::vector<std::uint8_t> packet(header->begin(), header->end());
@@ -149,13 +152,13 @@ Expected<std::vector<std::uint8_t>> build_packet(const crypto::X25519SecretKey& 
 Expected<std::vector<std::uint8_t>> build_packet(std::span<const RouteNode> route, std::span<const Delay> delays,
                                                  const DestinationAddress& destination, const SurbIdentifier& surb_id,
                                                  std::span<const std::uint8_t> message, std::size_t payload_size,
-                                                 crypto::Rng& rng) {
+                                                 crypto::Rng& rng, const Version& version) {
     if (auto ok = detail::check_route(route.size(), delays.size()); !ok) return Unexpected(ok.error());
     const crypto::X25519SecretKey initial_secret = crypto::X25519SecretKey::generate(rng);
     std::array<std::uint8_t, final_hop_padding_size(1)> padding{};
     const std::span<std::uint8_t> used(padding.data(), final_hop_padding_size(route.size()));
     rng.fill(used);
-    return build_packet(initial_secret, used, route, delays, destination, surb_id, message, payload_size);
+    return build_packet(initial_secret, used, route, delays, destination, surb_id, message, payload_size, version);
 }
 
 } // namespace nym::sphinx

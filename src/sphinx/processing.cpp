@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace nym::sphinx {
 namespace {
@@ -53,7 +54,8 @@ Expected<VerifiedHeader> verify_header(std::span<const std::uint8_t> packet,
     const SharedSecret secret(std::span<const std::uint8_t, GROUP_ELEMENT_SIZE>(shared->bytes));
     crypto::secure_wipe(shared->bytes.data(), shared->bytes.size());
 
-    VerifiedHeader verified{RoutingKeys::derive(secret), derive_replay_tag(secret)};
+    VerifiedHeader verified{RoutingKeys::derive(secret), {}};
+    verified.replay_tag = verified.keys.replay_tag;
     const auto beta = packet.subspan<BETA_OFFSET, ENCRYPTED_ROUTING_INFO_SIZE>();
     const HeaderMac expected = compute_header_mac(verified.keys.header_integrity_hmac_key, beta);
     if (!crypto::ct_equal(expected, packet.subspan(MAC_OFFSET, HEADER_INTEGRITY_MAC_SIZE)))
@@ -72,11 +74,18 @@ Expected<ProcessedPacket> finish_processing(std::span<std::uint8_t> packet, cons
 
     Version version{};
     std::copy_n(raw.bytes.begin() + RAW_VERSION, VERSION_LENGTH, version.begin());
+    const VersionRules rules = rules_for(version);
     const std::span<std::uint8_t> payload = packet.subspan(HEADER_SIZE);
+    // Seed versions expand the hop's 16-byte seed; the others use the 192 HKDF bytes as they are.
+    std::optional<crypto::LionessKey> seeded;
+    if (rules.payload_key_seeds) seeded.emplace(derive_payload_key(keys.payload_key_seed));
+    const crypto::LionessKey& payload_key = seeded ? *seeded : keys.payload_key;
 
     switch (raw.bytes[0]) {
     case FORWARD_HOP: {
-        auto blinded = crypto::scalarmult(keys.blinding_scalar(), read_alpha(packet));
+        auto blinded = rules.x25519_blinding
+                           ? crypto::x25519(crypto::X25519SecretKey::from_bytes(keys.blinding_factor.bytes()), read_alpha(packet))
+                           : crypto::scalarmult(keys.blinding_scalar(), read_alpha(packet));
         if (!blinded) return fail(Errc::invalid_group_element);
         ForwardHop hop;
         std::copy_n(raw.bytes.begin() + RAW_ADDRESS, NODE_ADDRESS_LENGTH, hop.next_hop.bytes.begin());
@@ -86,7 +95,7 @@ Expected<ProcessedPacket> finish_processing(std::span<std::uint8_t> packet, cons
         std::copy(blinded->bytes.begin(), blinded->bytes.end(), packet.begin() + ALPHA_OFFSET);
         std::memcpy(packet.data() + MAC_OFFSET, raw.bytes.data() + RAW_NEXT_MAC,
                     STREAM_CIPHER_OUTPUT_LENGTH - RAW_NEXT_MAC);
-        if (!crypto::lioness_decrypt(keys.payload_key, payload)) return fail(Errc::invalid_packet_length);
+        if (!crypto::lioness_decrypt(payload_key, payload)) return fail(Errc::invalid_packet_length);
         return ProcessedPacket{verified.replay_tag, hop};
     }
     case FINAL_HOP: {
@@ -94,7 +103,7 @@ Expected<ProcessedPacket> finish_processing(std::span<std::uint8_t> packet, cons
         std::copy_n(raw.bytes.begin() + RAW_ADDRESS, DESTINATION_ADDRESS_LENGTH, hop.destination.bytes.begin());
         std::copy_n(raw.bytes.begin() + RAW_SURB_ID, IDENTIFIER_LENGTH, hop.surb_id.bytes.begin());
         hop.version = version;
-        if (!crypto::lioness_decrypt(keys.payload_key, payload)) return fail(Errc::invalid_packet_length);
+        if (!crypto::lioness_decrypt(payload_key, payload)) return fail(Errc::invalid_packet_length);
         auto message = recover_plaintext(payload);
         if (!message) return Unexpected(message.error());
         hop.message = *message;

@@ -1,11 +1,14 @@
 #pragma once
-// Processing a Sphinx packet at a node (sphinx-packet 0.1.0 src/header/mod.rs, src/packet/mod.rs),
-// sans-IO and in place: the caller's buffer holding header ‖ payload is rewritten into the packet
-// for the next hop. Nothing on this path allocates.
+// Processing a Sphinx packet at a node (sphinx-packet 0.1.0 and 0.6.0 src/header/mod.rs,
+// src/header/routing/nodes.rs, src/packet/mod.rs), sans-IO and in place: the caller's buffer holding
+// header ‖ payload is rewritten into the packet for the next hop. Nothing on this path allocates.
 //
-// Order: s = X25519(sk, α) (small-order α → invalid_group_element); keys = HKDF(s); γ checked in
-// constant time against HMAC(β) before anything else is touched; then β is decrypted, the flag read,
-// α blinded with the unclamped b·α, and the payload Lioness-decrypted once.
+// Order: s = X25519(sk, α) (small-order α → invalid_group_element); keys = HKDF(s), 288 bytes with
+// the replay tag; γ checked in constant time against HMAC(β) before anything else is touched; then β
+// is decrypted and the flag and version read. The version selects the rest (rules_for): α is blinded
+// with the unclamped (b mod l)·α (legacy) or X25519(b, α) (current), and the payload is
+// Lioness-decrypted once with the HKDF payload key or with the key expanded from its seed. Every
+// version is accepted, as the crate accepts them; the result says which one the packet carried.
 //
 // Two stages, so a mix node can consult its replay cache before paying for the blinding and Lioness:
 //   auto v = verify_header(packet, sk);          // DH + HKDF + MAC + replay tag; packet untouched
@@ -28,7 +31,7 @@ namespace nym::sphinx {
 struct ForwardHop {
     NodeAddress next_hop;
     Delay delay;
-    Version version; ///< parsed, not checked (the crate does not reject other versions either)
+    Version version; ///< as carried; it chose the blinding and the payload key (rules_for)
 };
 
 /// This node is the last hop. `message` points into the caller's buffer (the recovered plaintext:
@@ -41,15 +44,19 @@ struct FinalHop {
 };
 
 struct ProcessedPacket {
-    ReplayTag replay_tag;
+    ReplayTag replay_tag; ///< sphinx-packet 0.6.0's replay tag (HKDF bytes 256..288), any version
     std::variant<ForwardHop, FinalHop> hop;
 
+    [[nodiscard]] const Version& version() const noexcept {
+        return std::visit([](const auto& h) -> const Version& { return h.version; }, hop);
+    }
     [[nodiscard]] bool is_final() const noexcept { return std::holds_alternative<FinalHop>(hop); }
     [[nodiscard]] const ForwardHop* forward() const noexcept { return std::get_if<ForwardHop>(&hop); }
     [[nodiscard]] const FinalHop* final_hop() const noexcept { return std::get_if<FinalHop>(&hop); }
 };
 
-/// The outcome of the first stage: this hop's keys (secret, wiped on destruction) and replay tag.
+/// The outcome of the first stage: this hop's keys (secret, wiped on destruction; payload key still
+/// the HKDF one, as the version is not read yet) and replay tag (= keys.replay_tag).
 struct VerifiedHeader {
     RoutingKeys keys;
     ReplayTag replay_tag;

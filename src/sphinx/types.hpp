@@ -74,8 +74,9 @@ struct RouteNode {
     crypto::X25519PublicKey public_key;
 };
 
-/// 32 bytes that are equal for the same packet at the same node and differ otherwise (see
-/// derive_replay_tag); what a node keeps in its replay cache. Public value (a hash of a secret).
+/// 32 bytes that are equal for the same packet at the same node and differ otherwise (HKDF bytes
+/// 256..288 of the hop's shared secret, sphinx-packet 0.6.0's replay tag); what a node keeps in its
+/// replay cache. Public value (derived from a secret, revealing nothing of it).
 struct ReplayTag {
     std::array<std::uint8_t, REPLAY_TAG_SIZE> bytes{};
     friend bool operator==(const ReplayTag&, const ReplayTag&) = default;

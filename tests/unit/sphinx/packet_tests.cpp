@@ -127,12 +127,13 @@ TEST(SphinxReplayTag, SameForSamePacketAndNodeOnly) {
     const ReplayTag t2 = tag_of(copy, route.keys[1]);
     EXPECT_NE(t2, t1);
 
-    // The tag is SHA-256(domain ‖ s), documented in docs/protocol/sphinx.md.
+    // The tag is HKDF bytes 256..288 of s (sphinx-packet 0.6.0's replay tag), documented in
+    // docs/protocol/sphinx.md.
     auto s = crypto::x25519(route.keys[0], crypto::MontgomeryPoint{hex_array<32>(util::to_hex(std::span(packet).first(32)))});
     ASSERT_TRUE(s.has_value());
-    Bytes input(REPLAY_TAG_DOMAIN.begin(), REPLAY_TAG_DOMAIN.end());
-    input.insert(input.end(), s->bytes.begin(), s->bytes.end());
-    EXPECT_EQ(t1.bytes, crypto::sha256(input));
+    std::array<std::uint8_t, EXPANDED_SHARED_SECRET_LENGTH> okm{};
+    ASSERT_TRUE(crypto::hkdf_sha256({}, s->bytes, util::as_bytes(HKDF_INPUT_SEED), okm).has_value());
+    EXPECT_TRUE(std::equal(t1.bytes.begin(), t1.bytes.end(), okm.begin() + ROUTING_KEYS_LENGTH));
 }
 
 TEST(SphinxProcess, TwoStagesEqualOneCall) {

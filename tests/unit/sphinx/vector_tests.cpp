@@ -137,7 +137,7 @@ void check_hops(const json& c, const CaseInputs& in, Bytes packet) {
             EXPECT_EQ(bytes_of(fwd->next_hop.bytes), hex(s(h.at("next_hop_address"))));
             EXPECT_EQ(fwd->delay.nanos(), std::stoull(s(h.at("delay_ns"))));
             EXPECT_EQ(bytes_of(fwd->delay.to_be_bytes()), hex(s(h.at("delay_be_hex"))));
-            EXPECT_EQ(fwd->version, CURRENT_VERSION);
+            EXPECT_EQ(fwd->version, LEGACY_VERSION);
             EXPECT_EQ(packet, hex(s(h.at("output_packet"))));
         } else {
             ASSERT_EQ(s(h.at("result")), "final");
@@ -146,7 +146,7 @@ void check_hops(const json& c, const CaseInputs& in, Bytes packet) {
             ASSERT_NE(fin, nullptr);
             EXPECT_EQ(bytes_of(fin->destination.bytes), hex(s(h.at("destination_address"))));
             EXPECT_EQ(bytes_of(fin->surb_id.bytes), hex(s(h.at("surb_identifier"))));
-            EXPECT_EQ(fin->version, CURRENT_VERSION);
+            EXPECT_EQ(fin->version, LEGACY_VERSION);
             EXPECT_EQ(Bytes(packet.begin() + HEADER_SIZE, packet.end()), hex(s(h.at("final_payload"))));
             EXPECT_EQ(Bytes(fin->message.begin(), fin->message.end()), hex(s(h.at("recovered_plaintext"))));
             EXPECT_EQ(Bytes(fin->message.begin(), fin->message.end()), in.message);
@@ -179,7 +179,7 @@ TEST(SphinxVectors, FileHasExpectedShape) {
     EXPECT_EQ(k.at("stream_cipher_output_length").get<std::size_t>(), STREAM_CIPHER_OUTPUT_LENGTH);
     EXPECT_EQ(k.at("node_meta_info_size").get<std::size_t>(), NODE_META_INFO_SIZE);
     EXPECT_EQ(s(k.at("hkdf_info_ascii")), HKDF_INPUT_SEED);
-    EXPECT_EQ(hex(s(k.at("version_bytes"))), bytes_of(CURRENT_VERSION));
+    EXPECT_EQ(hex(s(k.at("version_bytes"))), bytes_of(LEGACY_VERSION));
     EXPECT_EQ(file->at("vectors").size(), 5U);
     EXPECT_EQ(file->at("surb_vectors").size(), 1U);
     EXPECT_EQ(file->at("negative_vectors").size(), 5U);
