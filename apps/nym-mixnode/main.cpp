@@ -82,7 +82,8 @@ int run_node(const RunFlags& flags, const std::string& root_flag) {
     runtime::LoopOptions options;
     options.worker_threads = config.worker_threads;
     runtime::Loop loop(options);
-    auto state = mixnode::open_replay_state(config, flags.reset_replay_state, node::unix_seconds(), crypto::system_rng());
+    auto state = mixnode::open_replay_state(config, keys->sphinx, flags.reset_replay_state, node::unix_seconds(),
+                                            crypto::system_rng());
     if (!state) return fail(state.error().message());
     mixnode::Daemon daemon(loop, config, *keys, std::move(*state), crypto::system_rng());
     auto bound = daemon.start();

@@ -184,6 +184,7 @@ ConfigResult<Config> parse_config(std::string_view text) {
     c.private_sphinx_key_file = key_path;
     NYM_READ(key_path, doc.string("keys.public_sphinx_key_file"));
     c.public_sphinx_key_file = key_path;
+    c.replay_state_predates = !doc.has("keys.replay_state_file");
     NYM_READ(key_path,
              doc.string_or("keys.replay_state_file", (c.private_sphinx_key_file.parent_path() / "replay_state.bin").string()));
     c.replay_state_file = key_path;

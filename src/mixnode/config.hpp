@@ -55,6 +55,9 @@ struct Config {
     /// The Sphinx key epochs and replay filters (replay_state.hpp); absent in older files: beside
     /// the private Sphinx key.
     std::filesystem::path replay_state_file;
+    /// The config file predates key epochs (it names no replay_state_file): its node has never saved
+    /// a replay state, and its first run starts one from the init key (open_replay_state).
+    bool replay_state_predates = false;
 
     std::chrono::milliseconds max_delay{10'000};            ///< clamp of the per-hop delay (nym: 10 s)
     std::uint64_t egress_queue_length = 2000;                 ///< packets per neighbour (nym: 2000)

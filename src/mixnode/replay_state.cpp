@@ -184,10 +184,12 @@ node::ConfigResult<ReplayState> load_replay_state(const std::filesystem::path& p
     return std::move(*state);
 }
 
-node::ConfigResult<ReplayState> open_replay_state(const Config& config, bool reset, std::int64_t now_unix,
-                                                  crypto::Rng& rng) {
-    if (!reset) return load_replay_state(config.replay_state_file, config.replay_filter_config(), rng);
-    ReplayState state{EpochKeys::first(crypto::X25519SecretKey::generate(rng), now_unix, rng),
+node::ConfigResult<ReplayState> open_replay_state(const Config& config, const crypto::X25519SecretKey& init_key,
+                                                  bool reset, std::int64_t now_unix, crypto::Rng& rng) {
+    std::error_code ec;
+    const bool upgrade = !reset && config.replay_state_predates && !std::filesystem::exists(config.replay_state_file, ec);
+    if (!reset && !upgrade) return load_replay_state(config.replay_state_file, config.replay_filter_config(), rng);
+    ReplayState state{EpochKeys::first(upgrade ? init_key : crypto::X25519SecretKey::generate(rng), now_unix, rng),
                       std::make_unique<ReplayFilter>(config.replay_filter_config(), rng)};
     if (auto saved =
             save_replay_state(config.replay_state_file, encode_replay_state(state.keys, config.replay_epoch, nullptr,

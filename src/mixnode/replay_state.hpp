@@ -91,8 +91,11 @@ decode_replay_state(std::span<const std::uint8_t> bytes, const ReplayFilterConfi
                                                                 const ReplayFilterConfig& config, crypto::Rng& rng);
 
 /// The state `run` starts from: config.replay_state_file, or with `reset` a new key set (epoch 0
-/// from `now_unix`, a new current and next Sphinx key) and empty filters, saved before use.
-[[nodiscard]] node::ConfigResult<ReplayState> open_replay_state(const Config& config, bool reset, std::int64_t now_unix,
-                                                                crypto::Rng& rng);
+/// from `now_unix`, a new current and next Sphinx key) and empty filters, saved before use. A node
+/// whose config predates key epochs (and so never saved a state) starts epoch 0 with `init_key`,
+/// its key from `init`, as it always did.
+[[nodiscard]] node::ConfigResult<ReplayState> open_replay_state(const Config& config,
+                                                                const crypto::X25519SecretKey& init_key, bool reset,
+                                                                std::int64_t now_unix, crypto::Rng& rng);
 
 } // namespace nym::mixnode

@@ -176,10 +176,22 @@ TEST_F(ReplayStateTest, ADamagedStateIsRefusedWithWhatToDo) {
     EXPECT_FALSE(load_replay_state(dir / "missing.bin", config.replay_filter_config(), rng));
 
     config.replay_state_file = path;
-    auto reset = open_replay_state(config, true, START_UNIX, rng);
+    auto reset = open_replay_state(config, keys.sphinx, true, START_UNIX, rng);
     ASSERT_TRUE(reset);
     EXPECT_FALSE(reset->keys.current.public_key() == keys.sphinx_public) << "a reset always brings a new key";
     EXPECT_TRUE(load_replay_state(path, config.replay_filter_config(), rng)) << "and is saved before use";
+
+    // A config written before key epochs existed: its node never saved a state; the first run starts
+    // one with the init key. A current config with its state missing is refused.
+    config.replay_state_file = dir / "never-written.bin";
+    config.replay_state_predates = true;
+    auto upgraded = open_replay_state(config, keys.sphinx, false, START_UNIX, rng);
+    ASSERT_TRUE(upgraded);
+    EXPECT_EQ(upgraded->keys.current.public_key(), keys.sphinx_public);
+    EXPECT_TRUE(std::filesystem::exists(config.replay_state_file)) << "saved at once";
+    config.replay_state_file = dir / "lost.bin";
+    config.replay_state_predates = false;
+    EXPECT_FALSE(open_replay_state(config, keys.sphinx, false, START_UNIX, rng));
     std::filesystem::remove_all(dir);
 }
 
