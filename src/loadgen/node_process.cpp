@@ -152,6 +152,8 @@ Expected<NodeProcess, Error> NodeProcess::start(const NodeSetup& setup, std::chr
         std::filesystem::copy_file(initial_replay_state(setup), replay_state(setup),
                                    std::filesystem::copy_options::overwrite_existing, ec);
         if (ec) return Unexpected(Error("cannot restore the node's replay state: ") + ec.message());
+        // A node killed after the stop grace left its running marker: it would rotate its keys away.
+        std::filesystem::remove(replay_state(setup).string() + ".running", ec);
     }
     std::vector<std::string> args;
     if (!setup.cpu_list.empty()) {

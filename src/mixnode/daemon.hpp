@@ -80,10 +80,11 @@ private:
     void report_interval();
     void log_totals() const;
     void schedule_rotation();
-    void save_state();
+    bool save_state();
 
     runtime::Loop& m_loop;
     Config m_config;
+    bool m_recovered; ///< the state was recovered after a crash (keys rotated twice)
     MixNode m_node;
     runtime::TcpService m_tcp;
     runtime::Timer m_delay_timer;

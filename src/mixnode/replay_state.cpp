@@ -184,11 +184,34 @@ node::ConfigResult<ReplayState> load_replay_state(const std::filesystem::path& p
     return std::move(*state);
 }
 
+std::filesystem::path running_marker(const std::filesystem::path& state_file) {
+    return std::filesystem::path(state_file.string() + ".running");
+}
+
 node::ConfigResult<ReplayState> open_replay_state(const Config& config, const crypto::X25519SecretKey& init_key,
                                                   bool reset, std::int64_t now_unix, crypto::Rng& rng) {
     std::error_code ec;
-    const bool upgrade = !reset && config.replay_state_predates && !std::filesystem::exists(config.replay_state_file, ec);
-    if (!reset && !upgrade) return load_replay_state(config.replay_state_file, config.replay_filter_config(), rng);
+    const bool upgrade =
+        !reset && config.replay_state_predates && !std::filesystem::exists(config.replay_state_file, ec);
+    const auto marker = running_marker(config.replay_state_file);
+    if (!reset && !upgrade) {
+        auto loaded = load_replay_state(config.replay_state_file, config.replay_filter_config(), rng);
+        if (!loaded) return loaded;
+        if (std::filesystem::exists(marker, ec)) {
+            loaded->keys.rotate(now_unix, rng);
+            loaded->keys.rotate(now_unix, rng);
+            loaded->filter = std::make_unique<ReplayFilter>(config.replay_filter_config(), rng);
+            loaded->recovered = true;
+            if (auto saved = save_replay_state(
+                    config.replay_state_file,
+                    encode_replay_state(loaded->keys, config.replay_epoch, nullptr, loaded->filter->parameters()));
+                !saved)
+                return Unexpected(saved.error());
+        }
+        if (auto running = node::write_file_atomically(marker, "running\n"); !running)
+            return Unexpected(running.error());
+        return loaded;
+    }
     ReplayState state{EpochKeys::first(upgrade ? init_key : crypto::X25519SecretKey::generate(rng), now_unix, rng),
                       std::make_unique<ReplayFilter>(config.replay_filter_config(), rng)};
     if (auto saved =
@@ -196,6 +219,7 @@ node::ConfigResult<ReplayState> open_replay_state(const Config& config, const cr
                                                                             state.filter->parameters()));
         !saved)
         return Unexpected(saved.error());
+    if (auto running = node::write_file_atomically(marker, "running\n"); !running) return Unexpected(running.error());
     return state;
 }
 

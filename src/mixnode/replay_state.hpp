@@ -74,7 +74,14 @@ private:
 struct ReplayState {
     EpochKeys keys;
     std::unique_ptr<ReplayFilter> filter;
+    /// open_replay_state() found that the node had not stopped cleanly: its filters missed what it
+    /// forwarded since the last save, so both keys they served were rotated away.
+    bool recovered = false;
 };
+
+/// `<state file>.running`: present while a node runs (open_replay_state() creates it, a clean
+/// shutdown removes it after the last save); found at start, it means the node crashed.
+[[nodiscard]] std::filesystem::path running_marker(const std::filesystem::path& state_file);
 
 /// The file's bytes; `filter` may be null (both filters empty, e.g. right after init).
 [[nodiscard]] std::string encode_replay_state(const EpochKeys& keys, std::chrono::seconds epoch,
@@ -93,7 +100,9 @@ decode_replay_state(std::span<const std::uint8_t> bytes, const ReplayFilterConfi
 /// The state `run` starts from: config.replay_state_file, or with `reset` a new key set (epoch 0
 /// from `now_unix`, a new current and next Sphinx key) and empty filters, saved before use. A node
 /// whose config predates key epochs (and so never saved a state) starts epoch 0 with `init_key`,
-/// its key from `init`, as it always did.
+/// its key from `init`, as it always did. After a crash (the running marker is still there) the
+/// keys rotate twice, with empty filters: packets for the keys whose filters may be incomplete no
+/// longer open, so none of them can be replayed. Creates the running marker.
 [[nodiscard]] node::ConfigResult<ReplayState> open_replay_state(const Config& config,
                                                                 const crypto::X25519SecretKey& init_key, bool reset,
                                                                 std::int64_t now_unix, crypto::Rng& rng);

@@ -797,5 +797,34 @@ TEST_F(MixnodeRestart, APacketReplayedAfterARestartIsNotForwardedAgain) {
     EXPECT_EQ(delivered("once only"), 1u) << "the replay was forwarded again after the restart";
 }
 
+TEST_F(MixnodeRestart, AfterACrashThePacketsOfTheOldKeyAreRefused) {
+    ASSERT_TRUE(start());
+    const Bytes frame = packet("before the crash");
+    send(frame);
+    ASSERT_TRUE(wait_delivered("before the crash", 1, 5s));
+    ASSERT_EQ(m_node->stop(SIGKILL, 5s), 128 + SIGKILL); // no chance to save its filter
+    m_node.reset();
+
+    ASSERT_TRUE(start());
+    send(frame);
+    // The restarted node announces its new key; a packet built for it goes through.
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    std::optional<crypto::X25519PublicKey> announced;
+    while (!announced && std::chrono::steady_clock::now() < deadline) {
+        auto r = runtime::http_request("127.0.0.1", m_dir.port, "GET", "/api/presence/topology");
+        auto topology = r ? wire::directory::parse_topology(r->body) : wire::directory::parse_topology("");
+        if (topology)
+            for (const auto& mix : topology->mix_nodes)
+                if (mix.host == "127.0.0.1:" + std::to_string(m_port) && !(mix.pub_key == m_key)) announced = mix.pub_key;
+        if (!announced) std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_TRUE(announced) << "the restarted node did not announce a new Sphinx key";
+    m_key = *announced;
+    send(packet("after the crash"));
+    ASSERT_TRUE(wait_delivered("after the crash", 1, 5s));
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(delivered("before the crash"), 1u) << "a packet forwarded before the crash was forwarded again";
+}
+
 } // namespace
 } // namespace nym::functional

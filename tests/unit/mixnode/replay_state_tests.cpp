@@ -195,6 +195,35 @@ TEST_F(ReplayStateTest, ADamagedStateIsRefusedWithWhatToDo) {
     std::filesystem::remove_all(dir);
 }
 
+TEST_F(ReplayStateTest, AfterACrashTheKeysWhoseFiltersMayBeIncompleteAreRotatedAway) {
+    std::random_device rd;
+    const auto dir = std::filesystem::temp_directory_path() / ("nym-replay-crash-" + std::to_string(rd()));
+    config.replay_state_file = dir / "replay_state.bin";
+    const auto first = initial_state();
+    const auto first_key = first.keys.current.public_key();
+    ASSERT_TRUE(save_replay_state(config.replay_state_file,
+                                  encode_replay_state(first.keys, config.replay_epoch, nullptr,
+                                                      first.filter->parameters())));
+    auto clean = open_replay_state(config, keys.sphinx, false, START_UNIX, rng);
+    ASSERT_TRUE(clean);
+    EXPECT_FALSE(clean->recovered);
+    EXPECT_EQ(clean->keys.current.public_key(), first_key);
+    EXPECT_TRUE(std::filesystem::exists(running_marker(config.replay_state_file))) << "running from now on";
+
+    // The node is killed: the marker stays. Whatever it forwarded since the last save is not in the
+    // saved filter, so the next start must not accept the keys those packets were built for.
+    auto crashed = open_replay_state(config, keys.sphinx, false, START_UNIX + 10, rng);
+    ASSERT_TRUE(crashed);
+    EXPECT_TRUE(crashed->recovered);
+    EXPECT_FALSE(crashed->keys.current.public_key() == first_key);
+    ASSERT_TRUE(crashed->keys.previous);
+    EXPECT_FALSE(crashed->keys.previous->public_key() == first_key);
+    auto node = start(std::move(*crashed));
+    EXPECT_EQ(dropped(node->unwrap(packet(first_key), T0)), DropReason::bad_mac);
+    EXPECT_FALSE(dropped(node->unwrap(packet(node->keys()->current.public_key()), T0)));
+    std::filesystem::remove_all(dir);
+}
+
 TEST_F(ReplayStateTest, TheHeartbeatAnnouncesTheNextKeySigned) {
     auto node = start(initial_state());
     auto h = node->heartbeat("127.0.0.1:2000", 1'700'000'000'000);
