@@ -656,6 +656,11 @@ TEST_F(MixnodeLimits, SilentConnectionsAreClosedAndOneIpGetsAFewAtATime) {
 
 TEST_F(MixnodeLimits, RunningOutOfFileDescriptorsDoesNotFloodTheLog) {
     if (!std::filesystem::exists("/usr/bin/prlimit")) GTEST_SKIP() << "needs /usr/bin/prlimit";
+#ifdef __SANITIZE_ADDRESS__
+    // UBSan's vptr check probes memory through a pipe: with no descriptor left it reports a false
+    // "invalid vptr" inside the logger and stops the node.
+    GTEST_SKIP() << "the sanitizers need file descriptors of their own";
+#endif
     ASSERT_TRUE(start({"/usr/bin/prlimit", "--nofile=48"}));
     // More connections than the node has descriptors left (4 per IP would refuse them first: use
     // several loopback addresses).
