@@ -33,7 +33,7 @@ ALLOWED = {
     "mixnode": {"util", "crypto", "sphinx", "wire", "runtime", "node", "mixnet"},
     "gateway": {"util", "crypto", "sphinx", "wire", "runtime", "node", "mixnet"},
     "client": {"util", "crypto", "sphinx", "wire", "runtime", "node"},
-    "loadgen": {"util", "crypto", "sphinx", "wire", "mixnode"},  # drives one mix node it starts
+    "loadgen": {"util", "crypto", "sphinx", "wire"},  # starts one nym-mixnode, shares none of its code
     "validator": {"util", "crypto", "ledger", "store", "abci", "runtime", "node"},
 }
 ROLES = {"directory", "mixnode", "gateway", "client", "validator"}
@@ -46,7 +46,7 @@ APP_ROLE = {
     "nym-mixnode": {"mixnode"},
     "nym-gateway": {"gateway"},
     "nym-client": {"client"},
-    "nym-loadgen": {"loadgen", "mixnode"},
+    "nym-loadgen": {"loadgen"},
     "nym-validator": {"validator"},
     "nym-coconut-keygen": set(),
     "sphinx-demo": set(),

@@ -8,6 +8,7 @@
 
 #include <node/config_file.hpp>
 #include <node/logging.hpp>
+#include <node/net.hpp>
 
 // GCC 12 reports a false "potential null pointer dereference" in std::string moves inlined into
 // CLI11's header-only helpers (CLI/StringTools.hpp); this file does nothing else that could trip it.
@@ -42,6 +43,7 @@ struct RunFlags {
     std::string id;
     std::optional<int> port;
     mixnode::ConfigOverrides overrides;
+    bool reset_replay_state = false;
     std::string log_level = "info";
 };
 
@@ -80,7 +82,10 @@ int run_node(const RunFlags& flags, const std::string& root_flag) {
     runtime::LoopOptions options;
     options.worker_threads = config.worker_threads;
     runtime::Loop loop(options);
-    mixnode::Daemon daemon(loop, config, *keys, crypto::system_rng());
+    auto state = mixnode::open_replay_state(config, keys->sphinx, flags.reset_replay_state, node::unix_seconds(),
+                                            crypto::system_rng());
+    if (!state) return fail(state.error().message());
+    mixnode::Daemon daemon(loop, config, *keys, std::move(*state), crypto::system_rng());
     auto bound = daemon.start();
     if (!bound) return fail(bound.error());
     std::printf("nym-mixnode listening on %s:%u (layer %d, announced as %s)\n", config.listen_host.c_str(),
@@ -123,6 +128,8 @@ int main(int argc, char** argv) {
     add_duration(*run, "--max-delay", o.max_delay, "clamp of the per-hop delay, e.g. 10s");
     add_duration(*run, "--heartbeat-interval", o.heartbeat_interval, "presence heartbeat period, e.g. 1500ms");
     add_duration(*run, "--metrics-interval", o.metrics_interval, "metrics report period, e.g. 1s");
+    run->add_flag("--reset-replay-state", run_flags.reset_replay_state,
+                  "start with a new Sphinx key and an empty replay filter (the old key's packets are refused)");
     run->add_option("--log-level", run_flags.log_level, "trace, debug, info, warn, error")->capture_default_str();
 
     CLI11_PARSE(app, argc, argv);

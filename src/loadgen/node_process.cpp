@@ -91,6 +91,11 @@ std::string tail_of(const std::filesystem::path& log) {
     return text;
 }
 
+/// Where `nym-mixnode init` puts the replay state (docs/protocol/framing.md "Node configuration"),
+/// and the load generator's copy of it.
+std::filesystem::path replay_state(const NodeSetup& setup) { return setup.root / setup.id / "data" / "replay_state.bin"; }
+std::filesystem::path initial_replay_state(const NodeSetup& setup) { return setup.root / "replay_state.initial"; }
+
 } // namespace
 
 Expected<TempRoot, Error> TempRoot::create() {
@@ -133,11 +138,23 @@ Expected<crypto::X25519PublicKey, Error> init_node(const NodeSetup& setup) {
         return Unexpected(Error("nym-mixnode init printed an unusable Sphinx key: ") + tail_of(log));
     crypto::X25519PublicKey key;
     std::memcpy(key.bytes.data(), decoded->data(), key.bytes.size());
+    std::error_code ec;
+    std::filesystem::copy_file(replay_state(setup), initial_replay_state(setup),
+                               std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) return Unexpected(Error("cannot keep a copy of the node's replay state: ") + ec.message());
     return key;
 }
 
 Expected<NodeProcess, Error> NodeProcess::start(const NodeSetup& setup, std::chrono::milliseconds timeout) {
     const auto log = setup.root / "node.log";
+    std::error_code ec;
+    if (std::filesystem::exists(initial_replay_state(setup), ec)) {
+        std::filesystem::copy_file(initial_replay_state(setup), replay_state(setup),
+                                   std::filesystem::copy_options::overwrite_existing, ec);
+        if (ec) return Unexpected(Error("cannot restore the node's replay state: ") + ec.message());
+        // A node killed after the stop grace left its running marker: it would rotate its keys away.
+        std::filesystem::remove(replay_state(setup).string() + ".running", ec);
+    }
     std::vector<std::string> args;
     if (!setup.cpu_list.empty()) {
         args = {"taskset", "-c"};

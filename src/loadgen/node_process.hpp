@@ -48,7 +48,11 @@ struct NodeSetup {
     std::vector<std::string> cpu_list; ///< non-empty: run under `taskset -c <list>` (e.g. {"1"})
 };
 
-/// `nym-mixnode init`; then the node's public Sphinx key from the key file the config names.
+/// `nym-mixnode init`; the node's public Sphinx key is the one init prints. A copy of the replay
+/// state init wrote is kept, and NodeProcess::start() puts it back before every start: the node
+/// then begins each run with the same key and an empty replay filter, so the same pre-built packets
+/// serve every run. (Only whoever owns the node's files can do this; the node itself refuses to
+/// lose its filter.)
 [[nodiscard]] Expected<crypto::X25519PublicKey, Error> init_node(const NodeSetup& setup);
 
 /// A running `nym-mixnode run`; stopped (SIGTERM, then SIGKILL) on destruction.

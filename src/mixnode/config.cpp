@@ -2,6 +2,7 @@
 
 #include <crypto/base58.hpp>
 #include <crypto/pem.hpp>
+#include <mixnode/replay_state.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -60,7 +61,7 @@ ConfigResult<void> validate(const Config& c) {
     if (!node::valid_http_url(c.directory_url))
         return config_fail(ConfigErrc::invalid_url, "mixnode.directory_url (must be http:// or https://)");
     for (const auto* p : {&c.private_identity_key_file, &c.public_identity_key_file, &c.private_sphinx_key_file,
-                          &c.public_sphinx_key_file})
+                          &c.public_sphinx_key_file, &c.replay_state_file})
         if (p->empty()) return config_fail(ConfigErrc::missing_field, "keys.* (a key file path is empty)");
     if (c.max_delay < milliseconds::zero() || c.max_delay > milliseconds(3'600'000))
         return config_fail(ConfigErrc::invalid_value, "mixing.max_delay_ms (0..3600000)");
@@ -116,6 +117,8 @@ std::string render_config(const Config& c) {
          "# X25519 Sphinx key pair (unwraps packets). The private file must stay mode 0600.\n"
          "private_sphinx_key_file = " << toml_quote(c.private_sphinx_key_file.string()) << "\n"
          "public_sphinx_key_file = " << toml_quote(c.public_sphinx_key_file.string()) << "\n"
+         "# Sphinx key epochs and replay filters, saved at every key rotation and at shutdown (0600).\n"
+         "replay_state_file = " << toml_quote(c.replay_state_file.string()) << "\n"
          "\n"
          "[mixing]\n"
          "# Longest delay honoured, in milliseconds; longer header delays are cut to this (Nym: 10 s).\n"
@@ -181,6 +184,10 @@ ConfigResult<Config> parse_config(std::string_view text) {
     c.private_sphinx_key_file = key_path;
     NYM_READ(key_path, doc.string("keys.public_sphinx_key_file"));
     c.public_sphinx_key_file = key_path;
+    c.replay_state_predates = !doc.has("keys.replay_state_file");
+    NYM_READ(key_path,
+             doc.string_or("keys.replay_state_file", (c.private_sphinx_key_file.parent_path() / "replay_state.bin").string()));
+    c.replay_state_file = key_path;
 
     NYM_READ(n, doc.integer_in("mixing.max_delay_ms", 0, 3'600'000));
     c.max_delay = std::chrono::milliseconds(n);
@@ -282,6 +289,7 @@ ConfigResult<InitResult> init_node(const InitOptions& options, crypto::Rng& rng)
     c.public_identity_key_file = data / "public_identity.pem";
     c.private_sphinx_key_file = data / "private_sphinx.pem";
     c.public_sphinx_key_file = data / "public_sphinx.pem";
+    c.replay_state_file = data / "replay_state.bin";
     // Everything is checked before anything is written, so a bad flag leaves no half-made node.
     if (auto v = validate(c); !v) return Unexpected(v.error());
 
@@ -302,6 +310,14 @@ ConfigResult<InitResult> init_node(const InitOptions& options, crypto::Rng& rng)
         return Unexpected(r.error());
     if (auto r = node::write_key(c.public_sphinx_key_file, SPHINX_PUBLIC_PEM_LABEL, result.sphinx_public.bytes,
                            FileSecrecy::public_file); !r)
+        return Unexpected(r.error());
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const auto params = BloomParameters::optimal(c.replay_filter_config().expected_packets_per_epoch, c.replay_fp_rate);
+    if (auto r = save_replay_state(c.replay_state_file,
+                                   encode_replay_state(EpochKeys::first(sphinx, now, rng), c.replay_epoch, nullptr, params));
+        !r)
         return Unexpected(r.error());
     if (auto r = save_config(c, config_file); !r) return Unexpected(r.error());
 

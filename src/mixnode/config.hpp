@@ -52,6 +52,12 @@ struct Config {
     std::filesystem::path public_identity_key_file;
     std::filesystem::path private_sphinx_key_file;
     std::filesystem::path public_sphinx_key_file;
+    /// The Sphinx key epochs and replay filters (replay_state.hpp); absent in older files: beside
+    /// the private Sphinx key.
+    std::filesystem::path replay_state_file;
+    /// The config file predates key epochs (it names no replay_state_file): its node has never saved
+    /// a replay state, and its first run starts one from the init key (open_replay_state).
+    bool replay_state_predates = false;
 
     std::chrono::milliseconds max_delay{10'000};            ///< clamp of the per-hop delay (nym: 10 s)
     std::uint64_t egress_queue_length = 2000;                 ///< packets per neighbour (nym: 2000)
@@ -127,7 +133,8 @@ struct InitResult {
     crypto::X25519PublicKey sphinx_public;
 };
 
-/// Creates <root>/<id>/ with fresh keys and a config. ConfigErrc::already_exists unless force.
+/// Creates <root>/<id>/ with fresh keys, a config and the replay state (key epoch 0 from now, with
+/// the new Sphinx key). ConfigErrc::already_exists unless force.
 [[nodiscard]] ConfigResult<InitResult> init_node(const InitOptions& options, crypto::Rng& rng);
 /// What `nym-mixnode init` prints: id and layer, both public keys (base58; scripts read the line
 /// "sphinx key (x25519):    <key>"), the config file and the replay filter's size.

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <node/net.hpp>
 #include <algorithm>
+#include <node/net.hpp>
 #include <utility>
 
 namespace nym::mixnode {
@@ -19,9 +19,16 @@ runtime::TcpOptions mix_port_options(const Config& config) {
 
 } // namespace
 
-Daemon::Daemon(runtime::Loop& loop, Config config, const NodeKeys& keys, crypto::Rng& rng)
-    : m_loop(loop), m_config(std::move(config)), m_node(m_config, keys, rng), m_tcp(loop, mix_port_options(m_config)), m_delay_timer(loop) {
-    loop.on_shutdown(runtime::ShutdownStage::finish, [this] { log_totals(); });
+Daemon::Daemon(runtime::Loop& loop, Config config, const NodeKeys& keys, ReplayState state, crypto::Rng& rng)
+    : m_loop(loop), m_config(std::move(config)), m_recovered(state.recovered),
+      m_node(m_config, keys, std::move(state), rng), m_tcp(loop, mix_port_options(m_config)), m_delay_timer(loop) {
+    loop.on_shutdown(runtime::ShutdownStage::finish, [this] {
+        if (save_state()) { // a clean stop: the next start may trust the saved filters
+            std::error_code ignored;
+            std::filesystem::remove(running_marker(m_config.replay_state_file), ignored);
+        }
+        log_totals();
+    });
 }
 
 Expected<std::uint16_t, std::string> Daemon::start() {
@@ -55,11 +62,18 @@ Expected<std::uint16_t, std::string> Daemon::start() {
                  m_config.id, m_config.layer, m_config.listen_host, *bound, m_loop.worker_threads(),
                  m_config.max_delay.count(), m_config.directory_url);
 
-    heartbeat(); // announce at once, then every interval
+    if (m_recovered)
+        spdlog::warn("the node did not stop cleanly last time: its replay filter may miss packets it forwarded "
+                     "since it was last saved, so its Sphinx keys were rotated twice (packets for them are refused)");
+    if (const int rotations = m_node.catch_up(node::unix_seconds()); rotations != 0) {
+        spdlog::info("key epoch {} (rotated {} time(s) for the time the node was stopped)", m_node.keys()->epoch,
+                     rotations);
+        save_state();
+    }
+    heartbeat(); // announce at once (the keys may have rotated above), then every interval
     m_loop.every(m_config.heartbeat_interval, [this] { heartbeat(); });
     m_loop.every(m_config.metrics_interval, [this] { report_interval(); });
-    m_loop.every(std::chrono::duration_cast<std::chrono::milliseconds>(m_config.replay_epoch),
-                 [this] { m_node.rotate_replay_filter(); });
+    schedule_rotation();
     fetch_topology();
     m_loop.every(std::min(m_config.heartbeat_interval, MAX_TOPOLOGY_INTERVAL), [this] { fetch_topology(); });
     m_loop.every(EVICTION_INTERVAL, [this] { evict_neighbours(); });
@@ -136,7 +150,8 @@ void Daemon::maybe_refresh_topology() {
         fetch_topology();
         return;
     }
-    m_loop.after(std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()) + std::chrono::milliseconds(1),
+    m_loop.after(std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()) +
+                     std::chrono::milliseconds(1),
                  [this] { fetch_topology(); });
 }
 
@@ -161,16 +176,36 @@ void Daemon::heartbeat() {
 
 void Daemon::report_interval() {
     const auto interval = m_node.take_interval();
-    spdlog::debug("interval: received {} forwarded {} dropped {} (bad mac {}, replayed {}, malformed {}) "
-                  "framing errors {} ingress drops {} sent {} delayed {} egress drops {} unknown next hops {} "
-                  "connections in {} out {}",
-                  interval.received, interval.forwarded, interval.processing_dropped(),
-                  interval.dropped_by(DropReason::bad_mac), interval.dropped_by(DropReason::replayed),
-                  interval.dropped_by(DropReason::malformed), interval.framing_errors, interval.ingress_dropped(),
-                  interval.sent_total(), m_node.delayed(), interval.egress_dropped(),
-                  interval.dropped_by(DropReason::unknown_next_hop), m_tcp.inbound_connections(),
-                  m_tcp.connected_peers());
+    spdlog::debug(
+        "interval: received {} forwarded {} dropped {} (bad mac {}, replayed {}, malformed {}) "
+        "framing errors {} ingress drops {} sent {} delayed {} egress drops {} unknown next hops {} "
+        "connections in {} out {}",
+        interval.received, interval.forwarded, interval.processing_dropped(), interval.dropped_by(DropReason::bad_mac),
+        interval.dropped_by(DropReason::replayed), interval.dropped_by(DropReason::malformed), interval.framing_errors,
+        interval.ingress_dropped(), interval.sent_total(), m_node.delayed(), interval.egress_dropped(),
+        interval.dropped_by(DropReason::unknown_next_hop), m_tcp.inbound_connections(), m_tcp.connected_peers());
     m_directory->report(m_node.metric(interval, node::unix_ms()));
+}
+
+void Daemon::schedule_rotation() {
+    const auto wait = std::max<std::int64_t>(m_node.epoch_ends_unix() - node::unix_seconds(), 0);
+    m_loop.after(std::chrono::seconds(wait) + std::chrono::milliseconds(10), [this] {
+        if (node::unix_seconds() < m_node.epoch_ends_unix()) { // woke early (clock change): wait on
+            schedule_rotation();
+            return;
+        }
+        m_node.rotate_epoch(m_node.epoch_ends_unix());
+        spdlog::info("key epoch {}: Sphinx key and replay filter rotated", m_node.keys()->epoch);
+        save_state();
+        heartbeat(); // the directory lists the new current key from now on
+        schedule_rotation();
+    });
+}
+
+bool Daemon::save_state() {
+    auto saved = save_replay_state(m_config.replay_state_file, m_node.save_state());
+    if (!saved) spdlog::error("cannot save the replay state: {}", saved.error().message());
+    return saved.has_value();
 }
 
 void Daemon::log_totals() const {

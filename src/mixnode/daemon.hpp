@@ -6,16 +6,19 @@
 //     → back on the I/O thread: MixNode::accept → delay queue (one Timer at its next deadline)
 //     → per-neighbour egress queues → one outbound connection per neighbour.
 //   loop.every: presence heartbeats and per-interval metric reports (node::DirectoryClient), the
-//   interval's debug log line, replay-filter rotation, the topology (which next hops are allowed;
+//   interval's debug log line, the topology (which next hops are allowed;
 //   also fetched early, at most every TOPOLOGY_MIN_GAP, when a packet waits for it), and the
 //   eviction of idle, unreachable or departed neighbours (their connections closed).
-//   Shutdown (finish stage): the final counters.
+//   Key epochs (replay_state.hpp): at the end of each epoch (wall clock) the Sphinx keys and the
+//   replay filters rotate, the state is saved and a heartbeat announces the new keys.
+//   Shutdown (finish stage): the replay state is saved; the final counters.
 //
 // Every member is used on the loop's I/O thread, except MixNode::unwrap (thread-safe) on workers.
 
 #include <crypto/rng.hpp>
 #include <mixnode/config.hpp>
 #include <mixnode/node.hpp>
+#include <mixnode/replay_state.hpp>
 #include <runtime/loop.hpp>
 #include <runtime/tcp.hpp>
 #include <util/expected.hpp>
@@ -47,9 +50,10 @@ inline constexpr std::chrono::seconds EVICTION_INTERVAL{10};
 
 class Daemon {
 public:
-    /// `config` is the merged, validated config (listen_port 0 = any free port). `rng` salts the
-    /// replay filter and must outlive the daemon. Destroy the daemon before `loop`.
-    Daemon(runtime::Loop& loop, Config config, const NodeKeys& keys, crypto::Rng& rng);
+    /// `config` is the merged, validated config (listen_port 0 = any free port); `state` the saved
+    /// replay state (open_replay_state). `rng` salts the replay filters and makes the next keys; it
+    /// must outlive the daemon. Destroy the daemon before `loop`.
+    Daemon(runtime::Loop& loop, Config config, const NodeKeys& keys, ReplayState state, crypto::Rng& rng);
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
@@ -75,9 +79,12 @@ private:
     void evict_neighbours();
     void report_interval();
     void log_totals() const;
+    void schedule_rotation();
+    bool save_state();
 
     runtime::Loop& m_loop;
     Config m_config;
+    bool m_recovered; ///< the state was recovered after a crash (keys rotated twice)
     MixNode m_node;
     runtime::TcpService m_tcp;
     runtime::Timer m_delay_timer;

@@ -6,10 +6,15 @@
 namespace nym::mixnode {
 
 MixNode::MixNode(const Config& config, const NodeKeys& keys, crypto::Rng& rng)
-    : m_config(config), m_identity(crypto::Ed25519SecretKey::from_seed(keys.identity.seed())),
-      m_identity_public(keys.identity_public), m_sphinx(keys.sphinx), m_sphinx_public(keys.sphinx_public),
-      m_replay(std::make_unique<ReplayFilter>(config.replay_filter_config(), rng)),
-      m_processor(keys.sphinx, *m_replay, ProcessorConfig{config.max_delay}),
+    : MixNode(config, keys,
+              ReplayState{EpochKeys::first(keys.sphinx, 0, rng),
+                          std::make_unique<ReplayFilter>(config.replay_filter_config(), rng)},
+              rng) {}
+
+MixNode::MixNode(const Config& config, const NodeKeys& keys, ReplayState state, crypto::Rng& rng)
+    : m_config(config), m_rng(&rng), m_identity(crypto::Ed25519SecretKey::from_seed(keys.identity.seed())),
+      m_identity_public(keys.identity_public), m_keys(std::move(state.keys)), m_replay(std::move(state.filter)),
+      m_processor(m_keys, *m_replay, ProcessorConfig{config.max_delay}),
       m_delay(DelayQueueConfig{config.max_delay, DelayQueueConfig{}.capacity}),
       m_egress(static_cast<std::size_t>(config.egress_queue_length)), m_next_hops(config.layer) {}
 
@@ -120,21 +125,49 @@ Metrics MixNode::take_interval() {
     return delta;
 }
 
+void MixNode::rotate_epoch(std::int64_t now_unix) {
+    EpochKeys keys = *m_keys.snapshot();
+    keys.rotate(now_unix, *m_rng);
+    m_keys.replace(std::move(keys));
+    m_replay->rotate();
+}
+
+int MixNode::catch_up(std::int64_t now_unix) {
+    int rotations = 0;
+    while (now_unix >= epoch_ends_unix() && rotations < 3) {
+        rotate_epoch(rotations == 2 ? now_unix : epoch_ends_unix());
+        ++rotations;
+    }
+    return rotations;
+}
+
+std::int64_t MixNode::epoch_ends_unix() const {
+    return m_keys.snapshot()->started_unix + static_cast<std::int64_t>(m_config.replay_epoch.count());
+}
+
+std::string MixNode::save_state() const {
+    return encode_replay_state(*m_keys.snapshot(), m_config.replay_epoch, m_replay.get(), m_replay->parameters());
+}
+
 wire::directory::MixnodeHeartbeat MixNode::heartbeat(std::string host, std::int64_t now_unix_ms) const {
+    const auto keys = m_keys.snapshot();
     wire::directory::MixnodeHeartbeat h;
     h.host = std::move(host);
     h.identity_key = m_identity_public;
-    h.sphinx_key = m_sphinx_public;
+    h.sphinx_key = keys->current.public_key();
+    h.next_sphinx_key = keys->next.public_key();
+    h.next_sphinx_key_from_ms =
+        (keys->started_unix + static_cast<std::int64_t>(m_config.replay_epoch.count())) * 1000;
     h.layer = static_cast<std::uint8_t>(m_config.layer);
     h.version = std::string(NODE_VERSION);
     h.timestamp_ms = now_unix_ms;
-    wire::directory::sign(h, m_identity, m_sphinx);
+    wire::directory::sign(h, m_identity, keys->current);
     return h;
 }
 
 wire::directory::MixMetric MixNode::metric(const Metrics& interval, std::int64_t now_unix_ms) const {
     wire::directory::MixMetric m;
-    m.pub_key = m_sphinx_public;
+    m.pub_key = m_keys.snapshot()->current.public_key();
     for (const auto& [endpoint, count] : interval.sent) {
         if (count != 0 && m.sent.size() < wire::directory::MAX_METRIC_PEERS) m.sent[endpoint.to_string()] = count;
     }

@@ -26,6 +26,7 @@
 #include <mixnode/next_hops.hpp>
 #include <mixnode/processor.hpp>
 #include <mixnode/replay_filter.hpp>
+#include <mixnode/replay_state.hpp>
 
 #include <cstdint>
 #include <map>
@@ -45,8 +46,11 @@ inline constexpr std::size_t MAX_HELD_PACKETS = 1024;
 
 class MixNode {
 public:
-    /// `rng` salts the replay filter and must outlive the node.
+    /// A node whose Sphinx key epoch 0 begins now with keys.sphinx and empty filters (tests). `rng`
+    /// salts the replay filters and makes the next keys; it must outlive the node.
     MixNode(const Config& config, const NodeKeys& keys, crypto::Rng& rng);
+    /// A node resuming from its saved replay state (keys.sphinx is then only the key of `init`).
+    MixNode(const Config& config, const NodeKeys& keys, ReplayState state, crypto::Rng& rng);
 
     /// Sphinx processing of one frame (thread-safe).
     [[nodiscard]] Decision unwrap(wire::Frame frame, TimePoint now) const;
@@ -68,8 +72,16 @@ public:
     void on_framing_error() noexcept { ++m_metrics.framing_errors; }
     /// A frame was refused because MAX_WORKER_BACKLOG frames were already waiting for the workers.
     void on_ingress_overflow() noexcept { m_metrics.dropped.add(DropReason::ingress_overflow); }
-    /// New replay-filter epoch (call every config.replay_epoch).
-    void rotate_replay_filter() { m_replay->rotate(); }
+    /// The next key epoch begins at `now_unix`: the keys and the replay filters rotate together.
+    void rotate_epoch(std::int64_t now_unix);
+    /// Rotates as often as the epochs that ended by `now_unix` require (after a long stop; at most
+    /// three times: then every key is new). How many rotations were made.
+    int catch_up(std::int64_t now_unix);
+    /// When the current key epoch ends (wall-clock seconds).
+    [[nodiscard]] std::int64_t epoch_ends_unix() const;
+    [[nodiscard]] std::shared_ptr<const EpochKeys> keys() const { return m_keys.snapshot(); }
+    /// The replay state file's bytes (replay_state.hpp): the keys and both filters, now.
+    [[nodiscard]] std::string save_state() const;
 
     /// A topology fetched at `now`: the next-layer nodes are updated and the held packets released
     /// (their neighbours returned, to be woken) or refused.
@@ -107,10 +119,10 @@ private:
     [[nodiscard]] std::optional<sphinx::IpEndpoint> enqueue(ForwardPacket packet, TimePoint now);
 
     Config m_config;
+    crypto::Rng* m_rng;
     crypto::Ed25519SecretKey m_identity;
     crypto::Ed25519PublicKey m_identity_public;
-    crypto::X25519SecretKey m_sphinx; ///< for the heartbeat's proof of possession
-    crypto::X25519PublicKey m_sphinx_public;
+    KeyRing m_keys;
     std::unique_ptr<ReplayFilter> m_replay;
     Processor m_processor;
     DelayQueue m_delay;

@@ -21,14 +21,21 @@ DropReason classify_finish_error(const std::error_code& ec) noexcept {
 } // namespace
 
 Processor::Processor(const crypto::X25519SecretKey& sphinx_key, ReplayFilter& replay_filter, ProcessorConfig config)
-    : m_key(sphinx_key), m_replay_filter(&replay_filter), m_config(config) {}
+    : m_own_keys(std::make_unique<KeyRing>(EpochKeys{0, 0, sphinx_key, std::nullopt, sphinx_key})),
+      m_keys(m_own_keys.get()), m_replay_filter(&replay_filter), m_config(config) {}
+
+Processor::Processor(const KeyRing& keys, ReplayFilter& replay_filter, ProcessorConfig config)
+    : m_keys(&keys), m_replay_filter(&replay_filter), m_config(config) {}
 
 Decision Processor::process(wire::Frame frame, TimePoint now) const {
     return process(std::move(frame.packet), frame.size, now);
 }
 
 Decision Processor::process(std::vector<std::uint8_t> packet, sphinx::PacketSize size, TimePoint now) const {
-    auto verified = sphinx::verify_header(packet, m_key);
+    const auto keys = m_keys->snapshot();
+    auto verified = sphinx::verify_header(packet, keys->current);
+    if (!verified && verified.error() == sphinx::Errc::invalid_header_mac && keys->previous)
+        verified = sphinx::verify_header(packet, *keys->previous);
     if (!verified) return Drop{classify_verify_error(verified.error())};
 
     if (m_replay_filter->check_and_insert(verified->replay_tag)) return Drop{DropReason::replayed};

@@ -2,7 +2,9 @@
 // The mix node's per-packet decision, sans-IO (docs/protocol/framing.md "Pipeline", after nym-node's
 // handle_received_nym_packet): one frame's packet bytes in, Forward or Drop out.
 //
-//   1. Sphinx stage 1: X25519 with the node key, HKDF, header MAC (bad MAC → drop; nothing recorded).
+//   1. Sphinx stage 1: X25519 with the node's current key, HKDF, header MAC; a MAC that fails under
+//      the current key is tried under the previous one (its grace epoch, replay_state.hpp); bad
+//      under both → drop, nothing recorded.
 //   2. Replay tag → replay filter (seen → drop). Only MAC-valid packets reach the filter, so garbage
 //      cannot fill it.
 //   3. Sphinx stage 2: decrypt the routing info, blind α, Lioness-decrypt the payload.
@@ -18,12 +20,14 @@
 #include <mixnet/egress.hpp>
 #include <mixnode/packet.hpp>
 #include <mixnode/replay_filter.hpp>
+#include <mixnode/replay_state.hpp>
 #include <wire/framing.hpp>
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -57,8 +61,10 @@ struct ProcessorConfig {
 
 class Processor {
 public:
-    /// Keeps a copy of the key (wiped on destruction) and a reference to the shared filter.
+    /// One fixed key (a copy, wiped on destruction) and a reference to the shared filter.
     Processor(const crypto::X25519SecretKey& sphinx_key, ReplayFilter& replay_filter, ProcessorConfig config = {});
+    /// The node's rotating keys (current, and previous during its grace epoch), shared.
+    Processor(const KeyRing& keys, ReplayFilter& replay_filter, ProcessorConfig config = {});
 
     /// `packet` is rewritten in place into the next hop's packet; `size` is the frame's size tag.
     [[nodiscard]] Decision process(std::vector<std::uint8_t> packet, sphinx::PacketSize size, TimePoint now) const;
@@ -67,7 +73,8 @@ public:
     [[nodiscard]] const ProcessorConfig& config() const noexcept { return m_config; }
 
 private:
-    crypto::X25519SecretKey m_key;
+    std::unique_ptr<KeyRing> m_own_keys; // the fixed-key constructor's
+    const KeyRing* m_keys;
     ReplayFilter* m_replay_filter;
     ProcessorConfig m_config;
 };

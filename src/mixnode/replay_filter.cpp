@@ -53,6 +53,13 @@ BloomFilter::BloomFilter(const BloomParameters& params, crypto::Rng& rng)
     m_salt[1] = rng.next_u64();
 }
 
+BloomFilter::BloomFilter(const BloomParameters& params, std::array<std::uint64_t, 2> salt, std::uint64_t inserted,
+                         std::span<const std::uint64_t> words)
+    : m_params(params), m_salt(salt),
+      m_words(std::make_unique<std::uint64_t[]>(static_cast<std::size_t>(params.bits / 64))), m_inserted(inserted) {
+    std::memcpy(m_words.get(), words.data(), std::min(words.size(), static_cast<std::size_t>(params.bits / 64)) * 8);
+}
+
 BloomFilter::Probe BloomFilter::probe(const sphinx::ReplayTag& tag) const noexcept {
     const std::uint8_t* t = tag.bytes.data();
     // All 32 tag bytes feed the two words, so tags differing anywhere probe differently.
@@ -97,6 +104,11 @@ ReplayFilter::ReplayFilter(const ReplayFilterConfig& config, crypto::Rng& rng)
       m_rng(&rng),
       m_current(std::make_unique<BloomFilter>(m_params, rng)),
       m_previous(std::make_unique<BloomFilter>(m_params, rng)) {}
+
+ReplayFilter::ReplayFilter(const ReplayFilterConfig& config, crypto::Rng& rng, std::unique_ptr<BloomFilter> current,
+                           std::unique_ptr<BloomFilter> previous)
+    : m_params(BloomParameters::optimal(config.expected_packets_per_epoch, config.fp_rate)), m_rng(&rng),
+      m_current(std::move(current)), m_previous(std::move(previous)) {}
 
 bool ReplayFilter::check_and_insert(const sphinx::ReplayTag& tag) {
     const std::lock_guard lock(m_mutex);

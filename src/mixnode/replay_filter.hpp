@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 
 namespace nym::mixnode {
 
@@ -52,6 +53,9 @@ struct BloomParameters {
 class BloomFilter {
 public:
     BloomFilter(const BloomParameters& params, crypto::Rng& rng);
+    /// A filter as saved: its salt, insertion count and params.bits / 64 words of bits.
+    BloomFilter(const BloomParameters& params, std::array<std::uint64_t, 2> salt, std::uint64_t inserted,
+                std::span<const std::uint64_t> words);
 
     [[nodiscard]] bool contains(const sphinx::ReplayTag& tag) const noexcept;
     /// Inserts; returns true if every bit was already set (the tag was, or looks, already present).
@@ -60,6 +64,10 @@ public:
 
     [[nodiscard]] const BloomParameters& parameters() const noexcept { return m_params; }
     [[nodiscard]] std::uint64_t inserted() const noexcept { return m_inserted; }
+    [[nodiscard]] const std::array<std::uint64_t, 2>& salt() const noexcept { return m_salt; }
+    [[nodiscard]] std::span<const std::uint64_t> words() const noexcept {
+        return {m_words.get(), static_cast<std::size_t>(m_params.bits / 64)};
+    }
 
 private:
     struct Probe {
@@ -87,6 +95,16 @@ class ReplayFilter {
 public:
     /// `rng` salts each filter; it must outlive this object (rotate() draws from it).
     ReplayFilter(const ReplayFilterConfig& config, crypto::Rng& rng);
+    /// Filters restored from a saved state (their parameters must be those `config` gives).
+    ReplayFilter(const ReplayFilterConfig& config, crypto::Rng& rng, std::unique_ptr<BloomFilter> current,
+                 std::unique_ptr<BloomFilter> previous);
+
+    /// Calls `visit(current, previous)` under the lock (to save them).
+    template <class Visit>
+    void visit(Visit&& visit) const {
+        const std::lock_guard lock(m_mutex);
+        visit(*m_current, *m_previous);
+    }
 
     /// True if the tag was seen before in this or the previous epoch (then the packet must be
     /// dropped); otherwise records it and returns false. Atomic with respect to other callers.

@@ -292,6 +292,10 @@ Bytes signing_bytes(const MixnodeHeartbeat& h) {
     put_field(out, std::span<const std::uint8_t>(layer, 1));
     put_field(out, h.version);
     put_u64_field(out, static_cast<std::uint64_t>(h.timestamp_ms));
+    if (h.next_sphinx_key) {
+        put_field(out, h.next_sphinx_key->bytes);
+        put_u64_field(out, static_cast<std::uint64_t>(h.next_sphinx_key_from_ms.value_or(0)));
+    }
     return out;
 }
 
@@ -394,6 +398,15 @@ Expected<MixnodeHeartbeat> parse_mixnode_heartbeat(std::string_view text) {
         if (auto e = take(h.layer, get_layer(*doc))) return Unexpected(*e);
         if (auto e = take(h.version, get_string(*doc, "version", MAX_VERSION_LENGTH))) return Unexpected(*e);
         if (auto e = take(h.timestamp_ms, get_timestamp(*doc, "timestamp"))) return Unexpected(*e);
+        if (doc->contains("nextSphinxKey") || doc->contains("nextSphinxKeyFrom")) {
+            crypto::X25519PublicKey next;
+            std::int64_t from = 0;
+            if (auto e = take(next, get_key<crypto::X25519PublicKey>(*doc, "nextSphinxKey", x25519_key_from_base58)))
+                return Unexpected(*e);
+            if (auto e = take(from, get_timestamp(*doc, "nextSphinxKeyFrom"))) return Unexpected(*e);
+            h.next_sphinx_key = next;
+            h.next_sphinx_key_from_ms = from;
+        }
         if (auto e = take(h.signature, get_signature(*doc))) return Unexpected(*e);
         if (auto e = take(h.sphinx_key_proof, get_key_proof(*doc))) return Unexpected(*e);
         return h;
@@ -500,15 +513,19 @@ Expected<Topology> parse_topology(std::string_view text) {
 // ---- serialization ----
 
 std::string to_json(const MixnodeHeartbeat& h) {
-    json doc{{"host", h.host},
-                {"identityKey", key_to_base58(h.identity_key)},
-                {"sphinxKey", key_to_base58(h.sphinx_key)},
-                {"layer", h.layer},
-                {"version", h.version},
-                {"timestamp", h.timestamp_ms},
-                {"signature", crypto::base58_encode(h.signature.bytes)}};
-    if (h.sphinx_key_proof) doc["sphinxKeyProof"] = crypto::base58_encode(h.sphinx_key_proof->bytes);
-    return doc.dump();
+    json j{{"host", h.host},
+           {"identityKey", key_to_base58(h.identity_key)},
+           {"sphinxKey", key_to_base58(h.sphinx_key)},
+           {"layer", h.layer},
+           {"version", h.version},
+           {"timestamp", h.timestamp_ms},
+           {"signature", crypto::base58_encode(h.signature.bytes)}};
+    if (h.next_sphinx_key) {
+        j["nextSphinxKey"] = key_to_base58(*h.next_sphinx_key);
+        j["nextSphinxKeyFrom"] = h.next_sphinx_key_from_ms.value_or(0);
+    }
+    if (h.sphinx_key_proof) j["sphinxKeyProof"] = crypto::base58_encode(h.sphinx_key_proof->bytes);
+    return j.dump();
 }
 
 std::string to_json(const GatewayHeartbeat& h) {

@@ -48,6 +48,11 @@ struct MixnodeHeartbeat {
     std::uint8_t layer = 1;                  ///< 1..3
     std::string version;
     std::int64_t timestamp_ms = 0;           ///< Unix milliseconds, set by the node when signing
+    /// Optional: the Sphinx key that becomes current at `next_sphinx_key_from_ms` (Unix ms), when the
+    /// node's key epoch rotates; sphinx_key stays accepted for one more epoch after that. Both or
+    /// neither; signed when present, so heartbeats without them sign exactly as before.
+    std::optional<crypto::X25519PublicKey> next_sphinx_key;
+    std::optional<std::int64_t> next_sphinx_key_from_ms;
     crypto::Ed25519Signature signature;
     std::optional<crypto::Ed25519Signature> sphinx_key_proof; ///< "sphinxKeyProof"; the directory requires it
     friend bool operator==(const MixnodeHeartbeat&, const MixnodeHeartbeat&) = default;

@@ -657,6 +657,11 @@ TEST_F(MixnodeLimits, SilentConnectionsAreClosedAndOneIpGetsAFewAtATime) {
 
 TEST_F(MixnodeLimits, RunningOutOfFileDescriptorsDoesNotFloodTheLog) {
     if (!std::filesystem::exists("/usr/bin/prlimit")) GTEST_SKIP() << "needs /usr/bin/prlimit";
+#ifdef __SANITIZE_ADDRESS__
+    // UBSan's vptr check probes memory through a pipe: with no descriptor left it reports a false
+    // "invalid vptr" inside the logger and stops the node.
+    GTEST_SKIP() << "the sanitizers need file descriptors of their own";
+#endif
     ASSERT_TRUE(start({"/usr/bin/prlimit", "--nofile=48"}));
     // More connections than the node has descriptors left (4 per IP would refuse them first: use
     // several loopback addresses).
@@ -685,6 +690,146 @@ TEST_F(MixnodeLimits, RunningOutOfFileDescriptorsDoesNotFloodTheLog) {
     ASSERT_GE(fd, 0);
     EXPECT_FALSE(closed_by_peer(fd, 300ms)) << "the listener works again";
     ::close(fd);
+}
+
+/// A directory, one layer-3 mix node and a gateway (the test's sink), for restarts of the node.
+class MixnodeRestart : public ::testing::Test {
+protected:
+    void SetUp() override {
+        m_root = std::filesystem::temp_directory_path() / ("nym-mixnode-restart-" + std::to_string(::getpid()));
+        std::filesystem::remove_all(m_root);
+        m_dir.launch({"--presence-timeout", "2s"});
+        ASSERT_NE(m_dir.port, 0);
+        m_gateways.emplace(m_dir.port);
+        m_gateways->add(m_sink.port);
+        auto init = Process::start(NYM_MIXNODE_BIN,
+                                   {"init", "--id", "r3", "--layer", "3", "--host", "127.0.0.1", "--directory",
+                                    "http://127.0.0.1:" + std::to_string(m_dir.port), "--root", m_root.string()});
+        ASSERT_TRUE(init);
+        auto key = wire::directory::x25519_key_from_base58(sphinx_key_line(*init));
+        ASSERT_EQ(init->wait(10s), 0);
+        ASSERT_TRUE(key);
+        m_key = *key;
+    }
+    void TearDown() override {
+        if (m_node) {
+            EXPECT_EQ(m_node->stop(SIGTERM, 10s), 0);
+        }
+        m_node.reset();
+        m_gateways.reset();
+        std::filesystem::remove_all(m_root);
+    }
+    bool start() {
+        auto run = Process::start(NYM_MIXNODE_BIN, {"run", "--id", "r3", "--root", m_root.string(), "--port", "0",
+                                                    "--heartbeat-interval", "300ms", "--log-level", "warn"});
+        if (!run) return false;
+        m_node.emplace(std::move(*run));
+        auto line = m_node->read_line(10s);
+        if (!line) return false;
+        const auto at = line->find("127.0.0.1:");
+        if (at == std::string::npos) return false;
+        m_port = static_cast<std::uint16_t>(std::stoul(line->substr(at + 10)));
+        return true;
+    }
+    /// A packet [the node, the sink] carrying `message`.
+    Bytes packet(const std::string& message) const {
+        const std::vector<sphinx::RouteNode> route{
+            {sphinx::encode_node_address(sphinx::IpEndpoint::v4({127, 0, 0, 1}, 1)), m_key},
+            {sphinx::encode_node_address(sphinx::IpEndpoint::v4({127, 0, 0, 1}, m_sink.port)),
+             MixnetTest_gateway_key().public_key()}};
+        const std::vector<sphinx::Delay> delays(2, sphinx::Delay{});
+        sphinx::DestinationAddress destination;
+        destination.bytes.fill(0x42);
+        const Bytes msg(message.begin(), message.end());
+        auto built = sphinx::build_packet(route, delays, destination, sphinx::SurbIdentifier{}, msg,
+                                          sphinx::payload_size(sphinx::PacketSize::regular), crypto::system_rng());
+        EXPECT_TRUE(built);
+        auto frame = wire::encode_frame(*built);
+        EXPECT_TRUE(frame);
+        return *frame;
+    }
+    std::size_t delivered(const std::string& message) {
+        std::size_t n = 0;
+        for (auto& frame : m_sink.frames()) {
+            auto processed = sphinx::process_packet(frame.packet, MixnetTest_gateway_key());
+            if (!processed || !processed->final_hop()) continue;
+            const auto m = processed->final_hop()->message;
+            if (std::string(m.begin(), m.end()) == message) ++n;
+        }
+        return n;
+    }
+    bool wait_delivered(const std::string& message, std::size_t count, std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline && delivered(message) < count)
+            std::this_thread::sleep_for(20ms);
+        return delivered(message) >= count;
+    }
+    void send(const Bytes& bytes) const {
+        const int fd = connect_loopback(m_port);
+        ASSERT_GE(fd, 0);
+        EXPECT_TRUE(write_all(fd, bytes));
+        ::close(fd);
+    }
+    static const crypto::X25519SecretKey& MixnetTest_gateway_key() {
+        static const crypto::X25519SecretKey key = [] {
+            crypto::DeterministicRng rng(8);
+            return crypto::X25519SecretKey::generate(rng);
+        }();
+        return key;
+    }
+
+    std::filesystem::path m_root;
+    FrameSink m_sink;
+    DirectoryProcess m_dir;
+    std::optional<GatewayAnnouncer> m_gateways;
+    std::optional<Process> m_node;
+    std::uint16_t m_port = 0;
+    crypto::X25519PublicKey m_key;
+};
+
+TEST_F(MixnodeRestart, APacketReplayedAfterARestartIsNotForwardedAgain) {
+    ASSERT_TRUE(start());
+    const Bytes frame = packet("once only");
+    send(frame);
+    ASSERT_TRUE(wait_delivered("once only", 1, 5s));
+    ASSERT_EQ(m_node->stop(SIGTERM, 10s), 0) << "a clean stop saves the replay state";
+    m_node.reset();
+
+    ASSERT_TRUE(start());
+    send(frame); // the same packet, to the restarted node
+    send(packet("after the restart"));
+    ASSERT_TRUE(wait_delivered("after the restart", 1, 5s)) << "the restarted node forwards fresh packets";
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(delivered("once only"), 1u) << "the replay was forwarded again after the restart";
+}
+
+TEST_F(MixnodeRestart, AfterACrashThePacketsOfTheOldKeyAreRefused) {
+    ASSERT_TRUE(start());
+    const Bytes frame = packet("before the crash");
+    send(frame);
+    ASSERT_TRUE(wait_delivered("before the crash", 1, 5s));
+    ASSERT_EQ(m_node->stop(SIGKILL, 5s), 128 + SIGKILL); // no chance to save its filter
+    m_node.reset();
+
+    ASSERT_TRUE(start());
+    send(frame);
+    // The restarted node announces its new key; a packet built for it goes through.
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    std::optional<crypto::X25519PublicKey> announced;
+    while (!announced && std::chrono::steady_clock::now() < deadline) {
+        auto r = runtime::http_request("127.0.0.1", m_dir.port, "GET", "/api/presence/topology");
+        auto topology = r ? wire::directory::parse_topology(r->body) : wire::directory::parse_topology("");
+        if (topology)
+            for (const auto& mix : topology->mix_nodes)
+                if (mix.host == "127.0.0.1:" + std::to_string(m_port) && !(mix.pub_key == m_key)) announced = mix.pub_key;
+        if (!announced) std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_TRUE(announced) << "the restarted node did not announce a new Sphinx key";
+    m_key = *announced;
+    send(packet("after the crash"));
+    ASSERT_TRUE(wait_delivered("after the crash", 1, 5s));
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(delivered("before the crash"), 1u) << "a packet forwarded before the crash was forwarded again";
 }
 
 } // namespace

@@ -160,6 +160,33 @@ TEST_F(ConfigTest, LoadErrorsAreTyped) {
     EXPECT_NE(err.message().find("mixnode.layer"), std::string::npos);
 }
 
+TEST_F(ConfigTest, FilesFromBeforeKeyEpochsAndLimitsStillLoad) {
+    auto r = init_node(options(), m_rng);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(fs::exists(r->config.replay_state_file)) << "init writes the first replay state";
+    EXPECT_EQ(mode_of(r->config.replay_state_file), 0600U);
+    std::string text = render_config(r->config);
+    auto drop_line = [&](std::string_view key) {
+        const auto at = text.find(key);
+        ASSERT_NE(at, std::string::npos) << key;
+        text.erase(at, text.find('\n', at) - at + 1);
+    };
+    drop_line("replay_state_file =");
+    drop_line("[limits]");
+    drop_line("inbound_idle_timeout_secs =");
+    drop_line("max_inbound_connections =");
+    drop_line("max_inbound_per_ip =");
+    auto old = parse_config(text);
+    ASSERT_TRUE(old) << old.error().message();
+    EXPECT_TRUE(old->replay_state_predates);
+    EXPECT_EQ(old->replay_state_file, r->config.replay_state_file) << "beside the private Sphinx key";
+    EXPECT_EQ(old->inbound_idle_timeout, std::chrono::seconds(120));
+    EXPECT_EQ(old->max_inbound_per_ip, 64u);
+    auto current = parse_config(render_config(r->config));
+    ASSERT_TRUE(current);
+    EXPECT_FALSE(current->replay_state_predates);
+}
+
 TEST_F(ConfigTest, TheFileIsCommented) {
     auto r = init_node(options(), m_rng);
     ASSERT_TRUE(r);
