@@ -25,10 +25,20 @@ StoreReply run_store_request(StoreRequest request, MessageStore& store, StoreHea
     HandshakeReply reply{handshake.id, std::move(handshake.session), {}};
     reply.output = reply.session->on_frame(handshake.frame, handshake.now);
     for (const Action& action : reply.output.actions) {
-        const auto* key = std::get_if<StoreSharedKey>(&action);
-        if (key != nullptr && !store.register_client(key->client)) {
-            reply.output = reply.session->action_failed("the gateway could not store the registration");
+        if (const auto* key = std::get_if<StoreSharedKey>(&action); key != nullptr && !store.register_client(key->client)) {
+            reply.output = reply.session->handshake_failed("the gateway could not store the registration");
             break;
+        }
+        if (const auto* auth = std::get_if<RecordAuthentication>(&action)) {
+            auto recorded = store.record_authentication(auth->client, auth->at);
+            if (!recorded) {
+                reply.output = reply.session->handshake_failed("the gateway could not record the authentication");
+                break;
+            }
+            if (!*recorded) { // a newer one was recorded meanwhile: this one is a replay
+                reply.output = reply.session->handshake_failed("authentication not newer than the last one accepted");
+                break;
+            }
         }
     }
     // internal_error is the session's answer to a store that failed (a lookup or the write above).
@@ -96,7 +106,8 @@ HubEffects ClientHub::on_text(ConnectionId id) {
 
 void ClientHub::refuse(ConnectionId id, Connection& c, ErrorCode code, std::string_view text, HubEffects& fx) {
     const wg::ErrorMessage error = wg::make_error(code, text);
-    fx.frames.emplace_back(id, wg::serialize(wg::Message{error}));
+    // A session away at the store has no channel yet (a handshake is in flight): the Error is plain.
+    fx.frames.emplace_back(id, c.session ? c.session->frame_for(wg::Message{error}) : wg::serialize(wg::Message{error}));
     fx.closes.emplace_back(id, CloseReason{CloseReason::By::gateway, error.code, error.text});
     m_counters.client_errors.fetch_add(1, std::memory_order_relaxed);
     m_counters.drop(DropReason::client_protocol);
@@ -158,7 +169,7 @@ void ClientHub::perform(ConnectionId id, Connection& c, SessionOutput out, UnixS
             fx.deletes.push_back(std::move(*del));
             acked = true;
         }
-        // StoreSharedKey: run_store_request() stored it before this output came back.
+        // StoreSharedKey, RecordAuthentication: run_store_request() stored them before this output came back.
     }
     for (auto& reply : out.replies) fx.frames.emplace_back(id, std::move(reply));
     if (out.close) {
@@ -194,8 +205,8 @@ void ClientHub::forward(ConnectionId id, Connection& c, ForwardPacket& packet, U
     if (!m_first_hops.allowed(packet.first_hop, now)) {
         m_counters.drop(DropReason::unknown_first_hop);
         m_first_hops.request_refresh();
-        fx.frames.emplace_back(id, wg::serialize(wg::Message{wg::make_error(wg::ErrorCode::invalid_packet,
-                                                                            "first hop is not a layer-1 mix node")}));
+        fx.frames.emplace_back(id, c.session->frame_for(wg::Message{wg::make_error(
+                                       wg::ErrorCode::invalid_packet, "first hop is not a layer-1 mix node")}));
         return;
     }
     m_counters.packets_from_clients.fetch_add(1, std::memory_order_relaxed);

@@ -17,16 +17,17 @@
 namespace nym::gateway {
 namespace {
 
-constexpr int SCHEMA_VERSION = 2; // 2: replay_tags
+constexpr int SCHEMA_VERSION = 3; // 2: replay_tags; 3: registered_clients.last_authenticated_at
 constexpr int BUSY_TIMEOUT_MS = 5000;
 constexpr std::int64_t JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024; ///< bytes of WAL kept after a checkpoint
 
 // The usage table is kept by triggers, so every way a message leaves (ack, expiry) updates it.
 constexpr const char* SCHEMA = R"sql(
 CREATE TABLE IF NOT EXISTS registered_clients (
-    client_address BLOB PRIMARY KEY CHECK (length(client_address) = 32),
-    shared_key     BLOB NOT NULL CHECK (length(shared_key) = 32),
-    registered_at  INTEGER NOT NULL
+    client_address        BLOB PRIMARY KEY CHECK (length(client_address) = 32),
+    shared_key            BLOB NOT NULL CHECK (length(shared_key) = 32),
+    registered_at         INTEGER NOT NULL,
+    last_authenticated_at INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS messages (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -141,7 +142,7 @@ struct MessageStore::Impl {
     Statement begin_immediate, commit, rollback;
     Statement select_usage, insert_message, select_batch, delete_owned, delete_older;
     Statement upsert_client, select_client, select_clients;
-    Statement insert_tag, select_tag, delete_old_tags;
+    Statement insert_tag, select_tag, delete_old_tags, update_authenticated;
 
     bool exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
     bool step_done(const Statement& s) {
@@ -210,6 +211,13 @@ Expected<std::unique_ptr<MessageStore>> MessageStore::open(const std::filesystem
         existing_version > SCHEMA_VERSION)
         return impl->db_error();
     if (!impl->exec("BEGIN IMMEDIATE;")) return impl->db_error();
+    // Older files gain what later versions added (CREATE ... IF NOT EXISTS adds the new tables).
+    if (existing_version >= 1 && existing_version < 3 &&
+        !impl->exec("ALTER TABLE registered_clients ADD COLUMN last_authenticated_at INTEGER NOT NULL DEFAULT 0;")) {
+        auto error = impl->db_error();
+        impl->exec("ROLLBACK;");
+        return error;
+    }
     if (!impl->exec(SCHEMA)) {
         impl->exec("ROLLBACK;");
         return impl->db_error();
@@ -233,11 +241,15 @@ Expected<std::unique_ptr<MessageStore>> MessageStore::open(const std::filesystem
         impl->delete_older.prepare(impl->db, "DELETE FROM messages WHERE received_at < ?1") &&
         impl->upsert_client.prepare(
             impl->db,
-            "INSERT INTO registered_clients (client_address, shared_key, registered_at) VALUES (?1, ?2, ?3) "
-            "ON CONFLICT (client_address) DO UPDATE SET shared_key = excluded.shared_key, "
-            "registered_at = excluded.registered_at") &&
-        impl->select_client.prepare(
-            impl->db, "SELECT shared_key, registered_at FROM registered_clients WHERE client_address = ?1") &&
+            "INSERT INTO registered_clients (client_address, shared_key, registered_at, last_authenticated_at) "
+            "VALUES (?1, ?2, ?3, 0) ON CONFLICT (client_address) DO UPDATE SET shared_key = excluded.shared_key, "
+            "registered_at = excluded.registered_at, last_authenticated_at = 0") &&
+        impl->select_client.prepare(impl->db,
+                                    "SELECT shared_key, registered_at, last_authenticated_at FROM registered_clients "
+                                    "WHERE client_address = ?1") &&
+        impl->update_authenticated.prepare(impl->db,
+                                           "UPDATE registered_clients SET last_authenticated_at = ?2 "
+                                           "WHERE client_address = ?1 AND last_authenticated_at < ?2") &&
         impl->select_clients.prepare(impl->db, "SELECT client_address FROM registered_clients ORDER BY client_address") &&
         impl->insert_tag.prepare(impl->db, "INSERT OR IGNORE INTO replay_tags (tag, seen_at) VALUES (?1, ?2)") &&
         impl->select_tag.prepare(impl->db, "SELECT 1 FROM replay_tags WHERE tag = ?1") &&
@@ -429,6 +441,15 @@ Expected<void> MessageStore::register_client(const RegisteredClient& client) {
     return {};
 }
 
+Expected<bool> MessageStore::record_authentication(const ClientAddress& client, UnixSeconds at) {
+    std::lock_guard lock(m_impl->mutex);
+    Use u(m_impl->update_authenticated);
+    u.blob(1, address_bytes(client));
+    u.integer(2, at.time_since_epoch().count());
+    if (u.step() != SQLITE_DONE) return m_impl->db_error();
+    return sqlite3_changes(m_impl->db) == 1;
+}
+
 Expected<std::optional<RegisteredClient>> MessageStore::find_client(const ClientAddress& address) {
     std::lock_guard lock(m_impl->mutex);
     Use u(m_impl->select_client);
@@ -445,6 +466,7 @@ Expected<std::optional<RegisteredClient>> MessageStore::find_client(const Client
     client.address = address;
     client.shared_key = SharedKey(std::span<const std::uint8_t, 32>(key.data(), 32));
     client.registered_at = UnixSeconds(std::chrono::seconds(u.column_int(1)));
+    client.last_authenticated_at = UnixSeconds(std::chrono::seconds(u.column_int(2)));
     crypto::secure_wipe(key.data(), key.size());
     return std::optional<RegisteredClient>{std::move(client)};
 }

@@ -137,6 +137,7 @@ public:
 
     bool connect(std::uint16_t port) {
         m_ws.reset();
+        m_channel.reset();
         auto ws = runtime::WsClient::connect("127.0.0.1", port, "/", 5s);
         if (!ws) return false;
         m_ws.emplace(std::move(*ws));
@@ -145,15 +146,27 @@ public:
     void disconnect() {
         if (m_ws) m_ws->close();
         m_ws.reset();
+        m_channel.reset();
     }
-    bool send(const wg::Message& message) { return send_raw(wg::serialize(message)); }
+    /// A message to the gateway; after the handshake, sealed with the session MAC.
+    bool send(const wg::Message& message) {
+        const Bytes bytes = wg::serialize(message);
+        return send_raw(m_channel ? m_channel->seal(bytes) : bytes);
+    }
+    /// Bytes as they are: what an on-path relay could inject.
     bool send_raw(const Bytes& bytes) { return m_ws && m_ws->send_binary(bytes, 5s).has_value(); }
-    /// The next gateway message, or std::nullopt (timeout, close, or not binary / not parseable).
+    /// The next gateway message, or std::nullopt (timeout, close, or not binary / not parseable /
+    /// failing the session MAC).
     std::optional<wg::Message> read(std::chrono::milliseconds timeout = 10s) {
         if (!m_ws) return std::nullopt;
         auto m = m_ws->read_message(timeout);
         if (!m || !m->binary) return std::nullopt;
-        const Bytes bytes(m->data.begin(), m->data.end());
+        Bytes bytes(m->data.begin(), m->data.end());
+        if (m_channel) {
+            auto opened = m_channel->open(bytes);
+            if (!opened) return std::nullopt;
+            bytes = std::move(*opened);
+        }
         auto parsed = wg::parse_message(bytes);
         if (!parsed) return std::nullopt;
         return std::move(*parsed);
@@ -165,20 +178,33 @@ public:
         if (!send(wg::Message{request})) return false;
         auto reply = read();
         if (!reply || !std::holds_alternative<wg::RegisterResponse>(*reply)) return false;
-        auto key = wg::finish_registration(gateway, request, eph.secret, std::get<wg::RegisterResponse>(*reply));
+        const auto& response = std::get<wg::RegisterResponse>(*reply);
+        auto key = wg::finish_registration(gateway, request, eph.secret, response);
         if (!key) return false;
+        const Bytes full = wg::response_transcript(
+            wg::register_transcript(gateway, request.client_identity, request.client_ephemeral, request.timestamp),
+            response.gateway_ephemeral);
+        m_channel.emplace(wg::Side::client, *key, wg::registration_session_transcript(full));
         m_key = std::move(*key);
         return true;
     }
-    bool authenticate_with(const crypto::Ed25519PublicKey& gateway) {
-        if (!m_key) return false;
+    /// The AuthenticateRequest frame of a fresh authentication (timestamps grow, as the gateway requires).
+    Bytes authenticate_frame(const crypto::Ed25519PublicKey& gateway) {
         std::array<std::uint8_t, wg::AUTH_NONCE_SIZE> nonce{};
         m_rng.fill(nonce);
-        if (!send(wg::Message{wg::make_authenticate_request(*m_key, gateway, m_public, unix_now(), nonce)}))
-            return false;
+        m_last_auth = std::max(unix_now(), m_last_auth + 1);
+        m_pending_auth = wg::make_authenticate_request(*m_key, gateway, m_public, m_last_auth, nonce);
+        return wg::serialize(wg::Message{*m_pending_auth});
+    }
+    bool authenticate_with(const crypto::Ed25519PublicKey& gateway) {
+        if (!m_key) return false;
+        if (!send_raw(authenticate_frame(gateway))) return false;
         auto reply = read();
-        return reply && std::holds_alternative<wg::AuthenticateResponse>(*reply) &&
-               std::get<wg::AuthenticateResponse>(*reply).status == wg::AuthStatus::ok;
+        if (!reply || !std::holds_alternative<wg::AuthenticateResponse>(*reply) ||
+            std::get<wg::AuthenticateResponse>(*reply).status != wg::AuthStatus::ok)
+            return false;
+        m_channel.emplace(wg::Side::client, *m_key, wg::authentication_session_transcript(*m_pending_auth));
+        return true;
     }
     /// Reads until a Deliver whose message is `text` arrives (acknowledging every Deliver seen);
     /// the ids of all Delivers read.
@@ -207,7 +233,10 @@ private:
     crypto::Ed25519PublicKey m_public = m_identity.public_key();
     std::optional<wg::SharedKey> m_key;
     std::optional<runtime::WsClient> m_ws;
-    std::uint64_t m_clock = 0; // registrations must carry strictly newer timestamps
+    std::optional<wg::SessionChannel> m_channel;          // after a handshake
+    std::optional<wg::AuthenticateRequest> m_pending_auth;
+    std::uint64_t m_clock = 0;     // registrations must carry strictly newer timestamps
+    std::uint64_t m_last_auth = 0; // and authentications too
 };
 
 class GatewayTest : public ::testing::Test {
@@ -684,6 +713,76 @@ TEST_F(GatewayTest, PacketReplayedAfterARestartIsDroppedAndCounted) {
     std::vector<std::string> seen;
     (void)client.wait_for(text, 2s, true, &seen);
     EXPECT_EQ(std::count(seen.begin(), seen.end(), text), 0);
+}
+
+TEST_F(GatewayTest, AnAuthenticationReplayedAfterARestartIsRefused) {
+    TestClient client(10);
+    ASSERT_TRUE(client.connect(s_clients_port));
+    ASSERT_TRUE(client.register_with(s_gateway_identity));
+    client.disconnect();
+    // A relay records an authentication...
+    ASSERT_TRUE(client.connect(s_clients_port));
+    const Bytes recorded = client.authenticate_frame(s_gateway_identity);
+    ASSERT_TRUE(client.send_raw(recorded));
+    auto accepted = client.read(5s);
+    ASSERT_TRUE(accepted && std::holds_alternative<wg::AuthenticateResponse>(*accepted));
+    EXPECT_EQ(std::get<wg::AuthenticateResponse>(*accepted).status, wg::AuthStatus::ok);
+    client.disconnect();
+
+    // ...and replays it after the gateway restarted (every in-memory nonce is gone by then).
+    ASSERT_EQ(s_gateway->stop(SIGTERM, 10s), 0);
+    s_gateway.reset();
+    ASSERT_TRUE(start_gateway()) << "the gateway did not restart";
+    auto relay = runtime::WsClient::connect("127.0.0.1", s_clients_port, "/", 5s);
+    ASSERT_TRUE(relay);
+    ASSERT_TRUE(relay->send_binary(recorded, 5s));
+    std::vector<wg::Message> replies;
+    for (int i = 0; i < 2; ++i) {
+        auto m = relay->read_message(5s);
+        if (!m) break;
+        auto parsed = wg::parse_message(Bytes(m->data.begin(), m->data.end()));
+        if (parsed) replies.push_back(*parsed);
+    }
+    ASSERT_EQ(replies.size(), 2u);
+    ASSERT_TRUE(std::holds_alternative<wg::AuthenticateResponse>(replies[0]));
+    EXPECT_EQ(std::get<wg::AuthenticateResponse>(replies[0]).status, wg::AuthStatus::refused);
+    ASSERT_TRUE(std::holds_alternative<wg::ErrorMessage>(replies[1]));
+    EXPECT_EQ(std::get<wg::ErrorMessage>(replies[1]).code, wg::ErrorCode::replayed_nonce);
+
+    // The client itself authenticates with a newer timestamp, as always.
+    ASSERT_TRUE(client.connect(s_clients_port));
+    EXPECT_TRUE(client.authenticate_with(s_gateway_identity));
+}
+
+TEST_F(GatewayTest, AnInjectedAckDeletesNothing) {
+    TestClient client(11);
+    ASSERT_TRUE(client.connect(s_clients_port));
+    ASSERT_TRUE(client.register_with(s_gateway_identity));
+    const std::string text = "not deleted by a stranger";
+    ASSERT_TRUE(send_to(s_mix_port, framed(make_packet(client, text, "ack:11", false))));
+    std::uint64_t id = 0;
+    for (int i = 0; i < 10 && id == 0; ++i) {
+        auto m = client.read(5s);
+        ASSERT_TRUE(m);
+        if (const auto* d = std::get_if<wg::Deliver>(&*m); d && std::string(d->message.begin(), d->message.end()) == text)
+            id = d->id;
+    }
+    ASSERT_NE(id, 0u);
+    // An Ack without the session MAC, as an on-path relay would write it: the gateway refuses it
+    // (Error{invalid_mac}, under the session MAC, so the real client learns why) and deletes nothing.
+    ASSERT_TRUE(client.send_raw(wg::serialize(wg::Message{wg::Ack{{id}}})));
+    std::optional<wg::ErrorMessage> error;
+    for (int i = 0; i < 10 && !error; ++i) {
+        auto m = client.read(5s);
+        if (!m) break;
+        if (const auto* e = std::get_if<wg::ErrorMessage>(&*m)) error = *e;
+    }
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code, wg::ErrorCode::invalid_mac);
+    client.disconnect();
+    ASSERT_TRUE(client.connect(s_clients_port));
+    ASSERT_TRUE(client.authenticate_with(s_gateway_identity));
+    EXPECT_TRUE(client.wait_for(text, 5s)); // still stored, delivered again
 }
 
 TEST_F(GatewayTest, GatewayThatStopsHeartbeatingLeavesTheTopology) {

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 namespace nym::gateway {
 namespace {
 
@@ -19,21 +21,22 @@ TEST(ClientHub, RegisterReplyComesBeforeThePushAndTheWindowIsBounded) {
     // The client is not registered yet: store() does not check registration, so these wait for it.
     HubEffects fx = f.register_client(1);
     ASSERT_TRUE(fx.closes.empty());
-    ASSERT_FALSE(fx.frames.empty());
-    auto first = wg::parse_message(fx.frames.front().second);
-    ASSERT_TRUE(first);
-    EXPECT_TRUE(std::holds_alternative<wg::RegisterResponse>(*first));
-    auto ids = delivered_ids(fx);
+    auto messages = f.read(fx);
+    ASSERT_FALSE(messages.empty());
+    EXPECT_TRUE(std::holds_alternative<wg::RegisterResponse>(messages.front().second));
+    std::vector<std::uint64_t> ids;
+    for (const auto& [id, m] : messages)
+        if (const auto* d = std::get_if<wg::Deliver>(&m)) ids.push_back(d->id);
     ASSERT_EQ(ids.size(), 10u); // the window
     EXPECT_EQ(f.hub.in_flight(1), 10u);
     EXPECT_EQ(f.counters.delivered.load(), 10u);
     EXPECT_EQ(f.counters.clients_connected.load(), 1u);
 
     // Acking 4 opens 4 slots: exactly the next 4 go out, and the deletions go to the store queue.
-    fx = f.settle(f.hub.on_frame(1, wg::serialize(wg::Message{wg::Ack{{ids[0], ids[1], ids[2], ids[3]}}}), at(NOW)));
+    fx = f.settle(f.hub.on_frame(1, f.frame(1, wg::Message{wg::Ack{{ids[0], ids[1], ids[2], ids[3]}}}), at(NOW)));
     ASSERT_EQ(fx.deletes.size(), 1u);
     EXPECT_EQ(fx.deletes[0].ids.size(), 4u);
-    auto more = delivered_ids(fx);
+    auto more = f.delivered(fx);
     ASSERT_EQ(more.size(), 4u);
     EXPECT_GT(more.front(), ids.back());
     EXPECT_EQ(f.hub.in_flight(1), 10u);
@@ -41,7 +44,7 @@ TEST(ClientHub, RegisterReplyComesBeforeThePushAndTheWindowIsBounded) {
     // A full window: new messages wait; after acks they come.
     fx = f.hub.on_stored(f.client.public_key());
     EXPECT_TRUE(fx.store.empty()); // not even a fetch
-    EXPECT_TRUE(delivered_ids(f.settle(std::move(fx))).empty());
+    EXPECT_TRUE(f.delivered(f.settle(std::move(fx))).empty());
     f.hub.closed(1);
     EXPECT_EQ(f.counters.clients_connected.load(), 0u);
     EXPECT_EQ(f.hub.connections(), 0u);
@@ -49,18 +52,17 @@ TEST(ClientHub, RegisterReplyComesBeforeThePushAndTheWindowIsBounded) {
 
 TEST(ClientHub, NewMessagesArePushedToTheConnectedClient) {
     GatewayFixture f;
-    HubEffects fx = f.register_client(3);
-    EXPECT_TRUE(delivered_ids(fx).empty());
+    EXPECT_TRUE(f.register_and_read(3).empty());
     ASSERT_TRUE(f.store->store(f.client.public_key(), Bytes{1, 2, 3}, at(NOW)));
-    fx = f.settle(f.hub.on_stored(f.client.public_key()));
-    ASSERT_EQ(delivered_ids(fx).size(), 1u);
+    HubEffects fx = f.settle(f.hub.on_stored(f.client.public_key()));
+    ASSERT_EQ(f.delivered(fx).size(), 1u);
     // Nothing new: nothing sent twice.
-    EXPECT_TRUE(delivered_ids(f.settle(f.hub.on_stored(f.client.public_key()))).empty());
+    EXPECT_TRUE(f.delivered(f.settle(f.hub.on_stored(f.client.public_key()))).empty());
 }
 
 TEST(ClientHub, StoredWhileAFetchIsOutIsFetchedWhenItReturns) {
     GatewayFixture f;
-    (void)f.register_client(3);
+    (void)f.register_and_read(3);
     ASSERT_TRUE(f.store->store(f.client.public_key(), Bytes{1}, at(NOW)));
     HubEffects first = f.hub.on_stored(f.client.public_key());
     ASSERT_EQ(first.store.size(), 1u); // a fetch is out...
@@ -69,18 +71,19 @@ TEST(ClientHub, StoredWhileAFetchIsOutIsFetchedWhenItReturns) {
     HubEffects second = f.hub.on_stored(f.client.public_key());
     EXPECT_TRUE(second.store.empty()); // one fetch at a time per connection...
     // ...and once it is back, another one picks up what was stored meanwhile.
-    EXPECT_EQ(delivered_ids(f.settle(f.hub.on_store_reply(std::move(fetched), at(NOW)))).size(), 2u);
+    EXPECT_EQ(f.delivered(f.settle(f.hub.on_store_reply(std::move(fetched), at(NOW)))).size(), 2u);
 }
 
 TEST(ClientHub, HandshakesRunOnTheStoreAndLaterFramesWaitForThem) {
     GatewayFixture f;
     f.hub.open(1);
-    HubEffects fx = f.hub.on_frame(1, f.register_frame(), at(NOW));
+    HubEffects fx = f.hub.on_frame(1, f.register_frame(1), at(NOW));
     // Nothing is answered on the spot: the handshake (registry lookup, key write) goes to the store.
     EXPECT_TRUE(fx.frames.empty());
     ASSERT_EQ(fx.store.size(), 1u);
     ASSERT_TRUE(std::holds_alternative<HandshakeRequest>(fx.store[0]));
-    // A Ping sent right behind the RegisterRequest waits for it (a fresh session would refuse it).
+    // A plain Ping sent right behind the RegisterRequest waits for it, and is then refused: after
+    // the handshake every frame needs the session MAC, which the client cannot have had yet.
     HubEffects ping = f.hub.on_frame(1, wg::serialize(wg::Message{wg::Ping{42}}), at(NOW));
     EXPECT_TRUE(ping.frames.empty());
     EXPECT_TRUE(ping.closes.empty());
@@ -92,16 +95,36 @@ TEST(ClientHub, HandshakesRunOnTheStoreAndLaterFramesWaitForThem) {
     ASSERT_TRUE(stored);
     EXPECT_TRUE(stored->has_value());
     HubEffects after = f.settle(f.hub.on_store_reply(std::move(reply), at(NOW)));
-    ASSERT_EQ(after.frames.size(), 2u);
-    EXPECT_TRUE(std::holds_alternative<wg::RegisterResponse>(wg::parse_message(after.frames[0].second).value()));
-    EXPECT_EQ(std::get<wg::Pong>(wg::parse_message(after.frames[1].second).value()).nonce, 42u);
-    EXPECT_TRUE(after.closes.empty());
+    auto messages = f.read(after);
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_TRUE(std::holds_alternative<wg::RegisterResponse>(messages[0].second));
+    ASSERT_TRUE(std::holds_alternative<wg::ErrorMessage>(messages[1].second));
+    EXPECT_EQ(std::get<wg::ErrorMessage>(messages[1].second).code, wg::ErrorCode::invalid_mac);
+    ASSERT_TRUE(f.peers[1].key.has_value());
+
+    // An authentication can be followed at once by sealed frames (its session keys depend on the
+    // request only): they wait for the handshake and are answered after its reply, in order.
+    std::array<std::uint8_t, wg::AUTH_NONCE_SIZE> nonce{};
+    const auto request =
+        wg::make_authenticate_request(*f.peers[1].key, f.identity.public_key(), f.client.public_key(), NOW + 1, nonce);
+    wg::SessionChannel channel(wg::Side::client, *f.peers[1].key, wg::authentication_session_transcript(request));
+    f.hub.open(2);
+    HubEffects auth = f.hub.on_frame(2, wg::serialize(wg::Message{request}), at(NOW));
+    ASSERT_EQ(auth.store.size(), 1u);
+    EXPECT_TRUE(f.hub.on_frame(2, channel.seal(wg::serialize(wg::Message{wg::Ping{43}})), at(NOW)).frames.empty());
+    HubEffects answered = f.settle(std::move(auth));
+    ASSERT_EQ(answered.frames.size(), 2u);
+    EXPECT_EQ(std::get<wg::AuthenticateResponse>(wg::parse_message(answered.frames[0].second).value()).status,
+              wg::AuthStatus::ok);
+    auto pong = channel.open(answered.frames[1].second);
+    ASSERT_TRUE(pong);
+    EXPECT_EQ(std::get<wg::Pong>(wg::parse_message(*pong).value()).nonce, 43u);
 }
 
 TEST(ClientHub, TooManyFramesDuringAHandshakeCloseTheConnection) {
     GatewayFixture f;
     f.hub.open(1);
-    HubEffects fx = f.hub.on_frame(1, f.register_frame(), at(NOW));
+    HubEffects fx = f.hub.on_frame(1, f.register_frame(1), at(NOW));
     ASSERT_EQ(fx.store.size(), 1u);
     for (std::size_t i = 0; i < small_hub().max_queued_frames; ++i)
         EXPECT_TRUE(f.hub.on_frame(1, wg::serialize(wg::Message{wg::Ping{i}}), at(NOW)).closes.empty());
@@ -116,7 +139,7 @@ TEST(ClientHub, TooManyFramesDuringAHandshakeCloseTheConnection) {
 
 TEST(ClientHub, AFailedFetchClosesWithInternalError) {
     GatewayFixture f;
-    (void)f.register_client(1);
+    (void)f.register_and_read(1);
     ASSERT_TRUE(f.store->store(f.client.public_key(), Bytes{1}, at(NOW)));
     HubEffects fx = f.hub.on_stored(f.client.public_key());
     ASSERT_EQ(fx.store.size(), 1u);
@@ -131,12 +154,12 @@ TEST(ClientHub, AFailedFetchClosesWithInternalError) {
 
 TEST(ClientHub, SendPacketIsFramedForTheFirstHopAndCounted) {
     GatewayFixture f;
-    (void)f.register_client(1);
+    (void)f.register_and_read(1);
     wg::SendPacket send;
     send.first_hop = sphinx::encode_node_address(HOP_B);
     send.packet = Bytes(sphinx::packet_size(sphinx::PacketSize::regular), 9);
     HubEffects fx;
-    for (int i = 0; i < 3; ++i) fx = f.hub.on_frame(1, wg::serialize(wg::Message{send}), at(NOW));
+    for (int i = 0; i < 3; ++i) fx = f.hub.on_frame(1, f.frame(1, wg::Message{send}), at(NOW));
     ASSERT_EQ(fx.forwards.size(), 1u);
     EXPECT_EQ(fx.forwards[0].hop(), HOP_B);
     auto framed = wire::encode_frame(send.packet);
@@ -160,24 +183,26 @@ wg::Message send_to_hop(const sphinx::IpEndpoint& hop, std::uint8_t fill) {
 
 TEST(ClientHub, FirstHopThatIsNotLayerOneIsRefusedCountedAndTheSessionGoesOn) {
     GatewayFixture f;
-    ASSERT_TRUE(f.register_client(1).closes.empty());
+    HubEffects registered = f.register_client(1);
+    ASSERT_TRUE(registered.closes.empty());
+    (void)f.read(registered);
     const auto nowhere = sphinx::IpEndpoint::v4({127, 0, 0, 1}, 9);
-    HubEffects fx = f.hub.on_frame(1, wg::serialize(send_to_hop(nowhere, 1)), at(NOW));
+    HubEffects fx = f.hub.on_frame(1, f.frame(1, send_to_hop(nowhere, 1)), at(NOW));
     EXPECT_TRUE(fx.forwards.empty()); // nothing for the egress queues: no connection is ever opened
     EXPECT_TRUE(fx.closes.empty());
-    ASSERT_EQ(fx.frames.size(), 1u);
-    auto reply = wg::parse_message(fx.frames[0].second);
-    ASSERT_TRUE(reply);
-    ASSERT_TRUE(std::holds_alternative<wg::ErrorMessage>(*reply));
-    EXPECT_EQ(std::get<wg::ErrorMessage>(*reply).code, wg::ErrorCode::invalid_packet);
-    EXPECT_EQ(std::get<wg::ErrorMessage>(*reply).text, "first hop is not a layer-1 mix node");
+    auto replies = f.read(fx); // the Error is sealed with the session MAC
+    ASSERT_EQ(replies.size(), 1u);
+    const auto* reply = std::get_if<wg::ErrorMessage>(&replies[0].second);
+    ASSERT_NE(reply, nullptr);
+    EXPECT_EQ(reply->code, wg::ErrorCode::invalid_packet);
+    EXPECT_EQ(reply->text, "first hop is not a layer-1 mix node");
     EXPECT_EQ(f.counters.dropped_by(DropReason::unknown_first_hop), 1u);
     EXPECT_EQ(f.counters.packets_from_clients.load(), 0u); // refused, not accepted
     EXPECT_EQ(f.counters.client_errors.load(), 0u);        // not a protocol error: the session is fine
     EXPECT_TRUE(f.first_hops.take_refresh_request());     // and the topology is refreshed early
 
     // The same connection goes on: a packet to a layer-1 node is forwarded.
-    fx = f.hub.on_frame(1, wg::serialize(send_to_hop(HOP_A, 2)), at(NOW));
+    fx = f.hub.on_frame(1, f.frame(1, send_to_hop(HOP_A, 2)), at(NOW));
     ASSERT_EQ(fx.forwards.size(), 1u);
     EXPECT_EQ(fx.forwards[0].hop(), HOP_A);
     EXPECT_TRUE(fx.frames.empty());
@@ -187,8 +212,9 @@ TEST(ClientHub, FirstHopThatIsNotLayerOneIsRefusedCountedAndTheSessionGoesOn) {
 
     // HOP_B leaves the topology: still allowed within the grace period, refused after it.
     (void)f.first_hops.update({HOP_A}, at(NOW + 1));
-    EXPECT_EQ(f.hub.on_frame(1, wg::serialize(send_to_hop(HOP_B, 3)), at(NOW + 1 + 60)).forwards.size(), 1u);
-    fx = f.hub.on_frame(1, wg::serialize(send_to_hop(HOP_B, 4)), at(NOW + 1 + 61));
+    EXPECT_EQ(f.hub.on_frame(1, f.frame(1, send_to_hop(HOP_B, 3)), at(NOW + 1 + 60)).forwards.size(), 1u);
+    fx = f.hub.on_frame(1, f.frame(1, send_to_hop(HOP_B, 4)), at(NOW + 1 + 61));
+    (void)f.read(fx);
     EXPECT_TRUE(fx.forwards.empty());
     EXPECT_TRUE(fx.closes.empty());
     EXPECT_EQ(f.counters.dropped_by(DropReason::unknown_first_hop), 2u);
@@ -199,16 +225,19 @@ TEST(ClientHub, EverySendPacketIsRefusedBeforeTheFirstTopology) {
     FirstHops never_updated;
     ClientHub hub{f.identity, *f.store, f.nonces, f.rng, f.counters, never_updated};
     hub.open(1);
-    HubEffects fx = hub.on_frame(1, f.register_frame(), at(NOW));
+    HubEffects fx = hub.on_frame(1, f.register_frame(1), at(NOW));
     ASSERT_EQ(fx.store.size(), 1u);
-    ASSERT_TRUE(hub.on_store_reply(run_store_request(std::move(fx.store[0]), *f.store), at(NOW)).closes.empty());
-    fx = hub.on_frame(1, wg::serialize(send_to_hop(HOP_A, 1)), at(NOW));
+    HubEffects registered = hub.on_store_reply(run_store_request(std::move(fx.store[0]), *f.store), at(NOW));
+    ASSERT_TRUE(registered.closes.empty());
+    (void)f.read(registered);
+    fx = hub.on_frame(1, f.frame(1, send_to_hop(HOP_A, 1)), at(NOW));
+    (void)f.read(fx);
     EXPECT_TRUE(fx.forwards.empty());
     EXPECT_TRUE(fx.closes.empty());
     EXPECT_EQ(f.counters.dropped_by(DropReason::unknown_first_hop), 1u);
     // The topology arrives: the next packet goes through.
     (void)never_updated.update({HOP_A}, at(NOW));
-    EXPECT_EQ(hub.on_frame(1, wg::serialize(send_to_hop(HOP_A, 2)), at(NOW)).forwards.size(), 1u);
+    EXPECT_EQ(hub.on_frame(1, f.frame(1, send_to_hop(HOP_A, 2)), at(NOW)).forwards.size(), 1u);
 }
 
 TEST(ClientHub, GarbageAndTextFramesCloseAndAreCounted) {

@@ -396,5 +396,52 @@ TEST(MessageStore, RegisteredClientsPersistAndReplace) {
     EXPECT_EQ(clients[1], address(5));
 }
 
+TEST(MessageStore, AuthenticationTimesOnlyGrowAndANewKeyResetsThem) {
+    TempDir dir;
+    auto store = open_store(dir.path() / "db.sqlite");
+    ASSERT_TRUE(store);
+    const auto alice = address(1);
+    ASSERT_TRUE(store->register_client({alice, SharedKey{}, at(100)}));
+    EXPECT_EQ(store->find_client(alice).value()->last_authenticated_at, UnixSeconds{});
+    EXPECT_TRUE(store->record_authentication(alice, at(200)).value());
+    EXPECT_FALSE(store->record_authentication(alice, at(200)).value()); // not newer: a replay
+    EXPECT_FALSE(store->record_authentication(alice, at(150)).value());
+    EXPECT_TRUE(store->record_authentication(alice, at(201)).value());
+    store.reset();
+    store = open_store(dir.path() / "db.sqlite"); // survives a restart
+    EXPECT_EQ(store->find_client(alice).value()->last_authenticated_at, at(201));
+    ASSERT_TRUE(store->register_client({alice, SharedKey{}, at(300)})); // a new key
+    EXPECT_EQ(store->find_client(alice).value()->last_authenticated_at, UnixSeconds{});
+    EXPECT_FALSE(store->record_authentication(address(2), at(500)).value()); // unknown client
+}
+
+TEST(MessageStore, AVersionOneFileIsUpgradedInPlace) {
+    TempDir dir;
+    const auto path = dir.path() / "db.sqlite";
+    {
+        // The first schema, as written by the first gateways.
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db,
+                               "CREATE TABLE registered_clients (client_address BLOB PRIMARY KEY, shared_key BLOB NOT "
+                               "NULL, registered_at INTEGER NOT NULL) WITHOUT ROWID;"
+                               "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, client_address BLOB NOT "
+                               "NULL, content BLOB NOT NULL, received_at INTEGER NOT NULL);"
+                               "INSERT INTO registered_clients VALUES (zeroblob(32), zeroblob(32), 100);"
+                               "PRAGMA user_version=1;",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    auto store = open_store(path);
+    ASSERT_TRUE(store);
+    auto client = store->find_client(ClientAddress{}).value();
+    ASSERT_TRUE(client.has_value());
+    EXPECT_EQ(client->registered_at, at(100));
+    EXPECT_EQ(client->last_authenticated_at, UnixSeconds{});
+    EXPECT_TRUE(store->record_authentication(ClientAddress{}, at(110)).value());
+    EXPECT_FALSE(store->replay_tag_seen(sphinx::ReplayTag{}).value());
+}
+
 } // namespace
 } // namespace nym::gateway

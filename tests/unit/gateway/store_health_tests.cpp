@@ -194,7 +194,7 @@ TEST(StoreHealth, FailedHandshakeAndFetchAreCounted) {
     GatewayFixture f;
     StoreHealth health(f.counters);
     f.hub.open(1);
-    HubEffects fx = f.hub.on_frame(1, f.register_frame(), at(NOW));
+    HubEffects fx = f.hub.on_frame(1, f.register_frame(1), at(NOW));
     ASSERT_EQ(fx.store.size(), 1u);
     disk.full(true);
     StoreReply reply = run_store_request(std::move(fx.store[0]), *f.store, &health);
