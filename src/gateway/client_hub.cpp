@@ -57,11 +57,38 @@ ClientHub::ClientHub(const crypto::Ed25519SecretKey& identity, ClientRegistry& r
     m_config.retrieval_limit = std::max<std::size_t>(1, m_config.retrieval_limit);
 }
 
-void ClientHub::open(ConnectionId id) {
+bool ClientHub::open(ConnectionId id, std::string_view remote_ip, UnixSeconds now) {
     closed(id);
+    auto per_ip = m_per_ip.find(remote_ip);
+    if (per_ip != m_per_ip.end() && per_ip->second >= m_config.max_connections_per_ip) {
+        m_counters.connections_refused.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    if (per_ip == m_per_ip.end()) per_ip = m_per_ip.emplace(std::string(remote_ip), 0).first;
+    ++per_ip->second;
     Connection c;
     c.session = std::make_unique<ClientSession>(m_identity, m_registry, m_nonces, m_rng, m_config.session);
+    c.ip = std::string(remote_ip);
+    c.opened_at = now;
     m_connections.emplace(id, std::move(c));
+    return true;
+}
+
+HubEffects ClientHub::expire_unauthenticated(UnixSeconds now) {
+    HubEffects fx;
+    for (auto& [id, c] : m_connections) {
+        if (c.closing || now - c.opened_at < m_config.authentication_timeout) continue;
+        if (c.session && c.session->state() == ClientSession::State::authenticated) continue;
+        // Not authenticated in time (a handshake still at the store counts as not done).
+        const wg::ErrorMessage error = wg::make_error(ErrorCode::not_authenticated, "no authentication in time");
+        fx.frames.emplace_back(id, wg::serialize(wg::Message{error}));
+        fx.closes.emplace_back(id, CloseReason{CloseReason::By::gateway, error.code, error.text});
+        m_counters.auth_timeouts.fetch_add(1, std::memory_order_relaxed);
+        c.closing = true;
+        c.queued.clear();
+        detach(id, c);
+    }
+    return fx;
 }
 
 std::size_t ClientHub::in_flight(ConnectionId id) const {
@@ -120,6 +147,8 @@ void ClientHub::closed(ConnectionId id) {
     auto it = m_connections.find(id);
     if (it == m_connections.end()) return;
     detach(id, it->second);
+    if (auto per_ip = m_per_ip.find(it->second.ip); per_ip != m_per_ip.end() && --per_ip->second == 0)
+        m_per_ip.erase(per_ip);
     m_connections.erase(it);
 }
 

@@ -16,9 +16,12 @@
 #include <gateway/message_store.hpp>
 #include <gateway/store_health.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <string>
+#include <string_view>
 #include <map>
 #include <memory>
 #include <utility>
@@ -36,6 +39,11 @@ struct HubConfig {
     SessionConfig session;
     /// Frames a connection may send while its handshake is with the store; more close it (busy).
     std::size_t max_queued_frames = 64;
+    /// A connection that has not registered or authenticated this long after it opened is closed
+    /// (Error{not_authenticated}): idle sockets cannot pile up.
+    std::chrono::seconds authentication_timeout{10};
+    /// Client connections open at once from one IP address; more are refused at the upgrade.
+    std::size_t max_connections_per_ip = 64;
 };
 
 /// A handshake frame, with the session that answers it (handed over for the duration).
@@ -90,7 +98,9 @@ public:
     ClientHub(const crypto::Ed25519SecretKey& identity, ClientRegistry& registry, NonceCache& nonces, crypto::Rng& rng,
               GatewayCounters& counters, FirstHops& first_hops, HubConfig config = {});
 
-    void open(ConnectionId id);
+    /// A new connection from `remote_ip` at `now`; false (refused, counted) when that address
+    /// already has max_connections_per_ip connections.
+    [[nodiscard]] bool open(ConnectionId id, std::string_view remote_ip = {}, UnixSeconds now = {});
     /// One binary frame from a connection at gateway time `now`.
     [[nodiscard]] HubEffects on_frame(ConnectionId id, ByteSpan frame, UnixSeconds now);
     /// A text frame (the protocol is binary only): Error + close.
@@ -101,6 +111,9 @@ public:
     [[nodiscard]] HubEffects on_stored(const ClientAddress& client);
     /// A StoreRequest of an earlier call was run.
     [[nodiscard]] HubEffects on_store_reply(StoreReply reply, UnixSeconds now);
+    /// Closes the connections that did not authenticate within authentication_timeout of opening
+    /// (call it every second or so).
+    [[nodiscard]] HubEffects expire_unauthenticated(UnixSeconds now);
 
     [[nodiscard]] std::size_t connections() const noexcept { return m_connections.size(); }
     [[nodiscard]] const ClientCounterMap& client_counters() const noexcept { return m_client_counters; }
@@ -116,6 +129,8 @@ private:
         bool closing = false;                   ///< a close was requested: ignore further frames
         bool fetching = false;                  ///< a FetchRequest is out
         bool fetch_again = false;               ///< more may be pushable when it comes back
+        std::string ip;                         ///< the peer's address (per-IP cap)
+        UnixSeconds opened_at{};
     };
     void handle(ConnectionId id, Connection& c, ByteSpan frame, UnixSeconds now, HubEffects& fx);
     void perform(ConnectionId id, Connection& c, SessionOutput out, UnixSeconds now, HubEffects& fx);
@@ -136,6 +151,7 @@ private:
     std::map<ConnectionId, Connection> m_connections;
     std::multimap<ClientAddress, ConnectionId, AddressOrder> m_by_client;
     ClientCounterMap m_client_counters;
+    std::map<std::string, std::size_t, std::less<>> m_per_ip;
 };
 
 } // namespace nym::gateway

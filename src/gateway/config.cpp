@@ -109,7 +109,13 @@ std::string render_config(const Config& c) {
         << "message_retrieval_limit = " << c.message_retrieval_limit << "\n"
         << "# Free bytes kept on the database's file system: below this, messages and registrations are\n"
         << "# refused (and counted) so that acknowledged messages can still be deleted. 0 = no reserve.\n"
-        << "min_free_bytes = " << c.min_free_bytes << "\n";
+        << "min_free_bytes = " << c.min_free_bytes << "\n\n"
+        << "[clients]\n"
+        << "# A client connection that has not registered or authenticated this many seconds after it\n"
+        << "# opened is closed.\n"
+        << "authentication_timeout_secs = " << c.authentication_timeout.count() << "\n"
+        << "# Client connections open at once from one IP address; more are refused.\n"
+        << "max_connections_per_ip = " << c.max_connections_per_ip << "\n";
     return out.str();
 }
 
@@ -172,6 +178,13 @@ ConfigResult<Config> parse_config(std::string_view text, const std::filesystem::
                                      static_cast<std::int64_t>(defaults.min_free_bytes));
     if (!reserve) return Unexpected(reserve.error());
     c.min_free_bytes = static_cast<std::uint64_t>(*reserve);
+    auto auth_timeout = doc.integer_in_or("clients.authentication_timeout_secs", 1, 3600,
+                                          defaults.authentication_timeout.count());
+    if (!auth_timeout) return Unexpected(auth_timeout.error());
+    c.authentication_timeout = std::chrono::seconds(*auth_timeout);
+    auto per_ip = doc.integer_in_or("clients.max_connections_per_ip", 1, 1'000'000, defaults.max_connections_per_ip);
+    if (!per_ip) return Unexpected(per_ip.error());
+    c.max_connections_per_ip = static_cast<std::uint32_t>(*per_ip);
 
     if (auto v = validate(c); !v) return Unexpected(v.error());
     return c;

@@ -61,6 +61,9 @@ struct Config {
     std::uint32_t message_retrieval_limit = MESSAGE_RETRIEVAL_LIMIT;
     std::uint64_t min_free_bytes = StoreLimits{}.min_free_bytes; ///< free-space reserve of the store
 
+    std::chrono::seconds authentication_timeout{10}; ///< a client connection must authenticate within this
+    std::uint32_t max_connections_per_ip = 64;       ///< client connections open at once per IP address
+
     [[nodiscard]] StoreLimits store_limits() const noexcept;
 };
 

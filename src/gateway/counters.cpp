@@ -48,6 +48,8 @@ std::string stats_json(const GatewayCounters& c, const ClientCounterMap& clients
     field("clients_connected", load(c.clients_connected));
     field("store_failures", load(c.store_failures));
     field("low_space_refusals", load(c.low_space_refusals));
+    field("auth_timeouts", load(c.auth_timeouts));
+    field("connections_refused", load(c.connections_refused));
     field("dropped_total", c.dropped_total());
     out += "\"dropped\":{";
     bool first = true;

@@ -59,6 +59,8 @@ struct GatewayCounters {
     std::atomic<std::uint64_t> clients_connected{0};    ///< currently authenticated connections
     std::atomic<std::uint64_t> store_failures{0};       ///< failed message-store operations (StoreHealth)
     std::atomic<std::uint64_t> low_space_refusals{0};   ///< messages not stored: below the free-space reserve
+    std::atomic<std::uint64_t> auth_timeouts{0};        ///< client connections closed for not authenticating in time
+    std::atomic<std::uint64_t> connections_refused{0};  ///< client connections refused: too many from one IP
     std::array<std::atomic<std::uint64_t>, mixnet::DROP_REASON_COUNT> dropped{};
 
     void drop(DropReason reason, std::uint64_t n = 1) noexcept {

@@ -38,6 +38,8 @@ HubConfig hub_config(const Config& config) {
     HubConfig hub;
     hub.delivery_window = config.message_retrieval_limit;
     hub.retrieval_limit = config.message_retrieval_limit;
+    hub.authentication_timeout = config.authentication_timeout;
+    hub.max_connections_per_ip = config.max_connections_per_ip;
     return hub;
 }
 
@@ -108,9 +110,8 @@ Expected<void, std::string> Daemon::start(std::function<void(const Listening&)> 
         return runtime::HttpResponse::json(200, stats_json(m_counters, m_hub.client_counters()));
     });
     runtime::WsSessionHandlers handlers;
-    handlers.on_open = [this](runtime::WsSessionId id, const runtime::WsPeerInfo&) {
-        m_hub.open(id);
-        return true;
+    handlers.on_open = [this](runtime::WsSessionId id, const runtime::WsPeerInfo& peer) {
+        return m_hub.open(id, peer.remote_ip, unix_now()); // false: too many from this address (403)
     };
     handlers.on_message = [this](runtime::WsSessionId id, std::span<const std::uint8_t> data, bool binary) {
         apply(binary ? m_hub.on_frame(id, data, unix_now()) : m_hub.on_text(id));
@@ -153,6 +154,7 @@ void Daemon::ready() {
     m_loop.every(std::chrono::duration_cast<std::chrono::milliseconds>(m_config.config.cleanup_interval),
                  [this] { expire(); });
     m_loop.every(HOUSEKEEPING_INTERVAL, [this] { housekeeping(); });
+    m_loop.every(std::chrono::seconds(1), [this] { apply(m_hub.expire_unauthenticated(unix_now())); });
 }
 
 // --- mix port ----------------------------------------------------------------------------------------

@@ -921,6 +921,51 @@ TEST(GatewayStore, BelowTheFreeSpaceReserveRegistrationsAreRefusedAndCounted) {
     EXPECT_EQ(gateway.process->stop(SIGTERM, 10s), 0);
 }
 
+TEST(GatewayClients, AConnectionThatNeverAuthenticatesIsClosedAfterTheDeadline) {
+    OwnGateway gateway("deadline", {{"authentication_timeout_secs", "1"}});
+    ASSERT_TRUE(gateway.start());
+    const auto start = std::chrono::steady_clock::now();
+    auto idle = runtime::WsClient::connect("127.0.0.1", gateway.clients_port, "/", 5s);
+    ASSERT_TRUE(idle);
+    auto m = idle->read_message(5s); // sends nothing; the gateway says why and closes
+    ASSERT_TRUE(m);
+    auto error = wg::parse_message(Bytes(m->data.begin(), m->data.end()));
+    ASSERT_TRUE(error && std::holds_alternative<wg::ErrorMessage>(*error));
+    EXPECT_EQ(std::get<wg::ErrorMessage>(*error).code, wg::ErrorCode::not_authenticated);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3500ms);
+    EXPECT_FALSE(idle->read_message(2s)); // closed
+    EXPECT_GE(stat(gateway.stats(), "auth_timeouts").value_or(0), 1u) << gateway.stats();
+    // A client that authenticates in time stays.
+    TestClient client(32);
+    ASSERT_TRUE(client.connect(gateway.clients_port));
+    ASSERT_TRUE(client.register_with(gateway.identity));
+    std::this_thread::sleep_for(2s);
+    ASSERT_TRUE(client.send(wg::Message{wg::Ping{7}}));
+    auto pong = client.read(5s);
+    ASSERT_TRUE(pong && std::holds_alternative<wg::Pong>(*pong));
+}
+
+TEST(GatewayClients, ClientConnectionsPerIpAreCapped) {
+    OwnGateway gateway("per-ip", {{"max_connections_per_ip", "3"}});
+    ASSERT_TRUE(gateway.start());
+    std::vector<runtime::WsClient> open;
+    for (int i = 0; i < 3; ++i) {
+        auto ws = runtime::WsClient::connect("127.0.0.1", gateway.clients_port, "/", 5s);
+        ASSERT_TRUE(ws) << "connection " << i;
+        open.push_back(std::move(*ws));
+    }
+    EXPECT_FALSE(runtime::WsClient::connect("127.0.0.1", gateway.clients_port, "/", 5s)); // refused (403)
+    EXPECT_GE(stat(gateway.stats(), "connections_refused").value_or(0), 1u) << gateway.stats();
+    // One goes: a slot comes back.
+    open.front().close();
+    bool accepted = false;
+    for (int i = 0; i < 40 && !accepted; ++i) {
+        std::this_thread::sleep_for(50ms);
+        accepted = runtime::WsClient::connect("127.0.0.1", gateway.clients_port, "/", 5s).has_value();
+    }
+    EXPECT_TRUE(accepted);
+}
+
 // ---- command-line errors: one clear line, exit 1 ----
 
 TEST(GatewayCli, UnknownIdFailsWithOneClearLine) {

@@ -76,7 +76,7 @@ TEST(ClientHub, StoredWhileAFetchIsOutIsFetchedWhenItReturns) {
 
 TEST(ClientHub, HandshakesRunOnTheStoreAndLaterFramesWaitForThem) {
     GatewayFixture f;
-    f.hub.open(1);
+    ASSERT_TRUE(f.hub.open(1));
     HubEffects fx = f.hub.on_frame(1, f.register_frame(1), at(NOW));
     // Nothing is answered on the spot: the handshake (registry lookup, key write) goes to the store.
     EXPECT_TRUE(fx.frames.empty());
@@ -108,7 +108,7 @@ TEST(ClientHub, HandshakesRunOnTheStoreAndLaterFramesWaitForThem) {
     const auto request =
         wg::make_authenticate_request(*f.peers[1].key, f.identity.public_key(), f.client.public_key(), NOW + 1, nonce);
     wg::SessionChannel channel(wg::Side::client, *f.peers[1].key, wg::authentication_session_transcript(request));
-    f.hub.open(2);
+    ASSERT_TRUE(f.hub.open(2));
     HubEffects auth = f.hub.on_frame(2, wg::serialize(wg::Message{request}), at(NOW));
     ASSERT_EQ(auth.store.size(), 1u);
     EXPECT_TRUE(f.hub.on_frame(2, channel.seal(wg::serialize(wg::Message{wg::Ping{43}})), at(NOW)).frames.empty());
@@ -123,7 +123,7 @@ TEST(ClientHub, HandshakesRunOnTheStoreAndLaterFramesWaitForThem) {
 
 TEST(ClientHub, TooManyFramesDuringAHandshakeCloseTheConnection) {
     GatewayFixture f;
-    f.hub.open(1);
+    ASSERT_TRUE(f.hub.open(1));
     HubEffects fx = f.hub.on_frame(1, f.register_frame(1), at(NOW));
     ASSERT_EQ(fx.store.size(), 1u);
     for (std::size_t i = 0; i < small_hub().max_queued_frames; ++i)
@@ -224,7 +224,7 @@ TEST(ClientHub, EverySendPacketIsRefusedBeforeTheFirstTopology) {
     GatewayFixture f;
     FirstHops never_updated;
     ClientHub hub{f.identity, *f.store, f.nonces, f.rng, f.counters, never_updated};
-    hub.open(1);
+    ASSERT_TRUE(hub.open(1));
     HubEffects fx = hub.on_frame(1, f.register_frame(1), at(NOW));
     ASSERT_EQ(fx.store.size(), 1u);
     HubEffects registered = hub.on_store_reply(run_store_request(std::move(fx.store[0]), *f.store), at(NOW));
@@ -242,14 +242,14 @@ TEST(ClientHub, EverySendPacketIsRefusedBeforeTheFirstTopology) {
 
 TEST(ClientHub, GarbageAndTextFramesCloseAndAreCounted) {
     GatewayFixture f;
-    f.hub.open(1);
+    ASSERT_TRUE(f.hub.open(1));
     HubEffects fx = f.hub.on_frame(1, Bytes{0x99, 1, 2}, at(NOW));
     ASSERT_EQ(fx.closes.size(), 1u);
     EXPECT_EQ(fx.frames.size(), 1u); // the Error
     EXPECT_TRUE(fx.store.empty());   // answered without the store
     // A closing connection ignores whatever else arrives.
     EXPECT_TRUE(f.hub.on_frame(1, Bytes{0x99}, at(NOW)).frames.empty());
-    f.hub.open(2);
+    ASSERT_TRUE(f.hub.open(2));
     fx = f.hub.on_text(2);
     EXPECT_EQ(fx.closes.size(), 1u);
     EXPECT_EQ(websocket_close(fx.closes[0].second).code, 1008);
@@ -258,6 +258,49 @@ TEST(ClientHub, GarbageAndTextFramesCloseAndAreCounted) {
     f.hub.closed(1);
     f.hub.closed(2);
     f.hub.closed(7); // unknown: ignored
+}
+
+TEST(ClientHub, ConnectionsThatDoNotAuthenticateInTimeAreClosed) {
+    GatewayFixture f; // authentication_timeout 10 s
+    ASSERT_TRUE(f.hub.open(1, "10.0.0.1", at(NOW)));
+    ASSERT_TRUE(f.hub.open(2, "10.0.0.1", at(NOW)));
+    (void)f.read(f.settle(f.hub.on_frame(2, f.register_frame(2), at(NOW)))); // connection 2 registers
+    EXPECT_TRUE(f.hub.expire_unauthenticated(at(NOW + 9)).closes.empty());
+    HubEffects fx = f.hub.expire_unauthenticated(at(NOW + 10));
+    ASSERT_EQ(fx.closes.size(), 1u);
+    EXPECT_EQ(fx.closes[0].first, 1u);
+    EXPECT_EQ(fx.closes[0].second.code, wg::ErrorCode::not_authenticated);
+    EXPECT_EQ(websocket_close(fx.closes[0].second).code, 1008);
+    auto messages = f.read(fx);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(std::get<wg::ErrorMessage>(messages[0].second).code, wg::ErrorCode::not_authenticated);
+    EXPECT_EQ(f.counters.auth_timeouts.load(), 1u);
+    // Once: the closing connection is not closed again, the authenticated one never.
+    EXPECT_TRUE(f.hub.expire_unauthenticated(at(NOW + 100)).closes.empty());
+
+    // A handshake still with the store when the deadline passes does not count as done.
+    ASSERT_TRUE(f.hub.open(3, "10.0.0.2", at(NOW)));
+    HubEffects slow = f.hub.on_frame(3, f.register_frame(3), at(NOW));
+    ASSERT_EQ(slow.store.size(), 1u);
+    EXPECT_EQ(f.hub.expire_unauthenticated(at(NOW + 11)).closes.size(), 1u);
+    EXPECT_TRUE(f.settle(std::move(slow)).frames.empty()); // its late reply finds it closing
+}
+
+TEST(ClientHub, ConnectionsPerIpAreCapped) {
+    GatewayFixture f;
+    HubConfig config = small_hub();
+    config.max_connections_per_ip = 2;
+    ClientHub hub{f.identity, *f.store, f.nonces, f.rng, f.counters, f.first_hops, config};
+    EXPECT_TRUE(hub.open(1, "10.0.0.1", at(NOW)));
+    EXPECT_TRUE(hub.open(2, "10.0.0.1", at(NOW)));
+    EXPECT_FALSE(hub.open(3, "10.0.0.1", at(NOW))); // refused at the upgrade
+    EXPECT_EQ(f.counters.connections_refused.load(), 1u);
+    EXPECT_EQ(hub.connections(), 2u);
+    EXPECT_TRUE(hub.open(4, "10.0.0.2", at(NOW))); // another address has its own budget
+    hub.closed(1);
+    EXPECT_TRUE(hub.open(5, "10.0.0.1", at(NOW))); // a slot is free again
+    hub.closed(3);                                 // refused ids are unknown to the hub: ignored
+    EXPECT_FALSE(hub.open(6, "10.0.0.1", at(NOW)));
 }
 
 } // namespace

@@ -142,7 +142,7 @@ struct GatewayFixture {
     /// Registers the client on connection `id`; returns the effects (RegisterResponse + pushes),
     /// unread (read() them to bind the session).
     HubEffects register_client(ConnectionId id) {
-        hub.open(id);
+        EXPECT_TRUE(hub.open(id));
         return settle(hub.on_frame(id, register_frame(id), at(NOW)));
     }
     /// register_client() with its frames read: the delivered ids.
