@@ -39,6 +39,9 @@ struct ServerOptions {
     std::size_t ws_queue_limit = 256;                ///< messages queued per subscriber before it is dropped
     std::size_t max_static_file_size = 32 * 1024 * 1024;
     std::string server_name = "nym-cpp";
+    /// `Access-Control-Allow-Origin: *` on every response (public read-only APIs a web page may
+    /// read); off for listeners no web page should read (an operator's admin port).
+    bool allow_any_origin = true;
 };
 
 /// Identifies one interactive websocket session of a server; never reused within one server.
