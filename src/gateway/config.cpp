@@ -115,7 +115,13 @@ std::string render_config(const Config& c) {
         << "# opened is closed.\n"
         << "authentication_timeout_secs = " << c.authentication_timeout.count() << "\n"
         << "# Client connections open at once from one IP address; more are refused.\n"
-        << "max_connections_per_ip = " << c.max_connections_per_ip << "\n";
+        << "max_connections_per_ip = " << c.max_connections_per_ip << "\n\n"
+        << "[admin]\n"
+        << "# An HTTP listener on 127.0.0.1 only, for the operator: GET /api/stats with per-client\n"
+        << "# counters (the client port's /api/stats has aggregate counts only). Off unless enabled here\n"
+        << "# or with `run --admin-port`.\n"
+        << "enabled = " << (c.admin_enabled ? "true" : "false") << "\n"
+        << "port = " << c.admin_port << "\n";
     return out.str();
 }
 
@@ -185,6 +191,13 @@ ConfigResult<Config> parse_config(std::string_view text, const std::filesystem::
     auto per_ip = doc.integer_in_or("clients.max_connections_per_ip", 1, 1'000'000, defaults.max_connections_per_ip);
     if (!per_ip) return Unexpected(per_ip.error());
     c.max_connections_per_ip = static_cast<std::uint32_t>(*per_ip);
+    auto admin = doc.boolean_or("admin.enabled", defaults.admin_enabled);
+    if (!admin) return Unexpected(admin.error());
+    c.admin_enabled = *admin;
+    auto admin_port = doc.integer_or("admin.port", defaults.admin_port);
+    if (!admin_port) return Unexpected(admin_port.error());
+    if (*admin_port < 1 || *admin_port > 65535) return config_fail(ConfigErrc::invalid_port, "admin.port");
+    c.admin_port = static_cast<int>(*admin_port);
 
     if (auto v = validate(c); !v) return Unexpected(v.error());
     return c;

@@ -29,6 +29,7 @@ namespace nym::gateway {
 inline constexpr std::string_view ROLE_FOLDER = "gateways"; ///< $HOME/.nym/gateways
 inline constexpr int DEFAULT_MIX_PORT = 1789;     ///< nym network-defaults
 inline constexpr int DEFAULT_CLIENTS_PORT = 9000; ///< nym network-defaults (client websocket)
+inline constexpr int DEFAULT_ADMIN_PORT = 9002;   ///< the operator's listener, on 127.0.0.1 only
 inline constexpr std::string_view DATABASE_FILE_NAME = "messages.sqlite";
 
 inline constexpr std::string_view IDENTITY_SECRET_PEM_LABEL = "ED25519 PRIVATE KEY";
@@ -63,6 +64,9 @@ struct Config {
 
     std::chrono::seconds authentication_timeout{10}; ///< a client connection must authenticate within this
     std::uint32_t max_connections_per_ip = 64;       ///< client connections open at once per IP address
+
+    bool admin_enabled = false; ///< the admin listener (127.0.0.1 only): /api/stats with per-client detail
+    int admin_port = DEFAULT_ADMIN_PORT;
 
     [[nodiscard]] StoreLimits store_limits() const noexcept;
 };

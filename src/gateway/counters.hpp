@@ -83,7 +83,11 @@ struct ClientCounters {
 };
 using ClientCounterMap = std::map<ClientAddress, ClientCounters, AddressOrder>;
 
-/// The /api/stats JSON document (docs/protocol/gateway.md "Stats").
+/// The /api/stats JSON document of the admin listener (docs/protocol/gateway.md "Stats"): every
+/// counter, and per-client detail under "clients" (keyed by the clients' identities).
 [[nodiscard]] std::string stats_json(const GatewayCounters& counters, const ClientCounterMap& clients);
+/// The /api/stats document of the public client port: the same counters, aggregate only (no
+/// "clients": nobody may learn from it who uses this gateway).
+[[nodiscard]] std::string public_stats_json(const GatewayCounters& counters);
 
 } // namespace nym::gateway

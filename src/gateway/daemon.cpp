@@ -51,6 +51,16 @@ runtime::ServerOptions server_options(const DaemonConfig& config) {
     return options;
 }
 
+runtime::ServerOptions admin_options(std::uint16_t port) {
+    runtime::ServerOptions options;
+    options.host = std::string(ADMIN_HOST);
+    options.port = port;
+    options.server_name = "nym-gateway";
+    options.max_connections = 16;
+    options.allow_any_origin = false; // no web page may read the per-client detail
+    return options;
+}
+
 runtime::Url directory_url(const Config& config) {
     // validate() accepted the URL; an https:// one fails at every request (and says so).
     auto url = runtime::parse_url(config.directory_url);
@@ -67,6 +77,7 @@ Daemon::Daemon(runtime::Loop& loop, DaemonConfig config, GatewayKeys keys, std::
       m_topology_interval(std::min(m_config.heartbeat_interval, MAX_TOPOLOGY_INTERVAL)), m_serial(loop),
       m_mix(loop), m_server(loop, server_options(m_config)),
       m_directory(loop, directory_url(m_config.config), m_config.config.directory_url), m_refresh_timer(loop) {
+    if (m_config.admin_port) m_admin.emplace(loop, admin_options(*m_config.admin_port));
     m_loop.on_shutdown(runtime::ShutdownStage::stop_accepting, [this] {
         m_stopping = true;
         m_queue.close();
@@ -107,7 +118,7 @@ Expected<void, std::string> Daemon::start(std::function<void(const Listening&)> 
         }});
 
     m_server.route("GET", "/api/stats", [this](const runtime::HttpRequest&) {
-        return runtime::HttpResponse::json(200, stats_json(m_counters, m_hub.client_counters()));
+        return runtime::HttpResponse::json(200, public_stats_json(m_counters));
     });
     runtime::WsSessionHandlers handlers;
     handlers.on_open = [this](runtime::WsSessionId id, const runtime::WsPeerInfo& peer) {
@@ -124,6 +135,18 @@ Expected<void, std::string> Daemon::start(std::function<void(const Listening&)> 
     if (!clients_bound)
         return Unexpected<std::string>("cannot listen on clients port " + node::host_port(host, m_config.clients_port) +
                                        ": " + clients_bound.error().message());
+
+    if (m_admin) {
+        m_admin->route("GET", "/api/stats", [this](const runtime::HttpRequest&) {
+            return runtime::HttpResponse::json(200, stats_json(m_counters, m_hub.client_counters()));
+        });
+        auto admin_bound = m_admin->listen();
+        if (!admin_bound)
+            return Unexpected<std::string>("cannot listen on admin port " +
+                                           node::host_port(ADMIN_HOST, *m_config.admin_port) + ": " +
+                                           admin_bound.error().message());
+        m_listening.admin = "http://" + node::host_port(ADMIN_HOST, *admin_bound);
+    }
 
     const std::string& announce = m_config.config.host;
     m_listening.mix_address = node::host_port(announce, *mix_bound);

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -74,6 +75,31 @@ bool send_to(std::uint16_t port, const Bytes& bytes) {
     const bool ok = write_all(fd, bytes);
     ::close(fd);
     return ok;
+}
+
+/// A whole HTTP/1.1 exchange on a fresh connection, headers included ("" if it fails).
+std::string raw_http_get(const char* ip, std::uint16_t port, const std::string& path) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return {};
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    ::inet_pton(AF_INET, ip, &addr.sin_addr);
+    std::string response;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+        const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        if (write_all(fd, Bytes(request.begin(), request.end()))) {
+            char buffer[4096];
+            pollfd pfd{fd, POLLIN, 0};
+            while (::poll(&pfd, 1, 5000) > 0) {
+                const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+                if (n <= 0) break;
+                response.append(buffer, static_cast<std::size_t>(n));
+            }
+        }
+    }
+    ::close(fd);
+    return response;
 }
 
 std::uint16_t free_port_in_use_by(int& fd) {
@@ -292,10 +318,10 @@ protected:
 
     /// Runs the gateway on fresh ports; returns false (ports 0) if it did not come up.
     static bool start_gateway() {
-        s_mix_port = s_clients_port = 0;
-        auto run = Process::start(NYM_GATEWAY_BIN,
-                                  {"run", "--id", "gw", "--root", (s_root / "gateways").string(), "--mix-port", "0",
-                                   "--clients-port", "0", "--heartbeat-interval", "300ms", "--log-level", "error"});
+        s_mix_port = s_clients_port = s_admin_port = 0;
+        auto run = Process::start(NYM_GATEWAY_BIN, {"run", "--id", "gw", "--root", (s_root / "gateways").string(),
+                                                    "--mix-port", "0", "--clients-port", "0", "--admin-port", "0",
+                                                    "--heartbeat-interval", "300ms", "--log-level", "error"});
         if (!run) return false;
         s_gateway.emplace(std::move(*run));
         auto line = s_gateway->read_line(10s);
@@ -308,6 +334,11 @@ protected:
         if (c == std::string::npos) return false;
         s_mix_port = static_cast<std::uint16_t>(std::stoul(line->substr(mix_prefix.size())));
         s_clients_port = static_cast<std::uint16_t>(std::stoul(line->substr(c + clients_prefix.size())));
+        // "nym-gateway admin on http://127.0.0.1:R (GET /api/stats)"
+        auto admin = s_gateway->read_line(10s);
+        const std::string admin_prefix = "nym-gateway admin on http://127.0.0.1:";
+        if (!admin || admin->rfind(admin_prefix, 0) != 0) return false;
+        s_admin_port = static_cast<std::uint16_t>(std::stoul(admin->substr(admin_prefix.size())));
         return true;
     }
 
@@ -320,6 +351,11 @@ protected:
 
     static std::string stats() {
         auto r = runtime::http_request("127.0.0.1", s_clients_port, "GET", "/api/stats");
+        return r && r->status == 200 ? r->body : std::string();
+    }
+    /// The admin listener's document: the same counters plus per-client detail.
+    static std::string admin_stats() {
+        auto r = runtime::http_request("127.0.0.1", s_admin_port, "GET", "/api/stats");
         return r && r->status == 200 ? r->body : std::string();
     }
     static std::uint64_t stat_now(const std::string& name) { return stat(stats(), name).value_or(0); }
@@ -387,6 +423,7 @@ protected:
     static inline std::optional<Process> s_gateway;
     static inline std::uint16_t s_mix_port = 0;
     static inline std::uint16_t s_clients_port = 0;
+    static inline std::uint16_t s_admin_port = 0;
     static inline crypto::Ed25519PublicKey s_gateway_identity;
     static inline crypto::X25519PublicKey s_gateway_sphinx;
 };
@@ -411,7 +448,8 @@ TEST_F(GatewayTest, PacketCrossesThreeLayersToTheClientAndItsAckComesBack) {
 
     const std::string s = stats();
     const std::string me = crypto::base58_encode(client.address().bytes);
-    EXPECT_NE(s.find("\"" + me + "\":{\"packets_sent\":1}"), std::string::npos) << s;
+    const std::string admin = admin_stats();
+    EXPECT_NE(admin.find("\"" + me + "\":{\"packets_sent\":1}"), std::string::npos) << admin;
     for (const char* key : {"packets_from_clients", "packets_forwarded", "stored", "delivered", "acked",
                             "framing_errors", "replayed", "bad_mac"})
         EXPECT_TRUE(stat(s, key).has_value()) << key << " missing from " << s;
@@ -451,6 +489,32 @@ TEST_F(GatewayTest, ReplayedPacketIsDroppedAndCounted) {
     ASSERT_TRUE(client.wait_for("ack:3", 10s, true, &seen));
     EXPECT_EQ(std::count(seen.begin(), seen.end(), "only once"), 0);
     EXPECT_GE(stat_now("stored"), stored_before + 2);
+}
+
+TEST_F(GatewayTest, PublicStatsAreAggregateOnlyAndPerClientDetailStaysOnTheAdminListener) {
+    TestClient client(12);
+    ASSERT_TRUE(client.connect(s_clients_port));
+    ASSERT_TRUE(client.register_with(s_gateway_identity));
+    ASSERT_TRUE(client.send(send_packet(make_packet(client, "counted", "ack:12"))));
+    const std::string me = crypto::base58_encode(client.address().bytes);
+    ASSERT_TRUE(wait_stat("packets_from_clients", 1, 5s));
+
+    // The client port: counts, but not who uses this gateway.
+    const std::string pub = stats();
+    EXPECT_TRUE(stat(pub, "packets_from_clients").has_value()) << pub;
+    EXPECT_EQ(pub.find(me), std::string::npos) << pub;
+    EXPECT_EQ(pub.find("\"clients\""), std::string::npos) << pub;
+    EXPECT_EQ(pub.find("packets_sent"), std::string::npos) << pub;
+
+    // The admin listener: the detail, without a CORS header (no web page may read it)...
+    const std::string raw = raw_http_get("127.0.0.1", s_admin_port, "/api/stats");
+    ASSERT_NE(raw.find("200 OK"), std::string::npos) << raw;
+    EXPECT_NE(raw.find(me), std::string::npos) << raw;
+    std::string lower = raw.substr(0, raw.find("\r\n\r\n"));
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    EXPECT_EQ(lower.find("access-control-allow-origin"), std::string::npos) << raw;
+    // ...and on 127.0.0.1 only.
+    EXPECT_TRUE(raw_http_get("127.0.0.2", s_admin_port, "/api/stats").empty());
 }
 
 TEST_F(GatewayTest, ClientAppearsInTheTopologyUnderItsGateway) {

@@ -48,5 +48,22 @@ TEST(GatewayStats, SharedDropReasonsAreReportedUnderTheGatewaysNames) {
     }
 }
 
+TEST(GatewayStats, ThePublicDocumentHasAggregateCountsOnly) {
+    GatewayCounters counters;
+    counters.packets_from_clients = 5;
+    ClientCounterMap clients;
+    ClientAddress a;
+    a.bytes.fill(1);
+    clients[a].packets_sent = 5;
+    const std::string admin = stats_json(counters, clients);
+    const std::string pub = public_stats_json(counters);
+    EXPECT_NE(admin.find("\"clients\":{\""), std::string::npos) << admin;
+    EXPECT_EQ(pub.find("clients\":{"), std::string::npos) << pub;
+    EXPECT_EQ(pub.find("packets_sent"), std::string::npos) << pub;
+    // Otherwise the same document: every aggregate counter, in the same order.
+    EXPECT_EQ(pub, stats_json(counters, {}).substr(0, stats_json(counters, {}).size() - std::string(",\"clients\":{}}").size()) + "}");
+    EXPECT_NE(pub.find("\"packets_from_clients\":5"), std::string::npos) << pub;
+}
+
 } // namespace
 } // namespace nym::gateway
