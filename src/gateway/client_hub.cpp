@@ -52,7 +52,8 @@ StoreReply run_store_request(StoreRequest request, MessageStore& store, StoreHea
 ClientHub::ClientHub(const crypto::Ed25519SecretKey& identity, ClientRegistry& registry, NonceCache& nonces,
                      crypto::Rng& rng, GatewayCounters& counters, FirstHops& first_hops, HubConfig config)
     : m_identity(identity), m_registry(registry), m_nonces(nonces), m_rng(rng), m_counters(counters),
-      m_first_hops(first_hops), m_config(config) {
+      m_first_hops(first_hops), m_config(config),
+      m_registrations(config.registrations_per_minute_per_ip, config.registrations_per_minute) {
     m_config.delivery_window = std::max<std::size_t>(1, m_config.delivery_window);
     m_config.retrieval_limit = std::max<std::size_t>(1, m_config.retrieval_limit);
 }
@@ -91,6 +92,13 @@ HubEffects ClientHub::expire_unauthenticated(UnixSeconds now) {
     return fx;
 }
 
+std::vector<ClientAddress> ClientHub::connected_clients() const {
+    std::vector<ClientAddress> out;
+    for (const auto& [client, id] : m_by_client)
+        if (out.empty() || out.back() != client) out.push_back(client);
+    return out;
+}
+
 std::size_t ClientHub::in_flight(ConnectionId id) const {
     auto it = m_connections.find(id);
     if (it == m_connections.end() || !it->second.session) return 0;
@@ -117,6 +125,17 @@ HubEffects ClientHub::on_frame(ConnectionId id, ByteSpan frame, UnixSeconds now)
 
 void ClientHub::handle(ConnectionId id, Connection& c, ByteSpan frame, UnixSeconds now, HubEffects& fx) {
     if (c.session->needs_registry(frame)) {
+        // A registration costs a signature check and a durable write, and needs no prior secret:
+        // it is rate-limited per address and in total before any of that work is done.
+        // (A malformed one is refused by the session as a protocol error, for free: only requests
+        // that would cost something count.)
+        const bool registration = frame[0] == static_cast<std::uint8_t>(wg::MessageType::register_request) &&
+                                  wg::parse_message(frame).has_value();
+        if (registration && !m_registrations.allow(c.ip, now)) {
+            m_counters.registrations_refused.fetch_add(1, std::memory_order_relaxed);
+            refuse(id, c, ErrorCode::busy, "too many registrations; try again later", fx, false);
+            return;
+        }
         fx.store.emplace_back(HandshakeRequest{id, std::move(c.session), Bytes(frame.begin(), frame.end()), now});
         return;
     }
@@ -131,13 +150,16 @@ HubEffects ClientHub::on_text(ConnectionId id) {
     return fx;
 }
 
-void ClientHub::refuse(ConnectionId id, Connection& c, ErrorCode code, std::string_view text, HubEffects& fx) {
+void ClientHub::refuse(ConnectionId id, Connection& c, ErrorCode code, std::string_view text, HubEffects& fx,
+                       bool protocol_error) {
     const wg::ErrorMessage error = wg::make_error(code, text);
     // A session away at the store has no channel yet (a handshake is in flight): the Error is plain.
     fx.frames.emplace_back(id, c.session ? c.session->frame_for(wg::Message{error}) : wg::serialize(wg::Message{error}));
     fx.closes.emplace_back(id, CloseReason{CloseReason::By::gateway, error.code, error.text});
-    m_counters.client_errors.fetch_add(1, std::memory_order_relaxed);
-    m_counters.drop(DropReason::client_protocol);
+    if (protocol_error) {
+        m_counters.client_errors.fetch_add(1, std::memory_order_relaxed);
+        m_counters.drop(DropReason::client_protocol);
+    }
     c.closing = true;
     c.queued.clear();
     detach(id, c);

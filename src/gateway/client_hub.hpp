@@ -14,6 +14,7 @@
 #include <gateway/counters.hpp>
 #include <gateway/first_hops.hpp>
 #include <gateway/message_store.hpp>
+#include <gateway/rate_limit.hpp>
 #include <gateway/store_health.hpp>
 
 #include <chrono>
@@ -44,6 +45,10 @@ struct HubConfig {
     std::chrono::seconds authentication_timeout{10};
     /// Client connections open at once from one IP address; more are refused at the upgrade.
     std::size_t max_connections_per_ip = 64;
+    /// RegisterRequests accepted per minute from one IP address, and in total (bursts up to that
+    /// many); more are answered Error{busy} and closed before any work is done for them.
+    std::uint32_t registrations_per_minute_per_ip = 30;
+    std::uint32_t registrations_per_minute = 600;
 };
 
 /// A handshake frame, with the session that answers it (handed over for the duration).
@@ -116,6 +121,8 @@ public:
     [[nodiscard]] HubEffects expire_unauthenticated(UnixSeconds now);
 
     [[nodiscard]] std::size_t connections() const noexcept { return m_connections.size(); }
+    /// The clients with an authenticated connection now (their registrations are in use).
+    [[nodiscard]] std::vector<ClientAddress> connected_clients() const;
     [[nodiscard]] const ClientCounterMap& client_counters() const noexcept { return m_client_counters; }
     /// Deliver frames sent on a connection and not yet acknowledged (tests).
     [[nodiscard]] std::size_t in_flight(ConnectionId id) const;
@@ -137,7 +144,9 @@ private:
     void forward(ConnectionId id, Connection& c, ForwardPacket& packet, UnixSeconds now, HubEffects& fx);
     void pump(ConnectionId id, Connection& c, HubEffects& fx);
     void delivered(ConnectionId id, Connection& c, FetchReply reply, HubEffects& fx);
-    void refuse(ConnectionId id, Connection& c, ErrorCode code, std::string_view text, HubEffects& fx);
+    /// Error{code} + close. A protocol error (the default) also counts in client_errors.
+    void refuse(ConnectionId id, Connection& c, ErrorCode code, std::string_view text, HubEffects& fx,
+                bool protocol_error = true);
     void close_with(ConnectionId id, Connection& c, SessionOutput out, HubEffects& fx);
     void detach(ConnectionId id, Connection& c);
 
@@ -152,6 +161,7 @@ private:
     std::multimap<ClientAddress, ConnectionId, AddressOrder> m_by_client;
     ClientCounterMap m_client_counters;
     std::map<std::string, std::size_t, std::less<>> m_per_ip;
+    RateLimiter m_registrations;
 };
 
 } // namespace nym::gateway

@@ -64,6 +64,9 @@ struct Config {
 
     std::chrono::seconds authentication_timeout{10}; ///< a client connection must authenticate within this
     std::uint32_t max_connections_per_ip = 64;       ///< client connections open at once per IP address
+    std::uint32_t registrations_per_minute_per_ip = 30; ///< RegisterRequests per minute from one address
+    std::uint32_t registrations_per_minute = 600;       ///< RegisterRequests per minute in total
+    std::chrono::seconds unused_registration_ttl{24 * 3600}; ///< a registration never authenticated since expires
 
     bool admin_enabled = false; ///< the admin listener (127.0.0.1 only): /api/stats with per-client detail
     int admin_port = DEFAULT_ADMIN_PORT;

@@ -53,6 +53,8 @@ std::string counters_json(const GatewayCounters& c) {
     field("low_space_refusals", load(c.low_space_refusals));
     field("auth_timeouts", load(c.auth_timeouts));
     field("connections_refused", load(c.connections_refused));
+    field("registrations_refused", load(c.registrations_refused));
+    field("registrations_expired", load(c.registrations_expired));
     field("dropped_total", c.dropped_total());
     out += "\"dropped\":{";
     bool first = true;

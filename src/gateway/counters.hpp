@@ -61,6 +61,8 @@ struct GatewayCounters {
     std::atomic<std::uint64_t> low_space_refusals{0};   ///< messages not stored: below the free-space reserve
     std::atomic<std::uint64_t> auth_timeouts{0};        ///< client connections closed for not authenticating in time
     std::atomic<std::uint64_t> connections_refused{0};  ///< client connections refused: too many from one IP
+    std::atomic<std::uint64_t> registrations_refused{0}; ///< RegisterRequests over the rate limit
+    std::atomic<std::uint64_t> registrations_expired{0}; ///< registrations deleted, never used (no authentication)
     std::array<std::atomic<std::uint64_t>, mixnet::DROP_REASON_COUNT> dropped{};
 
     void drop(DropReason reason, std::uint64_t n = 1) noexcept {

@@ -40,6 +40,8 @@ HubConfig hub_config(const Config& config) {
     hub.retrieval_limit = config.message_retrieval_limit;
     hub.authentication_timeout = config.authentication_timeout;
     hub.max_connections_per_ip = config.max_connections_per_ip;
+    hub.registrations_per_minute_per_ip = config.registrations_per_minute_per_ip;
+    hub.registrations_per_minute = config.registrations_per_minute;
     return hub;
 }
 
@@ -267,12 +269,18 @@ void Daemon::run_on_store(StoreRequest request) {
 }
 
 void Daemon::expire() {
-    m_serial.post([this] {
+    // Registrations in use now (connected clients) are kept, whatever their age.
+    m_serial.post(with(m_hub.connected_clients(), [this](std::vector<ClientAddress> connected) {
         m_stage.forget_replay_tags(unix_now() - REPLAY_TAG_RETENTION);
         const auto expired = m_stage.expire(unix_now() - m_config.config.message_max_age);
         if (expired != 0)
             spdlog::info("expired {} message(s) older than {} s", expired, m_config.config.message_max_age.count());
-    });
+        const auto unused =
+            m_stage.expire_unused_registrations(unix_now() - m_config.config.unused_registration_ttl, connected);
+        if (unused != 0)
+            spdlog::info("expired {} registration(s) never used in {} s", unused,
+                         m_config.config.unused_registration_ttl.count());
+    }));
 }
 
 // --- clients -----------------------------------------------------------------------------------------

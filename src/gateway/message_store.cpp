@@ -143,6 +143,7 @@ struct MessageStore::Impl {
     Statement select_usage, insert_message, select_batch, delete_owned, delete_older;
     Statement upsert_client, select_client, select_clients;
     Statement insert_tag, select_tag, delete_old_tags, update_authenticated;
+    Statement select_unused, delete_client;
 
     bool exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
     bool step_done(const Statement& s) {
@@ -247,6 +248,11 @@ Expected<std::unique_ptr<MessageStore>> MessageStore::open(const std::filesystem
         impl->select_client.prepare(impl->db,
                                     "SELECT shared_key, registered_at, last_authenticated_at FROM registered_clients "
                                     "WHERE client_address = ?1") &&
+        impl->select_unused.prepare(impl->db,
+                                    "SELECT client_address FROM registered_clients WHERE last_authenticated_at = 0 AND "
+                                    "registered_at < ?1 AND client_address NOT IN (SELECT client_address FROM "
+                                    "client_usage)") &&
+        impl->delete_client.prepare(impl->db, "DELETE FROM registered_clients WHERE client_address = ?1") &&
         impl->update_authenticated.prepare(impl->db,
                                            "UPDATE registered_clients SET last_authenticated_at = ?2 "
                                            "WHERE client_address = ?1 AND last_authenticated_at < ?2") &&
@@ -474,6 +480,45 @@ Expected<std::optional<RegisteredClient>> MessageStore::find_client(const Client
 std::string MessageStore::last_error() const {
     std::lock_guard lock(m_impl->mutex);
     return m_impl->last_error;
+}
+
+Expected<std::size_t> MessageStore::expire_unused_registrations(UnixSeconds registered_before,
+                                                               std::span<const ClientAddress> keep) {
+    std::lock_guard lock(m_impl->mutex);
+    if (!m_impl->step_done(m_impl->begin_immediate)) return m_impl->db_error();
+    std::vector<std::vector<std::uint8_t>> unused;
+    {
+        Use u(m_impl->select_unused);
+        u.integer(1, registered_before.time_since_epoch().count());
+        for (;;) {
+            const int rc = u.step();
+            if (rc == SQLITE_DONE) break;
+            if (rc != SQLITE_ROW) {
+                m_impl->roll_back();
+                return fail(Errc::database_error);
+            }
+            unused.push_back(u.column_blob(0));
+        }
+    }
+    std::size_t deleted = 0;
+    for (const auto& address : unused) {
+        const bool in_use = std::any_of(keep.begin(), keep.end(), [&address](const ClientAddress& k) {
+            return std::equal(k.bytes.begin(), k.bytes.end(), address.begin(), address.end());
+        });
+        if (in_use) continue;
+        Use u(m_impl->delete_client);
+        u.blob(1, address);
+        if (u.step() != SQLITE_DONE) {
+            m_impl->roll_back();
+            return fail(Errc::database_error);
+        }
+        deleted += static_cast<std::size_t>(sqlite3_changes(m_impl->db));
+    }
+    if (!m_impl->step_done(m_impl->commit)) {
+        m_impl->roll_back();
+        return fail(Errc::database_error);
+    }
+    return deleted;
 }
 
 Expected<std::vector<ClientAddress>> MessageStore::registered_clients() {

@@ -109,6 +109,11 @@ public:
     /// it); a new key starts with no authentication recorded.
     [[nodiscard]] Expected<void> register_client(const RegisteredClient& client);
     [[nodiscard]] Expected<std::optional<RegisteredClient>> find_client(const ClientAddress& address) override;
+    /// Deletes the registrations never used: registered before `registered_before`, never
+    /// authenticated since, with no stored message, and not in `keep` (the clients connected now).
+    /// How many.
+    [[nodiscard]] Expected<std::size_t> expire_unused_registrations(UnixSeconds registered_before,
+                                                                    std::span<const ClientAddress> keep);
     /// Every registered client's address (for the directory heartbeat), in address order.
     [[nodiscard]] Expected<std::vector<ClientAddress>> registered_clients();
 

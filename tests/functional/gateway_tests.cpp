@@ -24,6 +24,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <netinet/in.h>
 #include <optional>
@@ -1028,6 +1029,44 @@ TEST(GatewayClients, ClientConnectionsPerIpAreCapped) {
         accepted = runtime::WsClient::connect("127.0.0.1", gateway.clients_port, "/", 5s).has_value();
     }
     EXPECT_TRUE(accepted);
+}
+
+TEST(GatewayClients, RegistrationsAreRateLimitedPerAddress) {
+    OwnGateway gateway("registrations", {{"registrations_per_minute_per_ip", "2"}});
+    ASSERT_TRUE(gateway.start());
+    std::vector<std::unique_ptr<TestClient>> clients;
+    int registered = 0;
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(std::make_unique<TestClient>(40 + static_cast<std::uint64_t>(i)));
+        ASSERT_TRUE(clients.back()->connect(gateway.clients_port));
+        if (clients.back()->register_with(gateway.identity)) ++registered;
+    }
+    EXPECT_EQ(registered, 2);
+    EXPECT_EQ(stat(gateway.stats(), "registrations_refused").value_or(0), 1u) << gateway.stats();
+}
+
+TEST(GatewayClients, RegistrationsNeverUsedExpire) {
+    OwnGateway gateway("unused", {{"unused_registration_ttl_secs", "1"}, {"cleanup_interval_secs", "1"}});
+    ASSERT_TRUE(gateway.start());
+    TestClient once(50), returning(51);
+    ASSERT_TRUE(once.connect(gateway.clients_port));
+    ASSERT_TRUE(once.register_with(gateway.identity));
+    once.disconnect();
+    ASSERT_TRUE(returning.connect(gateway.clients_port));
+    ASSERT_TRUE(returning.register_with(gateway.identity));
+    returning.disconnect();
+    ASSERT_TRUE(returning.connect(gateway.clients_port));
+    ASSERT_TRUE(returning.authenticate_with(gateway.identity)); // used: kept
+    returning.disconnect();
+    // The registration that was never used goes with the next sweeps; the other one stays.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (stat(gateway.stats(), "registrations_expired").value_or(0) < 1 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(stat(gateway.stats(), "registrations_expired").value_or(0), 1u) << gateway.stats();
+    ASSERT_TRUE(once.connect(gateway.clients_port));
+    EXPECT_FALSE(once.authenticate_with(gateway.identity)); // unknown_client now
+    ASSERT_TRUE(returning.connect(gateway.clients_port));
+    EXPECT_TRUE(returning.authenticate_with(gateway.identity));
 }
 
 // ---- command-line errors: one clear line, exit 1 ----

@@ -2,6 +2,8 @@
 // client packets, and the store work it hands to the store serial (run inline here by settle()).
 #include "gateway_fixture.hpp"
 
+#include <gateway/rate_limit.hpp>
+
 #include <gateway/errors.hpp>
 #include <wire/framing.hpp>
 
@@ -301,6 +303,42 @@ TEST(ClientHub, ConnectionsPerIpAreCapped) {
     EXPECT_TRUE(hub.open(5, "10.0.0.1", at(NOW))); // a slot is free again
     hub.closed(3);                                 // refused ids are unknown to the hub: ignored
     EXPECT_FALSE(hub.open(6, "10.0.0.1", at(NOW)));
+}
+
+TEST(ClientHub, RegistrationsAreRateLimitedPerAddressBeforeAnyWorkIsDone) {
+    GatewayFixture f;
+    HubConfig config = small_hub();
+    config.registrations_per_minute_per_ip = 2;
+    ClientHub hub{f.identity, *f.store, f.nonces, f.rng, f.counters, f.first_hops, config};
+    for (ConnectionId id = 1; id <= 2; ++id) {
+        ASSERT_TRUE(hub.open(id, "10.0.0.1", at(NOW)));
+        EXPECT_EQ(hub.on_frame(id, f.register_frame(id), at(NOW)).store.size(), 1u); // to the store
+    }
+    ASSERT_TRUE(hub.open(3, "10.0.0.1", at(NOW)));
+    HubEffects refused = hub.on_frame(3, f.register_frame(3), at(NOW));
+    EXPECT_TRUE(refused.store.empty()); // no signature check, no write
+    ASSERT_EQ(refused.closes.size(), 1u);
+    EXPECT_EQ(refused.closes[0].second.code, wg::ErrorCode::busy);
+    EXPECT_EQ(f.counters.registrations_refused.load(), 1u);
+    EXPECT_EQ(f.counters.client_errors.load(), 0u); // a limit, not a protocol error
+    // Another address has its own budget; this one refills over the minute.
+    ASSERT_TRUE(hub.open(4, "10.0.0.2", at(NOW)));
+    EXPECT_EQ(hub.on_frame(4, f.register_frame(4), at(NOW)).store.size(), 1u);
+    ASSERT_TRUE(hub.open(5, "10.0.0.1", at(NOW + 30)));
+    EXPECT_EQ(hub.on_frame(5, f.register_frame(5), at(NOW + 30)).store.size(), 1u);
+}
+
+TEST(RateLimiter, BucketsPerKeyAndInTotalRefillOverAMinute) {
+    RateLimiter limiter(3, 4, 2);
+    EXPECT_TRUE(limiter.allow("a", at(NOW)));
+    EXPECT_TRUE(limiter.allow("a", at(NOW)));
+    EXPECT_TRUE(limiter.allow("a", at(NOW)));
+    EXPECT_FALSE(limiter.allow("a", at(NOW)));     // a's burst is spent
+    EXPECT_TRUE(limiter.allow("b", at(NOW)));      // b has its own...
+    EXPECT_FALSE(limiter.allow("b", at(NOW)));     // ...but the total (4) is spent
+    EXPECT_TRUE(limiter.allow("a", at(NOW + 20))); // 20 s: one token back each (3/min and 4/min)
+    EXPECT_FALSE(limiter.allow("c", at(NOW + 20))); // the total is spent again
+    EXPECT_TRUE(limiter.allow("c", at(NOW + 120))); // a and b full again: forgotten, c takes a slot
 }
 
 } // namespace

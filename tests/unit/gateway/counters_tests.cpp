@@ -13,7 +13,7 @@ TEST(GatewayStats, TheDocumentHasExactlyTheDocumentedKeysInOrder) {
               "{\"packets_from_clients\":0,\"packets_forwarded\":0,\"acks_forwarded\":0,\"packets_received\":0,"
               "\"stored\":0,\"delivered\":0,\"acked\":0,\"expired\":0,\"framing_errors\":0,\"client_errors\":0,"
               "\"clients_connected\":0,\"store_failures\":0,\"low_space_refusals\":0,\"auth_timeouts\":0,"
-              "\"connections_refused\":0,\"dropped_total\":0,"
+              "\"connections_refused\":0,\"registrations_refused\":0,\"registrations_expired\":0,\"dropped_total\":0,"
               "\"dropped\":{\"bad_mac\":0,\"replayed\":0,"
               "\"invalid_packet\":0,\"forward_hop\":0,\"unknown_client\":0,\"over_quota\":0,\"storage_error\":0,"
               "\"ingress_overflow\":0,\"egress_overflow\":0,\"client_protocol\":0,\"unknown_first_hop\":0},"

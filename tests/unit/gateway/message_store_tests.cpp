@@ -443,5 +443,26 @@ TEST(MessageStore, AVersionOneFileIsUpgradedInPlace) {
     EXPECT_FALSE(store->replay_tag_seen(sphinx::ReplayTag{}).value());
 }
 
+TEST(MessageStore, RegistrationsNeverUsedExpire) {
+    TempDir dir;
+    auto store = open_store(dir.path() / "db.sqlite");
+    ASSERT_TRUE(store);
+    // 1: registered, never used; 2: authenticated since; 3: has a message waiting; 4: connected now;
+    // 5: too recent.
+    for (std::uint8_t i = 1; i <= 4; ++i) ASSERT_TRUE(store->register_client({address(i), SharedKey{}, at(100)}));
+    ASSERT_TRUE(store->register_client({address(5), SharedKey{}, at(1000)}));
+    ASSERT_TRUE(store->record_authentication(address(2), at(150)).value());
+    ASSERT_TRUE(store->store(address(3), message(10, 3), at(120)));
+    const std::vector<ClientAddress> connected{address(4)};
+    EXPECT_EQ(store->expire_unused_registrations(at(500), connected).value(), 1u);
+    EXPECT_FALSE(store->find_client(address(1)).value().has_value());
+    for (std::uint8_t i = 2; i <= 5; ++i) EXPECT_TRUE(store->find_client(address(i)).value().has_value()) << int(i);
+    // Its message gone, 3 goes at the next sweep; 4 once it is no longer connected.
+    ASSERT_TRUE(store->expire(at(200)));
+    EXPECT_EQ(store->expire_unused_registrations(at(500), {}).value(), 2u);
+    EXPECT_FALSE(store->find_client(address(3)).value().has_value());
+    EXPECT_FALSE(store->find_client(address(4)).value().has_value());
+}
+
 } // namespace
 } // namespace nym::gateway
