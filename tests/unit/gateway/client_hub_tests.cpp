@@ -5,6 +5,8 @@
 #include <gateway/rate_limit.hpp>
 
 #include <gateway/errors.hpp>
+
+#include <sqlite3.h>
 #include <wire/framing.hpp>
 
 #include <gtest/gtest.h>
@@ -145,9 +147,15 @@ TEST(ClientHub, AFailedFetchClosesWithInternalError) {
     ASSERT_TRUE(f.store->store(f.client.public_key(), Bytes{1}, at(NOW)));
     HubEffects fx = f.hub.on_stored(f.client.public_key());
     ASSERT_EQ(fx.store.size(), 1u);
-    const auto& fetch = std::get<FetchRequest>(fx.store[0]);
-    FetchReply failed{fetch.id, Unexpected(make_error_code(Errc::database_error)), fetch.limit};
+    // The messages table is gone behind the store's back: the fetch fails.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((f.dir.path() / "messages.sqlite").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE messages;", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    StoreReply failed = run_store_request(std::move(fx.store[0]), *f.store);
+    ASSERT_FALSE(std::get<FetchReply>(failed).messages.has_value());
     HubEffects closed = f.hub.on_store_reply(std::move(failed), at(NOW));
+    (void)f.read(closed);
     ASSERT_EQ(closed.closes.size(), 1u);
     EXPECT_EQ(closed.closes[0].second.code, wg::ErrorCode::internal_error);
     EXPECT_EQ(closed.closes[0].second.by, CloseReason::By::gateway);
