@@ -495,7 +495,7 @@ http::response<http::string_body> HttpServer::Impl::to_beast(HttpResponse respon
     http::response<http::string_body> res(static_cast<http::status>(response.status), version);
     res.set(http::field::server, options.server_name);
     res.set(http::field::content_type, response.content_type);
-    res.set(http::field::access_control_allow_origin, "*");
+    if (options.allow_any_origin) res.set(http::field::access_control_allow_origin, "*");
     for (const auto& [name, value] : response.headers) res.set(name, value);
     res.keep_alive(keep_alive);
     res.body() = std::move(response.body);

@@ -48,6 +48,9 @@ struct ServerOptions {
     std::size_t ws_queue_bytes_limit = 4 * 1024 * 1024; ///< ... or bytes queued (messages are shared, not copied)
     std::size_t max_static_file_size = 32 * 1024 * 1024;
     std::string server_name = "nym-cpp";
+    /// `Access-Control-Allow-Origin: *` on every response (public read-only APIs a web page may
+    /// read); off for listeners no web page should read (an operator's admin port).
+    bool allow_any_origin = true;
 };
 
 /// Identifies one interactive websocket session of a server; never reused within one server.
