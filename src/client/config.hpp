@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nym::client {
 
@@ -69,6 +70,9 @@ struct Config {
     SocketType socket_type = SocketType::websocket;
     int listening_port = DEFAULT_API_PORT;      ///< 0 = any free port (printed at start)
     std::size_t max_request_size = DEFAULT_MAX_REQUEST_SIZE;
+    /// Web origins ("https://app.example") whose pages may use the API; empty: none (programs,
+    /// which send no Origin, always may). See client/api_access.hpp.
+    std::vector<std::string> allowed_origins;
 
     TrafficConfig traffic;                      ///< the core's Loopix parameters
 

@@ -1,5 +1,7 @@
 #include <client/daemon.hpp>
 
+#include <client/api_access.hpp>
+
 #include <crypto/rng.hpp>
 #include <node/directory_client.hpp>
 #include <runtime/http_server.hpp>
@@ -22,9 +24,11 @@ constexpr std::size_t MAX_GATEWAY_FRAME = 64 * 1024;
 /// Outgoing API messages queued per session before it is dropped (a subscriber that does not read).
 constexpr std::size_t API_SEND_QUEUE = 65536;
 
-bool is_loopback(const std::string& ip) {
-    return ip.starts_with("127.") || ip == "::1" || ip.starts_with("::ffff:127.");
-}
+/// API session ids: the runtime's id of a session (or connection) times 4, plus which listener it
+/// came through, so that sessions of different listeners never share an id in the ApiHandler.
+constexpr ApiSessionId LISTENERS = 4;
+enum Listener : ApiSessionId { WS_IPV4 = 0, WS_IPV6 = 1 };
+ApiSessionId api_session(Listener listener, std::uint64_t id) { return id * LISTENERS + listener; }
 
 milliseconds to_ms(std::chrono::microseconds us) { return std::max(milliseconds(1), duration_cast<milliseconds>(us)); }
 
@@ -39,7 +43,7 @@ struct Daemon::Impl {
     ReadyCallback on_ready;
     std::unique_ptr<Client> client;
     std::unique_ptr<node::DirectoryClient> directory;
-    std::unique_ptr<runtime::HttpServer> server;
+    std::unique_ptr<runtime::HttpServer> servers[2]; ///< the API websocket on 127.0.0.1 and on [::1]
     std::unique_ptr<runtime::WsConnection> gateway;
     std::uint64_t generation = 0; ///< of the gateway connection; callbacks of older ones are ignored
     runtime::Timer timer;
@@ -52,8 +56,7 @@ struct Daemon::Impl {
 
     void apply(ClientOutput out) {
         if (stopped) return;
-        if (server)
-            for (auto& push : out.api) server->ws_send(push.session, std::move(push.frame.data), push.frame.binary);
+        for (auto& push : out.api) send_api(push);
         if (gateway)
             for (auto& frame : out.gateway) gateway->send(std::move(frame), true);
         if (out.close_gateway) close_gateway();
@@ -134,39 +137,62 @@ struct Daemon::Impl {
         close_gateway();
     }
 
+    void send_api(ApiPush& push) {
+        const auto listener = push.session % LISTENERS;
+        if (listener <= WS_IPV6 && servers[listener])
+            servers[listener]->ws_send(push.session / LISTENERS, std::move(push.frame.data), push.frame.binary);
+    }
+
     Expected<void, std::string> listen();
+    std::unique_ptr<runtime::HttpServer> api_server(Listener listener, const std::string& host, std::uint16_t on_port);
     void log_stats(bool final) const;
 };
 
-Expected<void, std::string> Daemon::Impl::listen() {
+std::unique_ptr<runtime::HttpServer> Daemon::Impl::api_server(Listener listener, const std::string& host,
+                                                             std::uint16_t on_port) {
     const Config& config = settings.config;
     runtime::ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = static_cast<std::uint16_t>(config.listening_port);
+    options.host = host;
+    options.port = on_port;
     options.server_name = "nym-client";
-    server = std::make_unique<runtime::HttpServer>(loop, options);
+    auto server = std::make_unique<runtime::HttpServer>(loop, options);
     runtime::WsSessionHandlers handlers;
-    handlers.on_open = [this](runtime::WsSessionId id, const runtime::WsPeerInfo& peer) {
-        if (!is_loopback(peer.remote_ip)) {
-            spdlog::warn("refused an API connection from {} (loopback only)", peer.remote_ip);
+    handlers.on_open = [this, listener](runtime::WsSessionId id, const runtime::WsPeerInfo& peer) {
+        const auto refusal = check_api_upgrade(peer.remote_ip, peer.host, peer.origin, port, settings.config.allowed_origins);
+        if (refusal != ApiRefusal::none) {
+            spdlog::warn("refused an API connection from {} (Host '{}', Origin '{}'): {}", peer.remote_ip,
+                         peer.host.substr(0, 100), peer.origin ? peer.origin->substr(0, 100) : std::string("none"),
+                         to_string(refusal));
             return false;
         }
-        client->api_open(id);
+        client->api_open(api_session(listener, id));
         return true;
     };
-    handlers.on_message = [this](runtime::WsSessionId id, std::span<const std::uint8_t> data, bool binary) {
-        apply(client->on_api_message(id, data, binary, now()));
+    handlers.on_message = [this, listener](runtime::WsSessionId id, std::span<const std::uint8_t> data, bool binary) {
+        apply(client->on_api_message(api_session(listener, id), data, binary, now()));
     };
-    handlers.on_close = [this](runtime::WsSessionId id) { client->api_close(id); };
+    handlers.on_close = [this, listener](runtime::WsSessionId id) { client->api_close(api_session(listener, id)); };
     runtime::WsSessionOptions ws;
     ws.max_message_size = config.max_request_size + 1024 * 1024; // the handler answers oversize with an error
     ws.send_queue_limit = API_SEND_QUEUE;
     server->websocket_sessions("/mix", std::move(handlers), ws);
-    auto bound = server->listen();
+    return server;
+}
+
+/// The API on 127.0.0.1:P and, so that "localhost" works where it resolves to ::1 first, on
+/// [::1]:P too (skipped, with a note, where the host has no IPv6 loopback).
+Expected<void, std::string> Daemon::Impl::listen() {
+    const int wanted = settings.config.listening_port;
+    servers[WS_IPV4] = api_server(WS_IPV4, "127.0.0.1", static_cast<std::uint16_t>(wanted));
+    auto bound = servers[WS_IPV4]->listen();
     if (!bound)
-        return Unexpected("cannot listen on 127.0.0.1:" + std::to_string(config.listening_port) + ": " +
-                          bound.error().message());
+        return Unexpected("cannot listen on 127.0.0.1:" + std::to_string(wanted) + ": " + bound.error().message());
     port = *bound;
+    servers[WS_IPV6] = api_server(WS_IPV6, "::1", port);
+    if (auto v6 = servers[WS_IPV6]->listen(); !v6) {
+        spdlog::info("the API is not served on [::1]:{} ({}); 127.0.0.1 only", port, v6.error().message());
+        servers[WS_IPV6].reset();
+    }
     return {};
 }
 

@@ -664,13 +664,15 @@ TEST(ClientNet, ApiRefusesNonLoopbackConnections) {
         }
     }
     EXPECT_TRUE(found) << "no listening socket for port " << port << " in /proc/net/tcp";
+    // On IPv6 (so that "localhost" works where it resolves to ::1 first) only on ::1.
     std::ifstream tcp6("/proc/net/tcp6");
     for (std::string line; std::getline(tcp6, line);) {
         std::istringstream fields(line);
         std::string slot, local, remote, state;
         fields >> slot >> local >> remote >> state;
-        EXPECT_FALSE(state == "0A" && local.size() > 5 && local.substr(local.size() - 5) == want)
-            << "API also listens on IPv6 " << local;
+        if (state == "0A" && local.size() > 5 && local.substr(local.size() - 5) == want) {
+            EXPECT_EQ(local.substr(0, 32), "00000000000000000000000001000000") << "API listens on IPv6 " << local;
+        }
     }
 
     // Loopback is served...
@@ -701,6 +703,53 @@ TEST(ClientNet, ApiRefusesNonLoopbackConnections) {
     }
     ::freeifaddrs(list);
     if (tried == 0) std::printf("this host has no non-loopback address: only the bind address was checked\n");
+}
+
+// ---- f2) no cross-site pages, no foreign Host names ----------------------------------------------------
+
+/// A websocket upgrade request as a browser would send it, with `origin` and `host` as given
+/// (empty: the header is left out).
+std::string upgrade_request(const std::string& host, const std::string& origin) {
+    std::string r = "GET /mix HTTP/1.1\r\n";
+    if (!host.empty()) r += "Host: " + host + "\r\n";
+    r += "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+         "Sec-WebSocket-Version: 13\r\n";
+    if (!origin.empty()) r += "Origin: " + origin + "\r\n";
+    return r + "\r\n";
+}
+
+std::optional<unsigned> upgrade_status(const std::string& ip, std::uint16_t port, const std::string& host,
+                                       const std::string& origin) {
+    auto r = runtime::http_exchange_raw(ip, port, upgrade_request(host, origin));
+    if (!r) return std::nullopt;
+    return r->status;
+}
+
+TEST(ClientNet, ApiRefusesCrossSiteOriginsAndForeignHosts) {
+    NetOptions options;
+    options.clients = {"alice"};
+    LocalNet net(options);
+    ASSERT_TRUE(net.start()) << net.error();
+    const std::uint16_t port = net.client("alice").port;
+    const std::string here = "127.0.0.1:" + std::to_string(port);
+
+    // A page of another site (cross-site websocket hijacking) and an opaque origin.
+    EXPECT_EQ(upgrade_status(LOOPBACK, port, here, "https://evil.example"), std::optional<unsigned>(403));
+    EXPECT_EQ(upgrade_status(LOOPBACK, port, here, "null"), std::optional<unsigned>(403));
+    // DNS rebinding: the attacker's name resolved to 127.0.0.1.
+    EXPECT_EQ(upgrade_status(LOOPBACK, port, "evil.example:" + std::to_string(port), ""), std::optional<unsigned>(403));
+    // Programs send no Origin and are served, under every loopback name.
+    EXPECT_EQ(upgrade_status(LOOPBACK, port, here, ""), std::optional<unsigned>(101));
+    EXPECT_EQ(upgrade_status(LOOPBACK, port, "localhost:" + std::to_string(port), ""), std::optional<unsigned>(101));
+    // And on ::1, where the host has an IPv6 loopback.
+    if (auto v6 = upgrade_status("::1", port, "[::1]:" + std::to_string(port), ""))
+        EXPECT_EQ(*v6, 101u);
+    else
+        std::printf("no IPv6 loopback here: [::1]:%u not checked\n", static_cast<unsigned>(port));
+    // The refusals cost nothing: the API still serves.
+    auto api = Api::connect(port);
+    ASSERT_TRUE(api);
+    EXPECT_EQ(api->own_address(), net.client("alice").address);
 }
 
 // ---- g) seed 003's example, as an application would write it -----------------------------------------

@@ -98,6 +98,7 @@ TEST_F(ClientConfig, RenderedConfigParsesBackIdentically) {
     c.traffic.ack_wait_multiplier = 2.5;
     c.traffic.max_in_flight = 64;
     c.topology_refresh_rate = 1500ms;
+    c.allowed_origins = {"https://app.example", "http://localhost:3000"};
     const std::string t = render_config(c);
     EXPECT_NE(t.find("# "), std::string::npos); // commented
     auto parsed = parse_config(t);
@@ -114,6 +115,7 @@ TEST_F(ClientConfig, RenderedConfigParsesBackIdentically) {
     EXPECT_DOUBLE_EQ(parsed->traffic.ack_wait_multiplier, 2.5);
     EXPECT_EQ(parsed->traffic.max_in_flight, 64u);
     EXPECT_EQ(parsed->topology_refresh_rate, 1500ms);
+    EXPECT_EQ(parsed->allowed_origins, c.allowed_origins);
 }
 
 TEST_F(ClientConfig, DefaultsFollowSeedAndNym) {
@@ -126,6 +128,7 @@ TEST_F(ClientConfig, DefaultsFollowSeedAndNym) {
     EXPECT_EQ(parsed->traffic.loop_cover_average_delay, 200ms);
     EXPECT_FALSE(parsed->traffic.max_retransmissions.has_value());
     EXPECT_EQ(parsed->topology_refresh_rate, 30s);
+    EXPECT_TRUE(parsed->allowed_origins.empty()) << "no web page may use the API unless allowed";
 }
 
 TEST_F(ClientConfig, OptionalKeysFallBackToDefaults) {
@@ -182,6 +185,12 @@ TEST_F(ClientConfig, EveryBadValueIsRefusedNamingItsField) {
     EXPECT_NE(error_detail(with_line(t, "max_message_size", "max_message_size = 0")).find("traffic.max_message_size"),
               std::string::npos);
     EXPECT_NE(error_detail(with_line(t, "max_in_flight", "max_in_flight = 2")).find("traffic.max_in_flight"),
+              std::string::npos);
+    EXPECT_NE(error_detail(with_line(t, "allowed_origins", "allowed_origins = [\"null\"]"))
+                  .find("socket.allowed_origins"),
+              std::string::npos);
+    EXPECT_NE(error_detail(with_line(t, "allowed_origins", "allowed_origins = \"https://a.example\""))
+                  .find("socket.allowed_origins"),
               std::string::npos);
     auto missing = parse_config(without_line(t, "id"));
     ASSERT_FALSE(missing);
