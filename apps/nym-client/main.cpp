@@ -3,7 +3,8 @@
 //                   [--root DIR] [--force] [traffic flags]
 //   nym-client run  --id ID [the same flags] [--log-level info]
 // init prints "address: <identity>@<gateway>"; run prints exactly one stdout line once the gateway
-// link is up: "nym-client listening on ws://127.0.0.1:<port>/mix, address <address>".
+// link is up: "nym-client listening on ws://127.0.0.1:<port>/mix, address <address>" (tcp://... with
+// socket type tcp).
 #include <client/daemon.hpp>
 #include <client/daemon_init.hpp>
 #include <node/logging.hpp>
@@ -37,8 +38,8 @@ void add_common(CLI::App* cmd, Flags& f) {
     cmd->add_option("--root", f.root, "folder holding client folders (default: $HOME/.nym/clients)");
     cmd->add_option("--gateway", f.gateway, "base58 identity of the gateway to register at (default: random)");
     cmd->add_option("--directory", c.directory, "directory server URL, e.g. http://127.0.0.1:8080");
-    cmd->add_option("--socket-type", c.socket_type, "websocket, tcp (not served in this version) or none");
-    cmd->add_option("--port", c.port, "websocket API port on 127.0.0.1; 0 = any free port (default 9001)");
+    cmd->add_option("--socket-type", c.socket_type, "websocket, tcp (protobuf, see the docs) or none");
+    cmd->add_option("--port", c.port, "API port on 127.0.0.1; 0 = any free port (default 9001)");
     cmd->add_option("--packet-delay", c.packet_delay, "mean per-hop delay, e.g. 15ms");
     cmd->add_option("--ack-delay", c.ack_delay, "mean per-hop delay of SURB-acks, e.g. 15ms");
     cmd->add_option("--send-delay", c.send_delay, "mean gap of the main Poisson stream, e.g. 20ms");
@@ -121,6 +122,9 @@ int run_run(const Flags& flags) {
     auto started = daemon.start([](const Daemon& d) {
         if (d.socket_type() == SocketType::websocket)
             std::printf("nym-client listening on ws://127.0.0.1:%u/mix, address %s\n", unsigned{d.api_port()},
+                        d.address().c_str());
+        else if (d.socket_type() == SocketType::tcp)
+            std::printf("nym-client listening on tcp://127.0.0.1:%u, address %s\n", unsigned{d.api_port()},
                         d.address().c_str());
         else
             std::printf("nym-client running without a socket (socket_type none), address %s\n", d.address().c_str());

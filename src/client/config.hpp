@@ -39,8 +39,8 @@ inline constexpr std::string_view SHARED_KEY_PEM_LABEL = "NYM GATEWAY SHARED KEY
 /// Largest websocket API request the handler reads (larger frames are answered with an error).
 inline constexpr std::size_t DEFAULT_MAX_REQUEST_SIZE = 32u * 1024 * 1024;
 
-/// How applications talk to the client. Only the websocket is served in this version; "tcp" is
-/// accepted in the config (seed 003 lists it) but `run` refuses it with a clear message.
+/// How applications talk to the client: the websocket API, the TCP socket API (protobuf, as the
+/// original client's) or none.
 enum class SocketType { websocket, tcp, none };
 [[nodiscard]] std::string_view to_string(SocketType type) noexcept;
 /// "websocket" / "tcp" / "none", case-insensitive (seed 003 writes 'WebSocket', 'TCP', 'None').

@@ -5,11 +5,14 @@
 #include <crypto/rng.hpp>
 #include <node/directory_client.hpp>
 #include <runtime/http_server.hpp>
+#include <runtime/tcp.hpp>
 #include <runtime/ws_connection.hpp>
+#include <wire/client_api_tcp.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 
 namespace nym::client {
 namespace {
@@ -27,7 +30,7 @@ constexpr std::size_t API_SEND_QUEUE = 65536;
 /// API session ids: the runtime's id of a session (or connection) times 4, plus which listener it
 /// came through, so that sessions of different listeners never share an id in the ApiHandler.
 constexpr ApiSessionId LISTENERS = 4;
-enum Listener : ApiSessionId { WS_IPV4 = 0, WS_IPV6 = 1 };
+enum Listener : ApiSessionId { WS_IPV4 = 0, WS_IPV6 = 1, TCP = 2 };
 ApiSessionId api_session(Listener listener, std::uint64_t id) { return id * LISTENERS + listener; }
 
 milliseconds to_ms(std::chrono::microseconds us) { return std::max(milliseconds(1), duration_cast<milliseconds>(us)); }
@@ -44,6 +47,8 @@ struct Daemon::Impl {
     std::unique_ptr<Client> client;
     std::unique_ptr<node::DirectoryClient> directory;
     std::unique_ptr<runtime::HttpServer> servers[2]; ///< the API websocket on 127.0.0.1 and on [::1]
+    std::unique_ptr<runtime::TcpService> tcp;        ///< or the TCP socket API on 127.0.0.1
+    std::map<runtime::ConnectionId, wire::client_api::tcp::FrameReader> tcp_readers;
     std::unique_ptr<runtime::WsConnection> gateway;
     std::uint64_t generation = 0; ///< of the gateway connection; callbacks of older ones are ignored
     runtime::Timer timer;
@@ -144,6 +149,8 @@ struct Daemon::Impl {
     }
 
     Expected<void, std::string> listen();
+    Expected<void, std::string> listen_tcp();
+    bool on_tcp_data(runtime::ConnectionId id, std::span<const std::uint8_t> data);
     std::unique_ptr<runtime::HttpServer> api_server(Listener listener, const std::string& host, std::uint16_t on_port);
     void log_stats(bool final) const;
 };
@@ -196,6 +203,69 @@ Expected<void, std::string> Daemon::Impl::listen() {
     return {};
 }
 
+/// The TCP socket API (socket_type tcp): protobuf requests framed by an 8-byte length, answered in
+/// order on the same connection (docs/protocol/client-api.md, "The TCP socket").
+Expected<void, std::string> Daemon::Impl::listen_tcp() {
+    tcp = std::make_unique<runtime::TcpService>(loop);
+    runtime::InboundHandlers handlers;
+    handlers.on_open = [this](runtime::ConnectionId id, const std::string& remote) {
+        const std::string ip = remote.starts_with("[") ? remote.substr(1, remote.find(']') - 1)
+                                                       : remote.substr(0, remote.rfind(':'));
+        if (!is_loopback(ip)) {
+            spdlog::warn("refused an API connection from {} (loopback only)", remote);
+            return false;
+        }
+        tcp_readers.emplace(id, wire::client_api::tcp::FrameReader(settings.config.max_request_size));
+        client->api_open(api_session(TCP, id));
+        return true;
+    };
+    handlers.on_data = [this](runtime::ConnectionId id, std::span<const std::uint8_t> data) {
+        return on_tcp_data(id, data);
+    };
+    handlers.on_closed = [this](runtime::ConnectionId id) {
+        tcp_readers.erase(id);
+        client->api_close(api_session(TCP, id));
+    };
+    const int wanted = settings.config.listening_port;
+    auto bound = tcp->listen("127.0.0.1", static_cast<std::uint16_t>(wanted), std::move(handlers));
+    if (!bound)
+        return Unexpected("cannot listen on 127.0.0.1:" + std::to_string(wanted) + ": " + bound.error().message());
+    port = *bound;
+    return {};
+}
+
+bool Daemon::Impl::on_tcp_data(runtime::ConnectionId id, std::span<const std::uint8_t> data) {
+    namespace api = wire::client_api;
+    auto reader = tcp_readers.find(id);
+    if (reader == tcp_readers.end() || stopped) return true; // closing: the rest is ignored
+    reader->second.feed(data);
+    const auto limits = client->api().wire_limits();
+    while (true) {
+        auto frame = reader->second.next();
+        if (!frame) {
+            // A length beyond max_request_size: answer, then close (the stream cannot be followed).
+            tcp->send(id, api::tcp::encode_response(client->api_error(frame.error().message)));
+            tcp->close(id);
+            tcp_readers.erase(reader);
+            return true;
+        }
+        if (!*frame) return true;
+        auto request = api::tcp::decode_request(**frame, limits);
+        if (!request) {
+            // The frame was whole: the connection goes on after the answer.
+            tcp->send(id, api::tcp::encode_response(client->api_error(request.error().message)));
+            continue;
+        }
+        if (std::holds_alternative<api::tcp::FlushRequest>(*request)) continue; // answers are never held back
+        ClientOutput out;
+        for (const auto& response :
+             client->on_api_request(api_session(TCP, id), std::get<api::Request>(*request), now(), out))
+            tcp->send(id, api::tcp::encode_response(response));
+        apply(std::move(out));
+        if (stopped) return true;
+    }
+}
+
 void Daemon::Impl::log_stats(bool final) const {
     const auto s = client->stats();
     if (final) {
@@ -221,8 +291,6 @@ Daemon::~Daemon() {
 Expected<void, std::string> Daemon::start(ReadyCallback on_ready) {
     Impl& d = *m_impl;
     const Config& config = d.settings.config;
-    if (config.socket_type == SocketType::tcp)
-        return Unexpected(std::string("socket type 'tcp' is not supported in this version; use 'websocket' (or 'none')"));
     auto keys = load_keys(config);
     if (!keys) return Unexpected(keys.error().message());
     std::optional<wire::gateway::SharedKey> shared_key;
@@ -241,6 +309,8 @@ Expected<void, std::string> Daemon::start(ReadyCallback on_ready) {
     d.on_ready = std::move(on_ready);
     if (config.socket_type == SocketType::websocket) {
         if (auto listening = d.listen(); !listening) return listening;
+    } else if (config.socket_type == SocketType::tcp) {
+        if (auto listening = d.listen_tcp(); !listening) return listening;
     }
     d.loop.every(STATS_INTERVAL, [&d] {
         if (!d.stopped) d.log_stats(false);
