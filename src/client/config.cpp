@@ -143,6 +143,26 @@ Config merge(Config base, const ConfigOverrides& o) {
     return base;
 }
 
+Expected<ClientSettings, std::string> run_settings(const std::filesystem::path& root, std::string_view id,
+                                                   const ConfigOverrides& overrides,
+                                                   const std::optional<crypto::Ed25519PublicKey>& gateway) {
+    ClientSettings settings;
+    settings.config_file = config_path(root, id);
+    auto loaded = load_config(settings.config_file);
+    if (!loaded && loaded.error() == ConfigErrc::missing_file)
+        return Unexpected("client '" + std::string(id) + "' does not exist (no " + settings.config_file.string() +
+                          "; run `nym-client init --id " + std::string(id) + "` first)");
+    if (!loaded) return Unexpected(loaded.error().message());
+    settings.config = merge(*loaded, overrides);
+    if (gateway && *gateway != settings.config.gateway_identity) {
+        settings.config.gateway_identity = *gateway;
+        settings.config.gateway_listener.clear();
+        settings.register_again = true;
+    }
+    if (auto valid = validate(settings.config); !valid) return Unexpected(valid.error().message());
+    return settings;
+}
+
 ConfigResult<void> validate(const Config& c) {
     if (!valid_id(c.id)) return config_fail(ConfigErrc::invalid_id, "client.id: 1-64 characters of A-Z a-z 0-9 _ -");
     if (!node::valid_http_url(c.directory_url))

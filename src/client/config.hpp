@@ -81,6 +81,13 @@ struct Config {
     std::chrono::microseconds gateway_connection_timeout{std::chrono::seconds(5)};
 };
 
+/// What `run` needs: the config with the flags applied, where it lives, and whether to register anew.
+struct ClientSettings {
+    Config config;                     ///< file values with the flags applied
+    std::filesystem::path config_file; ///< rewritten once registered when the gateway changed
+    bool register_again = false;       ///< another gateway than the stored key's: register there first
+};
+
 /// Flag values that take precedence over the file; unset fields keep the file's value.
 struct ConfigOverrides {
     std::optional<std::string> directory_url;
@@ -116,6 +123,11 @@ struct ConfigFlags {
 [[nodiscard]] Expected<std::optional<crypto::Ed25519PublicKey>, std::string> parse_gateway_flag(std::string_view text);
 
 [[nodiscard]] Config merge(Config base, const ConfigOverrides& overrides);
+/// `run`'s settings: <root>/<id>'s config with the overrides; a `gateway` other than the configured
+/// one is registered at first (and replaces it). The error in words ("client 'x' does not exist ...").
+[[nodiscard]] Expected<ClientSettings, std::string> run_settings(const std::filesystem::path& root, std::string_view id,
+                                                                 const ConfigOverrides& overrides,
+                                                                 const std::optional<crypto::Ed25519PublicKey>& gateway);
 [[nodiscard]] ConfigResult<void> validate(const Config& config);
 
 /// The commented TOML text of a config.

@@ -332,4 +332,14 @@ std::uint16_t Daemon::api_port() const noexcept { return m_impl->port; }
 const std::string& Daemon::address() const noexcept { return m_impl->address; }
 SocketType Daemon::socket_type() const noexcept { return m_impl->settings.config.socket_type; }
 
+std::string Daemon::ready_line() const {
+    const std::string port = std::to_string(api_port());
+    switch (socket_type()) {
+    case SocketType::websocket: return "nym-client listening on ws://127.0.0.1:" + port + "/mix, address " + address();
+    case SocketType::tcp: return "nym-client listening on tcp://127.0.0.1:" + port + ", address " + address();
+    case SocketType::none: break;
+    }
+    return "nym-client running without a socket (socket_type none), address " + address();
+}
+
 } // namespace nym::client

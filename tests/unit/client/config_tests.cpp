@@ -263,6 +263,31 @@ TEST_F(ClientConfig, CommandLineFlagsBecomeOverridesOrNameTheBadFlag) {
     EXPECT_EQ(parse_gateway_flag("0OIl").error(), "invalid --gateway '0OIl': expected a base58 Ed25519 key");
 }
 
+TEST_F(ClientConfig, RunSettingsComeFromTheFileTheFlagsAndTheGatewayFlag) {
+    auto missing = run_settings(dir.path(), "nobody", {}, std::nullopt);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error(), "client 'nobody' does not exist (no " + config_path(dir.path(), "nobody").string() +
+                                   "; run `nym-client init --id nobody` first)");
+    Config c = sample();
+    ASSERT_TRUE(write_client(c, config_path(dir.path(), "alice"), crypto::Ed25519SecretKey::generate(rng),
+                             wire::gateway::SharedKey{}, false));
+    ConfigOverrides o;
+    o.listening_port = 0;
+    auto same = run_settings(dir.path(), "alice", o, c.gateway_identity);
+    ASSERT_TRUE(same) << same.error();
+    EXPECT_EQ(same->config.listening_port, 0);
+    EXPECT_FALSE(same->register_again);
+    EXPECT_EQ(same->config_file, config_path(dir.path(), "alice"));
+    const auto other = crypto::Ed25519SecretKey::generate(rng).public_key();
+    auto moved = run_settings(dir.path(), "alice", {}, other);
+    ASSERT_TRUE(moved);
+    EXPECT_TRUE(moved->register_again);
+    EXPECT_EQ(moved->config.gateway_identity, other);
+    EXPECT_TRUE(moved->config.gateway_listener.empty());
+    o.listening_port = 70000;
+    EXPECT_FALSE(run_settings(dir.path(), "alice", o, std::nullopt));
+}
+
 TEST_F(ClientConfig, DurationsParseAndFormat) {
     EXPECT_EQ(parse_duration("15ms"), std::optional<std::chrono::microseconds>(15ms));
     EXPECT_EQ(parse_duration("15"), std::optional<std::chrono::microseconds>(15ms));
