@@ -259,7 +259,7 @@ bool Daemon::Impl::on_tcp_data(runtime::ConnectionId id, std::span<const std::ui
         if (std::holds_alternative<api::tcp::FlushRequest>(*request)) continue; // answers are never held back
         ClientOutput out;
         for (const auto& response :
-             client->on_api_request(api_session(TCP, id), std::get<api::Request>(*request), now(), out))
+             client->on_api_request(api_session(TCP, id), api::tcp::to_request(std::move(*request)), now(), out))
             tcp->send(id, api::tcp::encode_response(response));
         apply(std::move(out));
         if (stopped) return true;

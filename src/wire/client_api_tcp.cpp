@@ -66,11 +66,11 @@ Expected<TcpRequest, ParseError> decode_request(std::span<const std::uint8_t> fr
         if (send.message().size() > limits.max_message_size)
             return refuse("message too large: " + std::to_string(send.message().size()) + " bytes (limit " +
                           std::to_string(limits.max_message_size) + ")");
-        return TcpRequest{Request{SendRequest{as_bytes(send.message()), send.recipient_address(), 0}}};
+        return TcpRequest{SendRequest{as_bytes(send.message()), send.recipient_address(), 0}};
     }
-    case pb::Request::kFetch: return TcpRequest{Request{FetchRequest{}}};
-    case pb::Request::kClients: return TcpRequest{Request{GetClientsRequest{}}};
-    case pb::Request::kDetails: return TcpRequest{Request{OwnDetailsRequest{}}};
+    case pb::Request::kFetch: return TcpRequest{FetchRequest{}};
+    case pb::Request::kClients: return TcpRequest{GetClientsRequest{}};
+    case pb::Request::kDetails: return TcpRequest{OwnDetailsRequest{}};
     case pb::Request::kFlush: return TcpRequest{FlushRequest{}};
     case pb::Request::VALUE_NOT_SET: break;
     }
@@ -102,26 +102,31 @@ Bytes encode_response(const Response& response) {
     return framed(out);
 }
 
+Request to_request(TcpRequest request) {
+    return std::visit(
+        [](auto&& r) -> Request {
+            using T = std::decay_t<decltype(r)>;
+            if constexpr (std::is_same_v<T, FlushRequest>) return FetchRequest{}; // callers handle flush first
+            else return Request{std::move(r)};
+        },
+        std::move(request));
+}
+
 Expected<Bytes, ParseError> encode_request(const TcpRequest& request) {
     pb::Request out;
-    if (std::holds_alternative<FlushRequest>(request)) {
-        out.mutable_flush();
-        return framed(out);
-    }
-    const Request& r = std::get<Request>(request);
-    if (const auto* send = std::get_if<SendRequest>(&r)) {
+    if (const auto* send = std::get_if<SendRequest>(&request)) {
         if (send->reply_surbs != 0) return refuse("reply SURBs are not available on the TCP socket");
         auto* s = out.mutable_send();
         s->set_message(as_string(send->message));
         s->set_recipient_address(send->recipient);
-    } else if (std::holds_alternative<FetchRequest>(r)) {
+    } else if (std::holds_alternative<FetchRequest>(request)) {
         out.mutable_fetch();
-    } else if (std::holds_alternative<GetClientsRequest>(r)) {
+    } else if (std::holds_alternative<GetClientsRequest>(request)) {
         out.mutable_clients();
-    } else if (std::holds_alternative<OwnDetailsRequest>(r)) {
+    } else if (std::holds_alternative<OwnDetailsRequest>(request)) {
         out.mutable_details();
     } else {
-        return refuse("request not available on the TCP socket");
+        out.mutable_flush();
     }
     return framed(out);
 }

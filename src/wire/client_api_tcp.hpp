@@ -27,7 +27,10 @@ inline constexpr std::size_t LENGTH_PREFIX_SIZE = 8;
 /// so a flush has nothing to do and gets no response (the original's examples write a request and
 /// a flush, then read one response).
 struct FlushRequest {};
-using TcpRequest = std::variant<Request, FlushRequest>;
+/// What this socket carries: a subset of the API's requests, and flush.
+using TcpRequest = std::variant<SendRequest, FetchRequest, GetClientsRequest, OwnDetailsRequest, FlushRequest>;
+/// The API request of a TcpRequest other than a flush.
+[[nodiscard]] Request to_request(TcpRequest request);
 
 /// The byte stream of one connection cut into frames.
 class FrameReader {
@@ -55,8 +58,8 @@ private:
 /// socket API has no message for (reply, subscribe, pushes) too, naming them.
 [[nodiscard]] Bytes encode_response(const Response& response);
 
-/// The application's side: a request as a whole frame (only send, fetch, getClients, ownDetails and
-/// flush exist on this socket), and the parse of one response frame (without its prefix).
+/// The application's side: a request as a whole frame, and the parse of one response frame (without
+/// its prefix). Reply SURBs are not carried: a send with reply_surbs is refused.
 [[nodiscard]] Expected<Bytes, ParseError> encode_request(const TcpRequest& request);
 [[nodiscard]] Expected<Response, ParseError> decode_response(std::span<const std::uint8_t> frame);
 

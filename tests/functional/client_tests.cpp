@@ -793,7 +793,7 @@ public:
         return frame && write(*frame);
     }
     /// As the original's examples do: the request, then a flush, then read one response.
-    std::optional<wire::client_api::Response> ask(const wire::client_api::Request& request,
+    std::optional<wire::client_api::Response> ask(const tcpapi::TcpRequest& request,
                                                   std::chrono::milliseconds timeout = 30s) {
         if (!send(request) || !send(tcpapi::FlushRequest{})) return std::nullopt;
         return read(timeout);
