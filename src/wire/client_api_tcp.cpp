@@ -59,6 +59,9 @@ Expected<std::optional<Bytes>, ParseError> FrameReader::next() {
 Expected<TcpRequest, ParseError> decode_request(std::span<const std::uint8_t> frame, const Limits& limits) {
     pb::Request request;
     if (!parse(request, frame)) return refuse("malformed request: not a protobuf Request message");
+    // One result, assigned then returned: returning a fresh temporary per case trips GCC 12's
+    // -Wmaybe-uninitialized (a false positive) under the sanitizer preset.
+    TcpRequest out;
     switch (request.value_case()) {
     case pb::Request::kSend: {
         const auto& send = request.send();
@@ -66,12 +69,13 @@ Expected<TcpRequest, ParseError> decode_request(std::span<const std::uint8_t> fr
         if (send.message().size() > limits.max_message_size)
             return refuse("message too large: " + std::to_string(send.message().size()) + " bytes (limit " +
                           std::to_string(limits.max_message_size) + ")");
-        return TcpRequest{SendRequest{as_bytes(send.message()), send.recipient_address(), 0}};
+        out = SendRequest{as_bytes(send.message()), send.recipient_address(), 0};
+        return out;
     }
-    case pb::Request::kFetch: return TcpRequest{FetchRequest{}};
-    case pb::Request::kClients: return TcpRequest{GetClientsRequest{}};
-    case pb::Request::kDetails: return TcpRequest{OwnDetailsRequest{}};
-    case pb::Request::kFlush: return TcpRequest{FlushRequest{}};
+    case pb::Request::kFetch: out = FetchRequest{}; return out;
+    case pb::Request::kClients: out = GetClientsRequest{}; return out;
+    case pb::Request::kDetails: out = OwnDetailsRequest{}; return out;
+    case pb::Request::kFlush: out = FlushRequest{}; return out;
     case pb::Request::VALUE_NOT_SET: break;
     }
     return refuse("empty request: none of send, fetch, clients, details, flush is set");
