@@ -15,7 +15,7 @@ PACKAGES=(
   clang lld libclang-rt-14-dev clang-format clang-tidy
   libsodium-dev libssl-dev libboost1.81-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-  librocksdb-dev libsqlite3-dev
+  librocksdb-dev libsqlite3-dev protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsecp256k1-dev libcrypto++-dev protobuf-compiler libprotobuf-dev
   python3

@@ -1,11 +1,12 @@
 #pragma once
 // The client's side of the gateway protocol (docs/protocol/gateway.md) as a sans-IO state machine:
-// frames in, frames and events out. The glue owns the websocket; this class decides what to send.
+// frames in, frames and events out. client::Client drives it (the daemon owns the websocket); this
+// class decides what to send.
 //
 //   idle ──begin_register──▶ registering ──RegisterResponse (verified)──▶ ready  (event Registered)
 //   idle ──begin_authenticate──▶ authenticating ──AuthenticateResponse{ok}──▶ ready (event Authenticated)
 //   any ──Error / refusal / protocol violation──▶ closed (event Refused, close = true)
-//   ready: Deliver → event Delivered (the glue hands it to the core, then calls ack()), Ping → Pong.
+//   ready: Deliver → event Delivered (client::Client hands it to the core, then calls ack()), Ping → Pong.
 //
 // Once ready, every frame both ways carries the session MAC (wire::gateway::SessionChannel): the
 // frames this class hands out are sealed, and a gateway frame that fails its MAC ends the link.
@@ -35,7 +36,7 @@ namespace nym::client {
 enum class LinkState { idle, registering, authenticating, ready, closed };
 [[nodiscard]] std::string_view to_string(LinkState state) noexcept;
 
-/// Registration finished: the glue stores the key (0600) for later authentications.
+/// Registration finished: client::Client stores the key (0600) for later authentications.
 struct LinkRegistered {
     wire::gateway::SharedKey shared_key;
 };

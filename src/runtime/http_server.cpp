@@ -590,6 +590,9 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
                     peer.remote_port = remote.port();
                 }
                 peer.target = request.target;
+                peer.host = std::string(beast_request[http::field::host]);
+                if (auto origin = beast_request.find(http::field::origin); origin != beast_request.end())
+                    peer.origin = std::string(origin->value());
                 // Registered before on_open so that on_open may already queue a greeting.
                 auto ws_session = std::make_shared<WsSession>(io.get_executor(), id, ep->second);
                 {

@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -60,6 +61,10 @@ struct WsPeerInfo {
     std::string remote_ip;
     std::uint16_t remote_port = 0;
     std::string target; ///< the upgrade request's target, with the query
+    std::string host;   ///< the upgrade request's Host header as sent (empty when absent)
+    /// The Origin header as sent, when there is one (browsers always send it; "null" for opaque
+    /// origins); lets an endpoint refuse cross-site pages (websocket hijacking).
+    std::optional<std::string> origin;
 };
 
 struct WsSessionOptions {
