@@ -1,7 +1,10 @@
 #include <abci/application.hpp>
 #include <abci/framing.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <exception>
+#include <time.h>
 
 namespace nym::abci {
 namespace {
@@ -53,6 +56,35 @@ std::size_t varint_size(std::uint64_t n) {
     return s;
 }
 
+std::uint64_t thread_cpu_ns() noexcept {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+StatKind kind_of(const pb::Request& request) noexcept {
+    switch (request.value_case()) {
+    case pb::Request::kCheckTx:
+        return request.check_tx().type() == pb::RECHECK ? StatKind::check_tx_recheck : StatKind::check_tx_new;
+    case pb::Request::kPrepareProposal:
+        return StatKind::prepare_proposal;
+    case pb::Request::kProcessProposal:
+        return StatKind::process_proposal;
+    case pb::Request::kFinalizeBlock:
+        return StatKind::finalize_block;
+    case pb::Request::kCommit:
+        return StatKind::commit;
+    case pb::Request::kQuery:
+        return StatKind::query;
+    default:
+        return StatKind::other;
+    }
+}
+
+constexpr const char* STAT_NAMES[] = {"check_tx_new", "check_tx_recheck", "prepare_proposal", "process_proposal",
+                                      "finalize_block", "commit", "query", "other"};
+static_assert(std::size(STAT_NAMES) == static_cast<std::size_t>(StatKind::count_));
+
 } // namespace
 
 Application::Application(ledger::Ledger& ledger, ApplicationOptions options)
@@ -81,13 +113,32 @@ pb::Response Application::finalize_block(const pb::RequestFinalizeBlock& req) {
     if (!block)
         return exception("FinalizeBlock at height " + std::to_string(req.height()) + ": " + block.error().message());
     pb::Response r;
+    m_finalized_txs.fetch_add(txs.size(), std::memory_order_relaxed);
     auto* out = r.mutable_finalize_block();
     for (const auto& result : block->tx_results) fill_tx_result(result, out->add_tx_results());
     out->set_app_hash(as_string(block->app_hash));
     return r;
 }
 
+std::string Application::stats_json() const {
+    nlohmann::json out = nlohmann::json::object();
+    for (std::size_t i = 0; i < m_stats.size(); ++i)
+        out[STAT_NAMES[i]] = {{"requests", m_stats[i].requests.load(std::memory_order_relaxed)},
+                              {"cpu_us", m_stats[i].cpu_ns.load(std::memory_order_relaxed) / 1000}};
+    out["finalized_txs"] = m_finalized_txs.load(std::memory_order_relaxed);
+    return out.dump();
+}
+
 pb::Response Application::handle(const pb::Request& request) {
+    const std::uint64_t start = thread_cpu_ns();
+    pb::Response response = dispatch(request);
+    auto& counter = m_stats[static_cast<std::size_t>(kind_of(request))];
+    counter.requests.fetch_add(1, std::memory_order_relaxed);
+    counter.cpu_ns.fetch_add(thread_cpu_ns() - start, std::memory_order_relaxed);
+    return response;
+}
+
+pb::Response Application::dispatch(const pb::Request& request) {
     try {
         pb::Response r;
         switch (request.value_case()) {
@@ -124,6 +175,13 @@ pb::Response Application::handle(const pb::Request& request) {
                 q->set_code(static_cast<std::uint32_t>(ledger::Errc::height_unavailable));
                 q->set_log("negative height");
                 q->set_codespace(std::string(ledger::LEDGER_CODESPACE));
+                return r;
+            }
+            if (req.path() == STATS_QUERY_PATH) {
+                auto* q = r.mutable_query();
+                q->set_key(req.data());
+                q->set_value(stats_json());
+                q->set_height(static_cast<std::int64_t>(m_ledger.info().height));
                 return r;
             }
             const ledger::QueryResult result =
