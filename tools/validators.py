@@ -228,6 +228,7 @@ def cmd_build(args):
             ("", "log_level", q(args.cometbft_log_level)),
             ("rpc", "laddr", q(f"tcp://{HOST}:{p['rpc']}")),
             ("rpc", "max_body_bytes", str(16 * 1024 * 1024)),  # JSON-RPC batches of transactions
+            ("rpc", "max_request_batch_size", "1000"),
             ("p2p", "laddr", q(f"tcp://{HOST}:{p['p2p']}")),
             ("p2p", "persistent_peers", q(peers)),
             ("p2p", "addr_book_strict", "false"),
