@@ -24,27 +24,29 @@ ledger::ByteSpan as_span(const std::string& s) {
 }
 
 template <class Events>
-void copy_events(const std::vector<ledger::Event>& from, Events* to) {
-    for (const auto& e : from) {
+void move_events(std::vector<ledger::Event>&& from, Events* to) {
+    to->Reserve(static_cast<int>(from.size()));
+    for (auto& e : from) {
         auto* ev = to->Add();
-        ev->set_type(e.type);
-        for (const auto& a : e.attributes) {
+        ev->set_type(std::move(e.type));
+        ev->mutable_attributes()->Reserve(static_cast<int>(e.attributes.size()));
+        for (auto& a : e.attributes) {
             auto* attr = ev->add_attributes();
-            attr->set_key(a.key);
-            attr->set_value(a.value);
+            attr->set_key(std::move(a.key));
+            attr->set_value(std::move(a.value));
             attr->set_index(true);
         }
     }
 }
 
 template <class Result>
-void fill_tx_result(const ledger::TxResult& from, Result* to) {
+void fill_tx_result(ledger::TxResult&& from, Result* to) {
     to->set_code(from.code);
     if (from.code != 0) {
-        to->set_log(from.log);
+        to->set_log(std::move(from.log));
         to->set_codespace(std::string(ledger::LEDGER_CODESPACE));
     }
-    copy_events(from.events, to->mutable_events());
+    move_events(std::move(from.events), to->mutable_events());
 }
 
 std::size_t varint_size(std::uint64_t n) {
@@ -115,7 +117,8 @@ pb::Response Application::finalize_block(const pb::RequestFinalizeBlock& req) {
     pb::Response r;
     m_finalized_txs.fetch_add(txs.size(), std::memory_order_relaxed);
     auto* out = r.mutable_finalize_block();
-    for (const auto& result : block->tx_results) fill_tx_result(result, out->add_tx_results());
+    out->mutable_tx_results()->Reserve(static_cast<int>(block->tx_results.size()));
+    for (auto& result : block->tx_results) fill_tx_result(std::move(result), out->add_tx_results());
     out->set_app_hash(as_string(block->app_hash));
     return r;
 }
