@@ -64,7 +64,7 @@ ValidatorNet::ValidatorNet(const std::string& test)
 ValidatorNet::~ValidatorNet() {
     for (auto& n : m_nodes) n.reset(); // CometBFT first, then its app
     for (auto& a : m_apps) a.reset();
-    if (std::getenv("NYM_KEEP_TEST_DIRS") == nullptr) {
+    if (!m_keep && std::getenv("NYM_KEEP_TEST_DIRS") == nullptr) {
         std::error_code ec;
         fs::remove_all(m_dir, ec);
     }

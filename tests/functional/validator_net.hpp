@@ -83,12 +83,15 @@ public:
     [[nodiscard]] std::string chain_id() const { return m_manifest.at("chain_id"); }
     [[nodiscard]] std::uint16_t rpc_port(int k) const;
     [[nodiscard]] const std::filesystem::path& dir() const { return m_dir; }
+    /// Leaves the folder (logs, databases) in place when the net is destroyed.
+    void keep() { m_keep = true; }
     /// The last lines of a process's log, for failure messages.
     [[nodiscard]] std::string log_tail(const std::string& name, std::size_t lines = 20) const;
 
 private:
     std::filesystem::path m_dir;
     nlohmann::json m_manifest;
+    bool m_keep = false;
     std::vector<std::optional<Process>> m_apps;
     std::vector<std::optional<Process>> m_nodes;
 };

@@ -38,6 +38,8 @@ protected:
 
     void TearDown() override {
         if (HasFailure() && net) {
+            net->keep();
+            std::cerr << "the network's folder is kept: " << net->dir() << "\n";
             for (const char* name : {"app0", "node0", "app1", "node1", "app3", "node3"})
                 std::cerr << "---- " << name << ".log (tail)\n" << net->log_tail(name, 15);
         }
