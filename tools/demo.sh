@@ -57,10 +57,10 @@ echo
 # The ledger: one transfer through the validators, then where the chain stands.
 python3 tools/validators.py --dir "$LOCALNET_DIR/ledger" transfer --from alice --to bob --amount 25 | sed 's/^/ledger: /'
 python3 - "$LEDGER_RPC" <<'PY'
-import json, sys, urllib.request
-status = json.load(urllib.request.urlopen(sys.argv[1] + "/status", timeout=5))["result"]
-info = status["sync_info"]
-print(f"ledger: chain {status['node_info']['network']}, 4 validators, height {info['latest_block_height']}, "
-      f"app hash {info['latest_app_hash']}")
+import base64, json, sys, urllib.request
+get = lambda method: json.load(urllib.request.urlopen(sys.argv[1] + "/" + method, timeout=5))["result"]
+chain, info = get("status")["node_info"]["network"], get("abci_info")["response"]
+print(f"ledger: chain {chain}, 4 validators, height {info['last_block_height']}, app hash "
+      f"{base64.b64decode(info['last_block_app_hash']).hex().upper()} (the state after that block)")
 PY
 echo

@@ -321,9 +321,13 @@ def rpc(url, method, params=None, timeout=3.0):
 
 
 def node_status(n):
+    """(height, app hash) of the last block validator k committed, as its app reports it through
+    CometBFT (abci_info): the hash of the state after that block. (`/status`'s latest_app_hash is
+    the one in the latest header, i.e. the state after the block before.)"""
     try:
-        info = rpc(f"http://{HOST}:{n['rpc_port']}", "status", timeout=2.0)["sync_info"]
-        return int(info["latest_block_height"]), info["latest_app_hash"], info["catching_up"]
+        info = rpc(f"http://{HOST}:{n['rpc_port']}", "abci_info", timeout=2.0)["response"]
+        app_hash = base64.b64decode(info.get("last_block_app_hash") or "").hex().upper()
+        return int(info.get("last_block_height", "0")), app_hash
     except (OSError, ValueError, KeyError, RuntimeError):
         return None
 
