@@ -16,13 +16,13 @@
 #include <crypto/rng.hpp>
 #include <crypto/secp256k1.hpp>
 #include <ledger/tx.hpp>
-#include <node/config_file.hpp>
 #include <util/hex.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <filesystem>
+#include <node/config_file.hpp>
 #include <optional>
 #include <string>
 
@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
     transfer->add_option("--to", to, "recipient address")->required();
     transfer->add_option("--amount", amount, "amount (> 0)")->required();
 
-    auto* notice = app.add_subcommand("watcher-notice", "sign a watcher's notice of an ERC20 transfer to the pipe account");
+    auto* notice =
+        app.add_subcommand("watcher-notice", "sign a watcher's notice of an ERC20 transfer to the pipe account");
     signing.add(notice);
     notice->add_option("--eth-tx", eth_tx, "Ethereum transaction hash (32 bytes hex)")->required();
     notice->add_option("--log-index", log_index, "index of the Transfer log in that transaction")->required();
@@ -228,7 +229,8 @@ int main(int argc, char** argv) {
                 ledger::Tx tx;
                 tx.nonce = first_nonce + r;
                 tx.body = ledger::Transfer{addresses[(i + 1) % count], 1};
-                std::printf("%s\n", util::to_hex(ledger::sign_tx(std::move(tx), signing.chain_id, keys[i]).encode()).c_str());
+                std::printf("%s\n",
+                            util::to_hex(ledger::sign_tx(std::move(tx), signing.chain_id, keys[i]).encode()).c_str());
             }
         return 0;
     }

@@ -83,8 +83,9 @@ StatKind kind_of(const pb::Request& request) noexcept {
     }
 }
 
-constexpr const char* STAT_NAMES[] = {"check_tx_new", "check_tx_recheck", "prepare_proposal", "process_proposal",
-                                      "finalize_block", "commit", "query", "other"};
+constexpr const char* STAT_NAMES[] = {
+    "check_tx_new", "check_tx_recheck", "prepare_proposal", "process_proposal", "finalize_block", "commit", "query",
+    "other"};
 static_assert(std::size(STAT_NAMES) == static_cast<std::size_t>(StatKind::count_));
 
 } // namespace
@@ -130,8 +131,8 @@ std::string Application::stats_json() const {
         const auto timed = m_stats[i].timed.load(std::memory_order_relaxed);
         const double ns = static_cast<double>(m_stats[i].cpu_ns.load(std::memory_order_relaxed));
         const double total_ns = timed == 0 ? 0.0 : ns * static_cast<double>(requests) / static_cast<double>(timed);
-        out[STAT_NAMES[i]] = {{"requests", requests}, {"timed", timed},
-                              {"cpu_us", static_cast<std::uint64_t>(total_ns / 1000.0)}};
+        out[STAT_NAMES[i]] = {
+            {"requests", requests}, {"timed", timed}, {"cpu_us", static_cast<std::uint64_t>(total_ns / 1000.0)}};
     }
     out["finalized_txs"] = m_finalized_txs.load(std::memory_order_relaxed);
     return out.dump();
@@ -141,9 +142,8 @@ pb::Response Application::handle(const pb::Request& request) {
     const StatKind kind = kind_of(request);
     auto& counter = m_stats[static_cast<std::size_t>(kind)];
     const std::uint64_t n = counter.requests.fetch_add(1, std::memory_order_relaxed);
-    const bool frequent =
-        kind == StatKind::check_tx_new || kind == StatKind::check_tx_recheck || kind == StatKind::query ||
-        kind == StatKind::other;
+    const bool frequent = kind == StatKind::check_tx_new || kind == StatKind::check_tx_recheck ||
+                          kind == StatKind::query || kind == StatKind::other;
     if (frequent && n % STAT_SAMPLE_EVERY != 0) return dispatch(request);
     const std::uint64_t start = thread_cpu_ns();
     pb::Response response = dispatch(request);

@@ -5,12 +5,11 @@
 
 #include <csignal>
 #include <fstream>
+#include <netinet/in.h>
 #include <sstream>
+#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
-
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 namespace nym::functional {
 namespace {
@@ -55,8 +54,8 @@ std::string shell_quote(const std::string& s) {
 } // namespace
 
 ValidatorNet::ValidatorNet(const std::string& test)
-    : m_dir(fs::temp_directory_path() / ("nym-validators-" + test + "-" + std::to_string(::getpid()))),
-      m_apps(NODES), m_nodes(NODES) {
+    : m_dir(fs::temp_directory_path() / ("nym-validators-" + test + "-" + std::to_string(::getpid()))), m_apps(NODES),
+      m_nodes(NODES) {
     fs::remove_all(m_dir);
     fs::create_directories(m_dir);
 }
@@ -287,12 +286,18 @@ std::string base64_decode(const std::string& text) {
     int bits = 0;
     for (char c : text) {
         int d = -1;
-        if (c >= 'A' && c <= 'Z') d = c - 'A';
-        else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') d = c - '0' + 52;
-        else if (c == '+') d = 62;
-        else if (c == '/') d = 63;
-        else continue;
+        if (c >= 'A' && c <= 'Z')
+            d = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            d = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            d = c - '0' + 52;
+        else if (c == '+')
+            d = 62;
+        else if (c == '/')
+            d = 63;
+        else
+            continue;
         v = (v << 6) | static_cast<unsigned>(d);
         bits += 6;
         if (bits >= 8) {

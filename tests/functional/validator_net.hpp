@@ -3,8 +3,6 @@
 // our genesis) in a temporary folder; the test starts, kills and restarts the 4 nym-validator apps
 // and 4 CometBFT validators itself and talks to them over CometBFT's JSON-RPC on loopback.
 
-#include "process.hpp"
-
 #include <crypto/secp256k1.hpp>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "process.hpp"
 
 namespace nym::functional {
 
@@ -68,8 +68,8 @@ public:
     nlohmann::json rpc(int k, const std::string& method, const nlohmann::json& params, std::string* error = nullptr,
                        std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     /// broadcast_tx_sync / _async / _commit of raw transaction bytes.
-    nlohmann::json broadcast(int k, const std::vector<std::uint8_t>& tx, const std::string& method = "broadcast_tx_sync",
-                             std::string* error = nullptr) const;
+    nlohmann::json broadcast(int k, const std::vector<std::uint8_t>& tx,
+                             const std::string& method = "broadcast_tx_sync", std::string* error = nullptr) const;
     [[nodiscard]] QueryAnswer query(int k, const std::string& path, const std::vector<std::uint8_t>& data,
                                     std::int64_t height = 0) const;
     /// /account of an address: balance and nonce (0, 0 if the query fails).

@@ -2,10 +2,6 @@
 // built by tools/validators.py, on loopback. Transactions are signed with nym::ledger and sent
 // through CometBFT's JSON-RPC.
 
-#include "validator_net.hpp"
-
-#include "../unit/ledger/ledger_test_support.hpp"
-
 #include <ledger/ledger.hpp>
 #include <util/hex.hpp>
 
@@ -18,6 +14,9 @@
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include "../unit/ledger/ledger_test_support.hpp"
+#include "validator_net.hpp"
 
 namespace nym::functional {
 namespace {
@@ -127,7 +126,8 @@ TEST_F(Validators, KeepCommittingWithOneValidatorDownAndItCatchesUp) {
     const auto alice = net->address("alice");
     const auto h0 = net->status(0)->height;
     std::uint64_t last = 0;
-    for (std::uint64_t i = 0; i < 3; ++i) last = commit(static_cast<int>(i % 3), sign("faucet", i, ledger::Transfer{alice, 10}));
+    for (std::uint64_t i = 0; i < 3; ++i)
+        last = commit(static_cast<int>(i % 3), sign("faucet", i, ledger::Transfer{alice, 10}));
     ASSERT_TRUE(net->wait_height(0, h0 + 5, 60s)) << "three of four validators must keep committing";
     for (int k = 0; k < 3; ++k) EXPECT_EQ(balance(k, alice), 1'000'030u) << "node" << k;
 
@@ -218,9 +218,12 @@ TEST_F(Validators, AThousandDepositsOfOneZetaThroughAllFourRpcsSpendItOnce) {
                 const int node = i % ValidatorNet::NODES;
                 auto r = net->broadcast(node, txs[static_cast<std::size_t>(i)],
                                         i % 2 ? "broadcast_tx_async" : "broadcast_tx_sync", &error);
-                if (r.is_null()) ++failed;
-                else if (r.value("code", 0u) == 0) ++admitted;
-                else ++refused;
+                if (r.is_null())
+                    ++failed;
+                else if (r.value("code", 0u) == 0)
+                    ++admitted;
+                else
+                    ++refused;
             }
         });
     for (auto& th : threads) th.join();
@@ -236,7 +239,8 @@ TEST_F(Validators, AThousandDepositsOfOneZetaThroughAllFourRpcsSpendItOnce) {
     ASSERT_EQ(zj["status"], "being_verified") << z.value;
     const auto winner = *crypto::EthereumAddress::from_hex(zj["provider"].get<std::string>());
     const std::uint64_t deposit_height = std::stoull(zj["deposit_height"].get<std::string>());
-    auto found = net->rpc(1, "tx_search", {{"query", "credential_deposit.zeta='" + zeta_hex + "'"}, {"per_page", "100"}});
+    auto found =
+        net->rpc(1, "tx_search", {{"query", "credential_deposit.zeta='" + zeta_hex + "'"}, {"per_page", "100"}});
     ASSERT_FALSE(found.is_null());
     EXPECT_EQ(found["total_count"], "1") << "one successful deposit event";
 
@@ -410,7 +414,8 @@ TEST_F(Validators, TheToolStartsChecksAndStopsTheNetwork) {
         EXPECT_TRUE(std::filesystem::is_directory(n / "data" / "nym-ledger"));
     }
     const auto perms = std::filesystem::status(net->dir() / "accounts" / "alice.key").permissions();
-    EXPECT_EQ(perms & std::filesystem::perms::all, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    EXPECT_EQ(perms & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 // @cosmjs/tendermint-rpc (pinned in package.json) against node0: status, broadcast, tx, block
@@ -424,9 +429,10 @@ TEST_F(Validators, CosmjsClientTalksToNode0) {
     const auto alice = net->address("alice");
     const Bytes tx = sign("faucet", 0, ledger::Transfer{alice, 777});
     const std::string out = (net->dir() / "cosmjs.out").string();
-    const std::string cmd = "'" + node + "' '" + NYM_SOURCE_DIR + "/tests/functional/validator_cosmjs.mjs' http://127.0.0.1:" +
-                            std::to_string(net->rpc_port(0)) + " " + net->chain_id() + " " + util::to_hex(tx) + " " +
-                            alice.to_hex() + " 1000777 >'" + out + "' 2>&1";
+    const std::string cmd =
+        "'" + node + "' '" + NYM_SOURCE_DIR +
+        "/tests/functional/validator_cosmjs.mjs' http://127.0.0.1:" + std::to_string(net->rpc_port(0)) + " " +
+        net->chain_id() + " " + util::to_hex(tx) + " " + alice.to_hex() + " 1000777 >'" + out + "' 2>&1";
     const int rc = std::system(cmd.c_str());
     std::ifstream in(out);
     const std::string text{std::istreambuf_iterator<char>(in), {}};
