@@ -48,6 +48,7 @@ APP_ROLE = {
     "nym-client": {"client"},
     "nym-loadgen": {"loadgen"},
     "nym-validator": {"validator"},
+    "nym-ledger-tx": set(),
     "nym-coconut-keygen": set(),
     "sphinx-demo": set(),
 }
