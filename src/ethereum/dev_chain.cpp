@@ -47,7 +47,7 @@ Expected<Deployment, Failure> deploy_token(Session& session, const crypto::Secp2
     Bytes init = artifact.bytecode;
     const auto word = supply.to_be_bytes();
     init.insert(init.end(), word.begin(), word.end());
-    auto sent = session.sign_and_send(deployer, std::nullopt, U256(0), std::move(init), 3'000'000);
+    auto sent = session.sign_and_send(deployer, std::nullopt, U256(0), std::move(init), 0);
     if (!sent) return Unexpected(sent.error());
     auto receipt = session.wait_receipt(sent->hash, timeout);
     if (!receipt) return Unexpected(receipt.error());
@@ -59,7 +59,7 @@ Expected<Deployment, Failure> deploy_token(Session& session, const crypto::Secp2
 
 Expected<Receipt, Failure> transfer_tokens(Session& session, const crypto::Secp256k1SecretKey& key, const Address& token,
                                            const Address& to, const U256& units, std::chrono::milliseconds timeout) {
-    auto sent = session.sign_and_send(key, token, U256(0), encode_transfer(to, units), 100'000);
+    auto sent = session.sign_and_send(key, token, U256(0), encode_transfer(to, units), 0);
     if (!sent) return Unexpected(sent.error());
     auto receipt = session.wait_receipt(sent->hash, timeout);
     if (!receipt) return Unexpected(receipt.error());

@@ -33,7 +33,7 @@ struct PipeOptions {
     std::uint64_t amount = 1;              ///< in ledger units (whole tokens)
     U256 unit = U256::pow10(18);           ///< ERC20 base units per ledger unit (10^decimals)
     std::uint64_t confirmations = 1;       ///< as the watchers count them (1: the block holding it)
-    std::uint64_t gas_limit = 100'000;
+    std::uint64_t gas_limit = 0;           ///< 0: eth_estimateGas + 25 %
     std::chrono::milliseconds poll{100};
     std::chrono::milliseconds confirmation_timeout{std::chrono::minutes(5)};
     std::chrono::milliseconds credit_timeout{std::chrono::minutes(5)};

@@ -82,6 +82,10 @@ void RpcClient::max_priority_fee_per_gas(Done<U256> done) {
 void RpcClient::call(const Address& to, ByteSpan data, Done<Bytes> done) {
     typed(*this, rpc::call(to, data, BlockTag::latest), parse_data_response, std::move(done));
 }
+void RpcClient::estimate_gas(const Address& from, const std::optional<Address>& to, const U256& value, ByteSpan data,
+                             Done<std::uint64_t> done) {
+    typed(*this, rpc::estimate_gas(from, to, value, data), parse_u64_response, std::move(done));
+}
 void RpcClient::accounts(Done<std::vector<Address>> done) {
     typed(*this, rpc::accounts(), parse_addresses_response, std::move(done));
 }

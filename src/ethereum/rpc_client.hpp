@@ -38,6 +38,8 @@ public:
     void gas_price(Done<U256> done);
     void max_priority_fee_per_gas(Done<U256> done);
     void call(const Address& to, ByteSpan data, Done<Bytes> done);
+    void estimate_gas(const Address& from, const std::optional<Address>& to, const U256& value, ByteSpan data,
+                      Done<std::uint64_t> done);
     void accounts(Done<std::vector<Address>> done);
     void send_transaction(const Address& from, const std::optional<Address>& to, const U256& value, ByteSpan data,
                           Done<Hash> done);

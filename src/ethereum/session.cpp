@@ -77,6 +77,14 @@ RpcResult<Hash> Session::send_raw_transaction(ByteSpan raw) {
     Bytes copy(raw.begin(), raw.end());
     return await<Hash>([copy](RpcClient& c, auto done) { c.send_raw_transaction(copy, std::move(done)); });
 }
+RpcResult<std::uint64_t> Session::estimate_gas(const Address& from, const std::optional<Address>& to,
+                                               const U256& value, ByteSpan data) {
+    Bytes copy(data.begin(), data.end());
+    return await<std::uint64_t>([from, to, value, copy](RpcClient& c, auto done) {
+        c.estimate_gas(from, to, value, copy, std::move(done));
+    });
+}
+
 RpcResult<Hash> Session::send_transaction(const Address& from, const std::optional<Address>& to, const U256& value,
                                           ByteSpan data) {
     Bytes copy(data.begin(), data.end());
@@ -99,6 +107,11 @@ RpcResult<SignedTransaction> Session::sign_and_send(const crypto::Secp256k1Secre
     if (!chain) return Unexpected(chain.error());
     auto nonce = transaction_count(key.address(), BlockTag::pending);
     if (!nonce) return Unexpected(nonce.error());
+    if (gas_limit == 0) {
+        auto estimate = estimate_gas(key.address(), to, value, data);
+        if (!estimate) return Unexpected(estimate.error());
+        gas_limit = *estimate + *estimate / 4;
+    }
     auto latest = block(BlockTag::latest);
     if (!latest) return Unexpected(latest.error());
     if (!*latest) return Unexpected(Failure(Errc::inconsistent_chain, "no latest block"));

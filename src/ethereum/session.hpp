@@ -36,14 +36,17 @@ public:
     RpcResult<Bytes> call(const Address& to, ByteSpan data);
     RpcResult<std::vector<Address>> accounts();
     RpcResult<Hash> send_raw_transaction(ByteSpan raw);
+    RpcResult<std::uint64_t> estimate_gas(const Address& from, const std::optional<Address>& to, const U256& value,
+                                          ByteSpan data);
     RpcResult<Hash> send_transaction(const Address& from, const std::optional<Address>& to, const U256& value,
                                      ByteSpan data);
     /// An ERC20's balanceOf(owner).
     RpcResult<U256> token_balance(const Address& token, const Address& owner);
 
-    /// Nonce ("pending"), fees (base fee of the latest block x 2 + the node's suggested tip, or the
-    /// gas price on a chain without base fee), signature, eth_sendRawTransaction. The signed
-    /// transaction (its hash is checked against the node's answer).
+    /// Nonce ("pending"), gas (eth_estimateGas + 25 % when `gas_limit` is 0), fees (base fee of the
+    /// latest block x 2 + the node's suggested tip, or the gas price on a chain without base fee),
+    /// signature, eth_sendRawTransaction. The signed transaction (its hash is checked against the
+    /// node's answer).
     RpcResult<SignedTransaction> sign_and_send(const crypto::Secp256k1SecretKey& key, const std::optional<Address>& to,
                                                const U256& value, Bytes data, std::uint64_t gas_limit);
     /// Polls for the receipt every `poll` until `timeout`.
