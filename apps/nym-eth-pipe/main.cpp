@@ -11,14 +11,14 @@
 //       the token and hands each account tokens; prints "token=0x..." and "start_block=N"
 //   nym-eth-pipe balance --ethereum URL --token ADDR [--validator URL] --account ADDR
 #include <crypto/rng.hpp>
-#include <ethereum/account_key.hpp>
-#include <ethereum/dev_chain.hpp>
-#include <ethereum/pipe.hpp>
-#include <ethereum/session.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <ethereum/account_key.hpp>
+#include <ethereum/dev_chain.hpp>
+#include <ethereum/pipe.hpp>
+#include <ethereum/session.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -161,7 +161,8 @@ int main(int argc, char** argv) {
     }
     auto deployer = ethereum::read_account_key(key_file);
     if (!deployer) return fail(deployer.error().message());
-    auto loaded = ethereum::read_token_artifact(artifact.empty() ? default_artifact(argv[0]) : std::filesystem::path(artifact));
+    auto loaded =
+        ethereum::read_token_artifact(artifact.empty() ? default_artifact(argv[0]) : std::filesystem::path(artifact));
     if (!loaded) return fail(loaded.error().message());
     std::vector<ethereum::Address> accounts{deployer->address()};
     for (const auto& f : fund) {
@@ -176,7 +177,8 @@ int main(int argc, char** argv) {
     auto deployed = ethereum::deploy_token(session, *deployer, *loaded, *unit.checked_mul(supply));
     if (!deployed) return fail("deploying: " + deployed.error().message());
     for (std::size_t i = 1; i < accounts.size(); ++i) {
-        auto sent = ethereum::transfer_tokens(session, *deployer, deployed->token, accounts[i], *unit.checked_mul(tokens_each));
+        auto sent =
+            ethereum::transfer_tokens(session, *deployer, deployed->token, accounts[i], *unit.checked_mul(tokens_each));
         if (!sent) return fail("handing out tokens: " + sent.error().message());
     }
     std::printf("token=%s\nstart_block=%llu\ndeployer=%s\n", deployed->token.to_hex().c_str(),

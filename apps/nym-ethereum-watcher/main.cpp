@@ -6,18 +6,18 @@
 //   nym-ethereum-watcher run --dir ethereum-watchers/watcher1
 //   nym-ethereum-watcher address --dir ethereum-watchers/watcher1
 #include <crypto/rng.hpp>
-#include <ethereum/account_key.hpp>
-#include <ethereum/jsonrpc.hpp>
-#include <node/logging.hpp>
 #include <runtime/loop.hpp>
-#include <watcher/daemon.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <ethereum/account_key.hpp>
+#include <ethereum/jsonrpc.hpp>
 #include <filesystem>
+#include <node/logging.hpp>
 #include <string>
 #include <vector>
+#include <watcher/daemon.hpp>
 
 namespace {
 
@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
     init->add_option("--pipe", pipe, "the pipe account address")->required();
     init->add_option("--validator", config.validators, "CometBFT RPC URL (repeat for failover)")->required();
     init->add_option("--chain-id", config.chain_id, "the ledger's chain id")->capture_default_str();
-    init->add_option("--confirmations", config.confirmations, "confirmations before a block is taken")->capture_default_str();
+    init->add_option("--confirmations", config.confirmations, "confirmations before a block is taken")
+        ->capture_default_str();
     init->add_option("--start-block", config.start_block, "first block to look at")->capture_default_str();
     init->add_option("--token-unit", unit, "ERC20 base units per ledger unit")->capture_default_str();
     init->add_option("--poll-ms", poll_ms, "Ethereum polling interval")->capture_default_str();
@@ -72,22 +73,10 @@ int main(int argc, char** argv) {
         config.pipe_account = *p;
         config.token_unit = *u;
         config.ethereum_poll = std::chrono::milliseconds(poll_ms);
-        if (auto valid = watcher::validate(config); !valid) return fail(valid.error().message());
-        const auto config_file = folder / node::CONFIG_FILE_NAME;
-        if (std::filesystem::exists(config_file) && !force) return fail(config_file.string() + " exists (--force)");
-        const auto key_file = folder / watcher::KEY_FILE_NAME;
-        if (!std::filesystem::exists(key_file)) {
-            crypto::SystemRng rng;
-            if (auto w = ethereum::write_account_key(key_file, crypto::Secp256k1SecretKey::generate(rng)); !w) {
-                return fail(w.error().message());
-            }
-        }
-        auto key = ethereum::read_account_key(key_file);
-        if (!key) return fail(key.error().message());
-        if (auto w = node::write_file_atomically(config_file, watcher::render_config(config)); !w) {
-            return fail(w.error().message());
-        }
-        std::printf("address %s\n", key->address().to_hex().c_str());
+        crypto::SystemRng rng;
+        auto created = watcher::init_folder(folder, config, force, rng);
+        if (!created) return fail(created.error().message());
+        std::printf("address %s\n", created->to_hex().c_str());
         return 0;
     }
 

@@ -1,9 +1,9 @@
 #include <crypto/keccak.hpp>
-#include <ethereum/abi.hpp>
-#include <ethereum/errors.hpp>
 #include <util/hex.hpp>
 
 #include <algorithm>
+#include <ethereum/abi.hpp>
+#include <ethereum/errors.hpp>
 
 namespace nym::ethereum {
 
@@ -14,7 +14,9 @@ Selector function_selector(std::string_view signature) {
     return out;
 }
 
-Hash event_topic(std::string_view signature) { return crypto::keccak256(util::as_bytes(signature)); }
+Hash event_topic(std::string_view signature) {
+    return crypto::keccak256(util::as_bytes(signature));
+}
 
 const Hash& transfer_event_topic() {
     static const Hash topic = event_topic(ERC20_TRANSFER_EVENT);

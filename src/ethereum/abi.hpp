@@ -5,11 +5,11 @@
 // 32-byte words; an address is a word with 12 zero bytes first.
 
 #include <crypto/secp256k1.hpp>
-#include <ethereum/u256.hpp>
 #include <util/expected.hpp>
 
 #include <array>
 #include <cstdint>
+#include <ethereum/u256.hpp>
 #include <span>
 #include <string_view>
 #include <vector>

@@ -1,6 +1,7 @@
+#include <util/hex.hpp>
+
 #include <ethereum/account_key.hpp>
 #include <node/config_file.hpp>
-#include <util/hex.hpp>
 
 namespace nym::ethereum {
 

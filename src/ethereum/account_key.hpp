@@ -4,9 +4,9 @@
 // The same key is an account on Ethereum and on the Nym ledger (docs/protocol/ledger.md §1).
 
 #include <crypto/secp256k1.hpp>
-#include <ethereum/errors.hpp>
 #include <util/expected.hpp>
 
+#include <ethereum/errors.hpp>
 #include <filesystem>
 
 namespace nym::ethereum {

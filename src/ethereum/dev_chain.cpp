@@ -1,9 +1,9 @@
+#include <nlohmann/json.hpp>
+
 #include <ethereum/abi.hpp>
 #include <ethereum/dev_chain.hpp>
 #include <ethereum/session.hpp>
 #include <node/config_file.hpp>
-
-#include <nlohmann/json.hpp>
 
 namespace nym::ethereum {
 
@@ -26,7 +26,8 @@ Expected<void, Failure> fund_from_developer_account(Session& session, const std:
                                                     const U256& wei, std::chrono::milliseconds timeout) {
     auto held = session.accounts();
     if (!held) return Unexpected(held.error());
-    if (held->empty()) return Unexpected(Failure(Errc::rpc_error, "the node holds no account (not a development chain?)"));
+    if (held->empty())
+        return Unexpected(Failure(Errc::rpc_error, "the node holds no account (not a development chain?)"));
     std::vector<Hash> sent;
     for (const auto& account : accounts) {
         auto hash = session.send_transaction(held->front(), account, wei, {});
@@ -57,8 +58,9 @@ Expected<Deployment, Failure> deploy_token(Session& session, const crypto::Secp2
     return Deployment{*receipt->contract_address, receipt->block_number};
 }
 
-Expected<Receipt, Failure> transfer_tokens(Session& session, const crypto::Secp256k1SecretKey& key, const Address& token,
-                                           const Address& to, const U256& units, std::chrono::milliseconds timeout) {
+Expected<Receipt, Failure> transfer_tokens(Session& session, const crypto::Secp256k1SecretKey& key,
+                                           const Address& token, const Address& to, const U256& units,
+                                           std::chrono::milliseconds timeout) {
     auto sent = session.sign_and_send(key, token, U256(0), encode_transfer(to, units), 0);
     if (!sent) return Unexpected(sent.error());
     auto receipt = session.wait_receipt(sent->hash, timeout);

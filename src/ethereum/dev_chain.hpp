@@ -5,10 +5,10 @@
 // hand tokens to client accounts. Blocking, on an ethereum::Session.
 
 #include <crypto/secp256k1.hpp>
-#include <ethereum/errors.hpp>
-#include <ethereum/jsonrpc.hpp>
 
 #include <chrono>
+#include <ethereum/errors.hpp>
+#include <ethereum/jsonrpc.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -25,9 +25,9 @@ struct TokenArtifact {
 
 /// Sends `wei` to each account from the node's first account (eth_sendTransaction) and waits for
 /// every receipt.
-[[nodiscard]] Expected<void, Failure> fund_from_developer_account(Session& session, const std::vector<Address>& accounts,
-                                                                  const U256& wei,
-                                                                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
+[[nodiscard]] Expected<void, Failure>
+fund_from_developer_account(Session& session, const std::vector<Address>& accounts, const U256& wei,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 struct Deployment {
     Address token;

@@ -8,20 +8,34 @@ public:
     const char* name() const noexcept override { return "ethereum"; }
     std::string message(int value) const override {
         switch (static_cast<Errc>(value)) {
-        case Errc::invalid_quantity: return "invalid hex quantity";
-        case Errc::invalid_data: return "invalid hex data";
-        case Errc::invalid_rlp: return "invalid RLP";
-        case Errc::invalid_abi: return "invalid ABI data";
-        case Errc::malformed_response: return "malformed JSON-RPC response";
-        case Errc::rpc_error: return "JSON-RPC error";
-        case Errc::http_error: return "HTTP error";
-        case Errc::network: return "node unreachable";
-        case Errc::inconsistent_chain: return "the node contradicted itself";
-        case Errc::overflow: return "amount out of range";
-        case Errc::transaction_failed: return "transaction failed";
-        case Errc::insufficient_tokens: return "not enough tokens";
-        case Errc::timed_out: return "timed out";
-        case Errc::key_error: return "account key error";
+        case Errc::invalid_quantity:
+            return "invalid hex quantity";
+        case Errc::invalid_data:
+            return "invalid hex data";
+        case Errc::invalid_rlp:
+            return "invalid RLP";
+        case Errc::invalid_abi:
+            return "invalid ABI data";
+        case Errc::malformed_response:
+            return "malformed JSON-RPC response";
+        case Errc::rpc_error:
+            return "JSON-RPC error";
+        case Errc::http_error:
+            return "HTTP error";
+        case Errc::network:
+            return "node unreachable";
+        case Errc::inconsistent_chain:
+            return "the node contradicted itself";
+        case Errc::overflow:
+            return "amount out of range";
+        case Errc::transaction_failed:
+            return "transaction failed";
+        case Errc::insufficient_tokens:
+            return "not enough tokens";
+        case Errc::timed_out:
+            return "timed out";
+        case Errc::key_error:
+            return "account key error";
         }
         return "unknown ethereum error";
     }

@@ -27,7 +27,9 @@ enum class Errc {
 };
 
 const std::error_category& ethereum_category() noexcept;
-inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), ethereum_category()}; }
+inline std::error_code make_error_code(Errc e) noexcept {
+    return {static_cast<int>(e), ethereum_category()};
+}
 
 /// An error and its detail ("nonce too low", "field 'logIndex'").
 struct Failure {
@@ -35,7 +37,7 @@ struct Failure {
     std::string detail;
 
     Failure() = default;
-    Failure(std::error_code c, std::string d = {}) : code(c), detail(std::move(d)) {} // NOLINT: implicit
+    Failure(std::error_code c, std::string d = {}) : code(c), detail(std::move(d)) {}       // NOLINT: implicit
     Failure(Errc e, std::string d = {}) : code(make_error_code(e)), detail(std::move(d)) {} // NOLINT: implicit
     /// "<what the code means>: <detail>" (or the code alone).
     [[nodiscard]] std::string message() const;

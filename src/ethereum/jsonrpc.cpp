@@ -1,16 +1,18 @@
-#include <ethereum/jsonrpc.hpp>
 #include <util/hex.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <ethereum/jsonrpc.hpp>
 
 namespace nym::ethereum {
 namespace {
 
 using json = nlohmann::json;
 
-Unexpected<Failure> malformed(std::string what) { return Unexpected(Failure(Errc::malformed_response, std::move(what))); }
+Unexpected<Failure> malformed(std::string what) {
+    return Unexpected(Failure(Errc::malformed_response, std::move(what)));
+}
 
 /// The "result" member of a JSON-RPC 2.0 answer, or its error.
 RpcResult<json> result_of(std::string_view body) {
@@ -109,9 +111,13 @@ RpcResult<Log> parse_log(const json& obj) {
     return log;
 }
 
-std::string quote(std::string_view s) { return json(std::string(s)).dump(); }
+std::string quote(std::string_view s) {
+    return json(std::string(s)).dump();
+}
 
-RpcRequest make(std::string method, const json& params) { return RpcRequest{std::move(method), params.dump()}; }
+RpcRequest make(std::string method, const json& params) {
+    return RpcRequest{std::move(method), params.dump()};
+}
 
 } // namespace
 
@@ -120,7 +126,9 @@ std::string encode_request(const RpcRequest& request, std::uint64_t id) {
            R"(,"params":)" + (request.params.empty() ? std::string("[]") : request.params) + "}";
 }
 
-std::string to_data_hex(ByteSpan bytes) { return "0x" + util::to_hex(bytes); }
+std::string to_data_hex(ByteSpan bytes) {
+    return "0x" + util::to_hex(bytes);
+}
 
 Expected<Bytes> parse_data_hex(std::string_view text) {
     if (text.size() < 2 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) {
@@ -151,19 +159,28 @@ Expected<Address> parse_address_hex(std::string_view text) {
 std::string block_ref_text(BlockRef block) {
     if (const auto* number = std::get_if<std::uint64_t>(&block)) return U256(*number).to_quantity();
     switch (std::get<BlockTag>(block)) {
-    case BlockTag::latest: return "latest";
-    case BlockTag::pending: return "pending";
-    case BlockTag::earliest: return "earliest";
-    case BlockTag::safe: return "safe";
-    case BlockTag::finalized: return "finalized";
+    case BlockTag::latest:
+        return "latest";
+    case BlockTag::pending:
+        return "pending";
+    case BlockTag::earliest:
+        return "earliest";
+    case BlockTag::safe:
+        return "safe";
+    case BlockTag::finalized:
+        return "finalized";
     }
     return "latest";
 }
 
 namespace rpc {
 
-RpcRequest chain_id() { return make("eth_chainId", json::array()); }
-RpcRequest block_number() { return make("eth_blockNumber", json::array()); }
+RpcRequest chain_id() {
+    return make("eth_chainId", json::array());
+}
+RpcRequest block_number() {
+    return make("eth_blockNumber", json::array());
+}
 RpcRequest get_block_by_number(BlockRef block) {
     return make("eth_getBlockByNumber", json::array({block_ref_text(block), false}));
 }
@@ -186,28 +203,37 @@ RpcRequest get_logs(const LogFilter& filter) {
 RpcRequest get_transaction_receipt(const Hash& tx_hash) {
     return make("eth_getTransactionReceipt", json::array({to_data_hex(tx_hash)}));
 }
-RpcRequest send_raw_transaction(ByteSpan raw) { return make("eth_sendRawTransaction", json::array({to_data_hex(raw)})); }
+RpcRequest send_raw_transaction(ByteSpan raw) {
+    return make("eth_sendRawTransaction", json::array({to_data_hex(raw)}));
+}
 RpcRequest get_transaction_count(const Address& account, BlockRef block) {
     return make("eth_getTransactionCount", json::array({account.to_hex(), block_ref_text(block)}));
 }
 RpcRequest get_balance(const Address& account, BlockRef block) {
     return make("eth_getBalance", json::array({account.to_hex(), block_ref_text(block)}));
 }
-RpcRequest gas_price() { return make("eth_gasPrice", json::array()); }
-RpcRequest max_priority_fee_per_gas() { return make("eth_maxPriorityFeePerGas", json::array()); }
+RpcRequest gas_price() {
+    return make("eth_gasPrice", json::array());
+}
+RpcRequest max_priority_fee_per_gas() {
+    return make("eth_maxPriorityFeePerGas", json::array());
+}
 RpcRequest fee_history(std::uint64_t block_count, BlockRef newest, const std::vector<double>& percentiles) {
     return make("eth_feeHistory",
                 json::array({U256(block_count).to_quantity(), block_ref_text(newest), json(percentiles)}));
 }
 RpcRequest call(const Address& to, ByteSpan data, BlockRef block) {
-    return make("eth_call", json::array({json{{"to", to.to_hex()}, {"data", to_data_hex(data)}}, block_ref_text(block)}));
+    return make("eth_call",
+                json::array({json{{"to", to.to_hex()}, {"data", to_data_hex(data)}}, block_ref_text(block)}));
 }
 RpcRequest estimate_gas(const Address& from, const std::optional<Address>& to, const U256& value, ByteSpan data) {
     json tx{{"from", from.to_hex()}, {"value", value.to_quantity()}, {"data", to_data_hex(data)}};
     if (to) tx["to"] = to->to_hex();
     return make("eth_estimateGas", json::array({tx}));
 }
-RpcRequest accounts() { return make("eth_accounts", json::array()); }
+RpcRequest accounts() {
+    return make("eth_accounts", json::array());
+}
 RpcRequest send_transaction(const Address& from, const std::optional<Address>& to, const U256& value, ByteSpan data) {
     json tx{{"from", from.to_hex()}, {"value", value.to_quantity()}};
     if (to) tx["to"] = to->to_hex();

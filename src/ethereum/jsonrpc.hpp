@@ -9,13 +9,13 @@
 // digits; addresses 20 bytes of data (any case is accepted; a mixed-case one must be a valid EIP-55
 // checksum).
 
+#include <util/expected.hpp>
+
+#include <cstdint>
 #include <ethereum/abi.hpp>
 #include <ethereum/errors.hpp>
 #include <ethereum/rlp.hpp>
 #include <ethereum/u256.hpp>
-#include <util/expected.hpp>
-
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,7 +59,8 @@ namespace rpc {
 [[nodiscard]] RpcRequest gas_price();
 [[nodiscard]] RpcRequest max_priority_fee_per_gas();
 /// eth_feeHistory over `block_count` blocks ending at `newest`, with reward percentiles.
-[[nodiscard]] RpcRequest fee_history(std::uint64_t block_count, BlockRef newest, const std::vector<double>& percentiles);
+[[nodiscard]] RpcRequest fee_history(std::uint64_t block_count, BlockRef newest,
+                                     const std::vector<double>& percentiles);
 [[nodiscard]] RpcRequest call(const Address& to, ByteSpan data, BlockRef block);
 [[nodiscard]] RpcRequest estimate_gas(const Address& from, const std::optional<Address>& to, const U256& value,
                                       ByteSpan data);
@@ -74,8 +75,8 @@ struct BlockHeader {
     std::uint64_t number = 0;
     Hash hash{};
     Hash parent_hash{};
-    std::uint64_t timestamp = 0;           ///< seconds since the epoch
-    std::optional<U256> base_fee_per_gas;  ///< absent before London (EIP-1559)
+    std::uint64_t timestamp = 0;          ///< seconds since the epoch
+    std::optional<U256> base_fee_per_gas; ///< absent before London (EIP-1559)
 };
 
 struct Log {

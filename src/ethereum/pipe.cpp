@@ -1,9 +1,8 @@
+#include <nlohmann/json.hpp>
+
 #include <ethereum/abi.hpp>
 #include <ethereum/pipe.hpp>
 #include <ethereum/session.hpp>
-
-#include <nlohmann/json.hpp>
-
 #include <thread>
 
 namespace nym::ethereum {
@@ -50,7 +49,8 @@ std::optional<std::uint32_t> pipe_log_index(const Receipt& receipt, const Addres
     for (const auto& log : receipt.logs) {
         if (log.address != token) continue;
         auto event = decode_transfer_event(log.topics, log.data);
-        if (event && event->to == pipe && log.log_index <= 0xffffffffu) return static_cast<std::uint32_t>(log.log_index);
+        if (event && event->to == pipe && log.log_index <= 0xffffffffu)
+            return static_cast<std::uint32_t>(log.log_index);
     }
     return std::nullopt;
 }
@@ -84,7 +84,8 @@ Expected<PipeReport, Failure> pipe_tokens(const crypto::Secp256k1SecretKey& key,
     if (!held) return Unexpected(held.error());
     if (*held < *units) {
         return Unexpected(Failure(Errc::insufficient_tokens, me.to_checksum_hex() + " holds " + held->to_decimal() +
-                                                                  " base units, the transfer needs " + units->to_decimal()));
+                                                                 " base units, the transfer needs " +
+                                                                 units->to_decimal()));
     }
 
     say("transferring " + std::to_string(options.amount) + " Nym ERC20 token(s) to the pipe account");
@@ -101,7 +102,8 @@ Expected<PipeReport, Failure> pipe_tokens(const crypto::Secp256k1SecretKey& key,
     if (!index) return Unexpected(Failure(Errc::transaction_failed, "no Transfer log to the pipe account"));
     report.log_index = *index;
     report.ethereum_block = receipt->block_number;
-    const std::uint64_t confirming = receipt->block_number + (options.confirmations == 0 ? 0 : options.confirmations - 1);
+    const std::uint64_t confirming =
+        receipt->block_number + (options.confirmations == 0 ? 0 : options.confirmations - 1);
     auto head = session.wait_height(confirming, options.confirmation_timeout, options.poll);
     if (!head) return Unexpected(head.error());
     const auto confirmed_at = Clock::now();
@@ -125,7 +127,8 @@ Expected<PipeReport, Failure> pipe_tokens(const crypto::Secp256k1SecretKey& key,
             }
         }
         if (Clock::now() >= deadline) {
-            return Unexpected(Failure(Errc::timed_out, "the ledger has not credited " + to_data_hex(report.transaction) +
+            return Unexpected(Failure(Errc::timed_out, "the ledger has not credited " +
+                                                           to_data_hex(report.transaction) +
                                                            (notice ? std::string() : ": " + notice.error().message())));
         }
         std::this_thread::sleep_for(options.poll);

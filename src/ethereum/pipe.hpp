@@ -13,12 +13,12 @@
 //   "credited: balance B"
 
 #include <crypto/secp256k1.hpp>
-#include <ethereum/errors.hpp>
-#include <ethereum/jsonrpc.hpp>
 #include <runtime/http.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <ethereum/errors.hpp>
+#include <ethereum/jsonrpc.hpp>
 #include <functional>
 #include <string>
 #include <vector>
@@ -26,24 +26,24 @@
 namespace nym::ethereum {
 
 struct PipeOptions {
-    runtime::Url ethereum;                 ///< the Ethereum node's JSON-RPC
-    std::vector<runtime::Url> validators;  ///< CometBFT RPC of one or more validators
-    Address token;                         ///< the ERC20 contract
-    Address pipe_account;                  ///< where the tokens go (the ledger's genesis pipe_account)
-    std::uint64_t amount = 1;              ///< in ledger units (whole tokens)
-    U256 unit = U256::pow10(18);           ///< ERC20 base units per ledger unit (10^decimals)
-    std::uint64_t confirmations = 1;       ///< as the watchers count them (1: the block holding it)
-    std::uint64_t gas_limit = 0;           ///< 0: eth_estimateGas + 25 %
+    runtime::Url ethereum;                ///< the Ethereum node's JSON-RPC
+    std::vector<runtime::Url> validators; ///< CometBFT RPC of one or more validators
+    Address token;                        ///< the ERC20 contract
+    Address pipe_account;                 ///< where the tokens go (the ledger's genesis pipe_account)
+    std::uint64_t amount = 1;             ///< in ledger units (whole tokens)
+    U256 unit = U256::pow10(18);          ///< ERC20 base units per ledger unit (10^decimals)
+    std::uint64_t confirmations = 1;      ///< as the watchers count them (1: the block holding it)
+    std::uint64_t gas_limit = 0;          ///< 0: eth_estimateGas + 25 %
     std::chrono::milliseconds poll{100};
     std::chrono::milliseconds confirmation_timeout{std::chrono::minutes(5)};
     std::chrono::milliseconds credit_timeout{std::chrono::minutes(5)};
 };
 
 struct PipeReport {
-    Hash transaction{};                      ///< the ERC20 transfer on Ethereum
-    std::uint32_t log_index = 0;             ///< its Transfer log (what the watchers vote on)
-    std::uint64_t ethereum_block = 0;        ///< the block holding it
-    std::uint64_t confirmed_at = 0;          ///< the block that made it `confirmations` deep
+    Hash transaction{};                              ///< the ERC20 transfer on Ethereum
+    std::uint32_t log_index = 0;                     ///< its Transfer log (what the watchers vote on)
+    std::uint64_t ethereum_block = 0;                ///< the block holding it
+    std::uint64_t confirmed_at = 0;                  ///< the block that made it `confirmations` deep
     std::uint64_t ledger_height_at_confirmation = 0; ///< the ledger's last block when that was seen
     std::uint64_t ledger_height_credited = 0;        ///< the ledger's last block when the credit was seen
     std::uint64_t balance_before = 0;

@@ -12,12 +12,15 @@ void append_length(Bytes& out, std::size_t length, std::uint8_t short_base, std:
         return;
     }
     Bytes len_bytes;
-    for (std::size_t rest = length; rest != 0; rest >>= 8) len_bytes.insert(len_bytes.begin(), static_cast<std::uint8_t>(rest));
+    for (std::size_t rest = length; rest != 0; rest >>= 8)
+        len_bytes.insert(len_bytes.begin(), static_cast<std::uint8_t>(rest));
     out.push_back(static_cast<std::uint8_t>(long_base + len_bytes.size()));
     out.insert(out.end(), len_bytes.begin(), len_bytes.end());
 }
 
-Unexpected<std::error_code> bad() { return Unexpected(make_error_code(Errc::invalid_rlp)); }
+Unexpected<std::error_code> bad() {
+    return Unexpected(make_error_code(Errc::invalid_rlp));
+}
 
 struct Header {
     bool list = false;
@@ -82,7 +85,9 @@ Bytes rlp_string(ByteSpan bytes) {
     return out;
 }
 
-Bytes rlp_uint(const U256& value) { return rlp_string(value.to_minimal_bytes()); }
+Bytes rlp_uint(const U256& value) {
+    return rlp_string(value.to_minimal_bytes());
+}
 
 Bytes rlp_list(std::span<const Bytes> encoded_items) {
     std::size_t total = 0;
@@ -94,7 +99,9 @@ Bytes rlp_list(std::span<const Bytes> encoded_items) {
     return out;
 }
 
-Expected<RlpItem> rlp_decode(ByteSpan input) { return decode_item(input, 0); }
+Expected<RlpItem> rlp_decode(ByteSpan input) {
+    return decode_item(input, 0);
+}
 
 Expected<U256> rlp_to_uint(const RlpItem& item) {
     if (item.is_list()) return bad();

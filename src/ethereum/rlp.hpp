@@ -10,10 +10,10 @@
 // length must use the short form when it fits and have no leading zero byte, and an item must end
 // exactly where its parent (or the input) ends.
 
-#include <ethereum/u256.hpp>
 #include <util/expected.hpp>
 
 #include <cstdint>
+#include <ethereum/u256.hpp>
 #include <span>
 #include <variant>
 #include <vector>

@@ -1,5 +1,6 @@
-#include <ethereum/rpc_client.hpp>
 #include <runtime/http_client.hpp>
+
+#include <ethereum/rpc_client.hpp>
 
 namespace nym::ethereum {
 
@@ -15,7 +16,9 @@ RpcClient::RpcClient(runtime::Loop& loop, runtime::Url url, std::chrono::millise
     : m_impl(std::make_unique<Impl>(loop, std::move(url), timeout)) {}
 RpcClient::~RpcClient() = default;
 
-const runtime::Url& RpcClient::url() const noexcept { return m_impl->url; }
+const runtime::Url& RpcClient::url() const noexcept {
+    return m_impl->url;
+}
 
 void RpcClient::send(const RpcRequest& request, Done<std::string> done) {
     runtime::HttpCall call;
@@ -53,7 +56,9 @@ void typed(RpcClient& client, const RpcRequest& request, Parse parse, RpcClient:
 
 } // namespace
 
-void RpcClient::chain_id(Done<std::uint64_t> done) { typed(*this, rpc::chain_id(), parse_u64_response, std::move(done)); }
+void RpcClient::chain_id(Done<std::uint64_t> done) {
+    typed(*this, rpc::chain_id(), parse_u64_response, std::move(done));
+}
 void RpcClient::block_number(Done<std::uint64_t> done) {
     typed(*this, rpc::block_number(), parse_u64_response, std::move(done));
 }
@@ -75,7 +80,9 @@ void RpcClient::transaction_count(const Address& account, BlockRef block, Done<s
 void RpcClient::balance(const Address& account, Done<U256> done) {
     typed(*this, rpc::get_balance(account, BlockTag::latest), parse_quantity_response, std::move(done));
 }
-void RpcClient::gas_price(Done<U256> done) { typed(*this, rpc::gas_price(), parse_quantity_response, std::move(done)); }
+void RpcClient::gas_price(Done<U256> done) {
+    typed(*this, rpc::gas_price(), parse_quantity_response, std::move(done));
+}
 void RpcClient::max_priority_fee_per_gas(Done<U256> done) {
     typed(*this, rpc::max_priority_fee_per_gas(), parse_quantity_response, std::move(done));
 }
@@ -89,8 +96,8 @@ void RpcClient::estimate_gas(const Address& from, const std::optional<Address>& 
 void RpcClient::accounts(Done<std::vector<Address>> done) {
     typed(*this, rpc::accounts(), parse_addresses_response, std::move(done));
 }
-void RpcClient::send_transaction(const Address& from, const std::optional<Address>& to, const U256& value, ByteSpan data,
-                                 Done<Hash> done) {
+void RpcClient::send_transaction(const Address& from, const std::optional<Address>& to, const U256& value,
+                                 ByteSpan data, Done<Hash> done) {
     typed(*this, rpc::send_transaction(from, to, value, data), parse_hash_response, std::move(done));
 }
 

@@ -3,11 +3,11 @@
 // whose answer is parsed by jsonrpc.hpp; callbacks run on the loop's I/O thread. Network failures
 // are Errc::network, HTTP statuses other than 200 Errc::http_error.
 
-#include <ethereum/jsonrpc.hpp>
 #include <runtime/http.hpp>
 #include <runtime/loop.hpp>
 
 #include <chrono>
+#include <ethereum/jsonrpc.hpp>
 #include <functional>
 #include <memory>
 #include <string>

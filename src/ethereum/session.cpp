@@ -1,8 +1,8 @@
+#include <runtime/loop.hpp>
+
 #include <ethereum/abi.hpp>
 #include <ethereum/rpc_client.hpp>
 #include <ethereum/session.hpp>
-#include <runtime/loop.hpp>
-
 #include <future>
 #include <map>
 #include <thread>
@@ -30,8 +30,12 @@ Session::Session(runtime::Url url, std::chrono::milliseconds call_timeout)
     : m_impl(std::make_unique<Impl>(std::move(url), call_timeout)) {}
 Session::~Session() = default;
 
-void Session::run_on_loop(std::function<void()> task) { m_impl->loop.post(std::move(task)); }
-RpcClient& Session::client() { return m_impl->rpc; }
+void Session::run_on_loop(std::function<void()> task) {
+    m_impl->loop.post(std::move(task));
+}
+RpcClient& Session::client() {
+    return m_impl->rpc;
+}
 
 template <class T>
 RpcResult<T> Session::await(std::function<void(RpcClient&, std::function<void(RpcResult<T>)>)> start) {
@@ -77,19 +81,19 @@ RpcResult<Hash> Session::send_raw_transaction(ByteSpan raw) {
     Bytes copy(raw.begin(), raw.end());
     return await<Hash>([copy](RpcClient& c, auto done) { c.send_raw_transaction(copy, std::move(done)); });
 }
-RpcResult<std::uint64_t> Session::estimate_gas(const Address& from, const std::optional<Address>& to,
-                                               const U256& value, ByteSpan data) {
+RpcResult<std::uint64_t> Session::estimate_gas(const Address& from, const std::optional<Address>& to, const U256& value,
+                                               ByteSpan data) {
     Bytes copy(data.begin(), data.end());
-    return await<std::uint64_t>([from, to, value, copy](RpcClient& c, auto done) {
-        c.estimate_gas(from, to, value, copy, std::move(done));
-    });
+    return await<std::uint64_t>(
+        [from, to, value, copy](RpcClient& c, auto done) { c.estimate_gas(from, to, value, copy, std::move(done)); });
 }
 
 RpcResult<Hash> Session::send_transaction(const Address& from, const std::optional<Address>& to, const U256& value,
                                           ByteSpan data) {
     Bytes copy(data.begin(), data.end());
-    return await<Hash>(
-        [from, to, value, copy](RpcClient& c, auto done) { c.send_transaction(from, to, value, copy, std::move(done)); });
+    return await<Hash>([from, to, value, copy](RpcClient& c, auto done) {
+        c.send_transaction(from, to, value, copy, std::move(done));
+    });
 }
 
 RpcResult<U256> Session::token_balance(const Address& token, const Address& owner) {
@@ -162,7 +166,8 @@ RpcResult<Receipt> Session::wait_receipt(const Hash& tx_hash, std::chrono::milli
         auto r = receipt(tx_hash);
         if (r && *r) return std::move(**r);
         if (std::chrono::steady_clock::now() >= deadline) {
-            return Unexpected(Failure(Errc::timed_out, r ? "no receipt for " + to_data_hex(tx_hash) : r.error().message()));
+            return Unexpected(
+                Failure(Errc::timed_out, r ? "no receipt for " + to_data_hex(tx_hash) : r.error().message()));
         }
         std::this_thread::sleep_for(poll);
     }
@@ -175,8 +180,8 @@ RpcResult<std::uint64_t> Session::wait_height(std::uint64_t height, std::chrono:
         auto head = block_number();
         if (head && *head >= height) return *head;
         if (std::chrono::steady_clock::now() >= deadline) {
-            return Unexpected(Failure(Errc::timed_out, head ? "block " + std::to_string(height) + " not reached (head " +
-                                                                  std::to_string(*head) + ")"
+            return Unexpected(Failure(Errc::timed_out, head ? "block " + std::to_string(height) +
+                                                                  " not reached (head " + std::to_string(*head) + ")"
                                                             : head.error().message()));
         }
         std::this_thread::sleep_for(poll);

@@ -6,14 +6,14 @@
 // the receipt or for a block height.
 
 #include <crypto/secp256k1.hpp>
-#include <ethereum/jsonrpc.hpp>
-#include <ethereum/transaction.hpp>
-#include <node/cometbft_client.hpp>
 #include <runtime/http.hpp>
 
 #include <chrono>
+#include <ethereum/jsonrpc.hpp>
+#include <ethereum/transaction.hpp>
 #include <functional>
 #include <memory>
+#include <node/cometbft_client.hpp>
 #include <optional>
 
 namespace nym::ethereum {

@@ -1,8 +1,8 @@
 #include <crypto/keccak.hpp>
-#include <ethereum/errors.hpp>
-#include <ethereum/transaction.hpp>
 
 #include <algorithm>
+#include <ethereum/errors.hpp>
+#include <ethereum/transaction.hpp>
 
 namespace nym::ethereum {
 namespace {
@@ -15,14 +15,14 @@ Bytes rlp_to(const std::optional<Address>& to) {
 }
 
 std::vector<Bytes> legacy_fields(const LegacyTransaction& tx) {
-    return {rlp_uint(tx.nonce), rlp_uint(tx.gas_price), rlp_uint(tx.gas_limit), rlp_to(tx.to),
-            rlp_uint(tx.value), rlp_string(tx.data)};
+    return {rlp_uint(tx.nonce), rlp_uint(tx.gas_price), rlp_uint(tx.gas_limit),
+            rlp_to(tx.to),      rlp_uint(tx.value),     rlp_string(tx.data)};
 }
 
 std::vector<Bytes> eip1559_fields(const Eip1559Transaction& tx) {
-    return {rlp_uint(tx.chain_id), rlp_uint(tx.nonce), rlp_uint(tx.max_priority_fee_per_gas),
+    return {rlp_uint(tx.chain_id),        rlp_uint(tx.nonce),     rlp_uint(tx.max_priority_fee_per_gas),
             rlp_uint(tx.max_fee_per_gas), rlp_uint(tx.gas_limit), rlp_to(tx.to),
-            rlp_uint(tx.value), rlp_string(tx.data), rlp_list({})};
+            rlp_uint(tx.value),           rlp_string(tx.data),    rlp_list({})};
 }
 
 Bytes typed(std::uint8_t type, const Bytes& rlp) {
@@ -34,9 +34,13 @@ Bytes typed(std::uint8_t type, const Bytes& rlp) {
 }
 
 /// A 32-byte word from an RLP integer of r or s.
-std::array<std::uint8_t, 32> word_of(const U256& v) { return v.to_be_bytes(); }
+std::array<std::uint8_t, 32> word_of(const U256& v) {
+    return v.to_be_bytes();
+}
 
-Unexpected<std::error_code> bad() { return Unexpected(make_error_code(Errc::invalid_rlp)); }
+Unexpected<std::error_code> bad() {
+    return Unexpected(make_error_code(Errc::invalid_rlp));
+}
 
 Expected<std::uint64_t> small_uint(const RlpItem& item) {
     auto v = rlp_to_uint(item);
@@ -66,7 +70,9 @@ Bytes signing_payload(const Transaction& tx) {
     return typed(EIP1559_TYPE, rlp_list(eip1559_fields(std::get<Eip1559Transaction>(tx))));
 }
 
-Hash signing_hash(const Transaction& tx) { return crypto::keccak256(signing_payload(tx)); }
+Hash signing_hash(const Transaction& tx) {
+    return crypto::keccak256(signing_payload(tx));
+}
 
 SignedTransaction sign_transaction(const Transaction& tx, const crypto::Secp256k1SecretKey& key) {
     const Hash digest = signing_hash(tx);

@@ -13,12 +13,12 @@
 // Signatures are deterministic (RFC 6979) with low s, so a transaction and a key give one raw form.
 
 #include <crypto/secp256k1.hpp>
-#include <ethereum/abi.hpp>
-#include <ethereum/rlp.hpp>
-#include <ethereum/u256.hpp>
 #include <util/expected.hpp>
 
 #include <cstdint>
+#include <ethereum/abi.hpp>
+#include <ethereum/rlp.hpp>
+#include <ethereum/u256.hpp>
 #include <optional>
 #include <variant>
 
@@ -54,7 +54,7 @@ using Transaction = std::variant<LegacyTransaction, Eip1559Transaction>;
 [[nodiscard]] Hash signing_hash(const Transaction& tx);
 
 struct SignedTransaction {
-    Bytes raw;  ///< what eth_sendRawTransaction takes
+    Bytes raw;   ///< what eth_sendRawTransaction takes
     Hash hash{}; ///< Keccak-256(raw): the transaction's hash on the chain
 };
 

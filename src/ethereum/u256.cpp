@@ -1,7 +1,6 @@
+#include <algorithm>
 #include <ethereum/errors.hpp>
 #include <ethereum/u256.hpp>
-
-#include <algorithm>
 
 namespace nym::ethereum {
 namespace {

@@ -1,10 +1,10 @@
-#include <node/cometbft_client.hpp>
 #include <runtime/http_client.hpp>
 #include <util/hex.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <node/cometbft_client.hpp>
 #include <stdexcept>
 
 namespace nym::node {
@@ -22,7 +22,8 @@ bool base64_decode(std::string_view in, std::string& out) {
         std::array<int, 256> t{};
         t.fill(-1);
         constexpr std::string_view ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        for (std::size_t i = 0; i < ALPHABET.size(); ++i) t[static_cast<unsigned char>(ALPHABET[i])] = static_cast<int>(i);
+        for (std::size_t i = 0; i < ALPHABET.size(); ++i)
+            t[static_cast<unsigned char>(ALPHABET[i])] = static_cast<int>(i);
         return t;
     }();
     if (in.size() % 4 != 0) return false;
@@ -194,8 +195,8 @@ struct CometBftClient::Impl {
                     done(Unexpected(parsed.error()));
                     return;
                 }
-                done(Unexpected(CometError{CometError::Kind::http, impl->endpoint_text(index) + ": HTTP " +
-                                                                       std::to_string(result->status)}));
+                done(Unexpected(CometError{CometError::Kind::http,
+                                           impl->endpoint_text(index) + ": HTTP " + std::to_string(result->status)}));
                 return;
             }
             done(parse(result->body));
@@ -232,6 +233,8 @@ void CometBftClient::broadcast_tx_sync(std::vector<std::uint8_t> tx, Done<Broadc
     m_impl->get<BroadcastResult>(broadcast_tx_sync_target(tx), parse_broadcast_response, std::move(done));
 }
 
-std::string CometBftClient::current_endpoint() const { return m_impl->endpoint_text(m_impl->current); }
+std::string CometBftClient::current_endpoint() const {
+    return m_impl->endpoint_text(m_impl->current);
+}
 
 } // namespace nym::node

@@ -1,13 +1,13 @@
-#include <ethereum/jsonrpc.hpp>
-#include <watcher/config.hpp>
-
 #include <cstdint>
+#include <ethereum/account_key.hpp>
+#include <ethereum/jsonrpc.hpp>
 #include <sstream>
+#include <watcher/config.hpp>
 
 namespace nym::watcher {
 
-using node::ConfigErrc;
 using node::config_fail;
+using node::ConfigErrc;
 
 FollowerConfig Config::follower() const {
     FollowerConfig f;
@@ -40,7 +40,9 @@ node::ConfigResult<Address> address_field(const node::ConfigDocument& doc, std::
     auto text = doc.string(path);
     if (!text) return Unexpected(text.error());
     auto address = ethereum::parse_address_hex(*text);
-    if (!address) return config_fail(ConfigErrc::invalid_value, std::string(path) + ": not an Ethereum address (0x + 40 hex digits)");
+    if (!address)
+        return config_fail(ConfigErrc::invalid_value,
+                           std::string(path) + ": not an Ethereum address (0x + 40 hex digits)");
     return *address;
 }
 
@@ -54,13 +56,15 @@ node::ConfigResult<std::chrono::milliseconds> ms_field(const node::ConfigDocumen
 } // namespace
 
 node::ConfigResult<void> validate(const Config& c) {
-    if (!node::valid_http_url(c.ethereum_url)) return config_fail(ConfigErrc::invalid_url, "ethereum.rpc_url: " + c.ethereum_url);
+    if (!node::valid_http_url(c.ethereum_url))
+        return config_fail(ConfigErrc::invalid_url, "ethereum.rpc_url: " + c.ethereum_url);
     if (c.validators.empty()) return config_fail(ConfigErrc::missing_field, "ledger.validators: at least one");
     for (const auto& v : c.validators) {
         if (!node::valid_http_url(v)) return config_fail(ConfigErrc::invalid_url, "ledger.validators: " + v);
     }
     if (c.confirmations == 0) return config_fail(ConfigErrc::invalid_value, "ethereum.confirmations: at least 1");
-    if (c.max_blocks_per_query == 0) return config_fail(ConfigErrc::invalid_value, "ethereum.max_blocks_per_query: at least 1");
+    if (c.max_blocks_per_query == 0)
+        return config_fail(ConfigErrc::invalid_value, "ethereum.max_blocks_per_query: at least 1");
     if (c.token_unit.is_zero() || !c.token_unit.fits_u64()) {
         return config_fail(ConfigErrc::invalid_value, "ethereum.token_unit: 1 to 2^64 - 1 base units");
     }
@@ -169,6 +173,28 @@ std::string render_config(const Config& c) {
         << "key_file = " << node::toml_quote(c.key_file.string()) << "\n"
         << "progress_file = " << node::toml_quote(c.progress_file.string()) << "\n";
     return out.str();
+}
+
+node::ConfigResult<Address> init_folder(const std::filesystem::path& dir, Config config, bool force, crypto::Rng& rng) {
+    auto valid = validate(config);
+    if (!valid) return Unexpected(valid.error());
+    const auto config_file = dir / node::CONFIG_FILE_NAME;
+    std::error_code ec;
+    if (std::filesystem::exists(config_file, ec) && !force) {
+        return config_fail(ConfigErrc::already_exists, config_file.string() + " (--force to overwrite)");
+    }
+    const auto key_file = dir / KEY_FILE_NAME;
+    if (!std::filesystem::exists(key_file, ec)) {
+        auto written = ethereum::write_account_key(key_file, crypto::Secp256k1SecretKey::generate(rng));
+        if (!written) return config_fail(ConfigErrc::io_error, written.error().message());
+    }
+    auto key = ethereum::read_account_key(key_file);
+    if (!key) return config_fail(ConfigErrc::key_error, key.error().message());
+    config.key_file = KEY_FILE_NAME;
+    config.progress_file = PROGRESS_FILE_NAME;
+    auto written = node::write_file_atomically(config_file, render_config(config));
+    if (!written) return Unexpected(written.error());
+    return key->address();
 }
 
 node::ConfigResult<std::optional<std::uint64_t>> read_progress(const std::filesystem::path& path) {

@@ -6,17 +6,17 @@
 // Files named in the config are relative to the folder unless absolute. Loading validates every
 // field and reports the first problem as a node::ConfigError naming the field.
 
-#include <ethereum/u256.hpp>
-#include <node/config_file.hpp>
-#include <watcher/follower.hpp>
-#include <watcher/notifier.hpp>
-
 #include <chrono>
 #include <cstdint>
+#include <crypto/rng.hpp>
+#include <ethereum/u256.hpp>
 #include <filesystem>
+#include <node/config_file.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+#include <watcher/follower.hpp>
+#include <watcher/notifier.hpp>
 
 namespace nym::watcher {
 
@@ -54,6 +54,11 @@ struct Config {
 [[nodiscard]] std::string render_config(const Config& config);
 /// Checks the values a file or the command line gave (URLs, ranges, the unit).
 [[nodiscard]] node::ConfigResult<void> validate(const Config& config);
+
+/// `nym-ethereum-watcher init`: writes <dir>/config.toml (refused when present unless `force`) and,
+/// unless one exists, a new <dir>/watcher.key (0600). The watcher's address (for the genesis).
+[[nodiscard]] node::ConfigResult<Address> init_folder(const std::filesystem::path& dir, Config config, bool force,
+                                                      crypto::Rng& rng);
 
 /// The last processed block in a progress file; nullopt when the file does not exist yet.
 [[nodiscard]] node::ConfigResult<std::optional<std::uint64_t>> read_progress(const std::filesystem::path& path);

@@ -1,11 +1,12 @@
-#include <ethereum/rpc_client.hpp>
-#include <node/cometbft_client.hpp>
-#include <node/logging.hpp>
 #include <util/hex.hpp>
-#include <watcher/daemon.hpp>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <ethereum/rpc_client.hpp>
+#include <node/cometbft_client.hpp>
+#include <node/logging.hpp>
+#include <watcher/daemon.hpp>
 
 namespace nym::watcher {
 
@@ -54,8 +55,8 @@ void Daemon::Impl::act(follow::Action action) {
                 ethereum_log.succeeded();
                 delivering_through = a.through;
                 for (const auto& claim : a.claims) {
-                    spdlog::info("transfer of {} to the pipe account in block {} (tx 0x{}, log {}) for {}", claim.amount,
-                                 claim.block, util::to_hex(claim.eth_tx_hash), claim.log_index,
+                    spdlog::info("transfer of {} to the pipe account in block {} (tx 0x{}, log {}) for {}",
+                                 claim.amount, claim.block, util::to_hex(claim.eth_tx_hash), claim.log_index,
                                  claim.recipient.to_hex());
                 }
                 act(notifier.start(std::move(a.claims), runtime::Loop::Clock::now()));
@@ -66,27 +67,28 @@ void Daemon::Impl::act(follow::Action action) {
 
 void Daemon::Impl::query_account() {
     const auto& address = notifier.address();
-    ledger->abci_query("/account", {address.bytes.begin(), address.bytes.end()}, [this](node::CometResult<node::AbciQueryResult> r) {
-        std::optional<std::uint64_t> nonce;
-        std::string why;
-        if (!r) {
-            why = r.error().message;
-        } else if (r->code != 0) {
-            why = "code " + std::to_string(r->code) + " " + r->log;
-        } else {
-            auto doc = nlohmann::json::parse(r->value, nullptr, false);
-            if (doc.is_object() && doc.contains("nonce") && doc["nonce"].is_string()) {
-                try {
-                    nonce = std::stoull(doc["nonce"].get<std::string>());
-                } catch (const std::exception&) {
-                    why = "a nonce that is not a number";
-                }
-            } else {
-                why = "an /account answer without a nonce";
-            }
-        }
-        act(notifier.on_account(nonce, why, runtime::Loop::Clock::now()));
-    });
+    ledger->abci_query("/account", {address.bytes.begin(), address.bytes.end()},
+                       [this](node::CometResult<node::AbciQueryResult> r) {
+                           std::optional<std::uint64_t> nonce;
+                           std::string why;
+                           if (!r) {
+                               why = r.error().message;
+                           } else if (r->code != 0) {
+                               why = "code " + std::to_string(r->code) + " " + r->log;
+                           } else {
+                               auto doc = nlohmann::json::parse(r->value, nullptr, false);
+                               if (doc.is_object() && doc.contains("nonce") && doc["nonce"].is_string()) {
+                                   try {
+                                       nonce = std::stoull(doc["nonce"].get<std::string>());
+                                   } catch (const std::exception&) {
+                                       why = "a nonce that is not a number";
+                                   }
+                               } else {
+                                   why = "an /account answer without a nonce";
+                               }
+                           }
+                           act(notifier.on_account(nonce, why, runtime::Loop::Clock::now()));
+                       });
 }
 
 void Daemon::Impl::persist(std::uint64_t through) {
@@ -121,7 +123,7 @@ void Daemon::Impl::act(notify::Action action) {
                             spdlog::info("notice for tx 0x{} log {} admitted by {}", util::to_hex(claim.eth_tx_hash),
                                          claim.log_index, ledger->current_endpoint());
                         } else {
-                            const auto level = (r->code == 16 || r->code == 17) ? spdlog::level::info  // settled
+                            const auto level = (r->code == 16 || r->code == 17) ? spdlog::level::info // settled
                                                                                 : spdlog::level::err;
                             spdlog::log(level, "notice for tx 0x{} log {}: code {} {}", util::to_hex(claim.eth_tx_hash),
                                         claim.log_index, r->code, r->log);
@@ -148,7 +150,9 @@ Daemon::Daemon(runtime::Loop& loop, Config config, crypto::Secp256k1SecretKey ke
 
 Daemon::~Daemon() = default;
 
-const Address& Daemon::address() const noexcept { return m_impl->notifier.address(); }
+const Address& Daemon::address() const noexcept {
+    return m_impl->notifier.address();
+}
 
 WatcherStats Daemon::stats() const {
     WatcherStats s;

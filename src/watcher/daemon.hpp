@@ -6,11 +6,11 @@
 #include <crypto/secp256k1.hpp>
 #include <runtime/loop.hpp>
 #include <util/expected.hpp>
-#include <watcher/config.hpp>
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <watcher/config.hpp>
 
 namespace nym::watcher {
 

@@ -1,8 +1,7 @@
-#include <ethereum/abi.hpp>
-#include <watcher/follower.hpp>
-
 #include <algorithm>
+#include <ethereum/abi.hpp>
 #include <limits>
+#include <watcher/follower.hpp>
 
 namespace nym::watcher {
 
@@ -55,7 +54,8 @@ follow::Action Follower::on_head(const ethereum::RpcResult<std::uint64_t>& head)
         // Caught up — or the node is behind what we already processed (restarted on an older
         // state, or lying): never go back, wait for it.
         m_phase = Phase::idle;
-        if (m_next > 0 && *head + 1 < m_next) return follow::Wait{m_config.poll_interval, "node is behind the progress"};
+        if (m_next > 0 && *head + 1 < m_next)
+            return follow::Wait{m_config.poll_interval, "node is behind the progress"};
         m_backoff.reset();
         return follow::Wait{m_config.poll_interval, {}};
     }
@@ -69,7 +69,8 @@ follow::Action Follower::on_block(const ethereum::RpcResult<std::optional<ethere
     if (!block) return fail("eth_getBlockByNumber: " + block.error().message());
     if (m_phase == Phase::range_end) {
         if (!*block) return fail("the node announced block " + std::to_string(m_range_end) + " but does not have it");
-        if ((*block)->number != m_range_end) return fail("asked for block " + std::to_string(m_range_end) + ", got another");
+        if ((*block)->number != m_range_end)
+            return fail("asked for block " + std::to_string(m_range_end) + ", got another");
         m_range_end_hash = (*block)->hash;
         m_phase = Phase::logs;
         ethereum::LogFilter filter;
@@ -145,7 +146,8 @@ follow::Action Follower::on_logs(const ethereum::RpcResult<std::vector<ethereum:
     // Two hashes for one block number in one answer: the node mixed forks.
     for (std::size_t i = 0; i < blocks.size(); ++i) {
         for (std::size_t j = i + 1; j < blocks.size(); ++j) {
-            if (blocks[i].first == blocks[j].first) return fail("logs of two different blocks " + std::to_string(blocks[i].first));
+            if (blocks[i].first == blocks[j].first)
+                return fail("logs of two different blocks " + std::to_string(blocks[i].first));
         }
     }
     m_ignored.other_contract += ignored.other_contract;

@@ -17,11 +17,10 @@
 // log from a fork the node left is caught). On any inconsistency the range is fetched again later;
 // the progress never moves past a range whose claims were not delivered.
 
-#include <ethereum/jsonrpc.hpp>
-#include <ethereum/u256.hpp>
-
 #include <chrono>
 #include <cstdint>
+#include <ethereum/jsonrpc.hpp>
+#include <ethereum/u256.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -36,9 +35,9 @@ using ethereum::Hash;
 struct FollowerConfig {
     Address token;
     Address pipe_account;
-    std::uint64_t confirmations = 1;     ///< at least 1 (the block holding the log)
-    std::uint64_t start_block = 0;       ///< first block to look at when there is no progress yet
-    std::uint64_t max_range = 1000;      ///< blocks per eth_getLogs
+    std::uint64_t confirmations = 1;                 ///< at least 1 (the block holding the log)
+    std::uint64_t start_block = 0;                   ///< first block to look at when there is no progress yet
+    std::uint64_t max_range = 1000;                  ///< blocks per eth_getLogs
     ethereum::U256 unit = ethereum::U256::pow10(18); ///< ERC20 base units per ledger unit
     std::chrono::milliseconds poll_interval{1000};
     std::chrono::milliseconds backoff_initial{500};
@@ -49,8 +48,8 @@ struct FollowerConfig {
 struct Claim {
     Hash eth_tx_hash{};
     std::uint32_t log_index = 0;
-    Address recipient;         ///< the token's sender: its Ethereum key is its ledger key
-    std::uint64_t amount = 0;  ///< in ledger units
+    Address recipient;        ///< the token's sender: its Ethereum key is its ledger key
+    std::uint64_t amount = 0; ///< in ledger units
     std::uint64_t block = 0;
     friend bool operator==(const Claim&, const Claim&) = default;
 };

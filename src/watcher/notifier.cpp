@@ -1,5 +1,6 @@
 #include <ledger/errors.hpp>
 #include <ledger/tx.hpp>
+
 #include <watcher/notifier.hpp>
 
 namespace nym::watcher {
@@ -31,7 +32,9 @@ notify::Action Notifier::start(std::vector<Claim> claims, std::chrono::steady_cl
     return notify::QueryAccount{};
 }
 
-notify::Action Notifier::problem(std::string text) { return notify::Sleep{m_backoff.next(), std::move(text)}; }
+notify::Action Notifier::problem(std::string text) {
+    return notify::Sleep{m_backoff.next(), std::move(text)};
+}
 
 notify::Action Notifier::on_account(const std::optional<std::uint64_t>& nonce, std::string why,
                                     std::chrono::steady_clock::time_point now) {

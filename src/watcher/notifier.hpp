@@ -16,7 +16,6 @@
 // already in a mempool are answered "tx already exists in cache" and count as admitted.
 
 #include <crypto/secp256k1.hpp>
-#include <watcher/follower.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -24,6 +23,7 @@
 #include <string>
 #include <variant>
 #include <vector>
+#include <watcher/follower.hpp>
 
 namespace nym::watcher {
 
@@ -94,9 +94,9 @@ private:
     Phase m_phase = Phase::idle;
     std::vector<Claim> m_claims;
     std::vector<Verdict> m_verdicts;
-    std::size_t m_cursor = 0;         ///< next claim to broadcast
-    std::uint64_t m_nonce = 0;        ///< nonce for the next broadcast
-    std::uint64_t m_commit_target = 0;///< the nonce that proves every admitted notice committed
+    std::size_t m_cursor = 0;          ///< next claim to broadcast
+    std::uint64_t m_nonce = 0;         ///< nonce for the next broadcast
+    std::uint64_t m_commit_target = 0; ///< the nonce that proves every admitted notice committed
     std::chrono::steady_clock::time_point m_commit_deadline{};
     std::uint64_t m_refused_total = 0;
 };

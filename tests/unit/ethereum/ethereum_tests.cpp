@@ -1,15 +1,15 @@
 // nym::ethereum against published vectors: RLP (the Ethereum wiki's examples), EIP-155's signed
 // transaction, EIP-55's checksums, the ERC20 selectors and event topic, CREATE addresses; and the
 // JSON-RPC answer parsers on good and malformed input.
+#include <util/hex.hpp>
+
+#include <gtest/gtest.h>
+
 #include <ethereum/abi.hpp>
 #include <ethereum/jsonrpc.hpp>
 #include <ethereum/rlp.hpp>
 #include <ethereum/transaction.hpp>
 #include <ethereum/u256.hpp>
-#include <util/hex.hpp>
-
-#include <gtest/gtest.h>
-
 #include <string>
 
 namespace {
@@ -21,9 +21,15 @@ Bytes h(std::string_view text) {
     if (text.starts_with("0x")) text.remove_prefix(2);
     return *util::from_hex(text);
 }
-Bytes s(std::string_view text) { return {text.begin(), text.end()}; }
-std::string hx(ByteSpan b) { return util::to_hex(b); }
-Address addr(std::string_view text) { return *Address::from_hex(text); }
+Bytes s(std::string_view text) {
+    return {text.begin(), text.end()};
+}
+std::string hx(ByteSpan b) {
+    return util::to_hex(b);
+}
+Address addr(std::string_view text) {
+    return *Address::from_hex(text);
+}
 
 TEST(U256, QuantitiesDecimalsAndArithmetic) {
     EXPECT_EQ(U256::from_quantity("0x0")->to_quantity(), "0x0");
@@ -91,13 +97,13 @@ TEST(Rlp, DecodesCanonicalAndRefusesTheRest) {
     EXPECT_EQ(long_string->bytes(), s(lorem));
 
     EXPECT_FALSE(rlp_decode({}));
-    EXPECT_FALSE(rlp_decode(h("8100")));       // a single low byte must encode itself
-    EXPECT_FALSE(rlp_decode(h("b80100")));     // long form for a short length
+    EXPECT_FALSE(rlp_decode(h("8100")));                             // a single low byte must encode itself
+    EXPECT_FALSE(rlp_decode(h("b80100")));                           // long form for a short length
     EXPECT_FALSE(rlp_decode(h("b9000100" + std::string(512, '0')))); // a length with a leading zero
-    EXPECT_FALSE(rlp_decode(h("83646f")));     // truncated
-    EXPECT_FALSE(rlp_decode(h("83646f6767"))); // trailing byte
-    EXPECT_FALSE(rlp_decode(h("c3836461")));   // a list whose item overruns it
-    EXPECT_FALSE(rlp_to_uint(*rlp_decode(h("820004")))); // integer with a leading zero
+    EXPECT_FALSE(rlp_decode(h("83646f")));                           // truncated
+    EXPECT_FALSE(rlp_decode(h("83646f6767")));                       // trailing byte
+    EXPECT_FALSE(rlp_decode(h("c3836461")));                         // a list whose item overruns it
+    EXPECT_FALSE(rlp_to_uint(*rlp_decode(h("820004"))));             // integer with a leading zero
     EXPECT_EQ(rlp_to_uint(*rlp_decode(h("820400")))->low_u64(), 1024u);
     // 100 nested one-item lists: valid RLP, but deeper than anything Ethereum sends.
     Bytes deep = rlp_list({});
@@ -117,14 +123,17 @@ TEST(Transaction, Eip155Example) {
     tx.gas_limit = 21000;
     tx.to = addr("0x3535353535353535353535353535353535353535");
     tx.value = U256::pow10(18);
-    EXPECT_EQ(hx(signing_payload(tx)), "ec098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a764000080018080");
+    EXPECT_EQ(hx(signing_payload(tx)),
+              "ec098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a764000080018080");
     EXPECT_EQ(hx(signing_hash(tx)), "daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53");
-    auto key = *crypto::Secp256k1SecretKey::from_hex("4646464646464646464646464646464646464646464646464646464646464646");
+    auto key =
+        *crypto::Secp256k1SecretKey::from_hex("4646464646464646464646464646464646464646464646464646464646464646");
     auto signed_tx = sign_transaction(tx, key);
-    EXPECT_EQ(hx(signed_tx.raw),
-              "f86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc21"
-              "95fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a"
-              "3b6d83");
+    EXPECT_EQ(
+        hx(signed_tx.raw),
+        "f86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc21"
+        "95fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a"
+        "3b6d83");
     auto decoded = decode_transaction(signed_tx.raw);
     ASSERT_TRUE(decoded);
     EXPECT_EQ(decoded->sender, key.address());
@@ -133,7 +142,8 @@ TEST(Transaction, Eip155Example) {
 }
 
 TEST(Transaction, Eip1559RoundTripsAndBindsEveryField) {
-    auto key = *crypto::Secp256k1SecretKey::from_hex("4646464646464646464646464646464646464646464646464646464646464646");
+    auto key =
+        *crypto::Secp256k1SecretKey::from_hex("4646464646464646464646464646464646464646464646464646464646464646");
     Eip1559Transaction tx;
     tx.chain_id = 1337;
     tx.nonce = 3;
@@ -160,10 +170,11 @@ TEST(Transaction, Eip1559RoundTripsAndBindsEveryField) {
 
 // EIP-55's examples (all caps, all lower and mixed are each the checksum form of their address).
 TEST(Address, Eip55Examples) {
-    for (const char* expected : {"0x52908400098527886E0F7030069857D2E4169EE7", "0x8617E340B3D01FA5F11F306F4090FD50E238070D",
-                                 "0xde709f2102306220921060314715629080e2fb77", "0x27b1fdb04752bbc536007a920d24acb045561c26",
-                                 "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
-                                 "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"}) {
+    for (const char* expected :
+         {"0x52908400098527886E0F7030069857D2E4169EE7", "0x8617E340B3D01FA5F11F306F4090FD50E238070D",
+          "0xde709f2102306220921060314715629080e2fb77", "0x27b1fdb04752bbc536007a920d24acb045561c26",
+          "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+          "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"}) {
         std::string lower = expected;
         for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         auto a = parse_address_hex(lower);
@@ -207,7 +218,8 @@ TEST(Transaction, ContractAddresses) {
 }
 
 TEST(JsonRpc, Requests) {
-    EXPECT_EQ(encode_request(rpc::block_number(), 7), R"({"jsonrpc":"2.0","id":7,"method":"eth_blockNumber","params":[]})");
+    EXPECT_EQ(encode_request(rpc::block_number(), 7),
+              R"({"jsonrpc":"2.0","id":7,"method":"eth_blockNumber","params":[]})");
     LogFilter f;
     f.from_block = 16;
     f.to_block = 31;
@@ -215,10 +227,11 @@ TEST(JsonRpc, Requests) {
     f.topics = {transfer_event_topic(), std::nullopt, address_word(addr("0x00000000000000000000000000000000000c0ffe"))};
     const auto r = rpc::get_logs(f);
     EXPECT_EQ(r.method, "eth_getLogs");
-    EXPECT_EQ(r.params,
-              R"([{"address":"0x00000000000000000000000000000000000c0ffe","fromBlock":"0x10","toBlock":"0x1f","topics":[")"
-              "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef\",null,"
-              "\"0x00000000000000000000000000000000000000000000000000000000000c0ffe\"]}]");
+    EXPECT_EQ(
+        r.params,
+        R"([{"address":"0x00000000000000000000000000000000000c0ffe","fromBlock":"0x10","toBlock":"0x1f","topics":[")"
+        "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef\",null,"
+        "\"0x00000000000000000000000000000000000000000000000000000000000c0ffe\"]}]");
     EXPECT_EQ(rpc::get_block_by_number(BlockTag::latest).params, R"(["latest",false])");
     EXPECT_EQ(rpc::get_transaction_count(addr("0x00000000000000000000000000000000000c0ffe"), BlockTag::pending).params,
               R"(["0x00000000000000000000000000000000000c0ffe","pending"])");
@@ -230,9 +243,10 @@ TEST(JsonRpc, ParsesAnswersAndRefusesMalformedOnes) {
     ASSERT_FALSE(err);
     EXPECT_TRUE(err.error() == Errc::rpc_error);
     EXPECT_NE(err.error().detail.find("nonce too low"), std::string::npos);
-    for (const char* bad : {"", "null", "[]", "{", R"({"jsonrpc":"2.0","id":1})", R"({"jsonrpc":"1.0","id":1,"result":"0x1"})",
-                            R"({"jsonrpc":"2.0","id":1,"result":42})", R"({"jsonrpc":"2.0","id":1,"result":"0x"})",
-                            R"({"jsonrpc":"2.0","id":1,"result":"0x10000000000000000"})"}) {
+    for (const char* bad :
+         {"", "null", "[]", "{", R"({"jsonrpc":"2.0","id":1})", R"({"jsonrpc":"1.0","id":1,"result":"0x1"})",
+          R"({"jsonrpc":"2.0","id":1,"result":42})", R"({"jsonrpc":"2.0","id":1,"result":"0x"})",
+          R"({"jsonrpc":"2.0","id":1,"result":"0x10000000000000000"})"}) {
         auto r = parse_u64_response(bad);
         ASSERT_FALSE(r) << bad;
         EXPECT_TRUE(r.error() == Errc::malformed_response) << bad;
@@ -250,9 +264,10 @@ TEST(JsonRpc, ParsesAnswersAndRefusesMalformedOnes) {
     EXPECT_FALSE(*none);
     EXPECT_FALSE(parse_block_response(R"({"jsonrpc":"2.0","id":1,"result":{"number":"0x5"}})"));
 
-    const std::string log = R"({"address":"0x00000000000000000000000000000000000c0ffe","topics":["0x)" + std::string(64, '1') +
-                            R"("],"data":"0x01","blockNumber":"0x9","blockHash":"0x)" + std::string(64, '2') +
-                            R"(","transactionHash":"0x)" + std::string(64, '3') + R"(","logIndex":"0x0","removed":false})";
+    const std::string log = R"({"address":"0x00000000000000000000000000000000000c0ffe","topics":["0x)" +
+                            std::string(64, '1') + R"("],"data":"0x01","blockNumber":"0x9","blockHash":"0x)" +
+                            std::string(64, '2') + R"(","transactionHash":"0x)" + std::string(64, '3') +
+                            R"(","logIndex":"0x0","removed":false})";
     auto logs = parse_logs_response(R"({"jsonrpc":"2.0","id":1,"result":[)" + log + "]}");
     ASSERT_TRUE(logs);
     ASSERT_EQ(logs->size(), 1u);

@@ -2,15 +2,14 @@
 // hashes, EIP-55 checksums, RLP of nested items, CREATE addresses, ERC20 call data and Transfer logs.
 // ethers_vectors.mjs produces the cases and ethers' answers; this test recomputes every answer.
 // Skips, saying so, without Node.js or node_modules/ethers.
-#include <ethereum/abi.hpp>
-#include <ethereum/jsonrpc.hpp>
-#include <ethereum/rlp.hpp>
-#include <ethereum/transaction.hpp>
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <ethereum/abi.hpp>
+#include <ethereum/jsonrpc.hpp>
+#include <ethereum/rlp.hpp>
+#include <ethereum/transaction.hpp>
 #include <filesystem>
 #include <string>
 
@@ -20,8 +19,8 @@ using namespace nym::ethereum;
 using json = nlohmann::json;
 
 std::string run_ethers() {
-    const std::string cmd = std::string("'") + NYM_NODE_BIN + "' '" + NYM_SOURCE_DIR +
-                            "/tests/unit/ethereum/ethers_vectors.mjs' 2>&1";
+    const std::string cmd =
+        std::string("'") + NYM_NODE_BIN + "' '" + NYM_SOURCE_DIR + "/tests/unit/ethereum/ethers_vectors.mjs' 2>&1";
     std::string out;
     FILE* pipe = popen(cmd.c_str(), "r");
     if (pipe == nullptr) return out;
@@ -32,7 +31,9 @@ std::string run_ethers() {
     return out;
 }
 
-U256 dec(const json& v) { return *U256::from_decimal(v.get<std::string>()); }
+U256 dec(const json& v) {
+    return *U256::from_decimal(v.get<std::string>());
+}
 
 Bytes rlp_of(const json& item) {
     if (item.is_string()) return rlp_string(*parse_data_hex(item.get<std::string>()));

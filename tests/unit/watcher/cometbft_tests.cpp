@@ -1,7 +1,7 @@
 // The CometBFT RPC requests and answers of node/cometbft_client.hpp, as CometBFT v0.38 writes them.
-#include <node/cometbft_client.hpp>
-
 #include <gtest/gtest.h>
+
+#include <node/cometbft_client.hpp>
 
 namespace {
 

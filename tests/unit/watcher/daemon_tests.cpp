@@ -2,23 +2,23 @@
 // chain, forks and faults the test controls, and a CometBFT RPC that records the notices (a ledger
 // of one watcher: a notice is committed at once). Covers reorgs above the confirmation depth, a gap
 // after downtime, malformed answers and a node that lies about its height.
-#include <ethereum/abi.hpp>
-#include <ethereum/jsonrpc.hpp>
 #include <ledger/errors.hpp>
 #include <ledger/tx.hpp>
 #include <runtime/http_server.hpp>
 #include <runtime/loop.hpp>
 #include <util/hex.hpp>
-#include <watcher/daemon.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <ethereum/abi.hpp>
+#include <ethereum/jsonrpc.hpp>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <watcher/daemon.hpp>
 
 namespace {
 
@@ -33,13 +33,15 @@ const Address TOKEN = *Address::from_hex("0x111111111111111111111111111111111111
 const Address PIPE = *Address::from_hex("0x00000000000000000000000000000000000c0ffe");
 const Address ALICE = *Address::from_hex("0x9d8a62f656a8d1615c1294fd71e9cfb3e4855a4f");
 
-std::string hex32(const Hash& h) { return "0x" + util::to_hex(h); }
+std::string hex32(const Hash& h) {
+    return "0x" + util::to_hex(h);
+}
 
 /// The scripted chain: block n of fork f has a hash naming both; logs are attached to (fork, block).
 struct Chain {
     std::mutex mutex;
     std::uint64_t head = 0;
-    std::uint64_t announced_head = 0; ///< what eth_blockNumber says (a liar announces more than head)
+    std::uint64_t announced_head = 0;              ///< what eth_blockNumber says (a liar announces more than head)
     std::map<std::uint64_t, std::uint8_t> fork_of; ///< blocks not listed are fork 0
     struct Entry {
         std::uint64_t block;
@@ -70,7 +72,8 @@ struct Chain {
         const auto id = request["id"];
         if (malformed_answers > 0) {
             --malformed_answers;
-            return requests % 2 ? "{\"jsonrpc\":\"2.0\",\"id\":" + id.dump() + ",\"result\":{\"number\":7}}" : "<html>oops";
+            return requests % 2 ? "{\"jsonrpc\":\"2.0\",\"id\":" + id.dump() + ",\"result\":{\"number\":7}}"
+                                : "<html>oops";
         }
         const std::string method = request["method"];
         json result;
@@ -81,8 +84,10 @@ struct Chain {
             if (n > head) {
                 result = nullptr;
             } else {
-                result = json{{"number", U256(n).to_quantity()}, {"hash", hex32(hash(n, fork(n)))},
-                              {"parentHash", hex32(hash(n - 1, fork(n - 1)))}, {"timestamp", U256(1000 + n).to_quantity()}};
+                result = json{{"number", U256(n).to_quantity()},
+                              {"hash", hex32(hash(n, fork(n)))},
+                              {"parentHash", hex32(hash(n - 1, fork(n - 1)))},
+                              {"timestamp", U256(1000 + n).to_quantity()}};
             }
         } else if (method == "eth_getLogs") {
             const auto& f = request["params"][0];
@@ -93,19 +98,21 @@ struct Chain {
                 if (t.block < from || t.block > to || t.block > head || t.fork != fork(t.block)) continue;
                 Hash tx{};
                 tx.fill(t.tx);
-                result.push_back(json{
-                    {"address", TOKEN.to_hex()},
-                    {"topics", json::array({hex32(ethereum::transfer_event_topic()), hex32(ethereum::address_word(ALICE)),
-                                            hex32(ethereum::address_word(PIPE))})},
-                    {"data", hex32(U256::pow10(18).checked_mul(t.value_units)->to_be_bytes())},
-                    {"blockNumber", U256(t.block).to_quantity()},
-                    {"blockHash", hex32(hash(t.block, t.fork))},
-                    {"transactionHash", hex32(tx)},
-                    {"logIndex", U256(t.tx % 3).to_quantity()}, // a property of the log, whatever the range
-                    {"removed", false}});
+                result.push_back(
+                    json{{"address", TOKEN.to_hex()},
+                         {"topics",
+                          json::array({hex32(ethereum::transfer_event_topic()), hex32(ethereum::address_word(ALICE)),
+                                       hex32(ethereum::address_word(PIPE))})},
+                         {"data", hex32(U256::pow10(18).checked_mul(t.value_units)->to_be_bytes())},
+                         {"blockNumber", U256(t.block).to_quantity()},
+                         {"blockHash", hex32(hash(t.block, t.fork))},
+                         {"transactionHash", hex32(tx)},
+                         {"logIndex", U256(t.tx % 3).to_quantity()}, // a property of the log, whatever the range
+                         {"removed", false}});
             }
         } else {
-            return "{\"jsonrpc\":\"2.0\",\"id\":" + id.dump() + ",\"error\":{\"code\":-32601,\"message\":\"no such method\"}}";
+            return "{\"jsonrpc\":\"2.0\",\"id\":" + id.dump() +
+                   ",\"error\":{\"code\":-32601,\"message\":\"no such method\"}}";
         }
         return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}}.dump();
     }
@@ -127,7 +134,9 @@ struct Ledger {
         static constexpr char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         std::string b64;
         for (std::size_t i = 0; i < text.size(); i += 3) {
-            const auto byte = [&](std::size_t j) { return j < text.size() ? std::uint32_t{static_cast<std::uint8_t>(text[j])} : 0u; };
+            const auto byte = [&](std::size_t j) {
+                return j < text.size() ? std::uint32_t{static_cast<std::uint8_t>(text[j])} : 0u;
+            };
             const std::uint32_t n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
             b64 += B64[(n >> 18) & 63];
             b64 += B64[(n >> 12) & 63];
@@ -136,7 +145,9 @@ struct Ledger {
         }
         EXPECT_NE(request.query.find("path=%22/account%22"), std::string::npos);
         return runtime::HttpResponse::json(
-            200, json{{"jsonrpc", "2.0"}, {"id", -1}, {"result", {{"response", {{"code", 0}, {"value", b64}, {"height", "5"}}}}}}
+            200, json{{"jsonrpc", "2.0"},
+                      {"id", -1},
+                      {"result", {{"response", {{"code", 0}, {"value", b64}, {"height", "5"}}}}}}
                      .dump());
     }
 
@@ -154,7 +165,8 @@ struct Ledger {
         } else {
             const auto& notice = std::get<ledger::WatcherNotice>(tx->tx.body);
             bool seen = false;
-            for (const auto& n : notices) seen = seen || (n.eth_tx_hash == notice.eth_tx_hash && n.log_index == notice.log_index);
+            for (const auto& n : notices)
+                seen = seen || (n.eth_tx_hash == notice.eth_tx_hash && n.log_index == notice.log_index);
             if (seen) {
                 ++duplicates;
                 code = static_cast<std::uint32_t>(ledger::Errc::already_voted);
@@ -164,7 +176,8 @@ struct Ledger {
             }
         }
         return runtime::HttpResponse::json(
-            200, json{{"jsonrpc", "2.0"}, {"id", -1}, {"result", {{"code", code}, {"log", ""}, {"hash", "AB"}}}}.dump());
+            200,
+            json{{"jsonrpc", "2.0"}, {"id", -1}, {"result", {{"code", code}, {"log", ""}, {"hash", "AB"}}}}.dump());
     }
 
     std::set<std::uint8_t> reported() {
@@ -178,9 +191,9 @@ struct Ledger {
 class WatcherDaemon : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir = std::filesystem::temp_directory_path() /
-              ("nym-watcher-test-" + std::to_string(::getpid()) + "-" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir =
+            std::filesystem::temp_directory_path() / ("nym-watcher-test-" + std::to_string(::getpid()) + "-" +
+                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
         std::filesystem::remove_all(dir);
         std::filesystem::create_directories(dir);
         start_servers();
@@ -194,7 +207,8 @@ protected:
         });
         ledger_server = std::make_unique<runtime::HttpServer>(*loop, runtime::ServerOptions{});
         ledger_server->route("GET", "/abci_query", [this](const runtime::HttpRequest& r) { return ledger.query(r); });
-        ledger_server->route("GET", "/broadcast_tx_sync", [this](const runtime::HttpRequest& r) { return ledger.broadcast(r); });
+        ledger_server->route("GET", "/broadcast_tx_sync",
+                             [this](const runtime::HttpRequest& r) { return ledger.broadcast(r); });
         eth_port = *eth_server->listen();
         ledger_port = *ledger_server->listen();
     }
@@ -221,7 +235,8 @@ protected:
     }
 
     void run(watcher::Config c) {
-        auto key = *crypto::Secp256k1SecretKey::from_hex("4646464646464646464646464646464646464646464646464646464646464646");
+        auto key =
+            *crypto::Secp256k1SecretKey::from_hex("4646464646464646464646464646464646464646464646464646464646464646");
         daemon = std::make_unique<watcher::Daemon>(*loop, std::move(c), std::move(key));
         ASSERT_TRUE(daemon->start());
         thread = std::thread([this] { loop->run(); });

@@ -1,12 +1,13 @@
 // The watcher's Follower and Notifier without I/O: confirmations, ranges, the logs that are not
 // claims, nodes that contradict themselves, and how notices are settled.
-#include <ethereum/abi.hpp>
 #include <ledger/errors.hpp>
 #include <ledger/tx.hpp>
-#include <watcher/follower.hpp>
-#include <watcher/notifier.hpp>
 
 #include <gtest/gtest.h>
+
+#include <ethereum/abi.hpp>
+#include <watcher/follower.hpp>
+#include <watcher/notifier.hpp>
 
 namespace {
 
@@ -79,11 +80,11 @@ TEST(Follower, TakesOnlyConfirmedBlocksAndReportsTransfersToThePipe) {
     ASSERT_EQ(logs.filter.topics.size(), 3u);
     EXPECT_EQ(*logs.filter.topics[2], ethereum::address_word(PIPE));
     std::vector<Log> answer{
-        transfer_log(5, 0xaa, 0, PIPE, TOKEN_UNIT),                            // a claim of 1
-        transfer_log(5, 0xab, 1, BOB, TOKEN_UNIT),                             // to someone else
-        transfer_log(6, 0xac, 0, PIPE, TOKEN_UNIT, OTHER_TOKEN),               // another contract
-        transfer_log(7, 0xad, 2, PIPE, *TOKEN_UNIT.checked_mul(3)),            // a claim of 3
-        transfer_log(7, 0xae, 3, PIPE, U256(5)),                               // dust
+        transfer_log(5, 0xaa, 0, PIPE, TOKEN_UNIT),                 // a claim of 1
+        transfer_log(5, 0xab, 1, BOB, TOKEN_UNIT),                  // to someone else
+        transfer_log(6, 0xac, 0, PIPE, TOKEN_UNIT, OTHER_TOKEN),    // another contract
+        transfer_log(7, 0xad, 2, PIPE, *TOKEN_UNIT.checked_mul(3)), // a claim of 3
+        transfer_log(7, 0xae, 3, PIPE, U256(5)),                    // dust
     };
     // The node checks the hash of block 5 (block 7's log is checked too).
     EXPECT_EQ(as<follow::FetchBlock>(f.on_logs(answer)).number, 5u);
@@ -128,7 +129,8 @@ TEST(Follower, AStaleLogFromAnAbandonedForkIsNotTaken) {
     EXPECT_EQ(as<follow::FetchBlock>(f.on_head(8)).number, 7u);
     as<follow::FetchLogs>(f.on_block(header(7, 1)));
     // The node serves a log that names fork 0's block 6, but block 6 is fork 1's now.
-    EXPECT_EQ(as<follow::FetchBlock>(f.on_logs(std::vector<Log>{transfer_log(6, 0xaa, 0, PIPE, TOKEN_UNIT, TOKEN, 0)})).number,
+    EXPECT_EQ(as<follow::FetchBlock>(f.on_logs(std::vector<Log>{transfer_log(6, 0xaa, 0, PIPE, TOKEN_UNIT, TOKEN, 0)}))
+                  .number,
               6u);
     const auto& wait = as<follow::Wait>(f.on_block(header(6, 1)));
     EXPECT_FALSE(wait.problem.empty());
@@ -158,7 +160,8 @@ TEST(Follower, ANodeThatLiesAboutHeightsMovesNothing) {
     as<follow::FetchHead>(f.resume());
     EXPECT_EQ(as<follow::FetchBlock>(f.on_head(25)).number, 25u);
     as<follow::FetchLogs>(f.on_block(header(25)));
-    EXPECT_FALSE(as<follow::Wait>(f.on_logs(std::vector<Log>{transfer_log(3, 0xaa, 0, PIPE, TOKEN_UNIT)})).problem.empty());
+    EXPECT_FALSE(
+        as<follow::Wait>(f.on_logs(std::vector<Log>{transfer_log(3, 0xaa, 0, PIPE, TOKEN_UNIT)})).problem.empty());
     EXPECT_EQ(f.next_block(), 21u);
     EXPECT_EQ(f.highest_head(), 5000u);
 }
@@ -171,7 +174,8 @@ TEST(Follower, CatchesUpAGapInRangesAndBacksOffOnFailures) {
     Follower f(c, 0);
     as<follow::FetchHead>(f.start());
     std::uint64_t ranges = 0;
-    for (std::uint64_t expected_end = 10; expected_end <= 35; expected_end = std::min<std::uint64_t>(expected_end + 10, 35)) {
+    for (std::uint64_t expected_end = 10; expected_end <= 35;
+         expected_end = std::min<std::uint64_t>(expected_end + 10, 35)) {
         EXPECT_EQ(as<follow::FetchBlock>(f.on_head(35)).number, expected_end);
         as<follow::FetchLogs>(f.on_block(header(expected_end)));
         EXPECT_EQ(as<follow::Deliver>(f.on_logs(std::vector<Log>{})).through, expected_end);
@@ -181,7 +185,8 @@ TEST(Follower, CatchesUpAGapInRangesAndBacksOffOnFailures) {
     }
     EXPECT_EQ(ranges, 4u);
     EXPECT_EQ(f.next_block(), 36u);
-    const auto failed = ethereum::RpcResult<std::uint64_t>(Unexpected(ethereum::Failure(ethereum::Errc::network, "down")));
+    const auto failed =
+        ethereum::RpcResult<std::uint64_t>(Unexpected(ethereum::Failure(ethereum::Errc::network, "down")));
     EXPECT_EQ(as<follow::Wait>(f.on_head(failed)).delay, std::chrono::milliseconds(100));
     as<follow::FetchHead>(f.resume());
     EXPECT_EQ(as<follow::Wait>(f.on_head(failed)).delay, std::chrono::milliseconds(200));
@@ -203,10 +208,11 @@ TEST(Follower, DuplicateLogsAndHugeAmounts) {
     as<follow::FetchHead>(f.start());
     EXPECT_EQ(as<follow::FetchBlock>(f.on_head(3)).number, 3u);
     as<follow::FetchLogs>(f.on_block(header(3)));
-    const auto huge = *U256::from_decimal("115792089237316195423570985008687907853269984665640564039457584007913129639935");
-    const auto& deliver = as<follow::Deliver>(f.on_logs(std::vector<Log>{
-        transfer_log(3, 0xaa, 0, PIPE, TOKEN_UNIT), transfer_log(3, 0xaa, 0, PIPE, TOKEN_UNIT),
-        transfer_log(3, 0xab, 1, PIPE, huge)}));
+    const auto huge =
+        *U256::from_decimal("115792089237316195423570985008687907853269984665640564039457584007913129639935");
+    const auto& deliver = as<follow::Deliver>(
+        f.on_logs(std::vector<Log>{transfer_log(3, 0xaa, 0, PIPE, TOKEN_UNIT),
+                                   transfer_log(3, 0xaa, 0, PIPE, TOKEN_UNIT), transfer_log(3, 0xab, 1, PIPE, huge)}));
     EXPECT_EQ(deliver.claims.size(), 1u);
     EXPECT_EQ(f.ignored().too_large, 1u);
 }
@@ -242,7 +248,9 @@ T is(const notify::Action& a) {
     return std::holds_alternative<T>(a) ? std::get<T>(a) : T{};
 }
 
-BroadcastOutcome code(std::uint32_t c) { return BroadcastOutcome{BroadcastOutcome::Kind::answered, c, {}}; }
+BroadcastOutcome code(std::uint32_t c) {
+    return BroadcastOutcome{BroadcastOutcome::Kind::answered, c, {}};
+}
 
 TEST(Notifier, SignsOneNoticePerClaimWithConsecutiveNoncesAndWaitsForTheCommit) {
     Notifier n(notifier_config(), watcher_key());
@@ -269,11 +277,16 @@ TEST(Notifier, AlreadyVotedAndAlreadyCreditedSettleWithoutANonce) {
     Notifier n(notifier_config(), watcher_key());
     is<notify::QueryAccount>(n.start({claim(1), claim(2), claim(3)}, T0));
     EXPECT_EQ(is<notify::Broadcast>(n.on_account(0, {}, T0)).nonce, 0u);
-    EXPECT_EQ(is<notify::Broadcast>(n.on_broadcast(code(static_cast<std::uint32_t>(ledger::Errc::already_voted)), T0)).nonce, 0u);
-    EXPECT_EQ(is<notify::Broadcast>(n.on_broadcast(code(static_cast<std::uint32_t>(ledger::Errc::already_credited)), T0)).nonce,
-              0u);
+    EXPECT_EQ(
+        is<notify::Broadcast>(n.on_broadcast(code(static_cast<std::uint32_t>(ledger::Errc::already_voted)), T0)).nonce,
+        0u);
+    EXPECT_EQ(
+        is<notify::Broadcast>(n.on_broadcast(code(static_cast<std::uint32_t>(ledger::Errc::already_credited)), T0))
+            .nonce,
+        0u);
     is<notify::Settled>(n.on_broadcast(code(static_cast<std::uint32_t>(ledger::Errc::already_voted)), T0));
-    EXPECT_EQ(n.verdicts(), (std::vector<Verdict>{Verdict::already_voted, Verdict::already_credited, Verdict::already_voted}));
+    EXPECT_EQ(n.verdicts(),
+              (std::vector<Verdict>{Verdict::already_voted, Verdict::already_credited, Verdict::already_voted}));
 }
 
 TEST(Notifier, RefusalsForGoodAreNotRetriedAndFailuresAre) {
@@ -282,8 +295,9 @@ TEST(Notifier, RefusalsForGoodAreNotRetriedAndFailuresAre) {
     is<notify::Broadcast>(n.on_account(0, {}, T0));
     is<notify::Broadcast>(n.on_broadcast(code(static_cast<std::uint32_t>(ledger::Errc::not_a_watcher)), T0));
     // The validator is down: back off, then start again from the committed nonce.
-    EXPECT_FALSE(is<notify::Sleep>(n.on_broadcast(BroadcastOutcome{BroadcastOutcome::Kind::unreachable, 0, "refused"}, T0))
-                     .problem.empty());
+    EXPECT_FALSE(
+        is<notify::Sleep>(n.on_broadcast(BroadcastOutcome{BroadcastOutcome::Kind::unreachable, 0, "refused"}, T0))
+            .problem.empty());
     is<notify::QueryAccount>(n.wake());
     EXPECT_FALSE(is<notify::Sleep>(n.on_account(std::nullopt, "down", T0)).problem.empty());
     is<notify::QueryAccount>(n.wake());
@@ -303,8 +317,9 @@ TEST(Notifier, ALostMempoolIsBroadcastAgainWithTheSameBytes) {
     const auto again = is<notify::Broadcast>(n.on_account(2, {}, T0 + std::chrono::seconds(11)));
     EXPECT_EQ(again.tx, first.tx);
     // A validator that still has it says so; it counts as admitted.
-    is<notify::Sleep>(n.on_broadcast(BroadcastOutcome{BroadcastOutcome::Kind::rpc_error, 0, "Internal error: tx already exists in cache"},
-                                     T0 + std::chrono::seconds(11)));
+    is<notify::Sleep>(n.on_broadcast(
+        BroadcastOutcome{BroadcastOutcome::Kind::rpc_error, 0, "Internal error: tx already exists in cache"},
+        T0 + std::chrono::seconds(11)));
     is<notify::Settled>(n.on_account(3, {}, T0 + std::chrono::seconds(12)));
 }
 
