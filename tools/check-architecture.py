@@ -35,8 +35,15 @@ ALLOWED = {
     "client": {"util", "crypto", "sphinx", "wire", "runtime", "node"},
     "loadgen": {"util", "crypto", "sphinx", "wire"},  # starts one nym-mixnode, shares none of its code
     "validator": {"util", "crypto", "ledger", "store", "abci", "runtime", "node"},
+    # Pure files (u256, rlp, abi, transaction, jsonrpc) use util and crypto only; the I/O files
+    # (ETHEREUM_IO_FILES) the runtime and the node layer.
+    "ethereum": {"util", "crypto", "runtime", "node"},
+    "watcher": {"util", "crypto", "ledger", "ethereum", "runtime", "node"},
 }
-ROLES = {"directory", "mixnode", "gateway", "client", "validator"}
+ETHEREUM_IO_FILES = {"rpc_client", "session", "pipe", "dev_chain", "account_key"}
+# Of those, the ones that open sockets: a role includes them in its daemon files only.
+ETHEREUM_NETWORK_FILES = {"rpc_client", "session", "pipe", "dev_chain"}
+ROLES = {"directory", "mixnode", "gateway", "client", "validator", "watcher"}
 ASIO_ALLOWED = {"runtime"}
 # Headers of runtime/node that are plain values or files, usable by a role's sans-IO core.
 CORE_SAFE = {"runtime/http.hpp", "runtime/errors.hpp", "node/config_file.hpp", "node/logging.hpp"}
@@ -49,6 +56,8 @@ APP_ROLE = {
     "nym-loadgen": {"loadgen"},
     "nym-validator": {"validator"},
     "nym-ledger-tx": set(),
+    "nym-ethereum-watcher": {"watcher"},
+    "nym-eth-pipe": set(),
     "nym-coconut-keygen": set(),
     "sphinx-demo": set(),
 }
@@ -87,6 +96,11 @@ for path in sources(base / "src"):
             problems.append(f"{path}:{n}: runtime/loop_core.hpp is internal to the runtime")
         if lib in ROLES and not is_daemon_file and first in {"runtime", "node"} and target not in CORE_SAFE:
             problems.append(f"{path}:{n}: only the daemon files of '{lib}' (daemon*.hpp/.cpp) may include {target}")
+        if lib == "ethereum" and path.stem not in ETHEREUM_IO_FILES and first in {"runtime", "node"}:
+            problems.append(f"{path}:{n}: the pure files of ethereum may not include {target}")
+        if lib in ROLES and not is_daemon_file and first == "ethereum" and \
+                pathlib.Path(target).stem in ETHEREUM_NETWORK_FILES:
+            problems.append(f"{path}:{n}: only the daemon files of '{lib}' may include {target}")
 
 for app_dir in sorted(p for p in (base / "apps").iterdir() if p.is_dir()):
     name = app_dir.name
