@@ -35,11 +35,19 @@ ALLOWED = {
     "client": {"util", "crypto", "sphinx", "wire", "runtime", "node"},
     "loadgen": {"util", "crypto", "sphinx", "wire", "mixnode"},  # drives one mix node it starts
     "validator": {"util", "crypto", "ledger", "store", "abci", "runtime", "node"},
+    # The ledger as its services see it: CometBFT RPC, block following, transactions, credential format.
+    "chain": {"util", "crypto", "bls", "coconut", "ledger", "runtime", "node"},
+    "issuer": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
+    "verifier": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
+    "provider": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
+    "credentials": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
 }
-ROLES = {"directory", "mixnode", "gateway", "client", "validator"}
+ROLES = {"directory", "mixnode", "gateway", "client", "validator", "issuer", "verifier", "provider", "credentials"}
 ASIO_ALLOWED = {"runtime"}
 # Headers of runtime/node that are plain values or files, usable by a role's sans-IO core.
 CORE_SAFE = {"runtime/http.hpp", "runtime/errors.hpp", "node/config_file.hpp", "node/logging.hpp"}
+# Headers of the shared layers that do I/O: in a role, only its daemon files may include them.
+NETWORK_HEADERS = {"chain/rpc_client.hpp"}
 # apps/<name> -> the role libraries it may include (empty: a tool that belongs to no role).
 APP_ROLE = {
     "nym-directory": {"directory"},
@@ -48,6 +56,10 @@ APP_ROLE = {
     "nym-client": {"client"},
     "nym-loadgen": {"loadgen", "mixnode"},
     "nym-validator": {"validator"},
+    "nym-issuer": {"issuer"},
+    "nym-verifier": {"verifier"},
+    "nym-provider": {"provider"},
+    "nymclient": {"credentials"},
     "nym-coconut-keygen": set(),
     "sphinx-demo": set(),
 }
@@ -85,6 +97,8 @@ for path in sources(base / "src"):
         if target == "runtime/loop_core.hpp" and lib != "runtime":
             problems.append(f"{path}:{n}: runtime/loop_core.hpp is internal to the runtime")
         if lib in ROLES and not is_daemon_file and first in {"runtime", "node"} and target not in CORE_SAFE:
+            problems.append(f"{path}:{n}: only the daemon files of '{lib}' (daemon*.hpp/.cpp) may include {target}")
+        if lib in ROLES and not is_daemon_file and target in NETWORK_HEADERS:
             problems.append(f"{path}:{n}: only the daemon files of '{lib}' (daemon*.hpp/.cpp) may include {target}")
 
 for app_dir in sorted(p for p in (base / "apps").iterdir() if p.is_dir()):
