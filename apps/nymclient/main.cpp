@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     hooks.on_step = [&out](const nym::credentials::Step& s) {
         nlohmann::json facts = nlohmann::json::object();
         for (const auto& [k, v] : s.facts) facts[k] = v;
-        out["steps"].push_back({{"step", s.name}, {"ok", s.ok}, {"detail", s.detail}, {"facts", facts}});
+        out["steps"].push_back({{"step", s.name}, {"ok", s.ok}, {"detail", s.detail}, {"facts", facts}, {"at_ms", s.at_ms}});
     };
     // hooks.pipe_tokens: the Ethereum pipe (ethereum::pipe_tokens) plugs in here; until then the
     // balance comes from genesis.

@@ -59,6 +59,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     }
 
     void step(Step s) {
+        s.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
         if (s.ok) spdlog::info("{}: {}", s.name, s.detail);
         else spdlog::error("{}: {}", s.name, s.detail);
         if (hooks.on_step) hooks.on_step(s);
@@ -586,6 +587,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     runtime::Serial serial;
     std::vector<Credential> credentials;
     IssuerSet issuers;
+    Clock::time_point started = Clock::now();
 };
 
 Client::Client(runtime::Loop& loop, Config config, crypto::Secp256k1SecretKey account, ClientHooks hooks)

@@ -24,6 +24,7 @@ struct Step {
     bool ok = true;
     std::string detail; ///< what happened, in words
     std::vector<std::pair<std::string, std::string>> facts; ///< key/value pairs for --json
+    std::int64_t at_ms = 0; ///< when it was done, in milliseconds since the client was made
 };
 
 /// Moving tokens into the ledger account before a request (the Ethereum pipe). Given the amount

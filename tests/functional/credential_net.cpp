@@ -141,9 +141,11 @@ fs::path CredentialNet::client_dir(std::size_t client) const {
     return client == 0 ? m_dir / "localnetdata" / "localclient" : m_dir / "localnetdata" / ("client" + std::to_string(client + 1));
 }
 
-void CredentialNet::configure_client(const std::vector<std::size_t>& issuers, std::size_t provider, std::size_t client) {
+void CredentialNet::configure_client(const std::vector<std::size_t>& issuers, std::size_t provider, std::size_t client,
+                                     const std::vector<std::uint16_t>& extra_issuer_ports) {
     std::string list;
     for (auto i : issuers) list += (list.empty() ? "" : ", ") + quote("http://127.0.0.1:" + std::to_string(issuer_port(i)));
+    for (auto port : extra_issuer_ports) list += (list.empty() ? "" : ", ") + quote("http://127.0.0.1:" + std::to_string(port));
     const auto dir = client_dir(client);
     write_text(dir / "config.toml",
                "# nymclient (written by the functional tests)\n[client]\naccount_key = \"clientAccount.key\"\n"
@@ -169,7 +171,7 @@ bool CredentialNet::prepare() {
             return fail("cannot write issuer keys");
         write_text(dir / "config.toml", "[issuer]\nlisten_host = \"127.0.0.1\"\nlisten_port = " + std::to_string(m_issuer_ports[i - 1]) +
                                             "\nsecret_key = " + quote("coconutkeys/" + sk) + "\nverification_key = " +
-                                            quote("coconutkeys/" + vk) + "\ndata_dir = \"data\"\nworkers = 1\n\n" + ledger_toml());
+                                            quote("coconutkeys/" + vk) + "\ndata_dir = \"data\"\nworkers = " + std::to_string(m_options.issuer_workers) + "\n\n" + ledger_toml());
     }
     auto write_issuer_keys = [&](const fs::path& dir) {
         fs::create_directories(dir);
@@ -243,7 +245,12 @@ bool CredentialNet::start_daemon(const std::string& name, const std::string& bin
                                  std::vector<std::string> extra) {
     std::vector<std::string> args{"-f", config.string(), "--log-level", "debug"};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto p = Process::start_logged(binary, args, (m_dir / "logs" / (name + ".log")).string());
+    std::string program = binary;
+    if (!m_options.issuer_cpus.empty() && name.rfind("issuer", 0) == 0) {
+        args.insert(args.begin(), {"-c", m_options.issuer_cpus, binary});
+        program = "/usr/bin/taskset";
+    }
+    auto p = Process::start_logged(program, args, (m_dir / "logs" / (name + ".log")).string());
     if (!p) return fail("cannot start " + name);
     auto line = p->read_line(30s);
     if (!line) return fail(name + " did not start: " + tail(log(name)));
@@ -288,6 +295,25 @@ bool CredentialNet::start_issuer(std::size_t i) {
     const auto name = "issuer" + std::to_string(i);
     return start_daemon(name, NYM_ISSUER_BIN, m_dir / "issuers" / name / "config.toml");
 }
+std::uint16_t CredentialNet::start_rogue_issuer(std::size_t index) {
+    crypto::DeterministicRng rng(0xBAD);
+    const auto foreign = *coconut::ttp_keygen(*coconut::Parameters::setup(5), m_options.threshold, m_options.issuer_keys, rng);
+    const auto& kp = foreign.at(index - 1);
+    const auto name = "rogue" + std::to_string(index);
+    const auto dir = m_dir / "issuers" / name;
+    const auto sk = coconut::secret_key_file_name(kp.secret.index, 5, m_options.issuer_keys, m_options.threshold);
+    const auto vk = coconut::verification_key_file_name(kp.secret.index, 5, m_options.issuer_keys, m_options.threshold);
+    fs::create_directories(dir / "coconutkeys");
+    if (!coconut::write_secret_key_file(dir / "coconutkeys" / sk, kp.secret) ||
+        !coconut::write_verification_key_file(dir / "coconutkeys" / vk, kp.verification))
+        return 0;
+    const auto port = free_port();
+    write_text(dir / "config.toml", "[issuer]\nlisten_host = \"127.0.0.1\"\nlisten_port = " + std::to_string(port) +
+                                        "\nsecret_key = " + quote("coconutkeys/" + sk) + "\nverification_key = " +
+                                        quote("coconutkeys/" + vk) + "\ndata_dir = \"data\"\n\n" + ledger_toml());
+    return start_daemon(name, NYM_ISSUER_BIN, dir / "config.toml") ? port : 0;
+}
+
 bool CredentialNet::start_verifier(std::size_t i) {
     const auto name = "verifier" + std::to_string(i);
     return start_daemon(name, NYM_VERIFIER_BIN, m_dir / "verifiers" / name / "config.toml");

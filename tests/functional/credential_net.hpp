@@ -35,6 +35,8 @@ struct NetOptions {
     std::size_t extra_clients = 0;        ///< more funded accounts (client2...)
     std::chrono::milliseconds block_interval{500}; ///< CometBFT's timeout_commit
     std::chrono::milliseconds spend_timeout{15000};
+    std::string issuer_cpus;              ///< e.g. "1": issuers run under `taskset -c` (benchmarks)
+    std::uint32_t issuer_workers = 1;
 };
 
 struct ClientRun {
@@ -55,6 +57,9 @@ public:
     /// Starts nym-validator and CometBFT and waits for the first blocks.
     bool start_ledger();
     bool start_issuer(std::size_t i); ///< 1-based, as the seed's issuerN
+    /// An issuer with signer index `index` of another dealer's key set (not in genesis), on a port
+    /// of its own; returns the port (0 on failure).
+    std::uint16_t start_rogue_issuer(std::size_t index);
     bool start_verifier(std::size_t i);
     bool start_provider(std::size_t i);
     /// Stops a daemon with `signal` (SIGTERM, or SIGKILL for a crash).
@@ -69,7 +74,8 @@ public:
     ClientRun run_client(const std::vector<std::string>& args, std::size_t client = 0,
                          std::chrono::milliseconds timeout = std::chrono::seconds(120));
     /// Rewrites the client's config with these issuer indices (1-based) and provider.
-    void configure_client(const std::vector<std::size_t>& issuers, std::size_t provider, std::size_t client = 0);
+    void configure_client(const std::vector<std::size_t>& issuers, std::size_t provider, std::size_t client = 0,
+                          const std::vector<std::uint16_t>& extra_issuer_ports = {});
 
     // --- the ledger, through CometBFT's RPC ---
     [[nodiscard]] std::uint64_t height();
