@@ -12,24 +12,24 @@
 //                       chain's mean interval measured over the run).
 //
 //   bench_credentials [--requests N] [--runs K] [--cpu C] [--block-interval-ms B]   (JSON on stdout)
-#include "../tests/functional/credential_net.hpp"
-
-#include <chain/credential.hpp>
-#include <credentials/credential.hpp>
 #include <crypto/rng.hpp>
 #include <ledger/tx.hpp>
 #include <runtime/blocking.hpp>
 #include <util/hex.hpp>
-#include <wire/credentials.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chain/credential.hpp>
 #include <chrono>
+#include <credentials/credential.hpp>
 #include <cstdio>
 #include <fstream>
 #include <sched.h>
 #include <thread>
+#include <wire/credentials.hpp>
+
+#include "../tests/functional/credential_net.hpp"
 
 namespace {
 
@@ -84,10 +84,14 @@ int main(int argc, char** argv) {
     long interval_ms = 1000;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
-        if (flag == "--requests") requests = std::stoul(argv[i + 1]);
-        else if (flag == "--runs") runs = std::stoul(argv[i + 1]);
-        else if (flag == "--cpu") cpu = std::stoi(argv[i + 1]);
-        else if (flag == "--block-interval-ms") interval_ms = std::stol(argv[i + 1]);
+        if (flag == "--requests")
+            requests = std::stoul(argv[i + 1]);
+        else if (flag == "--runs")
+            runs = std::stoul(argv[i + 1]);
+        else if (flag == "--cpu")
+            cpu = std::stoi(argv[i + 1]);
+        else if (flag == "--block-interval-ms")
+            interval_ms = std::stol(argv[i + 1]);
     }
     nym::functional::NetOptions options;
     options.block_interval = std::chrono::milliseconds(interval_ms);
@@ -176,15 +180,18 @@ int main(int argc, char** argv) {
         auto run = net.run_client({"--json"});
         auto j = nlohmann::json::parse(run.out, nullptr, false);
         if (run.exit_code != 0 || j.is_discarded())
-            return std::fprintf(stderr, "bench_credentials: nymclient failed: %s %s\n", run.out.c_str(), run.err.c_str()), 1;
+            return std::fprintf(stderr, "bench_credentials: nymclient failed: %s %s\n", run.out.c_str(),
+                                run.err.c_str()),
+                   1;
         to_credential.push_back(step_at(j, "aggregate") - step_at(j, "pipe tokens into Nym"));
         to_answer.push_back(step_at(j, "provider answer") - step_at(j, "spend credential"));
     }
     (void)run0;
     const auto h1 = net.height();
-    const double interval = h1 > h0 + 1 ? static_cast<double>(block_time_ms(net.rpc_port(), h1) - block_time_ms(net.rpc_port(), h0)) /
-                                              static_cast<double>(h1 - h0)
-                                        : static_cast<double>(interval_ms);
+    const double interval =
+        h1 > h0 + 1 ? static_cast<double>(block_time_ms(net.rpc_port(), h1) - block_time_ms(net.rpc_port(), h0)) /
+                          static_cast<double>(h1 - h0)
+                    : static_cast<double>(interval_ms);
     auto median = [](std::vector<double> v) {
         std::sort(v.begin(), v.end());
         return v.empty() ? 0.0 : v[v.size() / 2];
@@ -210,12 +217,14 @@ int main(int argc, char** argv) {
         {"loadavg_after", read_file("/proc/loadavg")},
     };
     std::printf("%s\n", report.dump(2).c_str());
-    std::fprintf(stderr,
-                 "issuer: %.1f credentials/s on one CPU, floor 1/BlindSign %.1f/s (BlindSign %.3f ms, request decode %.3f ms): "
-                 "ratio %.2f\nclient: request -> credential %.0f ms (%.2f blocks), spend -> answer %.0f ms (%.2f blocks, max %.2f); "
-                 "block interval %.0f ms\n",
-                 per_second, floor_per_second, blind_sign_ms, decode_ms, per_second / floor_per_second, median(to_credential),
-                 median(to_credential) / interval, median(to_answer), median(to_answer) / interval, maximum(to_answer) / interval,
-                 interval);
+    std::fprintf(
+        stderr,
+        "issuer: %.1f credentials/s on one CPU, floor 1/BlindSign %.1f/s (BlindSign %.3f ms, request decode %.3f ms): "
+        "ratio %.2f\nclient: request -> credential %.0f ms (%.2f blocks), spend -> answer %.0f ms (%.2f blocks, max "
+        "%.2f); "
+        "block interval %.0f ms\n",
+        per_second, floor_per_second, blind_sign_ms, decode_ms, per_second / floor_per_second, median(to_credential),
+        median(to_credential) / interval, median(to_answer), median(to_answer) / interval,
+        maximum(to_answer) / interval, interval);
     return 0;
 }

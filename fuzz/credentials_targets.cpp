@@ -1,16 +1,15 @@
 // Fuzz targets over the credential services' request decoders and the answers they read from
 // others: whatever the bytes, a decoder returns a value or a message (a 4xx answer), never
 // crashes, and what it accepts serializes and parses back to the same value.
-#include "fuzz.hpp"
-
 #include <chain/events.hpp>
 #include <chain/queries.hpp>
 #include <chain/rpc.hpp>
+#include <cstdlib>
 #include <provider/provider.hpp>
+#include <string_view>
 #include <wire/credentials.hpp>
 
-#include <cstdlib>
-#include <string_view>
+#include "fuzz.hpp"
 
 namespace {
 
@@ -40,19 +39,37 @@ NYM_FUZZ_TARGET(credential_requests) {
         if (!spend && spend.error().empty()) std::abort();
         break;
     }
-    case 1: round_trip(text, wc::parse_spend_request); break;
+    case 1:
+        round_trip(text, wc::parse_spend_request);
+        break;
     case 2: {
         auto lookup = wc::parse_lookup_query(text);
         if (lookup && !(*wc::parse_lookup_query(wc::lookup_query(*lookup)) == *lookup)) std::abort();
         break;
     }
-    case 3: (void)wc::parse_height_query(text); (void)wc::parse_zeta_query(text); break;
-    case 4: round_trip(text, wc::parse_partial_credential); break;
-    case 5: round_trip(text, wc::parse_block_credentials); break;
-    case 6: round_trip(text, wc::parse_spend_answer); break;
-    case 7: round_trip(text, wc::parse_provider_info); break;
-    case 8: round_trip(text, wc::parse_spend_nonce); break;
-    default: round_trip(text, wc::parse_verification_key_info); round_trip(text, wc::parse_issuer_status); break;
+    case 3:
+        (void)wc::parse_height_query(text);
+        (void)wc::parse_zeta_query(text);
+        break;
+    case 4:
+        round_trip(text, wc::parse_partial_credential);
+        break;
+    case 5:
+        round_trip(text, wc::parse_block_credentials);
+        break;
+    case 6:
+        round_trip(text, wc::parse_spend_answer);
+        break;
+    case 7:
+        round_trip(text, wc::parse_provider_info);
+        break;
+    case 8:
+        round_trip(text, wc::parse_spend_nonce);
+        break;
+    default:
+        round_trip(text, wc::parse_verification_key_info);
+        round_trip(text, wc::parse_issuer_status);
+        break;
     }
 }
 
@@ -61,7 +78,9 @@ NYM_FUZZ_TARGET(chain_rpc) {
     if (input.empty()) return;
     const std::string_view text(reinterpret_cast<const char*>(input.data() + 1), input.size() - 1);
     switch (input[0] % 7) {
-    case 0: (void)nym::chain::parse_status(text); break;
+    case 0:
+        (void)nym::chain::parse_status(text);
+        break;
     case 1: {
         auto block = nym::chain::parse_block_results(text);
         if (!block.value) break;
@@ -74,10 +93,19 @@ NYM_FUZZ_TARGET(chain_rpc) {
             }
         break;
     }
-    case 2: (void)nym::chain::parse_abci_query(text); break;
-    case 3: (void)nym::chain::parse_broadcast(text); break;
-    case 4: (void)nym::chain::parse_tx(text); break;
-    case 5: (void)nym::chain::parse_zeta(text); (void)nym::chain::parse_account(text); break;
+    case 2:
+        (void)nym::chain::parse_abci_query(text);
+        break;
+    case 3:
+        (void)nym::chain::parse_broadcast(text);
+        break;
+    case 4:
+        (void)nym::chain::parse_tx(text);
+        break;
+    case 5:
+        (void)nym::chain::parse_zeta(text);
+        (void)nym::chain::parse_account(text);
+        break;
     default: {
         auto decoded = nym::chain::base64_decode(text);
         if (decoded) {

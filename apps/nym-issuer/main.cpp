@@ -1,18 +1,19 @@
 // nym-issuer: a Coconut credential issuer that follows the ledger (docs/protocol/credentials.md).
 //   nym-issuer -f issuers/issuer1/config.toml
-#include <issuer/config.hpp>
-#include <issuer/daemon.hpp>
-#include <node/logging.hpp>
 #include <runtime/loop.hpp>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <issuer/config.hpp>
+#include <issuer/daemon.hpp>
+#include <node/logging.hpp>
 #include <string>
 
 int main(int argc, char** argv) {
-    CLI::App app{"nym-issuer: blind-signs the credential requests committed on the Nym ledger and serves the partial credentials"};
+    CLI::App app{"nym-issuer: blind-signs the credential requests committed on the Nym ledger and serves the partial "
+                 "credentials"};
     std::string config_file;
     std::string log_level = "info";
     int port = -1;

@@ -1,23 +1,26 @@
 // nym-provider: the dummy service provider that accepts Coconut credential spends and redeems them on
 // the ledger (docs/protocol/credentials.md).   nym-provider -f providers/provider1/config.toml
-#include <node/logging.hpp>
-#include <provider/config.hpp>
-#include <provider/daemon.hpp>
 #include <runtime/loop.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <node/logging.hpp>
+#include <provider/config.hpp>
+#include <provider/daemon.hpp>
 #include <string>
 
 int main(int argc, char** argv) {
-    CLI::App app{"nym-provider: a dummy service provider that takes Coconut credential spends and answers true or false"};
+    CLI::App app{
+        "nym-provider: a dummy service provider that takes Coconut credential spends and answers true or false"};
     std::string config_file;
     std::string log_level = "info";
     int port = -1;
     app.add_option("-f,--config", config_file, "the provider's config.toml")->required();
     app.add_option("--port", port, "HTTP port, overriding the config (0 = any free port)");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+    bool print_address = false;
+    app.add_flag("--print-address", print_address, "print the account address of the configured key and exit");
     app.set_version_flag("--version", std::string("nym-provider ") + NYM_VERSION);
     CLI11_PARSE(app, argc, argv);
 
@@ -31,6 +34,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (port >= 0) config->listen_port = static_cast<std::uint16_t>(port);
+    if (print_address) {
+        auto key = nym::chain::read_account_key(config->account_key_file);
+        if (!key) return std::fprintf(stderr, "nym-provider: %s\n", key.error().message().c_str()), 2;
+        std::printf("%s\n", key->address().to_hex().c_str());
+        return 0;
+    }
     auto keys = nym::provider::load_keys(*config);
     if (!keys) {
         std::fprintf(stderr, "nym-provider: %s\n", keys.error().message().c_str());

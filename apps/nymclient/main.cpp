@@ -2,21 +2,22 @@
 // the seed's whole sequence and prints the provider's answer, true or false:
 //   nymclient -f localnetdata/localclient/config.toml
 //   nymclient -f config.toml [--json] balance | request [--value V] | fetch [--credential ID] |
-//                                     spend [--credential ID] | list
-#include <credentials/config.hpp>
-#include <credentials/daemon.hpp>
-#include <node/logging.hpp>
+//                                     spend [--credential ID] | list | address
 #include <runtime/loop.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <credentials/config.hpp>
+#include <credentials/daemon.hpp>
 #include <cstdio>
+#include <node/logging.hpp>
 #include <string>
 
 int main(int argc, char** argv) {
     using nym::credentials::SpendResult;
-    CLI::App app{"nymclient: buys a Coconut credential on the Nym ledger, collects it from the issuers and spends it at a provider"};
+    CLI::App app{"nymclient: buys a Coconut credential on the Nym ledger, collects it from the issuers and spends it "
+                 "at a provider"};
     std::string config_file, log_level = "info", id;
     bool json_output = false;
     std::uint64_t value = 0;
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
     auto* spend_cmd = app.add_subcommand("spend", "re-randomize and spend an issued credential at the provider");
     spend_cmd->add_option("--credential", id, "its id (default: the oldest issued)");
     auto* list_cmd = app.add_subcommand("list", "the credentials in the wallet");
+    auto* address_cmd = app.add_subcommand("address", "the account address of the configured key");
     app.require_subcommand(0, 1);
     CLI11_PARSE(app, argc, argv);
 
@@ -54,7 +56,8 @@ int main(int argc, char** argv) {
     hooks.on_step = [&out](const nym::credentials::Step& s) {
         nlohmann::json facts = nlohmann::json::object();
         for (const auto& [k, v] : s.facts) facts[k] = v;
-        out["steps"].push_back({{"step", s.name}, {"ok", s.ok}, {"detail", s.detail}, {"facts", facts}, {"at_ms", s.at_ms}});
+        out["steps"].push_back(
+            {{"step", s.name}, {"ok", s.ok}, {"detail", s.detail}, {"facts", facts}, {"at_ms", s.at_ms}});
     };
     // hooks.pipe_tokens: the Ethereum pipe (ethereum::pipe_tokens) plugs in here; until then the
     // balance comes from genesis.
@@ -82,13 +85,21 @@ int main(int argc, char** argv) {
         if (!r) return finish(false, "error: " + r.error(), r.error());
         finish(true, *r, *r);
     };
-    if (*list_cmd) {
+    if (*address_cmd) {
+        text = client.address();
+        out["ok"] = true;
+        out["result"] = text;
+        code = 0;
+    } else if (*list_cmd) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& c : client.wallet()) {
-            list.push_back({{"id", c.id()}, {"value", c.value}, {"state", std::string(nym::credentials::state_name(c.state))},
-                            {"height", c.height}, {"note", c.note}});
-            text += c.id() + " " + std::string(nym::credentials::state_name(c.state)) + " value " + std::to_string(c.value) +
-                    (c.note.empty() ? "" : " (" + c.note + ")") + "\n";
+            list.push_back({{"id", c.id()},
+                            {"value", c.value},
+                            {"state", std::string(nym::credentials::state_name(c.state))},
+                            {"height", c.height},
+                            {"note", c.note}});
+            text += c.id() + " " + std::string(nym::credentials::state_name(c.state)) + " value " +
+                    std::to_string(c.value) + (c.note.empty() ? "" : " (" + c.note + ")") + "\n";
         }
         out["ok"] = true;
         out["result"] = list;
@@ -97,7 +108,8 @@ int main(int argc, char** argv) {
         if (*balance_cmd) {
             client.connect([&](nym::Expected<nym::credentials::LedgerView, std::string> v) {
                 if (!v) return finish(false, "error: " + v.error(), v.error());
-                finish(true, std::to_string(v->balance), {{"address", client.address()}, {"balance", std::to_string(v->balance)}});
+                finish(true, std::to_string(v->balance),
+                       {{"address", client.address()}, {"balance", std::to_string(v->balance)}});
             });
         } else if (*request_cmd) {
             client.request(value ? value : config->value, on_id);
@@ -110,7 +122,9 @@ int main(int argc, char** argv) {
         }
         loop.run();
     }
-    if (json_output) std::printf("%s\n", out.dump(2).c_str());
-    else std::printf("%s%s", text.c_str(), !text.empty() && text.back() == '\n' ? "" : "\n");
+    if (json_output)
+        std::printf("%s\n", out.dump(2).c_str());
+    else
+        std::printf("%s%s", text.c_str(), !text.empty() && text.back() == '\n' ? "" : "\n");
     return code;
 }

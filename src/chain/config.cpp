@@ -1,18 +1,16 @@
-#include <chain/config.hpp>
-#include <chain/rpc_client.hpp>
-
 #include <coconut/key_files.hpp>
 #include <crypto/secret.hpp>
 #include <util/hex.hpp>
 
-#include <sys/stat.h>
-
 #include <algorithm>
+#include <chain/config.hpp>
+#include <chain/rpc_client.hpp>
+#include <sys/stat.h>
 
 namespace nym::chain {
 
-using node::ConfigErrc;
 using node::config_fail;
+using node::ConfigErrc;
 
 node::ConfigResult<LedgerConfig> read_ledger_config(const node::ConfigDocument& doc) {
     LedgerConfig c;
@@ -39,10 +37,15 @@ std::string ledger_config_toml(const std::vector<std::string>& node_urls, std::s
     for (const auto& u : node_urls) nodes += (nodes.empty() ? "" : ", ") + node::toml_quote(u);
     return "[ledger]\n"
            "# CometBFT RPC of one or more validators; a node that does not answer is skipped\n"
-           "nodes = [" + nodes + "]\n"
-           "chain_id = " + node::toml_quote(chain_id) + "\n"
+           "nodes = [" +
+           nodes +
+           "]\n"
+           "chain_id = " +
+           node::toml_quote(chain_id) +
+           "\n"
            "# how often to ask for the next block once at the chain's tip\n"
-           "poll_interval_ms = " + std::to_string(poll_interval.count()) + "\n";
+           "poll_interval_ms = " +
+           std::to_string(poll_interval.count()) + "\n";
 }
 
 node::ConfigResult<std::vector<coconut::VerificationKey>> read_issuer_keys(const std::filesystem::path& folder) {
@@ -54,7 +57,8 @@ node::ConfigResult<std::vector<coconut::VerificationKey>> read_issuer_keys(const
             files.push_back(entry.path());
     }
     if (ec) return config_fail(ConfigErrc::key_error, folder.string() + ": " + ec.message());
-    if (files.empty()) return config_fail(ConfigErrc::key_error, folder.string() + " holds no threshold-verificationKey-*.pem");
+    if (files.empty())
+        return config_fail(ConfigErrc::key_error, folder.string() + " holds no threshold-verificationKey-*.pem");
     std::vector<coconut::VerificationKey> keys;
     for (const auto& f : files) {
         auto key = coconut::read_verification_key_file(f);

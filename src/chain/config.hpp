@@ -11,11 +11,11 @@
 #include <coconut/scheme.hpp>
 #include <crypto/rng.hpp>
 #include <crypto/secp256k1.hpp>
-#include <node/config_file.hpp>
 #include <runtime/http.hpp>
 
 #include <chrono>
 #include <filesystem>
+#include <node/config_file.hpp>
 #include <string>
 #include <vector>
 
@@ -36,7 +36,8 @@ struct LedgerConfig {
 
 /// Every `threshold-verificationKey-*.pem` in `folder` (the issuerKeys/ folder of the seed's
 /// layout), sorted by index. ConfigErrc::key_error naming the file that does not read.
-[[nodiscard]] node::ConfigResult<std::vector<coconut::VerificationKey>> read_issuer_keys(const std::filesystem::path& folder);
+[[nodiscard]] node::ConfigResult<std::vector<coconut::VerificationKey>>
+read_issuer_keys(const std::filesystem::path& folder);
 
 /// Reads an account key file (64 hex digits, optional 0x, surrounding whitespace ignored; 0600).
 [[nodiscard]] node::ConfigResult<crypto::Secp256k1SecretKey> read_account_key(const std::filesystem::path& path);

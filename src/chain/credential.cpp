@@ -1,8 +1,7 @@
-#include <chain/credential.hpp>
-#include <chain/errors.hpp>
-
 #include <util/hex.hpp>
 
+#include <chain/credential.hpp>
+#include <chain/errors.hpp>
 #include <set>
 
 namespace nym::chain {
@@ -12,7 +11,9 @@ const coconut::Parameters& credential_parameters() {
     return params;
 }
 
-coconut::Attribute kind_attribute() { return coconut::hash_to_attribute(util::as_bytes(CREDENTIAL_KIND)); }
+coconut::Attribute kind_attribute() {
+    return coconut::hash_to_attribute(util::as_bytes(CREDENTIAL_KIND));
+}
 
 coconut::Attribute chain_attribute(std::string_view chain_id) {
     std::string text(CHAIN_ATTRIBUTE_PREFIX);

@@ -50,10 +50,11 @@ inline constexpr std::string_view CHAIN_ATTRIBUTE_PREFIX = "nym-cpp/chain/";
 /// The whole check of a spend: the policy, the proof (bound to `provider` and `expected_nonce`)
 /// under the issuers' aggregate key, then the disclosed value, kind and chain
 /// (Errc::credential_mismatch). The caller checks zeta against the ledger.
-[[nodiscard]] Expected<void> verify_credential_spend(const coconut::VerificationKey& aggregate_key,
-                                                     const coconut::SpendTheta& spend, const ledger::Address& provider,
-                                                     std::span<const std::uint8_t, coconut::SPEND_NONCE_SIZE> expected_nonce,
-                                                     std::uint64_t value, std::string_view chain_id);
+[[nodiscard]] Expected<void>
+verify_credential_spend(const coconut::VerificationKey& aggregate_key, const coconut::SpendTheta& spend,
+                        const ledger::Address& provider,
+                        std::span<const std::uint8_t, coconut::SPEND_NONCE_SIZE> expected_nonce, std::uint64_t value,
+                        std::string_view chain_id);
 
 /// The issuers' aggregate verification key from their keys (at least `threshold`, distinct
 /// indices, all of CREDENTIAL_ATTRIBUTES attributes). With more than `threshold` keys, every subset

@@ -1,12 +1,14 @@
+#include <util/hex.hpp>
+
 #include <chain/events.hpp>
 #include <chain/rpc.hpp>
-
-#include <util/hex.hpp>
 
 namespace nym::chain {
 namespace {
 
-std::optional<std::uint64_t> u64(const ledger::Event& e, std::string_view key) { return parse_u64(e.attribute(key)); }
+std::optional<std::uint64_t> u64(const ledger::Event& e, std::string_view key) {
+    return parse_u64(e.attribute(key));
+}
 
 std::optional<Address> address(const ledger::Event& e, std::string_view key) {
     auto a = Address::from_hex(e.attribute(key));

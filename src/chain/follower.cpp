@@ -1,6 +1,5 @@
-#include <chain/follower.hpp>
-
 #include <algorithm>
+#include <chain/follower.hpp>
 
 namespace nym::chain {
 

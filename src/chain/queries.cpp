@@ -1,10 +1,10 @@
-#include <chain/errors.hpp>
-#include <chain/queries.hpp>
-#include <chain/rpc.hpp>
-
 #include <util/hex.hpp>
 
 #include <nlohmann/json.hpp>
+
+#include <chain/errors.hpp>
+#include <chain/queries.hpp>
+#include <chain/rpc.hpp>
 
 namespace nym::chain {
 namespace {
@@ -83,9 +83,12 @@ Expected<ledger::Params> parse_params(std::string_view json_text) {
 
 std::string_view zeta_status_name(ZetaStatus status) noexcept {
     switch (status) {
-    case ZetaStatus::unspent: return "unspent";
-    case ZetaStatus::being_verified: return "being_verified";
-    case ZetaStatus::spent: return "spent";
+    case ZetaStatus::unspent:
+        return "unspent";
+    case ZetaStatus::being_verified:
+        return "being_verified";
+    case ZetaStatus::spent:
+        return "spent";
     }
     return "unknown";
 }

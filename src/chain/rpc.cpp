@@ -1,10 +1,9 @@
-#include <chain/errors.hpp>
-#include <chain/rpc.hpp>
-
 #include <util/hex.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <chain/errors.hpp>
+#include <chain/rpc.hpp>
 #include <charconv>
 
 namespace nym::chain {
@@ -93,22 +92,30 @@ std::optional<TxResult> tx_result(const json& obj) {
     return r;
 }
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+bool contains(std::string_view text, std::string_view part) {
+    return text.find(part) != std::string_view::npos;
+}
 
 constexpr char BASE64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 } // namespace
 
-std::string status_target() { return "/status"; }
+std::string status_target() {
+    return "/status";
+}
 
-std::string block_results_target(std::uint64_t height) { return "/block_results?height=" + std::to_string(height); }
+std::string block_results_target(std::uint64_t height) {
+    return "/block_results?height=" + std::to_string(height);
+}
 
 std::string abci_query_target(std::string_view path, ByteSpan data) {
     // path is one of the ledger's fixed paths (letters, '/', '_'): no escaping needed inside quotes.
     return "/abci_query?path=%22" + std::string(path) + "%22&data=0x" + util::to_hex(data);
 }
 
-std::string tx_target(const Hash32& hash) { return "/tx?hash=0x" + util::to_hex(hash); }
+std::string tx_target(const Hash32& hash) {
+    return "/tx?hash=0x" + util::to_hex(hash);
+}
 
 std::string broadcast_tx_sync_body(ByteSpan tx) {
     return R"({"jsonrpc":"2.0","id":1,"method":"broadcast_tx_sync","params":{"tx":")" + base64_encode(tx) + "\"}}";
@@ -205,7 +212,8 @@ Parsed<TxLookup> parse_tx(std::string_view body) {
     auto height = u64_field(r, "height");
     auto index = u64_field(r, "index", false);
     auto result = r.find("tx_result");
-    if (!height || !index || *index > 0xffffffffu || result == r.end()) return failed<TxLookup>(Errc::malformed_response);
+    if (!height || !index || *index > 0xffffffffu || result == r.end())
+        return failed<TxLookup>(Errc::malformed_response);
     auto parsed = tx_result(*result);
     if (!parsed) return failed<TxLookup>(Errc::malformed_response);
     t.height = *height;

@@ -18,8 +18,8 @@
 
 namespace nym::chain {
 
-using ledger::ByteSpan;
 using ledger::Bytes;
+using ledger::ByteSpan;
 using ledger::Event;
 using ledger::Hash32;
 
@@ -41,7 +41,7 @@ struct RpcFailure {
 };
 
 struct Status {
-    std::string chain_id;   ///< node_info.network
+    std::string chain_id; ///< node_info.network
     std::uint64_t latest_height = 0;
     bool catching_up = false;
 };

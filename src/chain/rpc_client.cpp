@@ -1,12 +1,11 @@
-#include <chain/errors.hpp>
-#include <chain/rpc_client.hpp>
-
 #include <ledger/errors.hpp>
 #include <ledger/ledger.hpp>
 #include <runtime/http_client.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include <chain/errors.hpp>
+#include <chain/rpc_client.hpp>
 #include <deque>
 
 namespace nym::chain {
@@ -63,7 +62,8 @@ struct RpcClient::Impl : std::enable_shared_from_this<RpcClient::Impl> {
         c.body = body;
         std::weak_ptr<Impl> weak = weak_from_this();
         http.request(std::move(c), [weak, n, attempt, method = std::move(method), target = std::move(target),
-                                    body = std::move(body), done = std::move(done)](Expected<runtime::HttpResult> r) mutable {
+                                    body = std::move(body),
+                                    done = std::move(done)](Expected<runtime::HttpResult> r) mutable {
             auto self = weak.lock();
             if (!self) return;
             // CometBFT answers RPC errors with HTTP 500 and a JSON body: only a missing or non-JSON
@@ -99,21 +99,22 @@ struct RpcClient::Impl : std::enable_shared_from_this<RpcClient::Impl> {
 
     void wait_for_tx(Hash32 hash, Clock::time_point deadline, std::chrono::milliseconds poll, Done<TxLookup> done) {
         std::weak_ptr<Impl> weak = weak_from_this();
-        get<TxLookup>(tx_target(hash), &parse_tx, [weak, hash, deadline, poll, done = std::move(done)](Parsed<TxLookup> r) mutable {
-            auto self = weak.lock();
-            if (!self) return;
-            if (r.value) {
-                done(std::move(r.value));
-                return;
-            }
-            if (Clock::now() + poll >= deadline) {
-                done(fail(Errc::timeout));
-                return;
-            }
-            self->loop.after(poll, [weak, hash, deadline, poll, done = std::move(done)]() mutable {
-                if (auto again = weak.lock()) again->wait_for_tx(hash, deadline, poll, std::move(done));
-            });
-        });
+        get<TxLookup>(tx_target(hash), &parse_tx,
+                      [weak, hash, deadline, poll, done = std::move(done)](Parsed<TxLookup> r) mutable {
+                          auto self = weak.lock();
+                          if (!self) return;
+                          if (r.value) {
+                              done(std::move(r.value));
+                              return;
+                          }
+                          if (Clock::now() + poll >= deadline) {
+                              done(fail(Errc::timeout));
+                              return;
+                          }
+                          self->loop.after(poll, [weak, hash, deadline, poll, done = std::move(done)]() mutable {
+                              if (auto again = weak.lock()) again->wait_for_tx(hash, deadline, poll, std::move(done));
+                          });
+                      });
     }
 
     runtime::Loop& loop;
@@ -129,9 +130,13 @@ RpcClient::RpcClient(runtime::Loop& loop, std::vector<runtime::Url> nodes, RpcOp
 
 RpcClient::~RpcClient() = default;
 
-runtime::Loop& RpcClient::loop() noexcept { return m_impl->loop; }
+runtime::Loop& RpcClient::loop() noexcept {
+    return m_impl->loop;
+}
 
-void RpcClient::status(Callback<Status> done) { m_impl->get<Status>(status_target(), &parse_status, std::move(done)); }
+void RpcClient::status(Callback<Status> done) {
+    m_impl->get<Status>(status_target(), &parse_status, std::move(done));
+}
 
 void RpcClient::block_results(std::uint64_t height, Callback<BlockResults> done) {
     m_impl->get<BlockResults>(block_results_target(height), &parse_block_results, std::move(done));
@@ -176,7 +181,8 @@ std::function<void(Parsed<QueryAnswer>)> typed(Expected<T> (*parse)(std::string_
 } // namespace
 
 void RpcClient::account(const ledger::Address& address, Done<AccountState> done) {
-    abci_query(QUERY_ACCOUNT, Bytes(address.bytes.begin(), address.bytes.end()), typed(&parse_account, std::move(done)));
+    abci_query(QUERY_ACCOUNT, Bytes(address.bytes.begin(), address.bytes.end()),
+               typed(&parse_account, std::move(done)));
 }
 
 void RpcClient::zeta(const ledger::G1Bytes& zeta, Done<ZetaState> done) {
@@ -195,7 +201,9 @@ void RpcClient::zeta(const ledger::G1Bytes& zeta, Done<ZetaState> done) {
     });
 }
 
-void RpcClient::params(Done<ledger::Params> done) { abci_query(QUERY_PARAMS, {}, typed(&parse_params, std::move(done))); }
+void RpcClient::params(Done<ledger::Params> done) {
+    abci_query(QUERY_PARAMS, {}, typed(&parse_params, std::move(done)));
+}
 
 void RpcClient::wait_for_tx(const Hash32& hash, std::chrono::milliseconds timeout, std::chrono::milliseconds poll,
                             Done<TxLookup> done) {
@@ -314,6 +322,8 @@ void TxSender::submit(ledger::TxBody body, Done done) {
     m_impl->pump();
 }
 
-const ledger::Address& TxSender::address() const noexcept { return m_impl->address; }
+const ledger::Address& TxSender::address() const noexcept {
+    return m_impl->address;
+}
 
 } // namespace nym::chain

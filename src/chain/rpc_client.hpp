@@ -10,14 +10,14 @@
 //   TxSender   signs transactions with one account's key and broadcasts them one at a time,
 //              keeping the account's nonce (read from the ledger, re-read after wrong_nonce).
 
-#include <chain/queries.hpp>
-#include <chain/rpc.hpp>
 #include <crypto/secp256k1.hpp>
 #include <ledger/tx.hpp>
 #include <runtime/http.hpp>
 #include <runtime/loop.hpp>
 #include <util/expected.hpp>
 
+#include <chain/queries.hpp>
+#include <chain/rpc.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -2,14 +2,14 @@
 
 namespace nym::credentials {
 
-using node::ConfigErrc;
 using node::config_fail;
+using node::ConfigErrc;
 
-#define NYM_READ(target, expr)                                \
-    do {                                                      \
-        auto nym_read_ = (expr);                              \
-        if (!nym_read_) return Unexpected(nym_read_.error()); \
-        target = std::move(*nym_read_);                       \
+#define NYM_READ(target, expr)                                                                                         \
+    do {                                                                                                               \
+        auto nym_read_ = (expr);                                                                                       \
+        if (!nym_read_) return Unexpected(nym_read_.error());                                                          \
+        target = std::move(*nym_read_);                                                                                \
     } while (0)
 
 namespace {

@@ -17,13 +17,13 @@
 //   spend_timeout_ms = 30000               # waiting for the provider's final answer
 //   [ledger] ...                           # chain/config.hpp
 
-#include <chain/config.hpp>
 #include <crypto/secp256k1.hpp>
-#include <node/config_file.hpp>
 #include <runtime/http.hpp>
 
+#include <chain/config.hpp>
 #include <chrono>
 #include <filesystem>
+#include <node/config_file.hpp>
 #include <optional>
 #include <string>
 #include <vector>

@@ -1,7 +1,3 @@
-#include <credentials/credential.hpp>
-
-#include <chain/errors.hpp>
-#include <chain/rpc.hpp>
 #include <crypto/secret.hpp>
 #include <ledger/errors.hpp>
 #include <util/hex.hpp>
@@ -9,21 +5,29 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chain/errors.hpp>
+#include <chain/rpc.hpp>
+#include <credentials/credential.hpp>
 
 namespace nym::credentials {
 
 std::string_view state_name(CredentialState state) noexcept {
     switch (state) {
-    case CredentialState::requested: return "requested";
-    case CredentialState::issued: return "issued";
-    case CredentialState::spent: return "spent";
-    case CredentialState::refused: return "refused";
+    case CredentialState::requested:
+        return "requested";
+    case CredentialState::issued:
+        return "issued";
+    case CredentialState::spent:
+        return "spent";
+    case CredentialState::refused:
+        return "refused";
     }
     return "requested";
 }
 
 std::optional<CredentialState> state_from_name(std::string_view name) noexcept {
-    for (auto s : {CredentialState::requested, CredentialState::issued, CredentialState::spent, CredentialState::refused})
+    for (auto s :
+         {CredentialState::requested, CredentialState::issued, CredentialState::spent, CredentialState::refused})
         if (state_name(s) == name) return s;
     return std::nullopt;
 }
@@ -104,7 +108,8 @@ Expected<coconut::Signature> ShareCollector::aggregate() const {
 
 Expected<coconut::SpendTheta> make_spend(const Credential& credential, const coconut::VerificationKey& aggregate,
                                          const ledger::Address& provider,
-                                         std::span<const std::uint8_t, coconut::SPEND_NONCE_SIZE> nonce, crypto::Rng& rng) {
+                                         std::span<const std::uint8_t, coconut::SPEND_NONCE_SIZE> nonce,
+                                         crypto::Rng& rng) {
     if (!credential.signature) return fail(coconut::Errc::invalid_parameters);
     const auto fresh = coconut::randomize(*credential.signature, rng);
     return coconut::prove_spend(chain::credential_parameters(), aggregate, fresh, credential.attributes(),

@@ -8,7 +8,6 @@
 // Secrets: the ElGamal key and the two private attributes (serial, holder secret) never leave the
 // client: a request carries only their commitment and encryptions, a spend only zeta = g1^serial.
 
-#include <chain/credential.hpp>
 #include <coconut/scheme.hpp>
 #include <coconut/show.hpp>
 #include <crypto/rng.hpp>
@@ -16,6 +15,7 @@
 #include <ledger/tx.hpp>
 #include <util/expected.hpp>
 
+#include <chain/credential.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -98,10 +98,9 @@ private:
 
 /// A spend of an issued credential at `provider` with the nonce it handed out: the credential is
 /// re-randomised and shown with serial and holder secret hidden and value, kind, chain disclosed.
-[[nodiscard]] Expected<coconut::SpendTheta> make_spend(const Credential& credential, const coconut::VerificationKey& aggregate,
-                                                       const ledger::Address& provider,
-                                                       std::span<const std::uint8_t, coconut::SPEND_NONCE_SIZE> nonce,
-                                                       crypto::Rng& rng);
+[[nodiscard]] Expected<coconut::SpendTheta>
+make_spend(const Credential& credential, const coconut::VerificationKey& aggregate, const ledger::Address& provider,
+           std::span<const std::uint8_t, coconut::SPEND_NONCE_SIZE> nonce, crypto::Rng& rng);
 
 /// The client's credentials as a JSON document (secrets included: the file is written 0600).
 [[nodiscard]] std::string wallet_to_json(const std::vector<Credential>& credentials);

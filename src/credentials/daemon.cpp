@@ -1,15 +1,14 @@
-#include <credentials/daemon.hpp>
-
-#include <chain/errors.hpp>
-#include <chain/rpc_client.hpp>
 #include <ledger/errors.hpp>
-#include <node/config_file.hpp>
 #include <runtime/http_client.hpp>
 #include <util/hex.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chain/errors.hpp>
+#include <chain/rpc_client.hpp>
+#include <credentials/daemon.hpp>
+#include <node/config_file.hpp>
 
 namespace nym::credentials {
 namespace {
@@ -60,8 +59,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     void step(Step s) {
         s.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-        if (s.ok) spdlog::info("{}: {}", s.name, s.detail);
-        else spdlog::error("{}: {}", s.name, s.detail);
+        if (s.ok)
+            spdlog::info("{}: {}", s.name, s.detail);
+        else
+            spdlog::error("{}: {}", s.name, s.detail);
         if (hooks.on_step) hooks.on_step(s);
     }
 
@@ -85,13 +86,16 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     /// Writes the wallet (0600) on the Serial; `then` runs on the I/O thread afterwards.
     void save_wallet(std::function<void(Expected<void, std::string>)> then) {
         std::weak_ptr<Impl> weak = weak_from_this();
-        serial.post([text = wallet_to_json(credentials), path = config.wallet_file, weak, then = std::move(then), &l = loop]() mutable {
+        serial.post([text = wallet_to_json(credentials), path = config.wallet_file, weak, then = std::move(then),
+                     &l = loop]() mutable {
             auto written = node::write_file_atomically(path, text, node::FileMode::secret_file);
             crypto::secure_wipe(text.data(), text.size());
             l.post([weak, written = std::move(written), then = std::move(then)] {
                 if (!weak.lock()) return;
-                if (!written) then(Unexpected("cannot write the wallet: " + written.error().message()));
-                else then({});
+                if (!written)
+                    then(Unexpected("cannot write the wallet: " + written.error().message()));
+                else
+                    then({});
             });
         });
     }
@@ -131,7 +135,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                     return;
                 }
                 view->issuers = std::move(*set);
-                me->rpc.account(me->sender.address(), [weak, view, done = std::move(done)](Expected<chain::AccountState> a) mutable {
+                me->rpc.account(me->sender.address(), [weak, view, done = std::move(done)](
+                                                          Expected<chain::AccountState> a) mutable {
                     auto self2 = weak.lock();
                     if (!self2) return;
                     if (!a) {
@@ -143,11 +148,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                     view->balance = a->balance;
                     view->nonce = a->nonce;
                     self2->issuers = view->issuers;
-                    self2->step({"connect to the Nym ledger", true,
-                                 "chain " + view->chain_id + " at height " + std::to_string(view->height) + ", account " +
-                                     self2->sender.address().to_hex() + " holds " + std::to_string(view->balance) + ", " +
-                                     std::to_string(view->issuers.keys.size()) + " issuers (threshold " +
-                                     std::to_string(view->issuers.threshold) + ")",
+                    self2->step({"connect to the Nym ledger",
+                                 true,
+                                 "chain " + view->chain_id + " at height " + std::to_string(view->height) +
+                                     ", account " + self2->sender.address().to_hex() + " holds " +
+                                     std::to_string(view->balance) + ", " + std::to_string(view->issuers.keys.size()) +
+                                     " issuers (threshold " + std::to_string(view->issuers.threshold) + ")",
                                  {{"chain_id", view->chain_id},
                                   {"height", std::to_string(view->height)},
                                   {"address", self2->sender.address().to_hex()},
@@ -162,50 +168,55 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     void ensure_balance(std::uint64_t have, std::uint64_t value, Done<bool> done) {
         if (have >= value) {
-            step({"pipe tokens into Nym", true,
-                  "not needed: the balance " + std::to_string(have) + " covers the value " + std::to_string(value), {}});
+            step({"pipe tokens into Nym",
+                  true,
+                  "not needed: the balance " + std::to_string(have) + " covers the value " + std::to_string(value),
+                  {}});
             done(true);
             return;
         }
         if (!hooks.pipe_tokens) {
-            const std::string why = "the balance " + std::to_string(have) + " is below the value " + std::to_string(value) +
+            const std::string why = "the balance " + std::to_string(have) + " is below the value " +
+                                    std::to_string(value) +
                                     " and no Ethereum pipe is configured (the balance comes from genesis)";
             step({"pipe tokens into Nym", false, why, {}});
             done(Unexpected(why));
             return;
         }
         std::weak_ptr<Impl> weak = weak_from_this();
-        hooks.pipe_tokens(value - have, [weak, value, done = std::move(done)](Expected<void, std::string> piped) mutable {
-            auto self = weak.lock();
-            if (!self) return;
-            if (!piped) {
-                self->step({"pipe tokens into Nym", false, piped.error(), {}});
-                done(Unexpected(piped.error()));
-                return;
-            }
-            self->wait_balance(value, Clock::now() + std::chrono::minutes(10), std::move(done));
-        });
+        hooks.pipe_tokens(value - have,
+                          [weak, value, done = std::move(done)](Expected<void, std::string> piped) mutable {
+                              auto self = weak.lock();
+                              if (!self) return;
+                              if (!piped) {
+                                  self->step({"pipe tokens into Nym", false, piped.error(), {}});
+                                  done(Unexpected(piped.error()));
+                                  return;
+                              }
+                              self->wait_balance(value, Clock::now() + std::chrono::minutes(10), std::move(done));
+                          });
     }
 
     void wait_balance(std::uint64_t value, Clock::time_point deadline, Done<bool> done) {
         std::weak_ptr<Impl> weak = weak_from_this();
-        rpc.account(sender.address(), [weak, value, deadline, done = std::move(done)](Expected<chain::AccountState> a) mutable {
-            auto self = weak.lock();
-            if (!self) return;
-            if (a && a->balance >= value) {
-                self->step({"pipe tokens into Nym", true, "the account holds " + std::to_string(a->balance), {}});
-                done(true);
-                return;
-            }
-            if (Clock::now() >= deadline) {
-                self->step({"pipe tokens into Nym", false, "the tokens did not arrive", {}});
-                done(Unexpected(std::string("the tokens did not arrive")));
-                return;
-            }
-            self->loop.after(BALANCE_POLL, [weak, value, deadline, done = std::move(done)]() mutable {
-                if (auto again = weak.lock()) again->wait_balance(value, deadline, std::move(done));
+        rpc.account(
+            sender.address(), [weak, value, deadline, done = std::move(done)](Expected<chain::AccountState> a) mutable {
+                auto self = weak.lock();
+                if (!self) return;
+                if (a && a->balance >= value) {
+                    self->step({"pipe tokens into Nym", true, "the account holds " + std::to_string(a->balance), {}});
+                    done(true);
+                    return;
+                }
+                if (Clock::now() >= deadline) {
+                    self->step({"pipe tokens into Nym", false, "the tokens did not arrive", {}});
+                    done(Unexpected(std::string("the tokens did not arrive")));
+                    return;
+                }
+                self->loop.after(BALANCE_POLL, [weak, value, deadline, done = std::move(done)]() mutable {
+                    if (auto again = weak.lock()) again->wait_balance(value, deadline, std::move(done));
+                });
             });
-        });
     }
 
     // --- request ---------------------------------------------------------------------------------------
@@ -219,15 +230,16 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 done(Unexpected(view.error()));
                 return;
             }
-            self->ensure_balance(view->balance, value, [weak, value, done = std::move(done)](Expected<bool, std::string> ok) mutable {
-                auto me = weak.lock();
-                if (!me) return;
-                if (!ok) {
-                    done(Unexpected(ok.error()));
-                    return;
-                }
-                me->send_request(value, std::move(done));
-            });
+            self->ensure_balance(view->balance, value,
+                                 [weak, value, done = std::move(done)](Expected<bool, std::string> ok) mutable {
+                                     auto me = weak.lock();
+                                     if (!me) return;
+                                     if (!ok) {
+                                         done(Unexpected(ok.error()));
+                                         return;
+                                     }
+                                     me->send_request(value, std::move(done));
+                                 });
         });
     }
 
@@ -253,15 +265,18 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 done(Unexpected(saved.error()));
                 return;
             }
-            self->sender.submit(std::move(tx), [weak, id, done = std::move(done)](Expected<chain::Submitted, chain::SubmitFailure> sent) mutable {
+            self->sender.submit(std::move(tx), [weak, id, done = std::move(done)](
+                                                   Expected<chain::Submitted, chain::SubmitFailure> sent) mutable {
                 auto me = weak.lock();
                 if (!me) return;
                 if (!sent) {
-                    const std::string why = "the ledger refused the request: " +
-                                            (sent.error().log.empty() ? sent.error().error.message() : sent.error().log);
+                    const std::string why =
+                        "the ledger refused the request: " +
+                        (sent.error().log.empty() ? sent.error().error.message() : sent.error().log);
                     me->mark(id, CredentialState::refused, why);
                     me->step({"request credential", false, why, {}});
-                    me->save_wallet([done = std::move(done), why](Expected<void, std::string>) { done(Unexpected(why)); });
+                    me->save_wallet(
+                        [done = std::move(done), why](Expected<void, std::string>) { done(Unexpected(why)); });
                     return;
                 }
                 me->rpc.wait_for_tx(sent->hash, std::chrono::seconds(60), me->config.ledger.poll_interval,
@@ -287,13 +302,19 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             return;
         }
         c->height = r->height;
-        step({"request credential", true,
-              "paid " + std::to_string(c->value) + " at height " + std::to_string(c->height) + " (credential " + id + ")",
-              {{"credential", id}, {"height", std::to_string(c->height)}, {"gamma", util::to_hex(c->gamma())},
+        step({"request credential",
+              true,
+              "paid " + std::to_string(c->value) + " at height " + std::to_string(c->height) + " (credential " + id +
+                  ")",
+              {{"credential", id},
+               {"height", std::to_string(c->height)},
+               {"gamma", util::to_hex(c->gamma())},
                {"value", std::to_string(c->value)}}});
         save_wallet([id, done = std::move(done)](Expected<void, std::string> saved) {
-            if (!saved) done(Unexpected(saved.error()));
-            else done(id);
+            if (!saved)
+                done(Unexpected(saved.error()));
+            else
+                done(id);
         });
     }
 
@@ -325,8 +346,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             if (!view) return done(Unexpected(view.error()));
             self->fetch_connected(id, std::move(done));
         };
-        if (issuers.keys.empty()) connect(std::move(go));
-        else go(LedgerView{config.ledger.chain_id, 0, 0, 0, issuers});
+        if (issuers.keys.empty())
+            connect(std::move(go));
+        else
+            go(LedgerView{config.ledger.chain_id, 0, 0, 0, issuers});
     }
 
     void fetch_connected(const std::string& id, Done<std::string> done) {
@@ -369,15 +392,16 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         });
     }
 
-    void issuer_answered(const std::shared_ptr<Fetch>& f, std::size_t i, const wc::CredentialLookup& lookup, int attempt,
-                         Expected<runtime::HttpResult> r) {
+    void issuer_answered(const std::shared_ptr<Fetch>& f, std::size_t i, const wc::CredentialLookup& lookup,
+                         int attempt, Expected<runtime::HttpResult> r) {
         const std::string& url = config.issuer_urls[i];
         if (!r) {
             if (attempt < ISSUER_NETWORK_ATTEMPTS) return retry_issuer(f, i, lookup, attempt + 1, describe(r));
             return issuer_done(f, i, "unreachable: " + describe(r));
         }
         if (r->status == 503) return retry_issuer(f, i, lookup, attempt, "not processed yet");
-        if (r->status != 200) return issuer_done(f, i, "answered HTTP " + std::to_string(r->status) + ": " + error_text(*r));
+        if (r->status != 200)
+            return issuer_done(f, i, "answered HTTP " + std::to_string(r->status) + ": " + error_text(*r));
         auto partial = wc::parse_partial_credential(r->body);
         if (!partial) return issuer_done(f, i, "a malformed answer: " + partial.error());
         ++f->in_check;
@@ -388,8 +412,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 auto self = weak.lock();
                 if (!self) return;
                 --f->in_check;
-                if (!checked) self->issuer_done(f, i, "refused: " + checked.error());
-                else self->issuer_done(f, i, "ok (issuer " + std::to_string(index) + ")", true);
+                if (!checked)
+                    self->issuer_done(f, i, "refused: " + checked.error());
+                else
+                    self->issuer_done(f, i, "ok (issuer " + std::to_string(index) + ")", true);
             });
         });
         (void)url;
@@ -403,7 +429,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         else
             spdlog::warn("fetch partial credentials: skipping {}: {}", config.issuer_urls[i], what);
         if (f->collector->complete()) return fetched(f);
-        const bool all_done = std::all_of(f->outcome.begin(), f->outcome.end(), [](const auto& o) { return !o.empty(); });
+        const bool all_done =
+            std::all_of(f->outcome.begin(), f->outcome.end(), [](const auto& o) { return !o.empty(); });
         if (all_done && f->in_check == 0) {
             std::string summary;
             for (std::size_t k = 0; k < f->outcome.size(); ++k)
@@ -419,11 +446,16 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     void fetched(const std::shared_ptr<Fetch>& f) {
         f->finished = true;
-        step({"fetch partial credentials", true,
-              std::to_string(f->collector->valid()) + " valid partial credentials from " + std::to_string(config.issuers.size()) +
-                  " issuers asked (" + std::to_string(f->collector->needed()) + " needed)",
+        step({"fetch partial credentials",
+              true,
+              std::to_string(f->collector->valid()) + " valid partial credentials from " +
+                  std::to_string(config.issuers.size()) + " issuers asked (" + std::to_string(f->collector->needed()) +
+                  " needed)",
               {{"shares", std::to_string(f->collector->valid())}}});
-        step({"unblind", true, "each share unblinded with the request's ElGamal key and checked against its issuer's key", {}});
+        step({"unblind",
+              true,
+              "each share unblinded with the request's ElGamal key and checked against its issuer's key",
+              {}});
         std::weak_ptr<Impl> weak = weak_from_this();
         serial.post([weak, f, &l = loop] {
             auto aggregate = f->collector->aggregate();
@@ -432,19 +464,24 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 if (!self) return;
                 Credential* c = self->find(f->id, CredentialState::requested);
                 if (!aggregate || !c) {
-                    const std::string why = "the aggregate credential does not verify: " +
-                                            (aggregate ? std::string("credential missing") : aggregate.error().message());
+                    const std::string why =
+                        "the aggregate credential does not verify: " +
+                        (aggregate ? std::string("credential missing") : aggregate.error().message());
                     self->step({"aggregate", false, why, {}});
                     f->done(Unexpected(why));
                     return;
                 }
                 c->signature = *aggregate;
                 c->state = CredentialState::issued;
-                self->step({"aggregate", true, "credential " + f->id + " verifies under the issuers' aggregate key",
+                self->step({"aggregate",
+                            true,
+                            "credential " + f->id + " verifies under the issuers' aggregate key",
                             {{"credential", f->id}}});
                 self->save_wallet([f](Expected<void, std::string> saved) {
-                    if (!saved) f->done(Unexpected(saved.error()));
-                    else f->done(f->id);
+                    if (!saved)
+                        f->done(Unexpected(saved.error()));
+                    else
+                        f->done(f->id);
                 });
             });
         });
@@ -460,53 +497,65 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             if (!view) return done(Unexpected(view.error()));
             self->spend_connected(id, std::move(done));
         };
-        if (issuers.keys.empty()) connect(std::move(go));
-        else go(LedgerView{config.ledger.chain_id, 0, 0, 0, issuers});
+        if (issuers.keys.empty())
+            connect(std::move(go));
+        else
+            go(LedgerView{config.ledger.chain_id, 0, 0, 0, issuers});
     }
 
     void spend_connected(const std::string& wanted, Done<SpendResult> done) {
         Credential* c = find(wanted, CredentialState::issued);
         if (!c || c->state != CredentialState::issued)
-            return done(Unexpected(wanted.empty() ? std::string("no issued credential to spend") : "credential " + wanted + " is not issued"));
+            return done(Unexpected(wanted.empty() ? std::string("no issued credential to spend")
+                                                  : "credential " + wanted + " is not issued"));
         const std::string id = c->id();
         std::weak_ptr<Impl> weak = weak_from_this();
-        provider_http.get(config.provider, "/api/info", [weak, id, done = std::move(done)](Expected<runtime::HttpResult> r) mutable {
-            auto self = weak.lock();
-            if (!self) return;
-            auto info = r && r->status == 200 ? wc::parse_provider_info(r->body) : wc::Parse<wc::ProviderInfo>(Unexpected(describe(r)));
-            if (!info) {
-                const std::string why = "the provider " + self->config.provider_url + " did not answer /api/info: " + info.error();
-                self->step({"spend credential", false, why, {}});
-                return done(Unexpected(why));
-            }
-            if (self->config.provider_address && *self->config.provider_address != info->address) {
-                const std::string why = "the provider announces " + info->address.to_hex() + ", the config expects " +
-                                        self->config.provider_address->to_hex();
-                self->step({"spend credential", false, why, {}});
-                return done(Unexpected(why));
-            }
-            self->provider_http.post_json(self->config.provider, "/api/spend-nonce", "{}",
-                                          [weak, id, address = info->address, done = std::move(done)](Expected<runtime::HttpResult> n) mutable {
-                auto me = weak.lock();
-                if (!me) return;
-                auto nonce = n && n->status == 200 ? wc::parse_spend_nonce(n->body) : wc::Parse<wc::SpendNonce>(Unexpected(describe(n)));
-                if (!nonce) {
-                    const std::string why = "the provider gave no spend nonce: " + nonce.error();
-                    me->step({"spend credential", false, why, {}});
+        provider_http.get(
+            config.provider, "/api/info", [weak, id, done = std::move(done)](Expected<runtime::HttpResult> r) mutable {
+                auto self = weak.lock();
+                if (!self) return;
+                auto info = r && r->status == 200 ? wc::parse_provider_info(r->body)
+                                                  : wc::Parse<wc::ProviderInfo>(Unexpected(describe(r)));
+                if (!info) {
+                    const std::string why =
+                        "the provider " + self->config.provider_url + " did not answer /api/info: " + info.error();
+                    self->step({"spend credential", false, why, {}});
                     return done(Unexpected(why));
                 }
-                me->prove(id, address, nonce->nonce, std::move(done));
+                if (self->config.provider_address && *self->config.provider_address != info->address) {
+                    const std::string why = "the provider announces " + info->address.to_hex() +
+                                            ", the config expects " + self->config.provider_address->to_hex();
+                    self->step({"spend credential", false, why, {}});
+                    return done(Unexpected(why));
+                }
+                self->provider_http.post_json(self->config.provider, "/api/spend-nonce", "{}",
+                                              [weak, id, address = info->address,
+                                               done = std::move(done)](Expected<runtime::HttpResult> n) mutable {
+                                                  auto me = weak.lock();
+                                                  if (!me) return;
+                                                  auto nonce = n && n->status == 200
+                                                                   ? wc::parse_spend_nonce(n->body)
+                                                                   : wc::Parse<wc::SpendNonce>(Unexpected(describe(n)));
+                                                  if (!nonce) {
+                                                      const std::string why =
+                                                          "the provider gave no spend nonce: " + nonce.error();
+                                                      me->step({"spend credential", false, why, {}});
+                                                      return done(Unexpected(why));
+                                                  }
+                                                  me->prove(id, address, nonce->nonce, std::move(done));
+                                              });
             });
-        });
     }
 
     void prove(const std::string& id, const ledger::Address& provider, const wc::Nonce& nonce, Done<SpendResult> done) {
         Credential* c = find(id, CredentialState::issued);
         if (!c) return done(Unexpected(std::string("the credential vanished from the wallet")));
         std::weak_ptr<Impl> weak = weak_from_this();
-        serial.post([weak, credential = *c, aggregate = issuers.aggregate, provider, nonce, id, done = std::move(done), &l = loop]() mutable {
+        serial.post([weak, credential = *c, aggregate = issuers.aggregate, provider, nonce, id, done = std::move(done),
+                     &l = loop]() mutable {
             auto spend = make_spend(credential, aggregate, provider, nonce, crypto::system_rng());
-            l.post([weak, spend = std::move(spend), provider, nonce, id, value = credential.value, done = std::move(done)]() mutable {
+            l.post([weak, spend = std::move(spend), provider, nonce, id, value = credential.value,
+                    done = std::move(done)]() mutable {
                 auto self = weak.lock();
                 if (!self) return;
                 if (!spend) {
@@ -514,25 +563,30 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                     self->step({"spend credential", false, why, {}});
                     return done(Unexpected(why));
                 }
-                self->step({"re-randomize", true, "a fresh show of credential " + id + ", unlinkable to the issued one", {}});
+                self->step(
+                    {"re-randomize", true, "a fresh show of credential " + id + ", unlinkable to the issued one", {}});
                 const auto zeta = spend->zeta_bytes();
                 const std::string body = wc::to_json(wc::SpendRequest{value, nonce, spend->encode()});
-                self->step({"spend credential", true,
+                self->step({"spend credential",
+                            true,
                             "sending it to " + self->config.provider_url + " (bound to " + provider.to_hex() + ")",
                             {{"provider", provider.to_hex()}, {"zeta", util::to_hex(zeta)}}});
-                self->provider_http.post_json(self->config.provider, "/api/spend", body,
-                                              [weak, id, zeta, done = std::move(done)](Expected<runtime::HttpResult> r) mutable {
-                    auto me = weak.lock();
-                    if (!me) return;
-                    me->spend_answered(id, zeta, std::move(r), Clock::now() + me->config.spend_timeout, std::move(done));
-                });
+                self->provider_http.post_json(
+                    self->config.provider, "/api/spend", body,
+                    [weak, id, zeta, done = std::move(done)](Expected<runtime::HttpResult> r) mutable {
+                        auto me = weak.lock();
+                        if (!me) return;
+                        me->spend_answered(id, zeta, std::move(r), Clock::now() + me->config.spend_timeout,
+                                           std::move(done));
+                    });
             });
         });
     }
 
     void spend_answered(const std::string& id, const ledger::G1Bytes& zeta, Expected<runtime::HttpResult> r,
                         Clock::time_point deadline, Done<SpendResult> done) {
-        auto answer = r && r->status == 200 ? wc::parse_spend_answer(r->body) : wc::Parse<wc::SpendAnswer>(Unexpected(describe(r)));
+        auto answer = r && r->status == 200 ? wc::parse_spend_answer(r->body)
+                                            : wc::Parse<wc::SpendAnswer>(Unexpected(describe(r)));
         if (!answer) {
             // No answer (a timeout, the provider restarting): ask for the outcome of this zeta.
             if (Clock::now() < deadline) return poll_status(id, zeta, deadline, std::move(done));
@@ -547,17 +601,19 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         finish_spend(id, std::move(*answer), std::move(done));
     }
 
-    void poll_status(const std::string& id, const ledger::G1Bytes& zeta, Clock::time_point deadline, Done<SpendResult> done) {
+    void poll_status(const std::string& id, const ledger::G1Bytes& zeta, Clock::time_point deadline,
+                     Done<SpendResult> done) {
         std::weak_ptr<Impl> weak = weak_from_this();
         loop.after(STATUS_POLL, [weak, id, zeta, deadline, done = std::move(done)]() mutable {
             auto self = weak.lock();
             if (!self) return;
-            self->provider_http.get(self->config.provider, "/api/spend-status?zeta=" + util::to_hex(zeta),
-                                    [weak, id, zeta, deadline, done = std::move(done)](Expected<runtime::HttpResult> r) mutable {
-                                        auto me = weak.lock();
-                                        if (!me) return;
-                                        me->spend_answered(id, zeta, std::move(r), deadline, std::move(done));
-                                    });
+            self->provider_http.get(
+                self->config.provider, "/api/spend-status?zeta=" + util::to_hex(zeta),
+                [weak, id, zeta, deadline, done = std::move(done)](Expected<runtime::HttpResult> r) mutable {
+                    auto me = weak.lock();
+                    if (!me) return;
+                    me->spend_answered(id, zeta, std::move(r), deadline, std::move(done));
+                });
         });
     }
 
@@ -565,16 +621,22 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         const bool accepted = answer.accepted();
         std::string detail = accepted ? "true" : "false";
         if (!answer.reason.empty()) detail += " (" + answer.reason + ")";
-        step({"provider answer", true, detail,
+        step({"provider answer",
+              true,
+              detail,
               {{"accepted", accepted ? "true" : "false"}, {"outcome", std::string(wc::outcome_name(answer.outcome))}}});
-        if (accepted) mark(id, CredentialState::spent, "accepted by " + config.provider_url);
-        else if (answer.outcome == wc::SpendOutcome::pending) mark(id, CredentialState::issued, "spend pending at " + config.provider_url + ": " + answer.reason);
+        if (accepted)
+            mark(id, CredentialState::spent, "accepted by " + config.provider_url);
+        else if (answer.outcome == wc::SpendOutcome::pending)
+            mark(id, CredentialState::issued, "spend pending at " + config.provider_url + ": " + answer.reason);
         else {
             for (auto& c : credentials)
                 if (c.id() == id) c.note = "refused by " + config.provider_url + ": " + answer.reason;
         }
         SpendResult result{id, std::move(answer)};
-        save_wallet([result = std::move(result), done = std::move(done)](Expected<void, std::string>) mutable { done(std::move(result)); });
+        save_wallet([result = std::move(result), done = std::move(done)](Expected<void, std::string>) mutable {
+            done(std::move(result));
+        });
     }
 
     runtime::Loop& loop;
@@ -607,28 +669,41 @@ Expected<void, std::string> Client::open_wallet() {
     return {};
 }
 
-const std::vector<Credential>& Client::wallet() const noexcept { return m_impl->credentials; }
+const std::vector<Credential>& Client::wallet() const noexcept {
+    return m_impl->credentials;
+}
 
-std::string Client::address() const { return m_impl->sender.address().to_hex(); }
+std::string Client::address() const {
+    return m_impl->sender.address().to_hex();
+}
 
-void Client::connect(Done<LedgerView> done) { m_impl->connect(std::move(done)); }
-void Client::request(std::uint64_t value, Done<std::string> done) { m_impl->request(value, std::move(done)); }
-void Client::fetch(std::string id, Done<std::string> done) { m_impl->fetch(std::move(id), std::move(done)); }
-void Client::spend(std::string id, Done<SpendResult> done) { m_impl->spend(std::move(id), std::move(done)); }
+void Client::connect(Done<LedgerView> done) {
+    m_impl->connect(std::move(done));
+}
+void Client::request(std::uint64_t value, Done<std::string> done) {
+    m_impl->request(value, std::move(done));
+}
+void Client::fetch(std::string id, Done<std::string> done) {
+    m_impl->fetch(std::move(id), std::move(done));
+}
+void Client::spend(std::string id, Done<SpendResult> done) {
+    m_impl->spend(std::move(id), std::move(done));
+}
 
 void Client::run(Done<SpendResult> done) {
     std::weak_ptr<Impl> weak = m_impl;
-    m_impl->request(m_impl->config.value, [weak, done = std::move(done)](Expected<std::string, std::string> id) mutable {
-        auto self = weak.lock();
-        if (!self) return;
-        if (!id) return done(Unexpected(id.error()));
-        self->fetch(*id, [weak, done = std::move(done)](Expected<std::string, std::string> issued) mutable {
-            auto me = weak.lock();
-            if (!me) return;
-            if (!issued) return done(Unexpected(issued.error()));
-            me->spend(*issued, std::move(done));
+    m_impl->request(
+        m_impl->config.value, [weak, done = std::move(done)](Expected<std::string, std::string> id) mutable {
+            auto self = weak.lock();
+            if (!self) return;
+            if (!id) return done(Unexpected(id.error()));
+            self->fetch(*id, [weak, done = std::move(done)](Expected<std::string, std::string> issued) mutable {
+                auto me = weak.lock();
+                if (!me) return;
+                if (!issued) return done(Unexpected(issued.error()));
+                me->spend(*issued, std::move(done));
+            });
         });
-    });
 }
 
 } // namespace nym::credentials

@@ -5,24 +5,24 @@
 // cryptography is credentials/credential.hpp; this file only talks to the ledger (chain::RpcClient),
 // the issuers and the provider (runtime::HttpClient), and keeps the wallet file.
 
-#include <credentials/config.hpp>
-#include <credentials/credential.hpp>
 #include <runtime/loop.hpp>
 #include <util/expected.hpp>
-#include <wire/credentials.hpp>
 
+#include <credentials/config.hpp>
+#include <credentials/credential.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+#include <wire/credentials.hpp>
 
 namespace nym::credentials {
 
 /// One step done (or failed), for the log and for --json.
 struct Step {
-    std::string name;   ///< as the seed names it: "connect to the Nym ledger", "request credential", ...
+    std::string name; ///< as the seed names it: "connect to the Nym ledger", "request credential", ...
     bool ok = true;
-    std::string detail; ///< what happened, in words
+    std::string detail;                                     ///< what happened, in words
     std::vector<std::pair<std::string, std::string>> facts; ///< key/value pairs for --json
     std::int64_t at_ms = 0; ///< when it was done, in milliseconds since the client was made
 };
@@ -34,7 +34,7 @@ using PipeTokens = std::function<void(std::uint64_t missing, std::function<void(
 
 struct ClientHooks {
     std::function<void(const Step&)> on_step; ///< every step, as it is done
-    PipeTokens pipe_tokens;                  ///< later: ethereum::pipe_tokens
+    PipeTokens pipe_tokens;                   ///< later: ethereum::pipe_tokens
 };
 
 /// What the ledger says at connection time.

@@ -1,18 +1,18 @@
-#include <issuer/config.hpp>
+#include <coconut/key_files.hpp>
 
 #include <chain/credential.hpp>
-#include <coconut/key_files.hpp>
+#include <issuer/config.hpp>
 
 namespace nym::issuer {
 
-using node::ConfigErrc;
 using node::config_fail;
+using node::ConfigErrc;
 
-#define NYM_READ(target, expr)                         \
-    do {                                               \
-        auto nym_read_ = (expr);                       \
-        if (!nym_read_) return Unexpected(nym_read_.error()); \
-        target = std::move(*nym_read_);                \
+#define NYM_READ(target, expr)                                                                                         \
+    do {                                                                                                               \
+        auto nym_read_ = (expr);                                                                                       \
+        if (!nym_read_) return Unexpected(nym_read_.error());                                                          \
+        target = std::move(*nym_read_);                                                                                \
     } while (0)
 
 node::ConfigResult<Config> load_config(const std::filesystem::path& file) {
@@ -43,15 +43,26 @@ node::ConfigResult<Config> load_config(const std::filesystem::path& file) {
 std::string config_toml(const Config& c) {
     return "# nym-issuer: blind-signs the credential requests committed on the ledger\n"
            "[issuer]\n"
-           "listen_host = " + node::toml_quote(c.listen_host) + "\n"
-           "listen_port = " + std::to_string(c.listen_port) + "\n"
+           "listen_host = " +
+           node::toml_quote(c.listen_host) +
+           "\n"
+           "listen_port = " +
+           std::to_string(c.listen_port) +
+           "\n"
            "# the issuer's threshold Coconut keys (relative paths are relative to this file)\n"
-           "secret_key = " + node::toml_quote(c.secret_key_file.string()) + "\n"
-           "verification_key = " + node::toml_quote(c.verification_key_file.string()) + "\n"
+           "secret_key = " +
+           node::toml_quote(c.secret_key_file.string()) +
+           "\n"
+           "verification_key = " +
+           node::toml_quote(c.verification_key_file.string()) +
+           "\n"
            "# the partial-credential database\n"
-           "data_dir = " + node::toml_quote(c.data_dir.string()) + "\n"
+           "data_dir = " +
+           node::toml_quote(c.data_dir.string()) +
+           "\n"
            "# threads that blind-sign\n"
-           "workers = " + std::to_string(c.workers) + "\n\n" +
+           "workers = " +
+           std::to_string(c.workers) + "\n\n" +
            chain::ledger_config_toml(c.ledger.node_urls, c.ledger.chain_id, c.ledger.poll_interval);
 }
 
@@ -64,9 +75,9 @@ node::ConfigResult<Keys> load_keys(const Config& config) {
         return config_fail(ConfigErrc::key_error,
                            config.verification_key_file.string() + ": " + verification.error().message());
     if (secret->ys.size() != chain::CREDENTIAL_ATTRIBUTES)
-        return config_fail(ConfigErrc::key_error, config.secret_key_file.string() + ": a key for " +
-                                                      std::to_string(secret->ys.size()) + " attributes, credentials have " +
-                                                      std::to_string(chain::CREDENTIAL_ATTRIBUTES));
+        return config_fail(ConfigErrc::key_error,
+                           config.secret_key_file.string() + ": a key for " + std::to_string(secret->ys.size()) +
+                               " attributes, credentials have " + std::to_string(chain::CREDENTIAL_ATTRIBUTES));
     // The verification key must be this secret key's: alpha = g2^x, beta_i = g2^{y_i}, same index.
     bool matches = secret->index == verification->index && verification->betas.size() == secret->ys.size() &&
                    coconut::G2::generator() * secret->x == verification->alpha;
@@ -74,7 +85,8 @@ node::ConfigResult<Keys> load_keys(const Config& config) {
         matches = coconut::G2::generator() * secret->ys[i] == verification->betas[i];
     if (!matches)
         return config_fail(ConfigErrc::key_error, config.verification_key_file.string() +
-                                                      " is not the verification key of " + config.secret_key_file.string());
+                                                      " is not the verification key of " +
+                                                      config.secret_key_file.string());
     return Keys{std::move(*secret), std::move(*verification)};
 }
 

@@ -14,12 +14,12 @@
 //   workers = 1                         # threads that blind-sign
 //   [ledger] ...                        # chain/config.hpp
 
-#include <chain/config.hpp>
 #include <coconut/scheme.hpp>
-#include <node/config_file.hpp>
 
+#include <chain/config.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <node/config_file.hpp>
 #include <string>
 
 namespace nym::issuer {

@@ -1,19 +1,17 @@
-#include <issuer/daemon.hpp>
+#include <runtime/http_server.hpp>
+#include <util/hex.hpp>
 
-#include <issuer/issuer.hpp>
-#include <issuer/store.hpp>
+#include <spdlog/spdlog.h>
 
 #include <chain/errors.hpp>
 #include <chain/follower.hpp>
 #include <chain/rpc_client.hpp>
-#include <node/logging.hpp>
-#include <runtime/http_server.hpp>
-#include <util/hex.hpp>
-#include <wire/credentials.hpp>
-
-#include <spdlog/spdlog.h>
-
 #include <deque>
+#include <issuer/daemon.hpp>
+#include <issuer/issuer.hpp>
+#include <issuer/store.hpp>
+#include <node/logging.hpp>
+#include <wire/credentials.hpp>
 
 namespace nym::issuer {
 
@@ -42,8 +40,7 @@ runtime::ServerOptions server_options(const Config& config) {
 struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
     Impl(runtime::Loop& l, Config c, Keys k, DaemonOptions o)
         : loop(l), config(std::move(c)), key(std::make_shared<const coconut::SecretKey>(std::move(k.secret))),
-          options(o), serial(l), server(l, server_options(config)), rpc(l, config.ledger.nodes),
-          follower(0), timer(l) {
+          options(o), serial(l), server(l, server_options(config)), rpc(l, config.ledger.nodes), follower(0), timer(l) {
         identity.index = k.verification.index;
         identity.chain_id = config.ledger.chain_id;
         identity.verification_key = k.verification.encode();
@@ -57,8 +54,10 @@ struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
     };
 
     void install_routes() {
-        server.route("GET", "/api/verification-key", [this](const HttpRequest&) { return verification_key_response(identity); });
-        server.route("GET", "/api/status", [this](const HttpRequest&) { return status_response(identity, processed, counts); });
+        server.route("GET", "/api/verification-key",
+                     [this](const HttpRequest&) { return verification_key_response(identity); });
+        server.route("GET", "/api/status",
+                     [this](const HttpRequest&) { return status_response(identity, processed, counts); });
         server.route("GET", "/api/openapi.json",
                      [](const HttpRequest&) { return HttpResponse::json(200, std::string(openapi_document())); });
         server.route_async("GET", "/api/partial-credential", [this](const HttpRequest& r, Responder respond) {
@@ -74,7 +73,8 @@ struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
                     respond(HttpResponse::error(500, "database error"));
                     return;
                 }
-                respond(partial_credential_response(identity, lookup.height, lookup.gamma, *found, db->processed_height()));
+                respond(
+                    partial_credential_response(identity, lookup.height, lookup.gamma, *found, db->processed_height()));
             });
         });
         server.route_async("GET", "/api/block-credentials", [this](const HttpRequest& r, Responder respond) {
@@ -102,7 +102,8 @@ struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
             auto self = weak.lock();
             if (!self) return;
             if (!s.value) {
-                self->chain_log.failed(s.value.error().message() + (s.failure.message.empty() ? "" : ": " + s.failure.message));
+                self->chain_log.failed(s.value.error().message() +
+                                       (s.failure.message.empty() ? "" : ": " + s.failure.message));
                 self->loop.after(CHAIN_CHECK_RETRY, [weak] {
                     if (auto again = weak.lock()) again->check_chain();
                 });
@@ -218,7 +219,8 @@ struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
         });
     }
 
-    void committed(Expected<void, std::string> written, const std::vector<FinishedBlock>& blocks, StoreCounts now_counts) {
+    void committed(Expected<void, std::string> written, const std::vector<FinishedBlock>& blocks,
+                   StoreCounts now_counts) {
         committing = false;
         if (!written) {
             spdlog::critical("issuer: cannot write the partial credentials: {}; stopping", written.error());
@@ -281,17 +283,19 @@ Expected<std::uint16_t, std::string> Daemon::start() {
     impl.install_routes();
     auto bound = impl.server.listen();
     if (!bound)
-        return Unexpected("cannot listen on " + impl.config.listen_host + ":" + std::to_string(impl.config.listen_port) +
-                          ": " + bound.error().message());
+        return Unexpected("cannot listen on " + impl.config.listen_host + ":" +
+                          std::to_string(impl.config.listen_port) + ": " + bound.error().message());
     impl.loop.on_shutdown(runtime::ShutdownStage::finish, [weak = std::weak_ptr<Impl>(m_impl)] {
         if (auto self = weak.lock())
-            spdlog::info("issuer {}: stopped at height {} ({} issued, {} refused)", self->identity.index, self->processed,
-                         self->counts.issued, self->counts.refused);
+            spdlog::info("issuer {}: stopped at height {} ({} issued, {} refused)", self->identity.index,
+                         self->processed, self->counts.issued, self->counts.refused);
     });
     impl.check_chain();
     return *bound;
 }
 
-std::uint64_t Daemon::processed_height() const noexcept { return m_impl->processed; }
+std::uint64_t Daemon::processed_height() const noexcept {
+    return m_impl->processed;
+}
 
 } // namespace nym::issuer

@@ -4,18 +4,18 @@
 // the new processed height) on a Serial, and serves the committed answers over HTTP/JSON
 // (docs/protocol/credentials.md §3).
 
-#include <issuer/config.hpp>
 #include <runtime/loop.hpp>
 #include <util/expected.hpp>
 
 #include <cstdint>
+#include <issuer/config.hpp>
 #include <memory>
 #include <string>
 
 namespace nym::issuer {
 
 struct DaemonOptions {
-    std::size_t prefetch = 4;          ///< blocks fetched ahead of the last committed one
+    std::size_t prefetch = 4;           ///< blocks fetched ahead of the last committed one
     std::size_t max_commit_blocks = 64; ///< blocks written in one transaction at most
 };
 

@@ -1,10 +1,10 @@
-#include <issuer/issuer.hpp>
-
-#include <chain/credential.hpp>
 #include <util/hex.hpp>
-#include <wire/credentials.hpp>
 
 #include <nlohmann/json.hpp>
+
+#include <chain/credential.hpp>
+#include <issuer/issuer.hpp>
+#include <wire/credentials.hpp>
 
 namespace nym::issuer {
 
@@ -34,7 +34,8 @@ Answer answer_request(const coconut::SecretKey& key, const chain::CredentialRequ
         a.refused = "the request's gamma is not the one the ledger recorded";
         return a;
     }
-    if (decoded->public_attributes.empty() || !(decoded->public_attributes[0] == coconut::Scalar::from_u64(request.value))) {
+    if (decoded->public_attributes.empty() ||
+        !(decoded->public_attributes[0] == coconut::Scalar::from_u64(request.value))) {
         a.refused = "the first public attribute is not the value paid";
         return a;
     }
@@ -56,27 +57,29 @@ wc::PartialCredential partial(const Identity& identity, const Answer& a) {
 } // namespace
 
 runtime::HttpResponse verification_key_response(const Identity& identity) {
-    return runtime::HttpResponse::json(200,
-                                       wc::to_json(wc::VerificationKeyInfo{identity.index, identity.chain_id, identity.verification_key}));
+    return runtime::HttpResponse::json(
+        200, wc::to_json(wc::VerificationKeyInfo{identity.index, identity.chain_id, identity.verification_key}));
 }
 
 runtime::HttpResponse status_response(const Identity& identity, std::uint64_t processed_height, StoreCounts counts) {
-    return runtime::HttpResponse::json(
-        200, wc::to_json(wc::IssuerStatus{identity.index, identity.chain_id, processed_height, counts.issued, counts.refused}));
+    return runtime::HttpResponse::json(200,
+                                       wc::to_json(wc::IssuerStatus{identity.index, identity.chain_id, processed_height,
+                                                                    counts.issued, counts.refused}));
 }
 
 runtime::HttpResponse not_processed_response(std::uint64_t height, std::uint64_t processed_height) {
-    auto r = runtime::HttpResponse::json(503, nlohmann::json{{"error", "height " + std::to_string(height) +
-                                                                           " is not processed yet, try again"},
-                                                             {"processed_height", std::to_string(processed_height)}}
-                                                  .dump());
+    auto r = runtime::HttpResponse::json(
+        503, nlohmann::json{{"error", "height " + std::to_string(height) + " is not processed yet, try again"},
+                            {"processed_height", std::to_string(processed_height)}}
+                 .dump());
     r.headers.emplace_back("Retry-After", "1");
     return r;
 }
 
 runtime::HttpResponse partial_credential_response(const Identity& identity, std::uint64_t height, const Gamma& gamma,
                                                   const std::optional<Answer>& found, std::uint64_t processed_height) {
-    if (found && found->refused.empty()) return runtime::HttpResponse::json(200, wc::to_json(partial(identity, *found)));
+    if (found && found->refused.empty())
+        return runtime::HttpResponse::json(200, wc::to_json(partial(identity, *found)));
     if (found)
         return runtime::HttpResponse::json(
             422, nlohmann::json{{"error", "the issuer refused this request: " + found->refused},
@@ -97,8 +100,10 @@ runtime::HttpResponse block_credentials_response(const Identity& identity, std::
     block.index = identity.index;
     block.height = height;
     for (const auto& a : answers) {
-        if (a.refused.empty()) block.issued.push_back(partial(identity, a));
-        else block.refused.push_back(wc::RefusedRequest{a.gamma, a.refused});
+        if (a.refused.empty())
+            block.issued.push_back(partial(identity, a));
+        else
+            block.refused.push_back(wc::RefusedRequest{a.gamma, a.refused});
     }
     return runtime::HttpResponse::json(200, wc::to_json(block));
 }

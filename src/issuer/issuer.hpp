@@ -4,13 +4,13 @@
 // The daemon (daemon.hpp) fetches blocks, runs answer_request on its workers, commits the answers
 // (store.hpp), and only then serves them.
 
-#include <chain/events.hpp>
-#include <chain/rpc.hpp>
 #include <coconut/scheme.hpp>
-#include <issuer/store.hpp>
 #include <runtime/http.hpp>
 
+#include <chain/events.hpp>
+#include <chain/rpc.hpp>
 #include <cstdint>
+#include <issuer/store.hpp>
 #include <optional>
 #include <string>
 #include <vector>

@@ -1,7 +1,5 @@
 #include <issuer/store.hpp>
-
 #include <sqlite3.h>
-
 #include <system_error>
 
 namespace nym::issuer {
@@ -78,8 +76,8 @@ struct Store::Impl {
 Store::Store(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Store::~Store() = default;
 
-Expected<std::unique_ptr<Store>, std::string> Store::open(const std::filesystem::path& dir, const Bytes& verification_key,
-                                                          const std::string& chain_id) {
+Expected<std::unique_ptr<Store>, std::string> Store::open(const std::filesystem::path& dir,
+                                                          const Bytes& verification_key, const std::string& chain_id) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Unexpected("cannot create " + dir.string() + ": " + ec.message());
@@ -129,7 +127,8 @@ Expected<void, std::string> Store::commit(const std::vector<FinishedBlock>& bloc
     if (!db.exec("BEGIN IMMEDIATE;")) return Unexpected(db_error(db.db, "begin"));
     StoreCounts added;
     {
-        Statement insert(db.db, "INSERT OR IGNORE INTO answers (height, gamma, blinded, refused) VALUES (?1, ?2, ?3, ?4)");
+        Statement insert(db.db,
+                         "INSERT OR IGNORE INTO answers (height, gamma, blinded, refused) VALUES (?1, ?2, ?3, ?4)");
         if (!insert.ok()) {
             db.exec("ROLLBACK;");
             return Unexpected(db_error(db.db, "prepare"));

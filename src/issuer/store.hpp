@@ -46,9 +46,8 @@ class Store {
 public:
     /// Opens (creating) <dir>/issuer.sqlite and checks it against this issuer's identity (the
     /// encoded verification key and the chain id). The error says what is wrong, for the operator.
-    static Expected<std::unique_ptr<Store>, std::string> open(const std::filesystem::path& dir,
-                                                              const Bytes& verification_key,
-                                                              const std::string& chain_id);
+    static Expected<std::unique_ptr<Store>, std::string>
+    open(const std::filesystem::path& dir, const Bytes& verification_key, const std::string& chain_id);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;

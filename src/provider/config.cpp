@@ -1,17 +1,16 @@
-#include <provider/config.hpp>
-
 #include <chain/credential.hpp>
+#include <provider/config.hpp>
 
 namespace nym::provider {
 
-using node::ConfigErrc;
 using node::config_fail;
+using node::ConfigErrc;
 
-#define NYM_READ(target, expr)                                \
-    do {                                                      \
-        auto nym_read_ = (expr);                              \
-        if (!nym_read_) return Unexpected(nym_read_.error()); \
-        target = std::move(*nym_read_);                       \
+#define NYM_READ(target, expr)                                                                                         \
+    do {                                                                                                               \
+        auto nym_read_ = (expr);                                                                                       \
+        if (!nym_read_) return Unexpected(nym_read_.error());                                                          \
+        target = std::move(*nym_read_);                                                                                \
     } while (0)
 
 node::ConfigResult<Config> load_config(const std::filesystem::path& file) {

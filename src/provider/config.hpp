@@ -16,14 +16,14 @@
 //   nonce_lifetime_ms = 60000                 # a spend nonce must be used within this time
 //   [ledger] ...                              # chain/config.hpp
 
-#include <chain/config.hpp>
 #include <coconut/scheme.hpp>
 #include <crypto/secp256k1.hpp>
-#include <node/config_file.hpp>
 
+#include <chain/config.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <node/config_file.hpp>
 #include <string>
 
 namespace nym::provider {

@@ -1,17 +1,15 @@
-#include <provider/daemon.hpp>
-
-#include <provider/provider.hpp>
-
-#include <chain/errors.hpp>
-#include <chain/rpc_client.hpp>
 #include <ledger/errors.hpp>
-#include <node/logging.hpp>
 #include <runtime/http_server.hpp>
 #include <util/hex.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include <chain/errors.hpp>
+#include <chain/rpc_client.hpp>
 #include <map>
+#include <node/logging.hpp>
+#include <provider/daemon.hpp>
+#include <provider/provider.hpp>
 #include <set>
 
 namespace nym::provider {
@@ -29,7 +27,9 @@ namespace wc = wire::credentials;
 /// longer, so that /api/spend-status can tell the final outcome.
 constexpr int FOLLOW_UP_FACTOR = 10;
 
-std::string short_hex(const ledger::G1Bytes& zeta) { return util::to_hex(std::span(zeta).first(8)); }
+std::string short_hex(const ledger::G1Bytes& zeta) {
+    return util::to_hex(std::span(zeta).first(8));
+}
 
 runtime::ServerOptions server_options(const Config& config) {
     runtime::ServerOptions options;
@@ -41,13 +41,16 @@ runtime::ServerOptions server_options(const Config& config) {
     return options;
 }
 
-HttpResponse answer_response(const SpendAnswer& answer) { return HttpResponse::json(200, wc::to_json(answer)); }
+HttpResponse answer_response(const SpendAnswer& answer) {
+    return HttpResponse::json(200, wc::to_json(answer));
+}
 
 } // namespace
 
 struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
     Impl(runtime::Loop& l, Config c, Keys k)
-        : loop(l), config(std::move(c)), aggregate(std::make_shared<const coconut::VerificationKey>(std::move(k.aggregate))),
+        : loop(l), config(std::move(c)),
+          aggregate(std::make_shared<const coconut::VerificationKey>(std::move(k.aggregate))),
           server(l, server_options(config)), rpc(l, config.ledger.nodes),
           sender(rpc, std::move(k.account), config.ledger.chain_id), address(sender.address()),
           nonces(config.nonce_lifetime) {}
@@ -64,12 +67,14 @@ struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
 
     void install_routes() {
         server.route("GET", "/api/info", [this](const HttpRequest&) {
-            return HttpResponse::json(200, wc::to_json(wc::ProviderInfo{address, config.ledger.chain_id,
-                                                                        static_cast<std::uint64_t>(config.spend_timeout.count())}));
+            return HttpResponse::json(
+                200, wc::to_json(wc::ProviderInfo{address, config.ledger.chain_id,
+                                                  static_cast<std::uint64_t>(config.spend_timeout.count())}));
         });
         server.route("POST", "/api/spend-nonce", [this](const HttpRequest&) {
             const auto nonce = nonces.issue(crypto::system_rng(), Clock::now());
-            return HttpResponse::json(200, wc::to_json(wc::SpendNonce{nonce, static_cast<std::uint64_t>(config.nonce_lifetime.count())}));
+            return HttpResponse::json(
+                200, wc::to_json(wc::SpendNonce{nonce, static_cast<std::uint64_t>(config.nonce_lifetime.count())}));
         });
         server.route("GET", "/api/spend-status", [this](const HttpRequest& r) {
             auto zeta = wc::parse_zeta_query(r.query);
@@ -86,7 +91,8 @@ struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
         });
         server.route("GET", "/api/openapi.json",
                      [](const HttpRequest&) { return HttpResponse::json(200, std::string(openapi_document())); });
-        server.route_async("POST", "/api/spend", [this](const HttpRequest& r, Responder respond) { spend(r, std::move(respond)); });
+        server.route_async("POST", "/api/spend",
+                           [this](const HttpRequest& r, Responder respond) { spend(r, std::move(respond)); });
     }
 
     void spend(const HttpRequest& request, Responder respond) {
@@ -97,7 +103,8 @@ struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
         }
         const auto zeta = presented->zeta;
         if (!nonces.take(presented->request.nonce, Clock::now())) {
-            respond(answer_response(refused(zeta, "unknown, used or expired nonce: ask POST /api/spend-nonce for a fresh one")));
+            respond(answer_response(
+                refused(zeta, "unknown, used or expired nonce: ask POST /api/spend-nonce for a fresh one")));
             return;
         }
         if (spends.count(zeta) != 0 || checking.count(zeta) != 0) {
@@ -164,24 +171,26 @@ struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
                                                      : "the deposit could not be sent: " + f.error.message()));
                 return;
             }
-            spdlog::info("provider: deposited {} (tx {})", short_hex(zeta), util::to_hex(std::span(sent->hash).first(8)));
+            spdlog::info("provider: deposited {} (tx {})", short_hex(zeta),
+                         util::to_hex(std::span(sent->hash).first(8)));
             const auto& spend = self->spends[zeta];
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(spend.follow_until - Clock::now());
-            self->rpc.wait_for_tx(sent->hash, std::max(left, std::chrono::milliseconds(1)), self->config.ledger.poll_interval,
-                                  [weak, zeta](Expected<chain::TxLookup> done) {
-                                      auto me = weak.lock();
-                                      if (!me) return;
-                                      if (!done) {
-                                          me->decide(zeta, refused(zeta, "the deposit was not committed"));
-                                          return;
-                                      }
-                                      if (!done->result.ok()) {
-                                          me->decide(zeta, refused(zeta, "the ledger refused the deposit: " + done->result.log));
-                                          return;
-                                      }
-                                      me->spends[zeta].deposit_height = done->height;
-                                      me->poll(zeta);
-                                  });
+            self->rpc.wait_for_tx(
+                sent->hash, std::max(left, std::chrono::milliseconds(1)), self->config.ledger.poll_interval,
+                [weak, zeta](Expected<chain::TxLookup> done) {
+                    auto me = weak.lock();
+                    if (!me) return;
+                    if (!done) {
+                        me->decide(zeta, refused(zeta, "the deposit was not committed"));
+                        return;
+                    }
+                    if (!done->result.ok()) {
+                        me->decide(zeta, refused(zeta, "the ledger refused the deposit: " + done->result.log));
+                        return;
+                    }
+                    me->spends[zeta].deposit_height = done->height;
+                    me->poll(zeta);
+                });
         });
     }
 
@@ -270,14 +279,16 @@ Expected<std::uint16_t, std::string> Daemon::start() {
     impl.install_routes();
     auto bound = impl.server.listen();
     if (!bound)
-        return Unexpected("cannot listen on " + impl.config.listen_host + ":" + std::to_string(impl.config.listen_port) +
-                          ": " + bound.error().message());
+        return Unexpected("cannot listen on " + impl.config.listen_host + ":" +
+                          std::to_string(impl.config.listen_port) + ": " + bound.error().message());
     impl.loop.on_shutdown(runtime::ShutdownStage::stop_accepting, [weak = std::weak_ptr<Impl>(m_impl)] {
         if (auto self = weak.lock()) self->answer_all_pending();
     });
     return *bound;
 }
 
-std::string Daemon::address() const { return m_impl->address.to_hex(); }
+std::string Daemon::address() const {
+    return m_impl->address.to_hex();
+}
 
 } // namespace nym::provider

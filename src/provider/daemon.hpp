@@ -4,12 +4,12 @@
 // unspent, deposits it on the ledger, waits (at most spend_timeout) for the verifiers' decision and
 // answers true or false (docs/protocol/credentials.md §5).
 
-#include <provider/config.hpp>
 #include <runtime/loop.hpp>
 #include <util/expected.hpp>
 
 #include <cstdint>
 #include <memory>
+#include <provider/config.hpp>
 #include <string>
 
 namespace nym::provider {

@@ -1,6 +1,5 @@
-#include <provider/provider.hpp>
-
 #include <chain/credential.hpp>
+#include <provider/provider.hpp>
 
 namespace nym::provider {
 
@@ -67,9 +66,12 @@ SpendAnswer refused(const ledger::G1Bytes& zeta, std::string reason) {
 
 std::optional<SpendAnswer> refuse_unless_unspent(const chain::ZetaState& state) {
     switch (state.status) {
-    case chain::ZetaStatus::unspent: return std::nullopt;
-    case chain::ZetaStatus::being_verified: return refused(state.zeta, "this credential is already deposited and being verified");
-    case chain::ZetaStatus::spent: return refused(state.zeta, "this credential is already spent");
+    case chain::ZetaStatus::unspent:
+        return std::nullopt;
+    case chain::ZetaStatus::being_verified:
+        return refused(state.zeta, "this credential is already deposited and being verified");
+    case chain::ZetaStatus::spent:
+        return refused(state.zeta, "this credential is already spent");
     }
     return refused(state.zeta, "unknown credential state");
 }

@@ -3,14 +3,13 @@
 // spend request, the local check of a spend, and the decision on a deposit from the ledger's record
 // of its zeta. The daemon (daemon.hpp) runs them around the ledger: query zeta, deposit, wait.
 
-#include <chain/queries.hpp>
 #include <coconut/scheme.hpp>
 #include <coconut/show.hpp>
 #include <crypto/rng.hpp>
 #include <ledger/types.hpp>
 #include <util/expected.hpp>
-#include <wire/credentials.hpp>
 
+#include <chain/queries.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <wire/credentials.hpp>
 
 namespace nym::provider {
 
@@ -58,8 +58,9 @@ struct Presented {
 
 /// The whole local check (chain::verify_credential_spend) for this provider's address and the nonce
 /// it handed out; the reason on failure. Thread-safe.
-[[nodiscard]] Expected<void, std::string> check_spend(const coconut::VerificationKey& aggregate, const Presented& presented,
-                                                      const ledger::Address& provider, std::string_view chain_id);
+[[nodiscard]] Expected<void, std::string> check_spend(const coconut::VerificationKey& aggregate,
+                                                      const Presented& presented, const ledger::Address& provider,
+                                                      std::string_view chain_id);
 
 /// The outcome of our deposit (committed at `deposit_height`) from the ledger's record of its zeta:
 /// accepted once the zeta is spent with us as provider at that deposit; refused when it was

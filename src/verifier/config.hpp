@@ -13,13 +13,13 @@
 //   vote_timeout_ms = 30000                   # a vote not committed by then is sent again
 //   [ledger] ...                              # chain/config.hpp
 
-#include <chain/config.hpp>
 #include <coconut/scheme.hpp>
 #include <crypto/secp256k1.hpp>
-#include <node/config_file.hpp>
 
+#include <chain/config.hpp>
 #include <chrono>
 #include <filesystem>
+#include <node/config_file.hpp>
 
 namespace nym::verifier {
 

@@ -1,17 +1,15 @@
-#include <verifier/daemon.hpp>
-
-#include <verifier/verifier.hpp>
-
-#include <chain/follower.hpp>
-#include <chain/errors.hpp>
-#include <chain/rpc_client.hpp>
 #include <ledger/errors.hpp>
-#include <node/logging.hpp>
 #include <util/hex.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include <chain/errors.hpp>
+#include <chain/follower.hpp>
+#include <chain/rpc_client.hpp>
 #include <deque>
+#include <node/logging.hpp>
+#include <verifier/daemon.hpp>
+#include <verifier/verifier.hpp>
 
 namespace nym::verifier {
 namespace {
@@ -20,14 +18,17 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds CHAIN_CHECK_RETRY{1000};
 constexpr std::chrono::milliseconds RESEND_DELAY{1000};
 
-std::string short_hex(const ledger::G1Bytes& zeta) { return util::to_hex(std::span(zeta).first(8)); }
+std::string short_hex(const ledger::G1Bytes& zeta) {
+    return util::to_hex(std::span(zeta).first(8));
+}
 
 } // namespace
 
 struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
     Impl(runtime::Loop& l, Config c, Keys k)
-        : loop(l), config(std::move(c)), aggregate(std::make_shared<const coconut::VerificationKey>(std::move(k.aggregate))),
-          issuers(k.issuers), serial(l), rpc(l, config.ledger.nodes), sender(rpc, std::move(k.account), config.ledger.chain_id),
+        : loop(l), config(std::move(c)),
+          aggregate(std::make_shared<const coconut::VerificationKey>(std::move(k.aggregate))), issuers(k.issuers),
+          serial(l), rpc(l, config.ledger.nodes), sender(rpc, std::move(k.account), config.ledger.chain_id),
           follower(0), timer(l) {}
 
     struct Block {
@@ -104,8 +105,8 @@ struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
                             spdlog::warn("verifier: the configured issuer keys are not the chain's issuers");
                     }
                 }
-                spdlog::info("verifier {}: following chain '{}' from height {} ({} issuer keys)", me->sender.address().to_hex(),
-                             me->config.ledger.chain_id, me->processed + 1, me->issuers);
+                spdlog::info("verifier {}: following chain '{}' from height {} ({} issuer keys)",
+                             me->sender.address().to_hex(), me->config.ledger.chain_id, me->processed + 1, me->issuers);
                 me->following = true;
                 me->pump();
             });
@@ -185,7 +186,8 @@ struct Daemon::Impl : std::enable_shared_from_this<Daemon::Impl> {
                     self->settled(height);
                     return;
                 }
-                self->vote_log.failed(sent.error().error.message() + (sent.error().log.empty() ? "" : ": " + sent.error().log));
+                self->vote_log.failed(sent.error().error.message() +
+                                      (sent.error().log.empty() ? "" : ": " + sent.error().log));
                 self->resend_later(height, v);
                 return;
             }
@@ -276,8 +278,12 @@ Expected<void, std::string> Daemon::start() {
     return {};
 }
 
-std::uint64_t Daemon::processed_height() const noexcept { return m_impl->processed; }
+std::uint64_t Daemon::processed_height() const noexcept {
+    return m_impl->processed;
+}
 
-std::string Daemon::address() const { return m_impl->sender.address().to_hex(); }
+std::string Daemon::address() const {
+    return m_impl->sender.address().to_hex();
+}
 
 } // namespace nym::verifier

@@ -6,10 +6,10 @@
 
 #include <runtime/loop.hpp>
 #include <util/expected.hpp>
-#include <verifier/config.hpp>
 
 #include <memory>
 #include <string>
+#include <verifier/config.hpp>
 
 namespace nym::verifier {
 

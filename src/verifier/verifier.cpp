@@ -1,8 +1,8 @@
-#include <verifier/verifier.hpp>
-
-#include <chain/credential.hpp>
 #include <coconut/show.hpp>
 #include <ledger/errors.hpp>
+
+#include <chain/credential.hpp>
+#include <verifier/verifier.hpp>
 
 namespace nym::verifier {
 
@@ -21,7 +21,8 @@ Verdict judge(const coconut::VerificationKey& aggregate, const chain::Credential
     auto spend = coconut::SpendTheta::decode(deposit.spend);
     if (!spend) return {false, "the spend does not decode: " + spend.error().message()};
     if (spend->zeta_bytes() != deposit.zeta) return {false, "the spend's zeta is not the deposited zeta"};
-    if (auto ok = chain::verify_credential_spend(aggregate, *spend, deposit.provider, spend->nonce, deposit.value, chain_id);
+    if (auto ok =
+            chain::verify_credential_spend(aggregate, *spend, deposit.provider, spend->nonce, deposit.value, chain_id);
         !ok)
         return {false, ok.error().message()};
     return {true, {}};

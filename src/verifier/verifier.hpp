@@ -3,11 +3,11 @@
 // and which answers from the ledger make a vote final. The daemon (daemon.hpp) fetches blocks,
 // judges deposits on its workers, broadcasts the votes and waits for them to be committed.
 
-#include <chain/events.hpp>
-#include <chain/rpc.hpp>
 #include <coconut/scheme.hpp>
 #include <ledger/tx.hpp>
 
+#include <chain/events.hpp>
+#include <chain/rpc.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -1,18 +1,19 @@
-#include <wire/credentials.hpp>
-
 #include <util/hex.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <charconv>
 #include <map>
+#include <wire/credentials.hpp>
 
 namespace nym::wire::credentials {
 namespace {
 
 using nlohmann::json;
 
-std::string dec(std::uint64_t v) { return std::to_string(v); }
+std::string dec(std::uint64_t v) {
+    return std::to_string(v);
+}
 
 std::optional<std::uint64_t> parse_dec(std::string_view text) {
     if (text.empty() || text.size() > 20) return std::nullopt;
@@ -28,8 +29,10 @@ std::optional<std::uint64_t> parse_dec(std::string_view text) {
 class Reader {
 public:
     explicit Reader(std::string_view text) : m_doc(json::parse(text, nullptr, false)) {
-        if (m_doc.is_discarded()) m_error = "the body is not JSON";
-        else if (!m_doc.is_object()) m_error = "the body is not a JSON object";
+        if (m_doc.is_discarded())
+            m_error = "the body is not JSON";
+        else if (!m_doc.is_object())
+            m_error = "the body is not a JSON object";
     }
     explicit Reader(const json& object, std::string prefix) : m_doc(object), m_prefix(std::move(prefix)) {
         if (!m_doc.is_object()) m_error = "'" + m_prefix + "' is not a JSON object";
@@ -152,7 +155,8 @@ PartialCredential read_partial(Reader& r) {
 }
 
 /// key=value pairs of a query string; every key at most once, only `allowed` keys, no escapes.
-Parse<std::map<std::string, std::string>> query_pairs(std::string_view query, std::initializer_list<std::string_view> allowed) {
+Parse<std::map<std::string, std::string>> query_pairs(std::string_view query,
+                                                      std::initializer_list<std::string_view> allowed) {
     std::map<std::string, std::string> out;
     if (query.size() > 1024) return Unexpected(ParseError("the query is too long"));
     while (!query.empty()) {
@@ -174,7 +178,8 @@ Parse<std::map<std::string, std::string>> query_pairs(std::string_view query, st
 } // namespace
 
 std::string to_json(const VerificationKeyInfo& v) {
-    return json{{"index", dec(v.index)}, {"chain_id", v.chain_id}, {"verification_key", util::to_hex(v.verification_key)}}
+    return json{
+        {"index", dec(v.index)}, {"chain_id", v.chain_id}, {"verification_key", util::to_hex(v.verification_key)}}
         .dump();
 }
 
@@ -187,7 +192,9 @@ std::string to_json(const IssuerStatus& v) {
         .dump();
 }
 
-std::string to_json(const PartialCredential& v) { return partial_json(v).dump(); }
+std::string to_json(const PartialCredential& v) {
+    return partial_json(v).dump();
+}
 
 std::string to_json(const BlockCredentials& v) {
     json issued = json::array();
@@ -279,7 +286,8 @@ std::string lookup_query(const CredentialLookup& lookup) {
 }
 
 std::string to_json(const ProviderInfo& v) {
-    return json{{"address", v.address.to_hex()}, {"chain_id", v.chain_id}, {"spend_timeout_ms", dec(v.spend_timeout_ms)}}
+    return json{
+        {"address", v.address.to_hex()}, {"chain_id", v.chain_id}, {"spend_timeout_ms", dec(v.spend_timeout_ms)}}
         .dump();
 }
 
@@ -292,7 +300,8 @@ std::string to_json(const SpendRequest& v) {
 }
 
 std::string to_json(const SpendAnswer& v) {
-    json j{{"accepted", v.accepted()}, {"outcome", std::string(outcome_name(v.outcome))}, {"zeta", util::to_hex(v.zeta)}};
+    json j{
+        {"accepted", v.accepted()}, {"outcome", std::string(outcome_name(v.outcome))}, {"zeta", util::to_hex(v.zeta)}};
     if (!v.reason.empty()) j["reason"] = v.reason;
     if (v.deposit_height) j["deposit_height"] = dec(*v.deposit_height);
     return j.dump();
@@ -333,10 +342,14 @@ Parse<SpendAnswer> parse_spend_answer(std::string_view text) {
     v.zeta = r.fixed<POINT_SIZE>("zeta");
     if (r.has("reason")) v.reason = r.text("reason", 1024);
     if (r.has("deposit_height")) v.deposit_height = r.u64("deposit_height");
-    if (outcome == "accepted") v.outcome = SpendOutcome::accepted;
-    else if (outcome == "refused") v.outcome = SpendOutcome::refused;
-    else if (outcome == "pending") v.outcome = SpendOutcome::pending;
-    else r.problem("outcome", "must be accepted, refused or pending");
+    if (outcome == "accepted")
+        v.outcome = SpendOutcome::accepted;
+    else if (outcome == "refused")
+        v.outcome = SpendOutcome::refused;
+    else if (outcome == "pending")
+        v.outcome = SpendOutcome::pending;
+    else
+        r.problem("outcome", "must be accepted, refused or pending");
     if (r.ok() && accepted != v.accepted()) r.problem("accepted", "contradicts 'outcome'");
     return result(r, std::move(v));
 }
@@ -347,15 +360,19 @@ Parse<Point> parse_zeta_query(std::string_view query) {
     auto zeta = pairs->find("zeta");
     if (zeta == pairs->end()) return Unexpected(ParseError("query parameter 'zeta' is missing"));
     Point out{};
-    if (!util::from_hex_into(zeta->second, out)) return Unexpected(ParseError("query parameter 'zeta' must be 96 hex digits"));
+    if (!util::from_hex_into(zeta->second, out))
+        return Unexpected(ParseError("query parameter 'zeta' must be 96 hex digits"));
     return out;
 }
 
 std::string_view outcome_name(SpendOutcome outcome) noexcept {
     switch (outcome) {
-    case SpendOutcome::accepted: return "accepted";
-    case SpendOutcome::refused: return "refused";
-    case SpendOutcome::pending: return "pending";
+    case SpendOutcome::accepted:
+        return "accepted";
+    case SpendOutcome::refused:
+        return "refused";
+    case SpendOutcome::pending:
+        return "pending";
     }
     return "refused";
 }

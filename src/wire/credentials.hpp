@@ -21,8 +21,8 @@
 namespace nym::wire::credentials {
 
 using Bytes = std::vector<std::uint8_t>;
-inline constexpr std::size_t POINT_SIZE = 48;      ///< a compressed G1 point (gamma, zeta)
-inline constexpr std::size_t NONCE_SIZE = 32;      ///< a spend nonce
+inline constexpr std::size_t POINT_SIZE = 48;        ///< a compressed G1 point (gamma, zeta)
+inline constexpr std::size_t NONCE_SIZE = 32;        ///< a spend nonce
 inline constexpr std::size_t MAX_OBJECT_SIZE = 8192; ///< largest Coconut object a field may carry (bytes)
 using Point = std::array<std::uint8_t, POINT_SIZE>;
 using Nonce = std::array<std::uint8_t, NONCE_SIZE>;
@@ -127,9 +127,9 @@ struct SpendRequest {
 
 /// The provider's answer to a well-formed spend, and to GET /api/spend-status?zeta=Z.
 enum class SpendOutcome {
-    accepted,  ///< the verifiers' threshold was reached: the provider was credited
-    refused,   ///< refused (locally, by the ledger, or by the verifiers): see reason
-    pending,   ///< deposited, no decision within the provider's time limit; ask spend-status later
+    accepted, ///< the verifiers' threshold was reached: the provider was credited
+    refused,  ///< refused (locally, by the ledger, or by the verifiers): see reason
+    pending,  ///< deposited, no decision within the provider's time limit; ask spend-status later
 };
 struct SpendAnswer {
     SpendOutcome outcome = SpendOutcome::refused;

@@ -46,7 +46,9 @@ std::string read_text(const fs::path& path) {
     return ss.str();
 }
 
-std::string quote(const std::string& s) { return "\"" + s + "\""; }
+std::string quote(const std::string& s) {
+    return "\"" + s + "\"";
+}
 
 std::string tail(const std::string& text, std::size_t n = 4000) {
     return text.size() <= n ? text : text.substr(text.size() - n);
@@ -93,7 +95,8 @@ std::uint16_t free_port() {
 
 CredentialNet::CredentialNet(NetOptions options) : m_options(std::move(options)) {
     static int counter = 0;
-    m_dir = fs::temp_directory_path() / ("nym_credentials_" + std::to_string(::getpid()) + "_" + std::to_string(++counter));
+    m_dir =
+        fs::temp_directory_path() / ("nym_credentials_" + std::to_string(::getpid()) + "_" + std::to_string(++counter));
     fs::remove_all(m_dir);
     fs::create_directories(m_dir / "logs");
     crypto::DeterministicRng rng(0xC0C0 + static_cast<std::uint64_t>(counter));
@@ -101,8 +104,10 @@ CredentialNet::CredentialNet(NetOptions options) : m_options(std::move(options))
     m_issuer_keys = *coconut::ttp_keygen(params, m_options.threshold, m_options.issuer_keys, rng);
     for (std::size_t i = 1; i <= m_options.verifiers + m_options.extra_verifier_keys; ++i)
         m_verifier_keys.push_back(account_key(0x03, static_cast<std::uint8_t>(i)));
-    for (std::size_t i = 1; i <= m_options.providers; ++i) m_provider_keys.push_back(account_key(0x04, static_cast<std::uint8_t>(i)));
-    for (std::size_t i = 0; i <= m_options.extra_clients; ++i) m_client_keys.push_back(account_key(0x01, static_cast<std::uint8_t>(i + 1)));
+    for (std::size_t i = 1; i <= m_options.providers; ++i)
+        m_provider_keys.push_back(account_key(0x04, static_cast<std::uint8_t>(i)));
+    for (std::size_t i = 0; i <= m_options.extra_clients; ++i)
+        m_client_keys.push_back(account_key(0x01, static_cast<std::uint8_t>(i + 1)));
     m_rpc_port = free_port();
     m_p2p_port = free_port();
     m_abci_port = free_port();
@@ -131,28 +136,43 @@ bool CredentialNet::fail(std::string why) {
     return false;
 }
 
-std::string CredentialNet::node_url() const { return "http://127.0.0.1:" + std::to_string(m_rpc_port); }
+std::string CredentialNet::node_url() const {
+    return "http://127.0.0.1:" + std::to_string(m_rpc_port);
+}
 
 std::string CredentialNet::ledger_toml() const {
-    return "[ledger]\nnodes = [" + quote(node_url()) + "]\nchain_id = " + quote(m_options.chain_id) + "\npoll_interval_ms = 50\n";
+    // A port nothing listens on (taken from the free range and never bound): a validator that is down.
+    static const std::uint16_t dead = free_port();
+    const std::string nodes = m_options.dead_node_first
+                                  ? quote("http://127.0.0.1:" + std::to_string(dead)) + ", " + quote(node_url())
+                                  : quote(node_url());
+    return "[ledger]\nnodes = [" + nodes + "]\nchain_id = " + quote(m_options.chain_id) +
+           "\npoll_interval_ms = 50\n";
 }
 
 fs::path CredentialNet::client_dir(std::size_t client) const {
-    return client == 0 ? m_dir / "localnetdata" / "localclient" : m_dir / "localnetdata" / ("client" + std::to_string(client + 1));
+    return client == 0 ? m_dir / "localnetdata" / "localclient"
+                       : m_dir / "localnetdata" / ("client" + std::to_string(client + 1));
 }
 
 void CredentialNet::configure_client(const std::vector<std::size_t>& issuers, std::size_t provider, std::size_t client,
                                      const std::vector<std::uint16_t>& extra_issuer_ports) {
     std::string list;
-    for (auto i : issuers) list += (list.empty() ? "" : ", ") + quote("http://127.0.0.1:" + std::to_string(issuer_port(i)));
-    for (auto port : extra_issuer_ports) list += (list.empty() ? "" : ", ") + quote("http://127.0.0.1:" + std::to_string(port));
+    for (auto i : issuers)
+        list += (list.empty() ? "" : ", ") + quote("http://127.0.0.1:" + std::to_string(issuer_port(i)));
+    for (auto port : extra_issuer_ports)
+        list += (list.empty() ? "" : ", ") + quote("http://127.0.0.1:" + std::to_string(port));
     const auto dir = client_dir(client);
     write_text(dir / "config.toml",
                "# nymclient (written by the functional tests)\n[client]\naccount_key = \"clientAccount.key\"\n"
-               "wallet = \"wallet.json\"\nvalue = 1\nissuers = [" + list + "]\nissuer_timeout_ms = 2000\n"
-               "fetch_timeout_ms = 20000\nprovider = " + quote("http://127.0.0.1:" + std::to_string(provider_port(provider))) +
-               "\nprovider_address = " + quote(m_provider_keys.at(provider - 1).address().to_hex()) +
-               "\nspend_timeout_ms = " + std::to_string(m_options.spend_timeout.count() + 15000) + "\n\n" + ledger_toml());
+               "wallet = \"wallet.json\"\nvalue = 1\nissuers = [" +
+                   list +
+                   "]\nissuer_timeout_ms = 2000\n"
+                   "fetch_timeout_ms = 20000\nprovider = " +
+                   quote("http://127.0.0.1:" + std::to_string(provider_port(provider))) +
+                   "\nprovider_address = " + quote(m_provider_keys.at(provider - 1).address().to_hex()) +
+                   "\nspend_timeout_ms = " + std::to_string(m_options.spend_timeout.count() + 15000) + "\n\n" +
+                   ledger_toml());
 }
 
 bool CredentialNet::prepare() {
@@ -169,15 +189,17 @@ bool CredentialNet::prepare() {
         if (!coconut::write_secret_key_file(dir / "coconutkeys" / sk, kp.secret) ||
             !coconut::write_verification_key_file(dir / "coconutkeys" / vk, kp.verification))
             return fail("cannot write issuer keys");
-        write_text(dir / "config.toml", "[issuer]\nlisten_host = \"127.0.0.1\"\nlisten_port = " + std::to_string(m_issuer_ports[i - 1]) +
-                                            "\nsecret_key = " + quote("coconutkeys/" + sk) + "\nverification_key = " +
-                                            quote("coconutkeys/" + vk) + "\ndata_dir = \"data\"\nworkers = " + std::to_string(m_options.issuer_workers) + "\n\n" + ledger_toml());
+        write_text(dir / "config.toml",
+                   "[issuer]\nlisten_host = \"127.0.0.1\"\nlisten_port = " + std::to_string(m_issuer_ports[i - 1]) +
+                       "\nsecret_key = " + quote("coconutkeys/" + sk) +
+                       "\nverification_key = " + quote("coconutkeys/" + vk) + "\ndata_dir = \"data\"\nworkers = " +
+                       std::to_string(m_options.issuer_workers) + "\n\n" + ledger_toml());
     }
     auto write_issuer_keys = [&](const fs::path& dir) {
         fs::create_directories(dir);
         for (const auto& kp : m_issuer_keys)
-            if (!coconut::write_verification_key_file(dir / coconut::verification_key_file_name(kp.verification.index, 5, n, t),
-                                                      kp.verification))
+            if (!coconut::write_verification_key_file(
+                    dir / coconut::verification_key_file_name(kp.verification.index, 5, n, t), kp.verification))
                 return false;
         return true;
     };
@@ -185,19 +207,21 @@ bool CredentialNet::prepare() {
         const auto dir = m_dir / "verifiers" / ("verifier" + std::to_string(i));
         write_text(dir / "accountKey" / "verifier.key", util::to_hex(m_verifier_keys[i - 1].bytes()) + "\n", true);
         if (!write_issuer_keys(dir / "issuerKeys")) return fail("cannot write issuer keys");
-        write_text(dir / "config.toml", "[verifier]\naccount_key = \"accountKey/verifier.key\"\nissuer_keys = \"issuerKeys\"\n"
-                                        "issuer_threshold = " + std::to_string(t) + "\ndata_dir = \"data\"\nvote_timeout_ms = 15000\n\n" +
-                                            ledger_toml());
+        write_text(dir / "config.toml",
+                   "[verifier]\naccount_key = \"accountKey/verifier.key\"\nissuer_keys = \"issuerKeys\"\n"
+                   "issuer_threshold = " +
+                       std::to_string(t) + "\ndata_dir = \"data\"\nvote_timeout_ms = 15000\n\n" + ledger_toml());
     }
     for (std::size_t i = 1; i <= m_options.providers; ++i) {
         const auto dir = m_dir / "providers" / ("provider" + std::to_string(i));
         write_text(dir / "accountKey" / "provider.key", util::to_hex(m_provider_keys[i - 1].bytes()) + "\n", true);
         if (!write_issuer_keys(dir / "issuerKeys")) return fail("cannot write issuer keys");
-        write_text(dir / "config.toml", "[provider]\nlisten_host = \"127.0.0.1\"\nlisten_port = " +
-                                            std::to_string(m_provider_ports[i - 1]) +
-                                            "\naccount_key = \"accountKey/provider.key\"\nissuer_keys = \"issuerKeys\"\n"
-                                            "issuer_threshold = " + std::to_string(t) + "\nspend_timeout_ms = " +
-                                            std::to_string(m_options.spend_timeout.count()) + "\n\n" + ledger_toml());
+        write_text(dir / "config.toml",
+                   "[provider]\nlisten_host = \"127.0.0.1\"\nlisten_port = " + std::to_string(m_provider_ports[i - 1]) +
+                       "\naccount_key = \"accountKey/provider.key\"\nissuer_keys = \"issuerKeys\"\n"
+                       "issuer_threshold = " +
+                       std::to_string(t) + "\nspend_timeout_ms = " + std::to_string(m_options.spend_timeout.count()) +
+                       "\n\n" + ledger_toml());
     }
     std::vector<std::size_t> seed_issuers;
     for (std::size_t i = 1; i <= std::min<std::size_t>(3, n); ++i) seed_issuers.push_back(i);
@@ -215,19 +239,26 @@ bool CredentialNet::prepare() {
     std::string line, section;
     while (std::getline(in, line)) {
         if (!line.empty() && line.front() == '[') section = line;
-        if (line.rfind("proxy_app = ", 0) == 0) line = "proxy_app = \"tcp://127.0.0.1:" + std::to_string(m_abci_port) + "\"";
-        else if (line.rfind("laddr = ", 0) == 0 && section == "[rpc]") line = "laddr = \"tcp://127.0.0.1:" + std::to_string(m_rpc_port) + "\"";
-        else if (line.rfind("laddr = ", 0) == 0 && section == "[p2p]") line = "laddr = \"tcp://127.0.0.1:" + std::to_string(m_p2p_port) + "\"";
-        else if (line.rfind("timeout_commit = ", 0) == 0) line = "timeout_commit = \"" + std::to_string(m_options.block_interval.count()) + "ms\"";
-        else if (line.rfind("addr_book_strict = ", 0) == 0) line = "addr_book_strict = false";
-        else if (line.rfind("moniker = ", 0) == 0) line = "moniker = \"node0\"";
+        if (line.rfind("proxy_app = ", 0) == 0)
+            line = "proxy_app = \"tcp://127.0.0.1:" + std::to_string(m_abci_port) + "\"";
+        else if (line.rfind("laddr = ", 0) == 0 && section == "[rpc]")
+            line = "laddr = \"tcp://127.0.0.1:" + std::to_string(m_rpc_port) + "\"";
+        else if (line.rfind("laddr = ", 0) == 0 && section == "[p2p]")
+            line = "laddr = \"tcp://127.0.0.1:" + std::to_string(m_p2p_port) + "\"";
+        else if (line.rfind("timeout_commit = ", 0) == 0)
+            line = "timeout_commit = \"" + std::to_string(m_options.block_interval.count()) + "ms\"";
+        else if (line.rfind("addr_book_strict = ", 0) == 0)
+            line = "addr_book_strict = false";
+        else if (line.rfind("moniker = ", 0) == 0)
+            line = "moniker = \"node0\"";
         out << line << "\n";
     }
     write_text(home / "config" / "config.toml", out.str());
 
     nlohmann::json genesis = nlohmann::json::parse(read_text(home / "config" / "genesis.json"));
     genesis["chain_id"] = m_options.chain_id;
-    nlohmann::json verifiers = nlohmann::json::array(), keys = nlohmann::json::array(), accounts = nlohmann::json::array();
+    nlohmann::json verifiers = nlohmann::json::array(), keys = nlohmann::json::array(),
+                   accounts = nlohmann::json::array();
     for (const auto& k : m_verifier_keys) verifiers.push_back(k.address().to_hex());
     for (const auto& kp : m_issuer_keys) keys.push_back(util::to_hex(kp.verification.encode()));
     for (const auto& k : m_client_keys)
@@ -268,18 +299,17 @@ void CredentialNet::stop(const std::string& name, int signal) {
 
 bool CredentialNet::start_ledger() {
     const auto home = m_dir / "nodes" / "node0";
-    auto validator = Process::start_logged(NYM_VALIDATOR_BIN,
-                                           {"--data-dir", (home / "nymdata").string(), "--port", std::to_string(m_abci_port),
-                                            "--log-level", "warn"},
-                                           (m_dir / "logs" / "validator.log").string());
+    auto validator = Process::start_logged(
+        NYM_VALIDATOR_BIN,
+        {"--data-dir", (home / "nymdata").string(), "--port", std::to_string(m_abci_port), "--log-level", "warn"},
+        (m_dir / "logs" / "validator.log").string());
     if (!validator || !validator->read_line(30s)) return fail("nym-validator did not start: " + log("validator"));
     m_processes.emplace("validator", std::move(*validator));
     // CometBFT logs to stdout: straight into its log file, so that no pipe can fill up.
-    auto cometbft = Process::start_logged(
-        "/bin/sh",
-        {"-c", "exec \"$0\" start --home \"$1\" --log_level info >>\"$2\" 2>&1", NYM_COMETBFT_BIN, home.string(),
-         (m_dir / "logs" / "cometbft.log").string()},
-        (m_dir / "logs" / "cometbft.stderr.log").string());
+    auto cometbft = Process::start_logged("/bin/sh",
+                                          {"-c", "exec \"$0\" start --home \"$1\" --log_level info >>\"$2\" 2>&1",
+                                           NYM_COMETBFT_BIN, home.string(), (m_dir / "logs" / "cometbft.log").string()},
+                                          (m_dir / "logs" / "cometbft.stderr.log").string());
     if (!cometbft) return fail("cannot start cometbft");
     m_processes.emplace("cometbft", std::move(*cometbft));
     if (!wait_height(1, 60s)) return fail("the chain makes no blocks: " + tail(log("cometbft")));
@@ -297,7 +327,8 @@ bool CredentialNet::start_issuer(std::size_t i) {
 }
 std::uint16_t CredentialNet::start_rogue_issuer(std::size_t index) {
     crypto::DeterministicRng rng(0xBAD);
-    const auto foreign = *coconut::ttp_keygen(*coconut::Parameters::setup(5), m_options.threshold, m_options.issuer_keys, rng);
+    const auto foreign =
+        *coconut::ttp_keygen(*coconut::Parameters::setup(5), m_options.threshold, m_options.issuer_keys, rng);
     const auto& kp = foreign.at(index - 1);
     const auto name = "rogue" + std::to_string(index);
     const auto dir = m_dir / "issuers" / name;
@@ -322,9 +353,15 @@ bool CredentialNet::start_provider(std::size_t i) {
     const auto name = "provider" + std::to_string(i);
     return start_daemon(name, NYM_PROVIDER_BIN, m_dir / "providers" / name / "config.toml");
 }
-void CredentialNet::stop_issuer(std::size_t i, int signal) { stop("issuer" + std::to_string(i), signal); }
-void CredentialNet::stop_verifier(std::size_t i, int signal) { stop("verifier" + std::to_string(i), signal); }
-void CredentialNet::stop_provider(std::size_t i, int signal) { stop("provider" + std::to_string(i), signal); }
+void CredentialNet::stop_issuer(std::size_t i, int signal) {
+    stop("issuer" + std::to_string(i), signal);
+}
+void CredentialNet::stop_verifier(std::size_t i, int signal) {
+    stop("verifier" + std::to_string(i), signal);
+}
+void CredentialNet::stop_provider(std::size_t i, int signal) {
+    stop("provider" + std::to_string(i), signal);
+}
 
 bool CredentialNet::start_all(std::size_t issuers) {
     if (!prepare() || !start_ledger()) return false;
@@ -346,7 +383,8 @@ ClientRun CredentialNet::run_client(const std::vector<std::string>& args, std::s
     if (!p) return run;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-        auto line = p->read_line(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+        auto line = p->read_line(
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
         run.err += p->drain_stderr();
         if (!line) break;
         run.out += *line + "\n";
@@ -403,7 +441,9 @@ std::optional<std::uint64_t> CredentialNet::balance(const crypto::EthereumAddres
     return std::stoull(text);
 }
 
-std::optional<nlohmann::json> CredentialNet::zeta(const std::string& zeta_hex) { return query(m_rpc_port, "/zeta", zeta_hex); }
+std::optional<nlohmann::json> CredentialNet::zeta(const std::string& zeta_hex) {
+    return query(m_rpc_port, "/zeta", zeta_hex);
+}
 
 std::optional<std::uint32_t> CredentialNet::broadcast(const std::vector<std::uint8_t>& tx) {
     auto r = runtime::http_request("127.0.0.1", m_rpc_port, "GET", "/broadcast_tx_sync?tx=0x" + util::to_hex(tx));
@@ -413,6 +453,8 @@ std::optional<std::uint32_t> CredentialNet::broadcast(const std::vector<std::uin
     return j["result"].value("code", 0u);
 }
 
-std::string CredentialNet::log(const std::string& name) const { return tail(read_text(m_dir / "logs" / (name + ".log"))); }
+std::string CredentialNet::log(const std::string& name) const {
+    return tail(read_text(m_dir / "logs" / (name + ".log")));
+}
 
 } // namespace nym::functional

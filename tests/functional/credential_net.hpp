@@ -6,8 +6,6 @@
 // deterministic secp256k1 account keys); the daemons, CometBFT and nymclient are separate
 // processes driven only through their command lines, configs and public APIs.
 
-#include "process.hpp"
-
 #include <coconut/scheme.hpp>
 #include <crypto/secp256k1.hpp>
 
@@ -21,22 +19,25 @@
 #include <string>
 #include <vector>
 
+#include "process.hpp"
+
 namespace nym::functional {
 
 struct NetOptions {
     std::string chain_id = "nym-localnet";
-    std::size_t issuer_keys = 5;          ///< n of the dealer's key set
-    std::size_t threshold = 3;            ///< t
-    std::size_t verifiers = 2;            ///< verifier daemons
-    std::size_t extra_verifier_keys = 0;  ///< registered in genesis, not started (the test votes with them)
+    std::size_t issuer_keys = 5;         ///< n of the dealer's key set
+    std::size_t threshold = 3;           ///< t
+    std::size_t verifiers = 2;           ///< verifier daemons
+    std::size_t extra_verifier_keys = 0; ///< registered in genesis, not started (the test votes with them)
     std::size_t verifier_threshold = 2;
     std::size_t providers = 2;
     std::uint64_t client_balance = 1000;
-    std::size_t extra_clients = 0;        ///< more funded accounts (client2...)
+    std::size_t extra_clients = 0;                 ///< more funded accounts (client2...)
     std::chrono::milliseconds block_interval{500}; ///< CometBFT's timeout_commit
     std::chrono::milliseconds spend_timeout{15000};
-    std::string issuer_cpus;              ///< e.g. "1": issuers run under `taskset -c` (benchmarks)
+    std::string issuer_cpus; ///< e.g. "1": issuers run under `taskset -c` (benchmarks)
     std::uint32_t issuer_workers = 1;
+    bool dead_node_first = false;         ///< every config lists an unreachable ledger node before the real one
 };
 
 struct ClientRun {
@@ -93,9 +94,15 @@ public:
     [[nodiscard]] std::uint16_t provider_port(std::size_t i) const { return m_provider_ports.at(i - 1); }
     [[nodiscard]] const std::string& why() const noexcept { return m_why; }
     [[nodiscard]] const std::vector<coconut::KeyPair>& issuer_keys() const noexcept { return m_issuer_keys; }
-    [[nodiscard]] const crypto::Secp256k1SecretKey& client_key(std::size_t client = 0) const { return m_client_keys.at(client); }
-    [[nodiscard]] const crypto::Secp256k1SecretKey& provider_key(std::size_t i) const { return m_provider_keys.at(i - 1); }
-    [[nodiscard]] const crypto::Secp256k1SecretKey& verifier_key(std::size_t i) const { return m_verifier_keys.at(i - 1); }
+    [[nodiscard]] const crypto::Secp256k1SecretKey& client_key(std::size_t client = 0) const {
+        return m_client_keys.at(client);
+    }
+    [[nodiscard]] const crypto::Secp256k1SecretKey& provider_key(std::size_t i) const {
+        return m_provider_keys.at(i - 1);
+    }
+    [[nodiscard]] const crypto::Secp256k1SecretKey& verifier_key(std::size_t i) const {
+        return m_verifier_keys.at(i - 1);
+    }
     [[nodiscard]] std::filesystem::path client_dir(std::size_t client = 0) const;
     /// The tail of a daemon's log ("issuer1", "provider2", "validator", "cometbft", ...).
     [[nodiscard]] std::string log(const std::string& name) const;

@@ -2,23 +2,22 @@
 // with the seed's 3-of-5 issuers, 2 verifiers and 2 providers, all real processes on loopback:
 // nymclient's whole sequence, the ledger's balances and zeta states, and the privacy and safety
 // properties that need the running system.
-#include "credential_net.hpp"
-
+#include <crypto/rng.hpp>
 #include <ledger/tx.hpp>
 #include <runtime/blocking.hpp>
 #include <util/hex.hpp>
-#include <wire/credentials.hpp>
-
-#include <credentials/credential.hpp>
-#include <crypto/rng.hpp>
 
 #include <gtest/gtest.h>
 
+#include <credentials/credential.hpp>
 #include <csignal>
 #include <fstream>
 #include <future>
 #include <sstream>
 #include <thread>
+#include <wire/credentials.hpp>
+
+#include "credential_net.hpp"
 
 namespace nym::functional {
 namespace {
@@ -50,9 +49,10 @@ TEST(CredentialFlow, SeedSequenceEndsWithTrueAndTheLedgerAgrees) {
     const auto j = parse_json(run);
     EXPECT_TRUE(j["ok"].get<bool>());
     EXPECT_TRUE(j["result"]["accepted"].get<bool>());
-    EXPECT_EQ(step_names(j), (std::vector<std::string>{"connect to the Nym ledger", "pipe tokens into Nym", "request credential",
-                                                        "fetch partial credentials", "unblind", "aggregate", "re-randomize",
-                                                        "spend credential", "provider answer"}));
+    EXPECT_EQ(step_names(j),
+              (std::vector<std::string>{"connect to the Nym ledger", "pipe tokens into Nym", "request credential",
+                                        "fetch partial credentials", "unblind", "aggregate", "re-randomize",
+                                        "spend credential", "provider answer"}));
     const std::string zeta = j["result"]["zeta"].get<std::string>();
 
     // Exactly one credential of value 1 paid, exactly one credit to provider 1, the zeta spent there.
@@ -172,7 +172,6 @@ TEST(CredentialApis, EveryEndpointAnswersBadInputWith4xxJsonAndKeepsServing) {
     EXPECT_TRUE(nlohmann::json::parse(openapi->body)["paths"].contains("/api/partial-credential"));
 }
 
-
 // --- the test as a client of its own: spends built from the wallet nymclient wrote -------------------
 
 namespace wc = wire::credentials;
@@ -208,14 +207,15 @@ std::string spend_body(CredentialNet& net, const credentials::Credential& c, std
     auto spend = credentials::make_spend(c, issuer_set(net).aggregate, net.provider_key(i).address(),
                                          nonce ? nonce->nonce : wc::Nonce{}, rng);
     EXPECT_TRUE(spend);
-    return wc::to_json(wc::SpendRequest{c.value, nonce ? nonce->nonce : wc::Nonce{}, spend ? spend->encode() : wc::Bytes{1}});
+    return wc::to_json(
+        wc::SpendRequest{c.value, nonce ? nonce->nonce : wc::Nonce{}, spend ? spend->encode() : wc::Bytes{1}});
 }
 
 wc::SpendAnswer post_spend(CredentialNet& net, std::size_t i, const std::string& body) {
     runtime::ClientOptions options;
     options.timeout = 60s;
-    auto r = runtime::http_request("127.0.0.1", net.provider_port(i), "POST", "/api/spend", body, runtime::CONTENT_TYPE_JSON,
-                                   options);
+    auto r = runtime::http_request("127.0.0.1", net.provider_port(i), "POST", "/api/spend", body,
+                                   runtime::CONTENT_TYPE_JSON, options);
     EXPECT_TRUE(r && r->status == 200) << (r ? r->body : r.error().message());
     auto a = wc::parse_spend_answer(r ? r->body : "");
     EXPECT_TRUE(a) << (r ? r->body : "");
@@ -295,7 +295,8 @@ TEST(CredentialSafety, TwoOfFiveIssuersDownStillWorksThreeDownFailsClearly) {
     net.stop_issuer(2, SIGTERM);
     run = net.run_client({});
     EXPECT_EQ(run.exit_code, 1);
-    EXPECT_NE(run.out.find("only 2 of the 3 partial credentials needed could be collected"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("only 2 of the 3 partial credentials needed could be collected"), std::string::npos)
+        << run.out;
     EXPECT_NE(run.out.find("unreachable"), std::string::npos) << run.out;
     // The credential was paid for: once an issuer is back, fetching it again completes the run.
     EXPECT_EQ(net.balance(net.client_key().address()), 998u);
@@ -390,7 +391,10 @@ TEST(CredentialSafety, AVerifierVotingInvalidAloneChangesNothingAndVerifiersCatc
 }
 
 TEST(CredentialRecovery, AnIssuerKilledInTheMiddleSkipsNothingAndSignsNothingTwiceDifferently) {
-    CredentialNet net;
+    // Every service and the client also list a ledger node that is down first: they fail over.
+    NetOptions options;
+    options.dead_node_first = true;
+    CredentialNet net(options);
     ASSERT_TRUE(net.start_all(4)) << net.why();
     net.configure_client({1, 2, 3, 4}, 1);
     // Requests committed while issuer 1 is killed (SIGKILL) and restarted between them.
@@ -408,6 +412,9 @@ TEST(CredentialRecovery, AnIssuerKilledInTheMiddleSkipsNothingAndSignsNothingTwi
     auto run = net.run_client({});
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
     EXPECT_EQ(run.out, "true\n");
+    // Five credentials paid for, one spent, credited once.
+    EXPECT_EQ(net.balance(net.client_key().address()), 995u);
+    EXPECT_EQ(net.balance(net.provider_key(1).address()), 1u);
     ASSERT_TRUE(net.start_issuer(1)) << net.why();
     const auto top = net.height();
     // Issuer 1 catches up; for every height its answers are issuer 2's requests, and asking again
@@ -415,8 +422,8 @@ TEST(CredentialRecovery, AnIssuerKilledInTheMiddleSkipsNothingAndSignsNothingTwi
     auto blocks = [&](std::size_t issuer) {
         std::vector<std::string> out;
         for (std::uint64_t h = 1; h <= top; ++h) {
-            Expected<runtime::HttpResult> r = runtime::http_request("127.0.0.1", net.issuer_port(issuer), "GET",
-                                                                    "/api/block-credentials?height=" + std::to_string(h));
+            Expected<runtime::HttpResult> r = runtime::http_request(
+                "127.0.0.1", net.issuer_port(issuer), "GET", "/api/block-credentials?height=" + std::to_string(h));
             for (int i = 0; i < 100 && r && r->status == 503; ++i) {
                 std::this_thread::sleep_for(100ms);
                 r = runtime::http_request("127.0.0.1", net.issuer_port(issuer), "GET",
@@ -427,7 +434,8 @@ TEST(CredentialRecovery, AnIssuerKilledInTheMiddleSkipsNothingAndSignsNothingTwi
             EXPECT_TRUE(b);
             std::string line = std::to_string(h) + ":";
             if (b)
-                for (const auto& p : b->issued) line += util::to_hex(p.gamma) + "=" + util::to_hex(p.blinded_signature) + ";";
+                for (const auto& p : b->issued)
+                    line += util::to_hex(p.gamma) + "=" + util::to_hex(p.blinded_signature) + ";";
             out.push_back(line);
         }
         return out;

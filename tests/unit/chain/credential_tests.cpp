@@ -1,12 +1,12 @@
 // The credential format and the one rule for accepting a spend: the proof bound to the provider and
 // nonce under the issuers' aggregate key, and the disclosed value, kind and chain; and the issuers'
 // aggregate key, which refuses keys that are not shares of one key set.
-#include <chain/credential.hpp>
-#include <chain/errors.hpp>
-
 #include <crypto/rng.hpp>
 
 #include <gtest/gtest.h>
+
+#include <chain/credential.hpp>
+#include <chain/errors.hpp>
 
 namespace nym::chain {
 namespace {
@@ -59,7 +59,8 @@ TEST_F(ChainCredential, AValidSpendPassesWithItsValueChainProviderAndNonce) {
     const auto s = spend(c, provider, nonce);
     EXPECT_TRUE(verify_credential_spend(aggregate, s, provider, nonce, 7, "nym-test"));
     EXPECT_EQ(verify_credential_spend(aggregate, s, provider, nonce, 8, "nym-test").error(), Errc::credential_mismatch);
-    EXPECT_EQ(verify_credential_spend(aggregate, s, provider, nonce, 7, "nym-other").error(), Errc::credential_mismatch);
+    EXPECT_EQ(verify_credential_spend(aggregate, s, provider, nonce, 7, "nym-other").error(),
+              Errc::credential_mismatch);
     const auto other = *ledger::Address::from_hex("0x2222222222222222222222222222222222222222");
     EXPECT_EQ(verify_credential_spend(aggregate, s, other, nonce, 7, "nym-test").error(), coconut::Errc::proof_invalid);
     std::array<std::uint8_t, 32> other_nonce{};

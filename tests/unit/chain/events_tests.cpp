@@ -1,11 +1,11 @@
 // The ledger's credential events read back as the services see them, from events the ledger itself
 // emitted (a real block on the in-memory ledger), and the query answers.
+#include <gtest/gtest.h>
+
 #include <chain/events.hpp>
 #include <chain/queries.hpp>
 
 #include "../ledger/ledger_test_support.hpp"
-
-#include <gtest/gtest.h>
 
 namespace nym::chain {
 namespace {
@@ -83,7 +83,8 @@ TEST(ChainEvents, ReadsTheLedgersOwnCredentialEvents) {
 }
 
 TEST(ChainEvents, MalformedAttributesAreNotRead) {
-    ledger::Event e{"credential_request", {{"account", "0x12"}, {"value", "1"}, {"height", "1"}, {"gamma", "00"}, {"request", "00"}}};
+    ledger::Event e{"credential_request",
+                    {{"account", "0x12"}, {"value", "1"}, {"height", "1"}, {"gamma", "00"}, {"request", "00"}}};
     EXPECT_FALSE(read_credential_request(e));
     EXPECT_FALSE(parse_zeta(R"({"zeta":"00","status":"unspent"})"));
     EXPECT_FALSE(parse_zeta(R"({"status":"spent"})"));

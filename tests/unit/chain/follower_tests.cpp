@@ -1,8 +1,8 @@
 // The block follower policy: in order from the last processed height, one fetch at a time,
 // bounded prefetch, polling at the tip, back-off on failures; only processed heights count.
-#include <chain/follower.hpp>
-
 #include <gtest/gtest.h>
+
+#include <chain/follower.hpp>
 
 namespace nym::chain {
 namespace {

@@ -1,11 +1,11 @@
 // CometBFT v0.38's JSON-RPC answers as the ledger's services read them. The samples are answers of
 // a real cometbft v0.38.26 node running nym-validator (trimmed where noted).
-#include <chain/errors.hpp>
-#include <chain/rpc.hpp>
-
 #include <util/hex.hpp>
 
 #include <gtest/gtest.h>
+
+#include <chain/errors.hpp>
+#include <chain/rpc.hpp>
 
 namespace nym::chain {
 namespace {
@@ -76,9 +76,9 @@ TEST(ChainRpc, BlockResultsWithEventsAndOmittedZeroCode) {
 }
 
 TEST(ChainRpc, BlockResultsNotYetIsToldApartFromErrors) {
-    const auto future = parse_block_results(
-        R"({"jsonrpc":"2.0","id":-1,"error":{"code":-32603,"message":"Internal error",)"
-        R"("data":"height 40 must be less than or equal to the current blockchain height 39"}})");
+    const auto future =
+        parse_block_results(R"({"jsonrpc":"2.0","id":-1,"error":{"code":-32603,"message":"Internal error",)"
+                            R"("data":"height 40 must be less than or equal to the current blockchain height 39"}})");
     ASSERT_FALSE(future.value);
     EXPECT_EQ(future.value.error(), Errc::not_yet);
     const auto unsaved = parse_block_results(
@@ -120,7 +120,8 @@ TEST(ChainRpc, BroadcastAndTxLookup) {
     EXPECT_EQ(b.value->code, 20u);
     EXPECT_EQ(b.value->hash[0], 0x01);
     EXPECT_EQ(b.value->hash[31], 0x32);
-    const auto cached = parse_broadcast(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"Internal error","data":"tx already exists in cache"}})");
+    const auto cached = parse_broadcast(
+        R"({"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"Internal error","data":"tx already exists in cache"}})");
     ASSERT_FALSE(cached.value);
     EXPECT_EQ(cached.value.error(), Errc::rpc_error);
     EXPECT_NE(cached.failure.message.find("already exists in cache"), std::string::npos);
@@ -132,7 +133,8 @@ TEST(ChainRpc, BroadcastAndTxLookup) {
     EXPECT_EQ(t.value->height, 9u);
     EXPECT_EQ(t.value->index, 1u);
     EXPECT_EQ(t.value->result.events.at(0).attribute("zeta"), "aa");
-    const auto unknown = parse_tx(R"({"jsonrpc":"2.0","id":-1,"error":{"code":-32603,"message":"Internal error","data":"tx (AB) not found"}})");
+    const auto unknown = parse_tx(
+        R"({"jsonrpc":"2.0","id":-1,"error":{"code":-32603,"message":"Internal error","data":"tx (AB) not found"}})");
     EXPECT_EQ(unknown.value.error(), Errc::not_found);
 }
 

@@ -1,16 +1,15 @@
 // The client side without I/O: preparing a request (no secret leaves the client), collecting partial
 // credentials (any t of n, every share checked against its issuer's key on the chain: a lying,
 // foreign or duplicated issuer is not counted), aggregating, spending, and the wallet file.
-#include <credentials/credential.hpp>
-
-#include "test_issuance.hpp"
-
-#include <chain/errors.hpp>
 #include <util/hex.hpp>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chain/errors.hpp>
+#include <credentials/credential.hpp>
+
+#include "test_issuance.hpp"
 
 namespace nym::credentials {
 namespace {
@@ -91,7 +90,8 @@ TEST_F(Credentials, LyingForeignAndDuplicateSharesAreNotCounted) {
     // An issuer whose key is not the chain's (another dealer's key with index 2).
     crypto::DeterministicRng other{99};
     auto foreign = *coconut::ttp_keygen(chain::credential_parameters(), 3, 5, other);
-    const auto foreign_share = coconut::blind_sign(chain::credential_parameters(), foreign[1].secret, c.request)->encode();
+    const auto foreign_share =
+        coconut::blind_sign(chain::credential_parameters(), foreign[1].secret, c.request)->encode();
     auto refused = collector.add(2, c.height, c.gamma(), foreign_share);
     ASSERT_FALSE(refused);
     EXPECT_NE(refused.error().find("does not verify"), std::string::npos);

@@ -2,15 +2,15 @@
 // Test support for the credential roles: a 3-of-5 key set for 5-attribute credentials, and a
 // committed ledger block carrying a credential request, built by the real ledger.
 
-#include <chain/credential.hpp>
-#include <chain/rpc.hpp>
 #include <coconut/scheme.hpp>
 #include <crypto/rng.hpp>
 #include <ledger/ledger.hpp>
 
-#include "../ledger/ledger_test_support.hpp"
-
+#include <chain/credential.hpp>
+#include <chain/rpc.hpp>
 #include <vector>
+
+#include "../ledger/ledger_test_support.hpp"
 
 namespace nym::test {
 

@@ -2,19 +2,18 @@
 // refused with a reason when the proof does not verify), its durable store (a block's answers and
 // the processed height in one transaction, answers never replaced, another key or chain refused)
 // and its HTTP answers.
-#include <issuer/issuer.hpp>
-#include <issuer/store.hpp>
-
-#include "../credentials/test_issuance.hpp"
-
-#include <credentials/credential.hpp>
 #include <util/hex.hpp>
-#include <wire/credentials.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <credentials/credential.hpp>
+#include <issuer/issuer.hpp>
+#include <issuer/store.hpp>
 #include <unistd.h>
+#include <wire/credentials.hpp>
+
+#include "../credentials/test_issuance.hpp"
 
 namespace nym::issuer {
 namespace {
@@ -27,7 +26,8 @@ protected:
     crypto::DeterministicRng rng{3};
     Chain chain;
     Node node;
-    std::filesystem::path dir = std::filesystem::temp_directory_path() / ("nym_issuer_test_" + std::to_string(::getpid()));
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("nym_issuer_test_" + std::to_string(::getpid()));
 
     void SetUp() override {
         std::filesystem::remove_all(dir);
@@ -47,9 +47,10 @@ protected:
 TEST_F(IssuerTest, SignsEveryCommittedRequestDeterministically) {
     auto a = credential(4);
     auto b = credential(1);
-    auto block = test::commit_block(node, {signed_tx(chain.users[0], 0, *credentials::request_transaction(a)),
-                                           signed_tx(chain.users[1], 0, *credentials::request_transaction(b)),
-                                           signed_tx(chain.users[2], 0, ledger::Transfer{chain.users[0].address(), 1})});
+    auto block =
+        test::commit_block(node, {signed_tx(chain.users[0], 0, *credentials::request_transaction(a)),
+                                  signed_tx(chain.users[1], 0, *credentials::request_transaction(b)),
+                                  signed_tx(chain.users[2], 0, ledger::Transfer{chain.users[0].address(), 1})});
     const auto requests = credential_requests(block);
     ASSERT_EQ(requests.size(), 2u);
     EXPECT_EQ(requests[0].gamma, a.gamma());

@@ -1,14 +1,14 @@
 // The provider without I/O: single-use expiring nonces, reading a spend (malformed input is a 400
 // message naming the field), the local check, and the decision on its deposit from the ledger's
 // record of the zeta.
-#include <provider/provider.hpp>
-
-#include "../credentials/test_issuance.hpp"
-
-#include <credentials/credential.hpp>
 #include <util/hex.hpp>
 
 #include <gtest/gtest.h>
+
+#include <credentials/credential.hpp>
+#include <provider/provider.hpp>
+
+#include "../credentials/test_issuance.hpp"
 
 namespace nym::provider {
 namespace {
@@ -47,8 +47,9 @@ TEST(ProviderSpend, ReadsChecksAndDecides) {
     c.height = 1;
     credentials::ShareCollector collector(c, set);
     for (std::size_t i = 0; i < 3; ++i)
-        ASSERT_TRUE(collector.add(i + 1, 1, c.gamma(),
-                                  coconut::blind_sign(chain::credential_parameters(), issuers.keys[i].secret, c.request)->encode()));
+        ASSERT_TRUE(collector.add(
+            i + 1, 1, c.gamma(),
+            coconut::blind_sign(chain::credential_parameters(), issuers.keys[i].secret, c.request)->encode()));
     c.signature = *collector.aggregate();
     const auto me = *ledger::Address::from_hex("0x6666666666666666666666666666666666666666");
     Nonce nonce{};
@@ -66,11 +67,12 @@ TEST(ProviderSpend, ReadsChecksAndDecides) {
     wrong_value.request.value = 2;
     EXPECT_FALSE(check_spend(set.aggregate, wrong_value, me, test::TEST_CHAIN));
 
-    for (const char* bad : {"", "[]", "{}", R"({"value":1,"nonce":"00","spend":"00"})",
-                            R"({"value":"one","nonce":"0000000000000000000000000000000000000000000000000000000000000000","spend":"00"})",
-                            R"({"value":"1","nonce":"0000000000000000000000000000000000000000000000000000000000000000","spend":"0011"})",
-                            R"({"value":"0","nonce":"0000000000000000000000000000000000000000000000000000000000000000","spend":"0011"})",
-                            R"({"value":"1","nonce":"0000000000000000000000000000000000000000000000000000000000000000","spend":12})"}) {
+    for (const char* bad :
+         {"", "[]", "{}", R"({"value":1,"nonce":"00","spend":"00"})",
+          R"({"value":"one","nonce":"0000000000000000000000000000000000000000000000000000000000000000","spend":"00"})",
+          R"({"value":"1","nonce":"0000000000000000000000000000000000000000000000000000000000000000","spend":"0011"})",
+          R"({"value":"0","nonce":"0000000000000000000000000000000000000000000000000000000000000000","spend":"0011"})",
+          R"({"value":"1","nonce":"0000000000000000000000000000000000000000000000000000000000000000","spend":12})"}) {
         auto r = read_spend(bad);
         EXPECT_FALSE(r) << bad;
     }

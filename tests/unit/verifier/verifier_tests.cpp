@@ -1,14 +1,14 @@
 // The verifier without I/O: the deposits of a committed block and the verdict on each — valid only
 // for a spend that verifies under the issuers' key, bound to the depositing provider, of the
 // deposited value, on this chain, with the deposited zeta — and which answers settle a vote.
-#include <verifier/verifier.hpp>
-
-#include "../credentials/test_issuance.hpp"
-
-#include <credentials/credential.hpp>
 #include <ledger/errors.hpp>
 
 #include <gtest/gtest.h>
+
+#include <credentials/credential.hpp>
+#include <verifier/verifier.hpp>
+
+#include "../credentials/test_issuance.hpp"
 
 namespace nym::verifier {
 namespace {
@@ -26,14 +26,16 @@ protected:
         c.height = 1;
         credentials::ShareCollector collector(c, set);
         for (std::size_t i = 0; i < 3; ++i)
-            EXPECT_TRUE(collector.add(i + 1, 1, c.gamma(),
-                                      coconut::blind_sign(chain::credential_parameters(), issuers.keys[i].secret, c.request)->encode()));
+            EXPECT_TRUE(collector.add(
+                i + 1, 1, c.gamma(),
+                coconut::blind_sign(chain::credential_parameters(), issuers.keys[i].secret, c.request)->encode()));
         c.signature = *collector.aggregate();
         std::array<std::uint8_t, 32> nonce{};
         rng.fill(nonce);
         return *credentials::make_spend(c, set.aggregate, provider, nonce, rng);
     }
-    chain::CredentialDeposited deposit(const coconut::SpendTheta& s, std::uint64_t value, const ledger::Address& provider) {
+    chain::CredentialDeposited deposit(const coconut::SpendTheta& s, std::uint64_t value,
+                                       const ledger::Address& provider) {
         return chain::CredentialDeposited{provider, value, s.zeta_bytes(), 9, s.encode()};
     }
 };

@@ -1,8 +1,8 @@
 // The credential services' JSON: every message round-trips, and malformed, wrong-typed and oversized
 // fields are refused with a message naming the field.
-#include <wire/credentials.hpp>
-
 #include <gtest/gtest.h>
+
+#include <wire/credentials.hpp>
 
 namespace nym::wire::credentials {
 namespace {
@@ -49,12 +49,19 @@ TEST(WireCredentials, RefusesWrongTypesNamingTheField) {
                   .error()
                   .find("'spend'"),
               std::string::npos);
-    EXPECT_NE(parse_spend_request(R"({"value":"1","nonce":")" + std::string(64, '0') + R"(","spend":"zz"})").error().find("'spend'"),
+    EXPECT_NE(parse_spend_request(R"({"value":"1","nonce":")" + std::string(64, '0') + R"(","spend":"zz"})")
+                  .error()
+                  .find("'spend'"),
               std::string::npos);
-    EXPECT_NE(parse_spend_request(R"({"value":"99999999999999999999","nonce":"x"})").error().find("'value'"), std::string::npos);
-    EXPECT_NE(parse_spend_answer(R"({"accepted":true,"outcome":"refused","zeta":")" + std::string(96, '0') + "\"}").error().find("'accepted'"),
+    EXPECT_NE(parse_spend_request(R"({"value":"99999999999999999999","nonce":"x"})").error().find("'value'"),
               std::string::npos);
-    EXPECT_NE(parse_block_credentials(R"({"index":"1","height":"2","issued":[{"index":1}],"refused":[]})").error().find("issued[]."),
+    EXPECT_NE(parse_spend_answer(R"({"accepted":true,"outcome":"refused","zeta":")" + std::string(96, '0') + "\"}")
+                  .error()
+                  .find("'accepted'"),
+              std::string::npos);
+    EXPECT_NE(parse_block_credentials(R"({"index":"1","height":"2","issued":[{"index":1}],"refused":[]})")
+                  .error()
+                  .find("issued[]."),
               std::string::npos);
 }
 
