@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     const auto index = keys->verification.index;
+    // Block results of busy blocks are large (about 2 KB of JSON per credential request): keep freed
+    // memory instead of mapping and unmapping it for every block (measured: ~5% of the CPU time).
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
     nym::runtime::LoopOptions loop_options;
     loop_options.worker_threads = config->workers;
     nym::runtime::Loop loop(loop_options);

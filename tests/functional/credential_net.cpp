@@ -453,6 +453,11 @@ std::optional<std::uint32_t> CredentialNet::broadcast(const std::vector<std::uin
     return j["result"].value("code", 0u);
 }
 
+int CredentialNet::pid(const std::string& name) const {
+    auto it = m_processes.find(name);
+    return it == m_processes.end() ? -1 : static_cast<int>(it->second.pid());
+}
+
 std::string CredentialNet::log(const std::string& name) const {
     return tail(read_text(m_dir / "logs" / (name + ".log")));
 }

@@ -104,6 +104,8 @@ public:
         return m_verifier_keys.at(i - 1);
     }
     [[nodiscard]] std::filesystem::path client_dir(std::size_t client = 0) const;
+    /// The process id of a running daemon ("issuer1", ...), or -1.
+    [[nodiscard]] int pid(const std::string& name) const;
     /// The tail of a daemon's log ("issuer1", "provider2", "validator", "cometbft", ...).
     [[nodiscard]] std::string log(const std::string& name) const;
 
