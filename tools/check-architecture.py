@@ -39,14 +39,22 @@ ALLOWED = {
     # (ETHEREUM_IO_FILES) the runtime and the node layer.
     "ethereum": {"util", "crypto", "runtime", "node"},
     "watcher": {"util", "crypto", "ledger", "ethereum", "runtime", "node"},
+    # The ledger as its services see it: CometBFT RPC, block following, transactions, credential format.
+    "chain": {"util", "crypto", "bls", "coconut", "ledger", "runtime", "node"},
+    "issuer": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
+    "verifier": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
+    "provider": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
+    "credentials": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
 }
 ETHEREUM_IO_FILES = {"rpc_client", "session", "pipe", "dev_chain", "account_key"}
 # Of those, the ones that open sockets: a role includes them in its daemon files only.
 ETHEREUM_NETWORK_FILES = {"rpc_client", "session", "pipe", "dev_chain"}
-ROLES = {"directory", "mixnode", "gateway", "client", "validator", "watcher"}
+ROLES = {"directory", "mixnode", "gateway", "client", "validator", "watcher", "issuer", "verifier", "provider", "credentials"}
 ASIO_ALLOWED = {"runtime"}
 # Headers of runtime/node that are plain values or files, usable by a role's sans-IO core.
 CORE_SAFE = {"runtime/http.hpp", "runtime/errors.hpp", "node/config_file.hpp", "node/logging.hpp"}
+# Headers of the shared layers that do I/O: in a role, only its daemon files may include them.
+NETWORK_HEADERS = {"chain/rpc_client.hpp"}
 # apps/<name> -> the role libraries it may include (empty: a tool that belongs to no role).
 APP_ROLE = {
     "nym-directory": {"directory"},
@@ -58,6 +66,10 @@ APP_ROLE = {
     "nym-ledger-tx": set(),
     "nym-ethereum-watcher": {"watcher"},
     "nym-eth-pipe": set(),
+    "nym-issuer": {"issuer"},
+    "nym-verifier": {"verifier"},
+    "nym-provider": {"provider"},
+    "nymclient": {"credentials"},
     "nym-coconut-keygen": set(),
     "sphinx-demo": set(),
 }
@@ -101,6 +113,8 @@ for path in sources(base / "src"):
         if lib in ROLES and not is_daemon_file and first == "ethereum" and \
                 pathlib.Path(target).stem in ETHEREUM_NETWORK_FILES:
             problems.append(f"{path}:{n}: only the daemon files of '{lib}' may include {target}")
+        if lib in ROLES and not is_daemon_file and target in NETWORK_HEADERS:
+            problems.append(f"{path}:{n}: only the daemon files of '{lib}' (daemon*.hpp/.cpp) may include {target}")
 
 for app_dir in sorted(p for p in (base / "apps").iterdir() if p.is_dir()):
     name = app_dir.name
