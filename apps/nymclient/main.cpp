@@ -1,5 +1,5 @@
 // nymclient: the Nym credential client (docs/protocol/credentials.md §6). With no subcommand it runs
-// the seed's whole sequence and prints the provider's answer, true or false:
+// the whole credential sequence and prints the provider's answer, true or false:
 //   nymclient -f localnetdata/localclient/config.toml
 //   nymclient -f config.toml [--json] balance | request [--value V] | fetch [--credential ID] |
 //                                     spend [--credential ID] | list | address

@@ -1,5 +1,5 @@
 #pragma once
-// nymclient's driver: the steps of the seed's sequence on a runtime::Loop, each reported by name
+// nymclient's driver: the steps of the credential sequence on a runtime::Loop, each reported by name
 // as it happens — connect to the Nym ledger, (pipe tokens in), request a credential, fetch partial
 // credentials, unblind, aggregate, re-randomize, spend at the provider, the provider's answer. The
 // cryptography is credentials/credential.hpp; this file only talks to the ledger (chain::RpcClient),

@@ -6,7 +6,7 @@
 // so the credit goes to the sender's address.
 //
 // Blocking: for command-line clients (nym-eth-pipe, nymclient). It reports each step through
-// `progress` with the seed's words:
+// `progress` in these words:
 //   "transferring N Nym ERC20 token(s) to the pipe account"
 //   "waiting for confirmations"
 //   "waiting for the watchers to credit the ledger"
