@@ -27,7 +27,8 @@
 # The settings favour a demo that comes up in seconds: 1 s heartbeats, a 5 s presence timeout, and
 # 10 ms mean delay per hop; blocks every ~0.4 s. Knobs (environment): NYM_BIN, LOCALNET_PACKET_DELAY (10ms),
 # LOCALNET_SEND_DELAY (20ms, mean gap of the clients' Poisson streams), LOCALNET_LOOP_DELAY (200ms),
-# LOCALNET_LOG_LEVEL (info), LOCALNET_TIMEOUT (60, seconds to wait for everything to come up).
+# LOCALNET_LOG_LEVEL (info), LOCALNET_TIMEOUT (60, seconds to wait for everything to come up),
+# LOCALNET_LOG_DIR (instead of DIR/logs: tools/localnet.py keeps every component's log in one folder).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -76,7 +77,7 @@ DIR="$(realpath -m "$DIR")"
 if [ -z "$BASE_PORT" ]; then BASE_PORT="$(cat "$DIR/base-port" 2>/dev/null || echo 21000)"; fi
 case "$BASE_PORT" in ''|*[!0-9]*) die "--base-port must be a number" ;; esac
 if [ "$BASE_PORT" -lt 1024 ] || [ "$BASE_PORT" -gt 65000 ]; then die "--base-port must be within 1024..65000"; fi
-LOGS="$DIR/logs"
+LOGS="${LOCALNET_LOG_DIR:-$DIR/logs}"
 RUN="$DIR/run"
 NODES="$DIR/nodes"
 LEDGER="$DIR/ledger"

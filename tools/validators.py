@@ -6,6 +6,9 @@ as tools/install-deps.sh installs it).
 
   python3 tools/validators.py build  [--dir DIR] [--base-port N] [--chain-id ID] [--issuer-keys DIR]
                                      [--accounts FILE] [--timeout-commit 400ms] [--force]
+                                     [--nodes-dir PATH] [--node-ports P2P:RPC:ABCI,...]
+                                     [--watchers N] [--verifiers N] [--providers N]
+                                     [--account NAME=KEYFILE ...] [--balance NAME=AMOUNT ...]
   python3 tools/validators.py start  [--dir DIR]         apps first, then CometBFT; waits for blocks
   python3 tools/validators.py status [--dir DIR]         table: name, pid, ports, height, app hash
   python3 tools/validators.py stop   [--dir DIR]         SIGTERM, then SIGKILL; idempotent
@@ -21,13 +24,17 @@ DIR (default ./validators):
   accounts/NAME.key       secp256k1 keys of the test accounts (mode 0600): faucet, alice, bob,
                           watcher1-3, verifier1-3, provider1-2
   network.json            chain id, ports, account addresses (for scripts and tests)
+  --nodes-dir puts nodes/ elsewhere (tools/localnet.py: build/nodes beside build/ledger);
+  --account NAME=KEYFILE uses (or creates) that key file for the account NAME instead of
+  accounts/NAME.key; --balance NAME=AMOUNT funds an account in the genesis; --node-ports gives
+  each node's ports instead of the base-port scheme.
   logs/{appN,nodeN}.log   one log per process; run/{appN,nodeN}.pid
 
 Ports from the base port N (default 26656 when the 12 ports are free, else the next free block of
 100 above it): nodeK listens for peers on N+10K, serves RPC on N+10K+1 and its app serves ABCI on
 N+10K+2 — node0 is 26656 (p2p), 26657 (RPC), 26658 (ABCI), CometBFT's defaults.
 Environment: NYM_BIN, COMETBFT, VALIDATORS_TIMEOUT (60 s to wait at start), VALIDATORS_LOG_LEVEL
-(the apps' level, info)."""
+(the apps' level, info), VALIDATORS_LOG_DIR (instead of DIR/logs)."""
 
 import argparse
 import base64
@@ -160,19 +167,49 @@ def issuer_keys(folder):
     return keys, (thresholds.pop() if len(thresholds) == 1 else None)
 
 
+def parse_pairs(items, what):
+    out = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            die(f"{what} takes NAME=VALUE, not '{item}'")
+        out[name] = value
+    return out
+
+
+def parse_node_ports(text):
+    triples = []
+    for item in text.split(","):
+        parts = item.split(":")
+        if len(parts) != 3 or not all(p.isdigit() and 0 < int(p) < 65536 for p in parts):
+            die(f"--node-ports takes P2P:RPC:ABCI for each of the {NODES} nodes, comma-separated")
+        triples.append({"p2p": int(parts[0]), "rpc": int(parts[1]), "abci": int(parts[2])})
+    if len(triples) != NODES:
+        die(f"--node-ports needs {NODES} triples, got {len(triples)}")
+    return triples
+
+
 def cmd_build(args):
     d = Path(args.dir)
-    if (d / "network.json").exists() or (d / "nodes").exists():
+    nodes = Path(args.nodes_dir) if args.nodes_dir else d / "nodes"
+    if (d / "network.json").exists() or nodes.exists():
         if not args.force:
             die(f"{d} already holds a network (start it, or rebuild with --force)")
         if (d / "network.json").exists() and running(load(d)):
             die(f"the network in {d} is running (stop it first)")
-        for sub in ("nodes", "accounts", "logs", "run"):
+        for sub in ("accounts", "logs", "run"):
             shutil.rmtree(d / sub, ignore_errors=True)
+        shutil.rmtree(nodes, ignore_errors=True)
         (d / "network.json").unlink(missing_ok=True)
-    base = choose_base_port(args.base_port)
+    if args.node_ports:
+        fixed = parse_node_ports(args.node_ports)  # fixed ports: `start` checks that they are free
+        base = fixed[0]["p2p"]
+        node_ports = lambda k: fixed[k]  # noqa: E731
+    else:
+        base = choose_base_port(args.base_port)
+        node_ports = lambda k: ports_of(base, k)  # noqa: E731
     cometbft = cometbft_bin()
-    nodes = d / "nodes"
+    d.mkdir(parents=True, exist_ok=True)
     nodes.mkdir(parents=True, exist_ok=True)
     # CometBFT's own generator: keys, validator set, layout (with --home, nodes/config and nodes/data too).
     out = subprocess.run([cometbft, "testnet", "--v", str(NODES), "--o", str(nodes), "--home", str(nodes),
@@ -181,11 +218,29 @@ def cmd_build(args):
         die(f"cometbft testnet failed: {out.stderr.strip() or out.stdout.strip()}")
 
     accounts = {}
+    watchers = [f"watcher{i}" for i in range(1, args.watchers + 1)]
+    verifiers = [f"verifier{i}" for i in range(1, args.verifiers + 1)]
+    providers = [f"provider{i}" for i in range(1, args.providers + 1)]
+    own_keys = parse_pairs(args.account, "--account")
+    funded = dict(FUNDED)
+    for name, amount in parse_pairs(args.balance, "--balance").items():
+        if not amount.isdigit():
+            die(f"--balance {name}= takes a whole number")
+        funded[name] = int(amount)
     (d / "accounts").mkdir(mode=0o700, exist_ok=True)
-    for name in [*FUNDED, *WATCHERS, *VERIFIERS, *PROVIDERS]:
-        key = d / "accounts" / f"{name}.key"
-        accounts[name] = {"key": str(key.resolve()), "address": keygen(key)}
-    balances = [{"address": accounts[n]["address"], "balance": str(b)} for n, b in FUNDED.items()]
+    for name in dict.fromkeys([*funded, *watchers, *verifiers, *providers, *own_keys]):
+        key = Path(own_keys[name]) if name in own_keys else d / "accounts" / f"{name}.key"
+        if key.exists():
+            out = subprocess.run([nym_bin("nym-ledger-tx"), "address", "--key", str(key)], capture_output=True,
+                                 text=True)
+            if out.returncode != 0:
+                die(f"nym-ledger-tx address --key {key}: {out.stderr.strip()}")
+            address = out.stdout.strip()
+        else:
+            key.parent.mkdir(parents=True, exist_ok=True)
+            address = keygen(key)
+        accounts[name] = {"key": str(key.resolve()), "address": address}
+    balances = [{"address": accounts[n]["address"], "balance": str(b)} for n, b in funded.items()]
     if args.accounts:
         extra = json.loads(Path(args.accounts).read_text())
         known = {b["address"] for b in balances}
@@ -193,9 +248,9 @@ def cmd_build(args):
     app_state = {
         "chain_id": args.chain_id,
         "pipe_account": PIPE_ACCOUNT,
-        "watchers": {"threshold": args.watcher_threshold, "addresses": [accounts[n]["address"] for n in WATCHERS]},
+        "watchers": {"threshold": args.watcher_threshold, "addresses": [accounts[n]["address"] for n in watchers]},
         "verifiers": {"threshold": args.verifier_threshold,
-                      "addresses": [accounts[n]["address"] for n in VERIFIERS]},
+                      "addresses": [accounts[n]["address"] for n in verifiers]},
         "accounts": balances,
     }
     if args.issuer_keys:
@@ -218,10 +273,10 @@ def cmd_build(args):
     manifest_nodes = []
     for k in range(NODES):
         home = nodes / f"node{k}"
-        p = ports_of(base, k)
+        p = node_ports(k)
         (home / "config" / "genesis.json").write_text(genesis_text)
         conf = (home / "config" / "config.toml").read_text()
-        peers = ",".join(f"{node_ids[j]}@{HOST}:{ports_of(base, j)['p2p']}" for j in range(NODES) if j != k)
+        peers = ",".join(f"{node_ids[j]}@{HOST}:{node_ports(j)['p2p']}" for j in range(NODES) if j != k)
         for section, key, value in [
             ("", "moniker", q(f"node{k}")),
             ("", "proxy_app", q(f"tcp://{HOST}:{p['abci']}")),
@@ -250,17 +305,18 @@ def cmd_build(args):
     manifest = {
         "chain_id": args.chain_id,
         "base_port": base,
-        "rpc": f"http://{HOST}:{ports_of(base, 0)['rpc']}",
+        "rpc": f"http://{HOST}:{node_ports(0)['rpc']}",
         "pipe_account": PIPE_ACCOUNT,
-        "watchers": WATCHERS, "watcher_threshold": args.watcher_threshold,
-        "verifiers": VERIFIERS, "verifier_threshold": args.verifier_threshold,
-        "providers": PROVIDERS,
+        "watchers": watchers, "watcher_threshold": args.watcher_threshold,
+        "verifiers": verifiers, "verifier_threshold": args.verifier_threshold,
+        "providers": providers,
         "nodes": manifest_nodes,
         "accounts": accounts,
     }
     (d / "network.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    print(f"validators: built {NODES} validators in {d / 'nodes'} (chain {args.chain_id}, "
-          f"RPC {manifest['rpc']}, ports {base}..{base + 10 * (NODES - 1) + 2})")
+    ports = sorted(p for k in range(NODES) for p in node_ports(k).values())
+    print(f"validators: built {NODES} validators in {nodes} (chain {args.chain_id}, "
+          f"RPC {manifest['rpc']}, ports {ports[0]}..{ports[-1]})")
 
 
 # ---- processes -----------------------------------------------------------------------------------
@@ -297,10 +353,16 @@ def running(m):
     return [(name, pid) for name, marker, _ in processes(m) if (pid := live_pid(m, name, marker))]
 
 
+def logs_dir(m):
+    """Where the processes' logs go: DIR/logs, or $VALIDATORS_LOG_DIR (tools/localnet.py keeps every
+    component's log in one folder)."""
+    return Path(os.environ.get("VALIDATORS_LOG_DIR") or Path(m["dir"]) / "logs")
+
+
 def launch(m, name, argv):
-    logs = Path(m["dir"]) / "logs"
+    logs = logs_dir(m)
     run = Path(m["dir"]) / "run"
-    logs.mkdir(exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
     run.mkdir(exist_ok=True)
     log = open(logs / f"{name}.log", "ab")
     log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} starting: {' '.join(argv)}\n".encode())
@@ -333,7 +395,7 @@ def node_status(n):
 
 
 def app_ready(m, n, offset, proc):
-    log = Path(m["dir"]) / "logs" / f"{n['app']}.log"
+    log = logs_dir(m) / f"{n['app']}.log"
     with open(log, "rb") as f:
         f.seek(offset)
         text = f.read().decode(errors="replace")
@@ -359,7 +421,7 @@ def cmd_start(args):
         procs = {}
         offsets = {}
         for n in m["nodes"]:
-            log = Path(m["dir"]) / "logs" / f"{n['app']}.log"
+            log = logs_dir(m) / f"{n['app']}.log"
             offsets[n["app"]] = log.stat().st_size if log.exists() else 0
             procs[n["app"]] = launch(m, n["app"], [
                 validator, "--data-dir", n["ledger_dir"], "--host", HOST, "--port", str(n["abci_port"]),
@@ -377,7 +439,7 @@ def cmd_start(args):
         while True:
             for n in m["nodes"]:
                 if procs[n["name"]].poll() is not None:
-                    log = Path(m["dir"]) / "logs" / f"{n['name']}.log"
+                    log = logs_dir(m) / f"{n['name']}.log"
                     tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
                     die(f"{n['name']} exited during start-up; last lines of {log}:\n{tail}")
             heights = {n["name"]: s[0] for n in m["nodes"] if (s := node_status(n))}
@@ -387,7 +449,7 @@ def cmd_start(args):
                 break
             if time.monotonic() > deadline:
                 die(f"the validators did not commit blocks within {timeout:.0f}s (heights {heights}); "
-                    f"see {m['dir']}/logs/")
+                    f"see {logs_dir(m)}/")
             time.sleep(0.1)
     except SystemExit:
         print("validators: start failed; stopping what was started", file=sys.stderr)
@@ -395,7 +457,7 @@ def cmd_start(args):
         raise
     s = node_status(m["nodes"][0])
     print(f"validators: {NODES} validators up in {time.monotonic() - t0:.1f}s, chain {m['chain_id']}, "
-          f"height {s[0]}, app hash {s[1]}; RPC {m['rpc']}; logs {m['dir']}/logs/")
+          f"height {s[0]}, app hash {s[1]}; RPC {m['rpc']}; logs {logs_dir(m)}/")
 
 
 def stop(m, quiet=False):
@@ -458,7 +520,7 @@ def cmd_status(args):
     for r in [header, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
     print(f"{healthy} of {NODES} validators healthy (RPC answers, height grows); chain {m['chain_id']}, "
-          f"RPC {m['rpc']}, logs {m['dir']}/logs/")
+          f"RPC {m['rpc']}, logs {logs_dir(m)}/")
     return 0 if healthy == NODES else 1
 
 
@@ -535,6 +597,14 @@ def main():
     b.add_argument("--cometbft-log-level", default="main:info,state:info,*:error",
                    help="CometBFT's log_level (default: start-up, blocks and errors)")
     b.add_argument("--force", action="store_true", help="replace an existing network in --dir")
+    b.add_argument("--nodes-dir", help="where nodes/ goes (default DIR/nodes)")
+    b.add_argument("--node-ports", help="P2P:RPC:ABCI of each node, comma-separated (instead of --base-port)")
+    b.add_argument("--watchers", type=int, default=len(WATCHERS), help="Ethereum watchers in the genesis (3)")
+    b.add_argument("--verifiers", type=int, default=len(VERIFIERS), help="credential verifiers in the genesis (3)")
+    b.add_argument("--providers", type=int, default=len(PROVIDERS), help="provider accounts (2)")
+    b.add_argument("--account", action="append", metavar="NAME=KEYFILE",
+                   help="the key file of account NAME (created if missing; default accounts/NAME.key)")
+    b.add_argument("--balance", action="append", metavar="NAME=AMOUNT", help="fund account NAME in the genesis")
     sub.add_parser("start", help="start the apps, then CometBFT; wait for blocks")
     sub.add_parser("status", help="a table of the validators; exit 1 unless all are healthy")
     sub.add_parser("stop", help="stop everything (SIGTERM, then SIGKILL)")

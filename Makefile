@@ -1,0 +1,40 @@
+# The local Nym network (README "A whole Nym network"). Everything runs on this machine's loopback;
+# docker-compose.yml runs the same tree in containers.
+#   make localnet-build   the binaries (release preset), then the configuration tree build/ and
+#                         localnetdata/localclient/ (tools/localnet.py build; refuses to replace keys:
+#                         LOCALNET_BUILD_FLAGS=--force does)
+#   make localnet-up | localnet-status | localnet-down
+#   make localnet-docker-build    the same tree with the services naming each other as the compose file does
+JOBS ?= 2
+PYTHON ?= python3
+LOCALNET_OUT ?= build
+LOCALNET_BUILD_FLAGS ?=
+export NYM_BIN ?= $(CURDIR)/build/release/bin
+
+.PHONY: apps localnet-build localnet-docker-build localnet-up localnet-down localnet-status demo test
+
+apps:
+	bash tools/install-deps.sh
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target apps
+
+localnet-build: apps
+	$(PYTHON) tools/localnet.py --out $(LOCALNET_OUT) build $(LOCALNET_BUILD_FLAGS)
+
+localnet-docker-build: apps
+	$(PYTHON) tools/localnet.py --out $(LOCALNET_OUT) build --docker $(LOCALNET_BUILD_FLAGS)
+
+localnet-up:
+	$(PYTHON) tools/localnet.py --out $(LOCALNET_OUT) up
+
+localnet-status:
+	$(PYTHON) tools/localnet.py --out $(LOCALNET_OUT) status
+
+localnet-down:
+	$(PYTHON) tools/localnet.py --out $(LOCALNET_OUT) down
+
+demo:
+	bash tools/demo.sh
+
+test:
+	bash tools/test.sh
