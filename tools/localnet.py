@@ -2,6 +2,7 @@
 """The whole Nym network on this machine's loopback, from one configuration tree.
 
   python3 tools/localnet.py build  [--out build] [--client-dir localnetdata/localclient] [--docker] [--force]
+                                   [--issuers 3]
   python3 tools/localnet.py up     [--out build]      everything, in dependency order, with health checks
   python3 tools/localnet.py status [--out build] [--json]   one row per component; exit 1 unless all healthy
   python3 tools/localnet.py logs NAME [--out build] [-n 40] [--no-follow]    follow one component's log
@@ -203,7 +204,7 @@ def first_contract_address(deployer_hex):
 # ---- the plan: every component, its ports and its addresses ------------------------------------------
 
 
-def plan(out, client_dir, docker):
+def plan(out, client_dir, docker, issuer_count=None):
     """Where everything listens, as the host sees it (`host`) and as the services' configs name it
     (`service`: loopback, or docker-compose's service names and container ports)."""
     nodes = []
@@ -212,7 +213,7 @@ def plan(out, client_dir, docker):
                       "rpc": f"http://{HOST}:{rpc}",
                       "service_rpc": f"http://node{k}:26657" if docker else f"http://{HOST}:{rpc}"})
     issuers = [{"name": f"issuer{i}", "port": ISSUER_BASE_PORT + i - 1, "url": f"http://{HOST}:{ISSUER_BASE_PORT + i - 1}"}
-               for i in range(1, ISSUERS + 1)]
+               for i in range(1, (issuer_count or ISSUERS) + 1)]
     providers = [{"name": f"provider{i}", "port": PROVIDER_BASE_PORT + i - 1,
                   "url": f"http://{HOST}:{PROVIDER_BASE_PORT + i - 1}"} for i in range(1, PROVIDERS + 1)]
     return {
@@ -275,7 +276,9 @@ def cmd_build(args):
         for f in ("config.toml", "clientAccount.key", "wallet.json"):
             (client_dir / f).unlink(missing_ok=True)
     t0 = time.monotonic()
-    p = plan(out, client_dir, args.docker)
+    if not THRESHOLD <= args.issuers <= SIGNERS:
+        die(f"--issuers takes {THRESHOLD}..{SIGNERS} (the key set is {THRESHOLD}-of-{SIGNERS})")
+    p = plan(out, client_dir, args.docker, args.issuers)
     out.mkdir(parents=True, exist_ok=True)
 
     # Issuers: a trusted dealer's 3-of-5 key set; issuers 1..3 run, every holder of issuerKeys/ gets all 5.
@@ -903,6 +906,9 @@ def main():
     b.add_argument("--client-dir", default="localnetdata/localclient", help="nymclient's folder")
     b.add_argument("--docker", action="store_true", help="services name each other as docker-compose.yml does")
     b.add_argument("--force", action="store_true", help="replace an existing network (new keys, a new chain)")
+    b.add_argument("--issuers", type=int, default=ISSUERS,
+                   help=f"issuers that run, of the {SIGNERS} keys dealt (default {ISSUERS}, as the documents show; "
+                        f"with {ISSUERS} and t = {THRESHOLD} every issuer is needed, more tolerate issuers down)")
     sub.add_parser("up", help="start everything in dependency order, with health checks")
     sub.add_parser("down", help="stop everything")
     st = sub.add_parser("status", help="one row per component; exit 1 unless all are healthy")

@@ -9,6 +9,11 @@
 #   bash tools/localnet.sh status [--dir DIR]
 #   bash tools/localnet.sh stop   [--dir DIR]                   # SIGTERM, then SIGKILL; idempotent
 #
+# The whole network (geth and the token, 4 validators, watchers, issuers, verifiers, providers and this
+# mixnet) in the tree `make localnet-build` writes (tools/localnet.py; --out build by default):
+#   bash tools/localnet.sh build|up|down [--out DIR]     bash tools/localnet.sh status --out DIR
+#   bash tools/localnet.sh logs NAME [--out DIR]          bash tools/localnet.sh kill NAME [--signal KILL]
+#
 # Defaults: DIR ./localnet, N 21000, M 26656 (node0's p2p port; its RPC is M+1 = 26657) when those
 # ports are free, else the next free block. `--only` starts one part; stop and status cover both.
 # The two parts start side by side.
@@ -55,6 +60,12 @@ die() { echo "localnet: $*" >&2; exit 1; }
 COMMAND="${1:-}"
 [ -n "$COMMAND" ] || usage
 shift
+# The whole network (Ethereum, validators, credential services and the mixnet) from the tree of
+# `make localnet-build`: tools/localnet.py.
+case "$COMMAND" in
+  build|up|down|logs|kill) exec python3 "$ROOT/tools/localnet.py" "${COMMAND/kill/stop}" "$@" ;;
+  status) for a in "$@"; do [ "$a" = --out ] && exec python3 "$ROOT/tools/localnet.py" status "$@"; done ;;
+esac
 DIR="$PWD/localnet"
 BASE_PORT=""
 ONLY=""
