@@ -14,9 +14,7 @@ export NYM_BIN ?= $(CURDIR)/build/release/bin
 .PHONY: apps localnet-build localnet-docker-build localnet-up localnet-down localnet-status demo test
 
 apps:
-	bash tools/install-deps.sh
-	cmake --preset release >/dev/null
-	cmake --build --preset release -j $(JOBS) --target apps
+	JOBS=$(JOBS) bash tools/build.sh
 
 localnet-build: apps
 	$(PYTHON) tools/localnet.py --out $(LOCALNET_OUT) build $(LOCALNET_BUILD_FLAGS)

@@ -33,9 +33,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-bash tools/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build --preset release -j "$JOBS" --target apps
+JOBS="$JOBS" bash tools/build.sh
 
 export NYM_BIN="$PWD/build/release/bin"
 LOCALNET_DIR="${LOCALNET_DIR:-build/release/demo-localnet}"

@@ -18,7 +18,7 @@ PACKAGES=(
   librocksdb-dev libsqlite3-dev protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsecp256k1-dev libcrypto++-dev protobuf-compiler libprotobuf-dev
-  python3
+  python3 python3-yaml
 )
 
 missing=()
