@@ -8,6 +8,7 @@
   python3 tools/localnet.py logs NAME [--out build] [-n 40] [--no-follow]    follow one component's log
   python3 tools/localnet.py stop NAME [--out build] [--signal KILL]          stop one component (faults)
   python3 tools/localnet.py down   [--out build]      everything, in reverse order (SIGTERM, then SIGKILL)
+  python3 tools/localnet.py balances | zeta HEX [--out build]   the client's and providers' balances; a zeta's record
 
 `build` (`make localnet-build`) writes OUT (default ./build, beside CMake's build/<preset>/ folders):
 
@@ -669,6 +670,9 @@ def cmd_up(args):
               "nym-mixnode", "nym-gateway", "nym-client", "nym-eth-pipe"):
         nym_bin(b)
     geth_bin()
+    busy = [f"{what} {port}" for what, port in all_ports(p) if not V.port_free(port)]
+    if busy:
+        die(f"ports in use: {', '.join(busy)} (another network? `localnet.py down --out DIR` stops one)")
     t0 = time.monotonic()
     deadline = t0 + TIMEOUT
 
@@ -714,6 +718,19 @@ def cmd_up(args):
         sys.exit(1)
     print(f"localnet: everything up in {time.monotonic() - t0:.1f}s; status: python3 tools/localnet.py status "
           f"--out {args.out}; nymclient -f {p['client_dir']}/config.toml")
+
+
+def all_ports(p):
+    """(component, port) of every listening port of the network on the host."""
+    out = [("geth", p["ethereum"]["port"])]
+    for n in p["nodes"]:
+        out += [(n["name"], n["p2p_port"]), (n["name"], n["rpc_port"]), (n["name"], n["abci_port"])]
+    out += [(x["name"], x["port"]) for x in p["issuers"] + p["providers"]]
+    base = p["mixnet"]["base_port"]
+    out += [("directory", base)] + [(n, base + 1 + i) for i, n in enumerate(MIXNODES)]
+    out += [(g, base + 10 + i) for i, g in enumerate(GATEWAYS, 1)] + [(g, base + 20 + i) for i, g in enumerate(GATEWAYS, 1)]
+    out += [("alice", base + 31), ("bob", base + 32)]
+    return out
 
 
 def stop_pids(targets, grace=10.0):
@@ -898,6 +915,41 @@ def cmd_stop(args):
     return 0
 
 
+def balances(p):
+    """The client's Nym ERC20 tokens on Ethereum, its ledger balance and each provider's."""
+    m = ledger(p)
+    client = p["accounts"]["localclient"]
+    word = client[2:].lower().rjust(64, "0")
+    raw = eth_call(p, "eth_call", [{"to": p["ethereum"]["token"], "data": "0x70a08231" + word}, "latest"])
+    units = int(raw, 16) if raw not in ("0x", "") else 0
+    out = {"client": client, "client_tokens_on_ethereum": units // 10**18 if units % 10**18 == 0 else units / 10**18}
+
+    def ledger_balance(address):
+        code, log, value = V.abci_query(m, "/balance", address[2:])
+        if code:
+            raise RuntimeError(f"/balance: {log}")
+        return int(json.loads(value)["balance"])
+    out["client_on_ledger"] = ledger_balance(client)
+    for x in p["providers"]:
+        out[f"{x['name']}_on_ledger"] = ledger_balance(p["accounts"][x["name"]])
+    return out
+
+
+def cmd_balances(args):
+    p = load(args.out)
+    print(json.dumps(balances(p), indent=2))
+    return 0
+
+
+def cmd_zeta(args):
+    p = load(args.out)
+    code, log, value = V.abci_query(ledger(p), "/zeta", args.zeta.removeprefix("0x"))
+    if code:
+        die(f"/zeta: code {code}: {log}")
+    print(value)
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="build", help="the network's folder (default ./build)")
@@ -917,6 +969,9 @@ def main():
     lg.add_argument("name")
     lg.add_argument("-n", "--lines", type=int, default=40)
     lg.add_argument("--no-follow", action="store_true")
+    sub.add_parser("balances", help="the client's tokens on Ethereum and on the ledger, the providers' (JSON)")
+    zp = sub.add_parser("zeta", help="the ledger's record of a credential's zeta (JSON)")
+    zp.add_argument("zeta")
     sp = sub.add_parser("stop", help="stop one component (fault drills)")
     sp.add_argument("name")
     sp.add_argument("--signal", default="TERM")
@@ -924,8 +979,11 @@ def main():
         p.add_argument("--out", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     commands = {"build": cmd_build, "up": cmd_up, "down": cmd_down, "status": cmd_status, "logs": cmd_logs,
-                "stop": cmd_stop}
-    sys.exit(commands[args.command](args) or 0)
+                "stop": cmd_stop, "balances": cmd_balances, "zeta": cmd_zeta}
+    try:
+        sys.exit(commands[args.command](args) or 0)
+    except (urllib.error.URLError, ConnectionError, TimeoutError, RuntimeError) as e:
+        die(f"{e} (is the network up? localnet.py status)")
 
 
 if __name__ == "__main__":
