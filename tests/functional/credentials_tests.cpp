@@ -518,7 +518,10 @@ TEST(CredentialPrivacy, TheRequestOnTheChainCarriesNoPrivateAttribute) {
     ASSERT_TRUE(found) << "no credential request with the wallet's gamma at height " << c.height;
     const auto& [tx, raw] = *found;
     EXPECT_EQ(tx.tx.signer, net.client_key().address());
-    // Neither private attribute (serial, holder secret) nor the ElGamal secret, in either byte order.
+    // The search finds what is there (gamma, the ElGamal public key, is sent in clear)...
+    EXPECT_TRUE(contains_bytes(raw, c.gamma()));
+    // ...and finds neither private attribute (serial, holder secret) nor the ElGamal secret, in
+    // either byte order.
     for (const auto* secret : {&c.serial, &c.holder_secret, &c.elgamal.d}) {
         auto bytes = secret->to_bytes();
         EXPECT_FALSE(contains_bytes(raw, bytes));
@@ -588,6 +591,9 @@ TEST(CredentialPrivacy, TwoSpendsOfTwoCredentialsFromOneClientShareNothingAProvi
         EXPECT_FALSE(contains_bytes(deposit->second, net.client_key().address().bytes));
         auto spend = coconut::SpendTheta::decode(std::get<ledger::CredentialDeposit>(deposit->first.tx.body).spend);
         ASSERT_TRUE(spend);
+        // Every part compared below is in the bytes the provider put on the chain.
+        for (const auto& [name, bytes] : spend_parts(*spend))
+            EXPECT_TRUE(contains_bytes(deposit->second, bytes)) << name << " not found in the deposit";
         spends.push_back(*spend);
     }
     ASSERT_EQ(spends.size(), 2u);
@@ -705,6 +711,7 @@ TEST(CredentialFourValidators, AValidatorAndAnIssuerKilledInTheMiddleStillEndWit
     ASSERT_TRUE(debited);
     net.stop_validator(0, SIGKILL);
     net.stop_issuer(1, SIGKILL);
+    EXPECT_EQ(whole.wait_for(0s), std::future_status::timeout) << "the run ended before the crash";
     auto run = whole.get();
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err << net.log("provider1");
     EXPECT_TRUE(parse_json(run)["result"]["accepted"].get<bool>()) << run.out;
@@ -726,6 +733,7 @@ TEST(CredentialFourValidators, AValidatorAndAnIssuerKilledInTheMiddleStillEndWit
     ASSERT_TRUE(deposited);
     net.stop_validator(0, SIGKILL);
     net.stop_issuer(2, SIGKILL);
+    EXPECT_EQ(spend.wait_for(0s), std::future_status::timeout) << "the spend ended before the crash";
     run = spend.get();
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err << net.log("provider1") << net.log("verifier1");
     EXPECT_TRUE(parse_json(run)["result"]["accepted"].get<bool>()) << run.out;
