@@ -42,6 +42,7 @@ std::vector<std::string> step_names(const nlohmann::json& j) {
 }
 
 TEST(CredentialFlow, SeedSequenceEndsWithTrueAndTheLedgerAgrees) {
+    if (const auto why = ValidatorNet::unavailable(); !why.empty()) GTEST_SKIP() << why;
     CredentialNet net;
     ASSERT_TRUE(net.start_all(3)) << net.why();
     const auto client = net.client_key().address();
@@ -236,6 +237,7 @@ void buy_credential(CredentialNet& net, std::size_t client = 0) {
 }
 
 TEST(CredentialSafety, AShowReplayedAtTheSameOrAnotherProviderIsRefused) {
+    if (const auto why = ValidatorNet::unavailable(); !why.empty()) GTEST_SKIP() << why;
     CredentialNet net;
     ASSERT_TRUE(net.start_all(3)) << net.why();
     ASSERT_NO_FATAL_FAILURE(buy_credential(net));
@@ -266,6 +268,7 @@ TEST(CredentialSafety, AShowReplayedAtTheSameOrAnotherProviderIsRefused) {
 }
 
 TEST(CredentialSafety, TwoProvidersGivenOneCredentialAtOnceExactlyOneAccepts) {
+    if (const auto why = ValidatorNet::unavailable(); !why.empty()) GTEST_SKIP() << why;
     CredentialNet net;
     ASSERT_TRUE(net.start_all(3)) << net.why();
     ASSERT_NO_FATAL_FAILURE(buy_credential(net));
@@ -288,6 +291,7 @@ TEST(CredentialSafety, TwoProvidersGivenOneCredentialAtOnceExactlyOneAccepts) {
 }
 
 TEST(CredentialSafety, TwoOfFiveIssuersDownStillWorksThreeDownFailsClearly) {
+    if (const auto why = ValidatorNet::unavailable(); !why.empty()) GTEST_SKIP() << why;
     CredentialNet net;
     ASSERT_TRUE(net.start_all(5)) << net.why();
     net.configure_client({1, 2, 3, 4, 5}, 1);
@@ -315,6 +319,7 @@ TEST(CredentialSafety, TwoOfFiveIssuersDownStillWorksThreeDownFailsClearly) {
 }
 
 TEST(CredentialSafety, AnIssuerKeyFromOutsideTheSetCannotMakeAValidCredential) {
+    if (const auto why = ValidatorNet::unavailable(); !why.empty()) GTEST_SKIP() << why;
     CredentialNet net;
     ASSERT_TRUE(net.start_all(4)) << net.why();
     const auto rogue = net.start_rogue_issuer(3);
@@ -333,6 +338,7 @@ TEST(CredentialSafety, AnIssuerKeyFromOutsideTheSetCannotMakeAValidCredential) {
 }
 
 TEST(CredentialSafety, AVerifierVotingInvalidAloneChangesNothingAndVerifiersCatchUp) {
+    if (const auto why = ValidatorNet::unavailable(); !why.empty()) GTEST_SKIP() << why;
     NetOptions options;
     options.extra_verifier_keys = 1; // three verifiers registered, threshold 2; the third lies
     options.spend_timeout = 4000ms;
@@ -396,6 +402,7 @@ TEST(CredentialSafety, AVerifierVotingInvalidAloneChangesNothingAndVerifiersCatc
 }
 
 TEST(CredentialRecovery, AnIssuerKilledInTheMiddleSkipsNothingAndSignsNothingTwiceDifferently) {
+    if (const auto why = ValidatorNet::unavailable(); !why.empty()) GTEST_SKIP() << why;
     // Every service and the client also list a ledger node that is down first: they fail over.
     NetOptions options;
     options.dead_node_first = true;
@@ -506,6 +513,7 @@ std::vector<std::uint8_t> request_on_chain(CredentialNet& net, const credentials
 }
 
 TEST(CredentialPrivacy, TheRequestOnTheChainCarriesNoPrivateAttribute) {
+    if (const auto why = ValidatorNet::unavailable(); !why.empty()) GTEST_SKIP() << why;
     CredentialNet net;
     ASSERT_TRUE(net.start_all(3)) << net.why();
     ASSERT_NO_FATAL_FAILURE(buy_credential(net));
@@ -562,6 +570,7 @@ std::vector<std::pair<std::string, std::vector<std::uint8_t>>> spend_parts(const
 }
 
 TEST(CredentialPrivacy, TwoSpendsOfTwoCredentialsFromOneClientShareNothingAProviderCouldLink) {
+    if (const auto why = ValidatorNet::unavailable(); !why.empty()) GTEST_SKIP() << why;
     CredentialNet net;
     ASSERT_TRUE(net.start_all(3)) << net.why();
     ASSERT_NO_FATAL_FAILURE(buy_credential(net));
