@@ -55,6 +55,9 @@ def tree_paths(root, top=None):
 class LocalnetBuild(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cometbft = os.environ.get("COMETBFT", "")
+        if cometbft and not os.access(cometbft, os.X_OK):
+            raise unittest.SkipTest(f"no cometbft at {cometbft} (run tools/install-deps.sh)")
         cls.tmp = tempfile.TemporaryDirectory(prefix="nym-localnet-build-")
         cls.out = Path(cls.tmp.name) / "build"
         cls.client = Path(cls.tmp.name) / "localnetdata" / "localclient"
