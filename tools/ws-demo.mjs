@@ -5,7 +5,8 @@
 //       prints the client's address; exit 0 when it answers.
 //   node tools/ws-demo.mjs send-and-receive --from ws://...alice/mix --to ws://...bob/mix [--message TEXT] [--timeout 60]
 //       asks bob for its address, has alice send TEXT to it, then fetches at bob until TEXT arrives
-//       and prints "bob received: TEXT". Exit 1 on timeout or an error reply.
+//       and prints "bob received: TEXT". Exit 1 on timeout or an error reply. With --watch S it goes on
+//       fetching for S seconds more and exits 1 unless TEXT arrived exactly once.
 import WebSocket from "ws";
 
 function fail(message) {
@@ -80,6 +81,7 @@ async function sendAndReceive(args) {
   if (!from || !to) fail("send-and-receive needs --from URL and --to URL");
   const message = argValue(args, "--message", `hello bob, this is alice (${new Date().toISOString()})`);
   const timeoutS = Number(argValue(args, "--timeout", "60"));
+  const watchS = Number(argValue(args, "--watch", "0"));
 
   const bob = new ApiConnection(to);
   await bob.open(5000);
@@ -99,9 +101,10 @@ async function sendAndReceive(args) {
   while (Date.now() < deadline) {
     const fetched = await bob.request({ type: "fetch" });
     if (fetched.type !== "fetch") fail(`bob could not fetch: ${JSON.stringify(fetched)}`);
-    const hit = fetched.messages.find((m) => m === message);
-    if (hit !== undefined) {
-      console.log(`bob received: ${hit}  (after ${Date.now() - started} ms)`);
+    const copies = fetched.messages.filter((m) => m === message).length;
+    if (copies > 0) {
+      console.log(`bob received: ${message}  (after ${Date.now() - started} ms)`);
+      if (watchS > 0) await watchForCopies(bob, message, copies, watchS);
       bob.close();
       return;
     }
@@ -109,6 +112,19 @@ async function sendAndReceive(args) {
     await new Promise((r) => setTimeout(r, 100));
   }
   fail(`bob did not receive the message within ${timeoutS} s`);
+}
+
+// Keeps fetching at bob for watchS seconds: the message must not arrive again.
+async function watchForCopies(bob, message, copies, watchS) {
+  const until = Date.now() + watchS * 1000;
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 200));
+    const fetched = await bob.request({ type: "fetch" });
+    if (fetched.type !== "fetch") fail(`bob could not fetch: ${JSON.stringify(fetched)}`);
+    copies += fetched.messages.filter((m) => m === message).length;
+  }
+  console.log(`bob received it ${copies} time(s) in all (watched ${watchS} s more)`);
+  if (copies !== 1) fail(`the message arrived ${copies} times, not exactly once`);
 }
 
 const [command, ...args] = process.argv.slice(2);
@@ -121,7 +137,7 @@ try {
     await sendAndReceive(args);
     process.exit(0);
   } else {
-    fail("usage: ws-demo.mjs own-details URL | send-and-receive --from URL --to URL [--message TEXT] [--timeout S]");
+    fail("usage: ws-demo.mjs own-details URL | send-and-receive --from URL --to URL [--message TEXT] [--timeout S] [--watch S]");
   }
 } catch (err) {
   fail(err.message);
