@@ -517,9 +517,9 @@ def ledger(p):
 
 
 def mixnet_pid(p, name):
-    binary = {"directory": "nym-directory", "mix": "nym-mixnode", "gat": "nym-gateway"}.get(name[:3], "nym-client")
-    if name == "directory":
-        binary = "nym-directory"
+    """The pid of a mixnet component from tools/localnet.sh's run/ folder, if it runs that binary."""
+    binary = ("nym-directory" if name == "directory" else "nym-mixnode" if name.startswith("mix-") else
+              "nym-gateway" if name.startswith("gateway-") else "nym-client")
     try:
         pid = int((Path(p["out"]) / "mixnet" / "run" / f"{name}.pid").read_text().strip())
         exe = os.readlink(f"/proc/{pid}/exe")
@@ -679,6 +679,7 @@ def cmd_up(args):
     def step(what, t_start):
         print(f"localnet: {what} ({time.monotonic() - t_start:.1f}s; {time.monotonic() - t0:.1f}s since up)",
               flush=True)
+    parts = {}
     try:
         # Three independent parts side by side: the Ethereum chain, the validators, the mixnet.
         parts = {"ethereum": in_thread(start_ethereum, p, deadline), "ledger": in_thread(start_ledger, p),
@@ -712,7 +713,7 @@ def cmd_up(args):
     except (StartError, OSError, urllib.error.URLError) as e:
         print(f"localnet: up failed: {e}", file=sys.stderr)
         print("localnet: stopping what was started", file=sys.stderr)
-        for _, (thread, _) in locals().get("parts", {}).items():
+        for thread, _ in parts.values():
             thread.join()
         down(p, quiet=True)
         sys.exit(1)
