@@ -13,7 +13,7 @@ FROM golang:1.23-bookworm AS build
 ENV DEBIAN_FRONTEND=noninteractive JOBS=4
 WORKDIR /src
 COPY . .
-RUN rm -rf build node_modules localnetdata && bash tools/build.sh \
+RUN bash tools/build.sh \
  && mkdir -p /out/tools \
  && cp -a build/release/bin /out/bin \
  && cp -a build/release/contracts /out/contracts \

@@ -136,6 +136,10 @@ class Compose(unittest.TestCase):
         text = DOCKERFILE.read_text()
         self.assertEqual(len(re.findall(r"^FROM ", text, re.M)), 2)
         self.assertIn("bash tools/build.sh", text)
+        # The keys of a built tree never enter the image.
+        ignored = {line.strip().strip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+                   if line.strip() and not line.startswith("#")}
+        self.assertLessEqual({"build", "localnetdata", "node_modules"}, ignored)
         self.assertIn("bash tools/build.sh", (ROOT / "tools" / "demo.sh").read_text())
         self.assertIn("tools/build.sh", (ROOT / "Makefile").read_text())
         runtime = text.split("AS runtime", 1)[1]
