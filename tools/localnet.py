@@ -718,7 +718,7 @@ def cmd_up(args):
         down(p, quiet=True)
         sys.exit(1)
     print(f"localnet: everything up in {time.monotonic() - t0:.1f}s; status: python3 tools/localnet.py status "
-          f"--out {args.out}; nymclient -f {p['client_dir']}/config.toml")
+          f"--out {args.out}; the first credential: {nym_bin_dir() / 'nymclient'} -f {p['client_dir']}/config.toml")
 
 
 def all_ports(p):
