@@ -128,6 +128,15 @@ class Compose(unittest.TestCase):
                 self.assertIn(rest[len("docker/"):], scripts, name)
             else:
                 self.assertIn(rest, image, name)
+        # A /bin/sh script (dash in the image) must not use bash's /dev/tcp.
+        for script in (ROOT / "tools" / "docker").iterdir():
+            body = script.read_text()
+            if body.startswith("#!/bin/sh"):
+                self.assertNotIn("/dev/tcp", body, script)
+                self.assertEqual(subprocess.run(["sh", "-n", str(script)]).returncode, 0, script)
+            else:
+                self.assertTrue(body.startswith("#!/bin/bash"), script)
+                self.assertEqual(subprocess.run(["bash", "-n", str(script)]).returncode, 0, script)
         text = DOCKERFILE.read_text()
         for link, target in (("issuer", "nym-issuer"), ("provider", "nym-provider"), ("nymnode", "docker/nymnode.sh")):
             self.assertIn(f"ln -s {target} /app/{link}", text)
