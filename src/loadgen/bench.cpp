@@ -159,8 +159,11 @@ public:
                 std::error_code ec;
                 auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
                 if (ec) self = argv0;
+                // build/<preset>/bin/nym-loadgen → build/<preset>/bin/nym-mixnode (also after install);
                 // build/<preset>/apps/nym-loadgen/nym-loadgen → build/<preset>/apps/nym-mixnode/nym-mixnode
-                m_setup.binary = self.parent_path().parent_path() / "nym-mixnode" / "nym-mixnode";
+                m_setup.binary = self.parent_path() / "nym-mixnode";
+                if (!std::filesystem::exists(m_setup.binary))
+                    m_setup.binary = self.parent_path().parent_path() / "nym-mixnode" / "nym-mixnode";
             }
             if (!std::filesystem::exists(m_setup.binary)) {
                 return "nym-mixnode not found at " + m_setup.binary.string() + " (use --mixnode-bin)";
