@@ -227,6 +227,8 @@ public:
             if (!m_settings.node_cpus.empty()) m_setup.cpu_list = {m_settings.node_cpus};
             std::istringstream wrapper(m_settings.node_wrapper);
             for (std::string word; wrapper >> word;) m_setup.wrapper.push_back(word);
+            std::istringstream extra(m_settings.node_args);
+            for (std::string word; extra >> word;) m_setup.extra_args.push_back(word);
             m_setup.directory = m_directory.url();
             auto key = init_node(m_setup);
             if (!key) return key.error();
@@ -250,6 +252,7 @@ public:
         StepOptions options = m_base;
         options.rate = rate;
         options.duration = duration;
+        if (!m_setup.wrapper.empty()) options.stall = options.drain; // valgrind pauses to translate code
         const std::size_t need = packets_needed(options);
         if (spawned()) {
             if (m_used_since_start) {
@@ -309,15 +312,19 @@ public:
     }
 
     void stop_node() {
-        if (m_node) m_node->stop();
+        if (m_node) m_node->stop(stop_grace());
         m_node.reset();
     }
 
 private:
     pid_t current_pid() const { return m_node ? m_node->pid() : m_node_pid; }
+    /// How long a stopping node may take to save its replay state (much longer under valgrind).
+    std::chrono::milliseconds stop_grace() const {
+        return m_setup.wrapper.empty() ? std::chrono::milliseconds(3000) : std::chrono::milliseconds(300'000);
+    }
 
     std::string restart() {
-        if (m_node) m_node->stop();
+        if (m_node) m_node->stop(stop_grace());
         m_node.reset();
         // The old node's connection to the sink must be gone before packets are reused.
         for (int i = 0; i < 200 && m_sink.open_connections() > 0; ++i) {

@@ -30,6 +30,7 @@ struct Settings {
     unsigned workers = 1;
     std::string node_cpus;
     std::string node_wrapper;
+    std::string node_args;
     std::string node_log_level = "warn";
     bool json_output = false;
     bool keep_root = false;

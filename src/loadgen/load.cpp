@@ -429,7 +429,7 @@ StepResult run_step(const TargetAddress& target, PacketPool& pool, Sink& sink, c
             seen = m;
             progress_at = now;
         }
-        if (now >= drain_end || now - progress_at > 500'000'000) break;
+        if (now >= drain_end || now - progress_at > std::chrono::nanoseconds(options.stall).count()) break;
     }
     for (int fd : fds) ::close(fd);
 

@@ -124,6 +124,7 @@ struct StepOptions {
     std::chrono::milliseconds warmup{1000};   ///< sent but not measured
     std::chrono::milliseconds duration{3000}; ///< the measured window
     std::chrono::milliseconds drain{2000};    ///< how long to wait for stragglers after the last send
+    std::chrono::milliseconds stall{500};     ///< ...but no longer than this once arrivals stop
     unsigned connections = 1;
     std::size_t first_packet = 0; ///< pool index of the step's first packet
     /// Called on the sender thread when the measured window opens and when it closes (e.g. to

@@ -167,6 +167,7 @@ Expected<NodeProcess, Error> NodeProcess::start(const NodeSetup& setup, std::chr
           std::to_string(setup.workers), std::string("--log-level"), setup.log_level}) {
         args.push_back(a);
     }
+    args.insert(args.end(), setup.extra_args.begin(), setup.extra_args.end());
     int out = -1;
     auto pid = spawn(args, log, &out);
     if (!pid) return Unexpected(pid.error());

@@ -49,6 +49,7 @@ struct NodeSetup {
     /// Non-empty: `run` goes under this command (e.g. {"valgrind", "--tool=callgrind"}); the pid is
     /// still the node's when the command execs it, as taskset and valgrind do.
     std::vector<std::string> wrapper;
+    std::vector<std::string> extra_args; ///< appended to `run` (e.g. {"--heartbeat-interval", "60s"})
 };
 
 /// `nym-mixnode init`; the node's public Sphinx key is the one init prints. A copy of the replay

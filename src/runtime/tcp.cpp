@@ -1,5 +1,6 @@
 // Raw TCP on a runtime::Loop (see tcp.hpp): one coroutine per inbound reader, a writer coroutine
-// per inbound connection while it has bytes queued, one coroutine per outbound peer.
+// per inbound connection while it has bytes queued, one coroutine per outbound peer (gathering what
+// next() hands out into one write).
 #include <runtime/loop_core.hpp>
 #include <runtime/tcp.hpp>
 
@@ -240,6 +241,8 @@ asio::awaitable<bool> TcpService::Impl::connect(Peer& peer) {
 asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
     auto self = shared_from_this();
     auto backoff = options.reconnect_initial;
+    std::vector<std::vector<std::uint8_t>> batch;
+    std::vector<asio::const_buffer> buffers;
     while (!stopping && !peer->forgotten) {
         if (!peer->connected && peer->closed_by_peer) {
             peer->wakeup.expires_at(asio::steady_timer::time_point::max());
@@ -266,9 +269,20 @@ asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
             }
         }
         while (!stopping && peer->connected && !peer->forgotten) {
-            auto bytes = outbound.next ? outbound.next(peer->address) : std::nullopt;
-            if (!bytes) break;
-            auto [ec, n] = co_await asio::async_write(peer->socket, asio::buffer(*bytes), use_tuple);
+            // Gather what is waiting into one write (one system call for a burst).
+            batch.clear();
+            buffers.clear();
+            std::size_t gathered = 0;
+            while (outbound.next && batch.size() < std::max<std::size_t>(options.max_gather_buffers, 1) &&
+                   (batch.empty() || gathered < options.max_gather_bytes)) {
+                auto bytes = outbound.next(peer->address);
+                if (!bytes) break;
+                gathered += bytes->size();
+                batch.push_back(std::move(*bytes));
+            }
+            if (batch.empty()) break;
+            for (const auto& bytes : batch) buffers.emplace_back(bytes.data(), bytes.size());
+            auto [ec, n] = co_await asio::async_write(peer->socket, buffers, use_tuple);
             if (peer->forgotten) break;
             if (ec) {
                 spdlog::info("runtime: connection to {} lost: {}", peer->address.to_string(), ec.message());
@@ -276,10 +290,15 @@ asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
                 peer->socket.close(ignored);
                 peer->connected = false;
                 peer->closed_by_peer = false; // frames are waiting: reconnect now
-                if (outbound.on_write_failed) outbound.on_write_failed(peer->address, std::move(*bytes));
+                if (outbound.on_write_failed)
+                    for (auto it = batch.rbegin(); it != batch.rend(); ++it)
+                        outbound.on_write_failed(peer->address, std::move(*it));
                 break;
             }
-            if (outbound.on_written) outbound.on_written(peer->address);
+            for (auto& bytes : batch) {
+                if (outbound.on_written) outbound.on_written(peer->address);
+                if (outbound.recycle) outbound.recycle(std::move(bytes));
+            }
         }
         if (!peer->connected || stopping || peer->forgotten) continue;
         // Idle: sleep until wake_peer() cancels the timer.
