@@ -2,9 +2,10 @@
 // parsing returns a message or a typed nym.wire.gateway error, a parsed message re-serializes to the
 // same bytes, and the session answers with well-formed frames and never crashes.
 //
-// Input layout for the session part: byte 0 selects the start (odd: a valid authentication of the
-// pre-registered client is fed first, so the fuzzer reaches the authenticated state); the rest is a
-// sequence of frames, each u16 big-endian length ‖ bytes. The whole input is also parsed as one frame.
+// Input layout for the session part: byte 0 selects the start (bit 0: a valid authentication of the
+// pre-registered client is fed first, so the fuzzer reaches the authenticated state, and its frames
+// are then sealed with the session MAC unless bit 1 is set); the rest is a sequence of frames, each
+// u16 big-endian length ‖ bytes. The whole input is also parsed as one frame.
 
 #include "fuzz.hpp"
 
@@ -58,9 +59,16 @@ public:
     }
 };
 
-void check_reply(const wg::Bytes& frame) {
+/// The gateway only ever sends well-formed frames (after the handshake, under the session MAC).
+void check_reply(const wg::Bytes& bytes, std::optional<wg::SessionChannel>& channel) {
+    wg::Bytes frame = bytes;
+    if (channel) {
+        auto opened = channel->open(bytes);
+        require(opened.has_value());
+        frame = std::move(*opened);
+    }
     auto parsed = wg::parse_message(frame);
-    require(parsed.has_value()); // the gateway only ever sends well-formed frames
+    require(parsed.has_value());
     require(wg::serialize(*parsed) == frame);
 }
 
@@ -84,12 +92,16 @@ NYM_FUZZ_TARGET(gateway_protocol) {
     crypto::DeterministicRng rng(1);
     gateway::ClientSession session(f.gateway, registry, nonces, rng);
     const gateway::UnixSeconds now{std::chrono::seconds(NOW)};
+    // After an authentication the fuzzer's frames are sealed as the client would seal them, so it
+    // reaches the message parser behind the session MAC (the MAC check itself is the first frame's).
+    std::optional<wg::SessionChannel> channel;
     if ((input[0] & 1) != 0) {
         std::array<std::uint8_t, wg::AUTH_NONCE_SIZE> nonce{};
         const auto auth = wg::make_authenticate_request(f.key, f.gateway.public_key(), f.client.public_key(),
                                                         static_cast<std::uint64_t>(NOW), nonce);
         const auto out = session.on_frame(wg::serialize(wg::Message{auth}), now);
         require(!out.close.has_value() && session.state() == gateway::ClientSession::State::authenticated);
+        channel.emplace(wg::Side::client, f.key, wg::authentication_session_transcript(auth));
     }
     std::size_t pos = 1;
     std::uint64_t delivered = 0;
@@ -97,9 +109,11 @@ NYM_FUZZ_TARGET(gateway_protocol) {
         const std::size_t length = (std::size_t{input[pos]} << 8) | input[pos + 1];
         pos += 2;
         const std::size_t take = std::min(length, input.size() - pos);
-        const auto out = session.on_frame(input.subspan(pos, take), now);
+        const auto piece = input.subspan(pos, take);
+        const bool seal = channel && (input[0] & 2) == 0; // bit 1 set: send the frames unsealed
+        const auto out = session.on_frame(seal ? channel->seal(piece) : wg::Bytes(piece.begin(), piece.end()), now);
         pos += take;
-        for (const auto& reply : out.replies) check_reply(reply);
+        for (const auto& reply : out.replies) check_reply(reply, channel);
         if (out.close) require(session.state() == gateway::ClientSession::State::closed);
         for (const auto& action : out.actions) {
             if (const auto* fwd = std::get_if<gateway::ForwardPacket>(&action))
@@ -112,7 +126,7 @@ NYM_FUZZ_TARGET(gateway_protocol) {
             const std::uint8_t payload[3] = {1, 2, 3};
             auto d = session.deliver(delivered++, payload);
             require(d.has_value());
-            check_reply(*d);
+            check_reply(*d, channel);
         }
     }
 }

@@ -35,11 +35,26 @@ ALLOWED = {
     "client": {"util", "crypto", "sphinx", "wire", "runtime", "node"},
     "loadgen": {"util", "crypto", "sphinx", "wire"},  # starts one nym-mixnode, shares none of its code
     "validator": {"util", "crypto", "ledger", "store", "abci", "runtime", "node"},
+    # Pure files (u256, rlp, abi, transaction, jsonrpc) use util and crypto only; the I/O files
+    # (ETHEREUM_IO_FILES) the runtime and the node layer.
+    "ethereum": {"util", "crypto", "runtime", "node"},
+    "watcher": {"util", "crypto", "ledger", "ethereum", "runtime", "node"},
+    # The ledger as its services see it: CometBFT RPC, block following, transactions, credential format.
+    "chain": {"util", "crypto", "bls", "coconut", "ledger", "runtime", "node"},
+    "issuer": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
+    "verifier": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
+    "provider": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
+    "credentials": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
 }
-ROLES = {"directory", "mixnode", "gateway", "client", "validator"}
+ETHEREUM_IO_FILES = {"rpc_client", "session", "pipe", "dev_chain", "account_key"}
+# Of those, the ones that open sockets: a role includes them in its daemon files only.
+ETHEREUM_NETWORK_FILES = {"rpc_client", "session", "pipe", "dev_chain"}
+ROLES = {"directory", "mixnode", "gateway", "client", "validator", "watcher", "issuer", "verifier", "provider", "credentials"}
 ASIO_ALLOWED = {"runtime"}
 # Headers of runtime/node that are plain values or files, usable by a role's sans-IO core.
 CORE_SAFE = {"runtime/http.hpp", "runtime/errors.hpp", "node/config_file.hpp", "node/logging.hpp"}
+# Headers of the shared layers that do I/O: in a role, only its daemon files may include them.
+NETWORK_HEADERS = {"chain/rpc_client.hpp"}
 # apps/<name> -> the role libraries it may include (empty: a tool that belongs to no role).
 APP_ROLE = {
     "nym-directory": {"directory"},
@@ -48,6 +63,13 @@ APP_ROLE = {
     "nym-client": {"client"},
     "nym-loadgen": {"loadgen"},
     "nym-validator": {"validator"},
+    "nym-ledger-tx": set(),
+    "nym-ethereum-watcher": {"watcher"},
+    "nym-eth-pipe": set(),
+    "nym-issuer": {"issuer"},
+    "nym-verifier": {"verifier"},
+    "nym-provider": {"provider"},
+    "nymclient": {"credentials"},
     "nym-coconut-keygen": set(),
     "sphinx-demo": set(),
 }
@@ -85,6 +107,13 @@ for path in sources(base / "src"):
         if target == "runtime/loop_core.hpp" and lib != "runtime":
             problems.append(f"{path}:{n}: runtime/loop_core.hpp is internal to the runtime")
         if lib in ROLES and not is_daemon_file and first in {"runtime", "node"} and target not in CORE_SAFE:
+            problems.append(f"{path}:{n}: only the daemon files of '{lib}' (daemon*.hpp/.cpp) may include {target}")
+        if lib == "ethereum" and path.stem not in ETHEREUM_IO_FILES and first in {"runtime", "node"}:
+            problems.append(f"{path}:{n}: the pure files of ethereum may not include {target}")
+        if lib in ROLES and not is_daemon_file and first == "ethereum" and \
+                pathlib.Path(target).stem in ETHEREUM_NETWORK_FILES:
+            problems.append(f"{path}:{n}: only the daemon files of '{lib}' may include {target}")
+        if lib in ROLES and not is_daemon_file and target in NETWORK_HEADERS:
             problems.append(f"{path}:{n}: only the daemon files of '{lib}' (daemon*.hpp/.cpp) may include {target}")
 
 for app_dir in sorted(p for p in (base / "apps").iterdir() if p.is_dir()):

@@ -15,7 +15,7 @@ PACKAGES=(
   clang lld libclang-rt-14-dev clang-format clang-tidy
   libsodium-dev libssl-dev libboost1.81-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-  librocksdb-dev libsqlite3-dev
+  librocksdb-dev libsqlite3-dev protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsecp256k1-dev libcrypto++-dev protobuf-compiler libprotobuf-dev
   python3
@@ -88,4 +88,20 @@ else
   mkdir -p "$COMETBFT_DIR"
   GOBIN="$COMETBFT_DIR" go install "github.com/cometbft/cometbft/cmd/cometbft@$COMETBFT_VERSION"
   echo "install-deps: cometbft $("$COMETBFT_DIR/cometbft" version) in $COMETBFT_DIR"
+fi
+
+# go-ethereum (geth --dev: the Ethereum development chain of the localnet and the functional tests)
+# from the Go module proxy, at the version pinned in tools/versions.env, beside CometBFT:
+#   ${NYM_TOOLS_DIR:-$HOME/.cache/nym-cpp/tools}/geth-<version>/geth
+# Skipped when that binary already reports the pinned version. Measured on the 2-core machine under
+# a shared load: 17 min from empty Go caches, under a minute when only the link is left
+# (docs/performance.md).
+GETH_DIR="$NYM_TOOLS_DIR/geth-$GETH_VERSION"
+if [ -x "$GETH_DIR/geth" ] && "$GETH_DIR/geth" version 2>/dev/null | grep -qx "Version: ${GETH_VERSION#v}-stable"; then
+  echo "install-deps: geth $GETH_VERSION present ($GETH_DIR)"
+else
+  echo "install-deps: go install github.com/ethereum/go-ethereum/cmd/geth@$GETH_VERSION"
+  mkdir -p "$GETH_DIR"
+  GOBIN="$GETH_DIR" go install "github.com/ethereum/go-ethereum/cmd/geth@$GETH_VERSION"
+  echo "install-deps: $("$GETH_DIR/geth" version | grep '^Version:') in $GETH_DIR"
 fi

@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# A whole mixnet on this machine's loopback: a directory, 3 layers x 2 mix nodes, 2 gateways and two
-# clients, alice and bob, each registered at a different gateway. Builds nothing: it runs the
-# binaries under $NYM_BIN (default build/release/bin).
+# A whole local Nym network on this machine's loopback: the mixnet (a directory, 3 layers x 2 mix
+# nodes, 2 gateways and two clients, alice and bob, each registered at a different gateway) and the
+# ledger (4 CometBFT validators, each with its nym-validator app: tools/validators.py). Builds
+# nothing: it runs the binaries under $NYM_BIN (default build/release/bin) and the CometBFT that
+# tools/install-deps.sh installed.
 #
-#   bash tools/localnet.sh start  [--dir DIR] [--base-port N]   # default DIR ./localnet, N 21000
+#   bash tools/localnet.sh start  [--dir DIR] [--base-port N] [--only mixnet|ledger] [--ledger-base-port M]
 #   bash tools/localnet.sh status [--dir DIR]
 #   bash tools/localnet.sh stop   [--dir DIR]                   # SIGTERM, then SIGKILL; idempotent
 #
-# Layout of DIR: logs/<name>.log (stdout and stderr of each component), run/<name>.pid,
-# nodes/ (keys, configs and the gateways' databases; kept across stop/start, so addresses stay the
-# same), localnet.env (URLs and addresses for scripts: source it).
+# Defaults: DIR ./localnet, N 21000, M 26656 (node0's p2p port; its RPC is M+1 = 26657) when those
+# ports are free, else the next free block. `--only` starts one part; stop and status cover both.
+# The two parts start side by side.
 #
-# Ports, from the base port N (the default stays below Linux's ephemeral range 32768-60999, so an
+# Layout of DIR: logs/<name>.log (stdout and stderr of each mixnet component), run/<name>.pid,
+# nodes/ (keys, configs and the gateways' databases; kept across stop/start, so addresses stay the
+# same), ledger/ (the validator network: nodes/ as `cometbft testnet` writes it, accounts/ with the
+# test accounts' keys, logs/, run/, network.json; kept across stop/start, so the chain goes on),
+# localnet.env (URLs and addresses for scripts: source it).
+#
+# Mixnet ports, from the base port N (the default stays below Linux's ephemeral range 32768-60999, so an
 # outgoing connection cannot be holding one of them): directory N; mix nodes N+1..N+6; gateways' mix listeners N+11, N+12,
 # their client websockets N+21, N+22; the clients' websocket APIs N+31 (alice), N+32 (bob).
+# Ledger ports, from M: validator k listens for peers on M+10k, RPC on M+10k+1, its app (ABCI) on M+10k+2.
 #
 # The settings favour a demo that comes up in seconds: 1 s heartbeats, a 5 s presence timeout, and
-# 10 ms mean delay per hop. Knobs (environment): NYM_BIN, LOCALNET_PACKET_DELAY (10ms),
+# 10 ms mean delay per hop; blocks every ~0.4 s. Knobs (environment): NYM_BIN, LOCALNET_PACKET_DELAY (10ms),
 # LOCALNET_SEND_DELAY (20ms, mean gap of the clients' Poisson streams), LOCALNET_LOOP_DELAY (200ms),
 # LOCALNET_LOG_LEVEL (info), LOCALNET_TIMEOUT (60, seconds to wait for everything to come up).
 set -euo pipefail
@@ -47,10 +56,17 @@ COMMAND="${1:-}"
 shift
 DIR="$PWD/localnet"
 BASE_PORT=""
+ONLY=""
+LEDGER_BASE_PORT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) [ $# -ge 2 ] || usage; DIR="$2"; shift 2 ;;
     --base-port) [ $# -ge 2 ] || usage; BASE_PORT="$2"; shift 2 ;;
+    --ledger-base-port) [ $# -ge 2 ] || usage; LEDGER_BASE_PORT="$2"; shift 2 ;;
+    --only)
+      [ $# -ge 2 ] || usage
+      case "$2" in mixnet|ledger) ONLY="$2" ;; *) die "--only takes mixnet or ledger" ;; esac
+      shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "localnet: unknown argument '$1'" >&2; usage ;;
   esac
@@ -63,6 +79,8 @@ if [ "$BASE_PORT" -lt 1024 ] || [ "$BASE_PORT" -gt 65000 ]; then die "--base-por
 LOGS="$DIR/logs"
 RUN="$DIR/run"
 NODES="$DIR/nodes"
+LEDGER="$DIR/ledger"
+VALIDATORS=(python3 "$ROOT/tools/validators.py" --dir "$LEDGER")
 DIRECTORY_PORT=$BASE_PORT
 DIRECTORY_URL="http://$HOST:$DIRECTORY_PORT"
 
@@ -143,6 +161,11 @@ own_details() {
 }
 
 cmd_stop() {
+  stop_mixnet
+  if [ -f "$LEDGER/network.json" ]; then "${VALIDATORS[@]}" stop | sed 's/^validators:/localnet: ledger:/'; fi
+}
+
+stop_mixnet() {
   local names pids=() name pid
   read -r -a names <<<"$(all_names)"
   for ((i = ${#names[@]} - 1; i >= 0; i--)); do
@@ -170,7 +193,7 @@ cmd_stop() {
     sleep 0.1
   done
   rm -f "$RUN"/*.pid 2>/dev/null || true
-  if [ ${#pids[@]} -eq 0 ]; then echo "localnet: nothing running in $DIR"; else echo "localnet: stopped ${#pids[@]} process(es) in $DIR"; fi
+  if [ ${#pids[@]} -eq 0 ]; then echo "localnet: mixnet: nothing running in $DIR"; else echo "localnet: mixnet: stopped ${#pids[@]} process(es) in $DIR"; fi
 }
 
 cmd_status() {
@@ -191,10 +214,81 @@ cmd_status() {
     read -r mixes gateways <<<"$(topology_counts)"
     echo "topology: $mixes mix nodes, $gateways gateways"
   fi
-  [ "$running" -eq "$total" ]
+  local ledger_ok=0
+  if [ -f "$LEDGER/network.json" ]; then
+    echo
+    "${VALIDATORS[@]}" status || ledger_ok=1
+  else
+    echo; echo "ledger: not built in $LEDGER"
+  fi
+  [ "$running" -eq "$total" ] && [ "$ledger_ok" -eq 0 ]
+}
+
+# The ledger: built on first use (kept afterwards, so the chain goes on), then started.
+start_ledger() {
+  if [ ! -f "$LEDGER/network.json" ]; then
+    local port_args=()
+    [ -n "$LEDGER_BASE_PORT" ] && port_args=(--base-port "$LEDGER_BASE_PORT")
+    "${VALIDATORS[@]}" build "${port_args[@]}"
+  fi
+  "${VALIDATORS[@]}" start
 }
 
 cmd_start() {
+  mkdir -p "$DIR"
+  if [ "$ONLY" = ledger ]; then
+    start_ledger
+    write_env
+    return
+  fi
+  check_mixnet
+  LEDGER_OUT="$DIR/ledger-start.out"
+  if [ -z "$ONLY" ]; then
+    [ -x "$NYM_BIN/nym-validator" ] || die "missing $NYM_BIN/nym-validator (build the release preset first, or use --only mixnet)"
+    start_ledger >"$LEDGER_OUT" 2>&1 &
+    LEDGER_BG_PID=$!
+  fi
+  start_mixnet # a failure there stops the mixnet (its ERR trap) and the ledger (abort_start)
+  if [ -n "$LEDGER_BG_PID" ]; then
+    if ! wait "$LEDGER_BG_PID"; then
+      LEDGER_BG_PID=""
+      cat "$LEDGER_OUT" >&2
+      echo "localnet: the ledger did not start; stopping the mixnet" >&2
+      stop_mixnet >/dev/null
+      exit 1
+    fi
+    sed 's/^validators:/  ledger:/' "$LEDGER_OUT"
+  fi
+  write_env
+}
+
+LEDGER_BG_PID=""
+abort_start() {
+  echo "localnet: start failed; stopping what was started" >&2
+  stop_mixnet >/dev/null
+  if [ -n "$LEDGER_BG_PID" ]; then
+    wait "$LEDGER_BG_PID" || true
+    "${VALIDATORS[@]}" stop >/dev/null || true
+  fi
+}
+
+# localnet.env: what scripts need, for the parts that run.
+write_env() {
+  local mixnet_env="$DIR/mixnet.env"
+  : >"$DIR/localnet.env"
+  [ -f "$mixnet_env" ] && [ "$ONLY" != ledger ] && cat "$mixnet_env" >>"$DIR/localnet.env"
+  if [ "$ONLY" != mixnet ] && [ -f "$LEDGER/network.json" ]; then
+    python3 - "$LEDGER/network.json" >>"$DIR/localnet.env" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+print(f"LOCALNET_LEDGER_RPC={m['rpc']}")
+print(f"LOCALNET_LEDGER_CHAIN_ID={m['chain_id']}")
+print(f"LOCALNET_LEDGER_DIR={sys.argv[1].rsplit('/', 1)[0]}")
+PY
+  fi
+}
+
+check_mixnet() {
   local name bin
   for name in directory mix-1a gateway-1 alice; do
     bin="$(binary_of "$name")"
@@ -204,12 +298,16 @@ cmd_start() {
   for name in $(all_names); do
     if live_pid "$name" >/dev/null; then die "$name is already running in $DIR (stop it first: localnet stop --dir $DIR)"; fi
   done
+}
+
+start_mixnet() {
+  local name
   mkdir -p "$LOGS" "$RUN" "$NODES/mixnodes" "$NODES/gateways" "$NODES/clients"
   rm -f "$RUN"/*.pid
   echo "$BASE_PORT" >"$DIR/base-port"
 
   # From here on, a failure stops what was started.
-  trap 'echo "localnet: start failed; stopping what was started" >&2; cmd_stop >/dev/null' ERR
+  trap abort_start ERR
 
   local offset
   offset=$(log_size directory)
@@ -296,7 +394,7 @@ cmd_start() {
   fi
   trap - ERR
 
-  cat >"$DIR/localnet.env" <<EOF
+  cat >"$DIR/mixnet.env" <<EOF
 LOCALNET_DIRECTORY_URL=$DIRECTORY_URL
 LOCALNET_ALICE_API=ws://$HOST:$(client_port alice)/mix
 LOCALNET_ALICE_ADDRESS=${addresses[alice]}

@@ -3,7 +3,8 @@
 //                   [--root DIR] [--force] [traffic flags]
 //   nym-client run  --id ID [the same flags] [--log-level info]
 // init prints "address: <identity>@<gateway>"; run prints exactly one stdout line once the gateway
-// link is up: "nym-client listening on ws://127.0.0.1:<port>/mix, address <address>".
+// link is up: "nym-client listening on ws://127.0.0.1:<port>/mix, address <address>" (tcp://... with
+// socket type tcp).
 #include <client/daemon.hpp>
 #include <client/daemon_init.hpp>
 #include <node/logging.hpp>
@@ -37,8 +38,8 @@ void add_common(CLI::App* cmd, Flags& f) {
     cmd->add_option("--root", f.root, "folder holding client folders (default: $HOME/.nym/clients)");
     cmd->add_option("--gateway", f.gateway, "base58 identity of the gateway to register at (default: random)");
     cmd->add_option("--directory", c.directory, "directory server URL, e.g. http://127.0.0.1:8080");
-    cmd->add_option("--socket-type", c.socket_type, "websocket, tcp (not served in this version) or none");
-    cmd->add_option("--port", c.port, "websocket API port on 127.0.0.1; 0 = any free port (default 9001)");
+    cmd->add_option("--socket-type", c.socket_type, "websocket, tcp (protobuf, see the docs) or none");
+    cmd->add_option("--port", c.port, "API port on 127.0.0.1; 0 = any free port (default 9001)");
     cmd->add_option("--packet-delay", c.packet_delay, "mean per-hop delay, e.g. 15ms");
     cmd->add_option("--ack-delay", c.ack_delay, "mean per-hop delay of SURB-acks, e.g. 15ms");
     cmd->add_option("--send-delay", c.send_delay, "mean gap of the main Poisson stream, e.g. 20ms");
@@ -57,73 +58,54 @@ void add_common(CLI::App* cmd, Flags& f) {
     cmd->add_option("--log-level", f.log_level, "trace, debug, info, warn, error")->capture_default_str();
 }
 
-/// The steps both commands share: logging, id, root, --gateway and the overrides.
-int prepare(const Flags& f, std::filesystem::path& root, std::optional<nym::crypto::Ed25519PublicKey>& gateway,
-            ConfigOverrides& overrides) {
-    if (!nym::node::init_logging("nym-client", f.log_level))
-        return fail("invalid --log-level '" + f.log_level + "' (use trace, debug, info, warn, error)");
-    if (!valid_id(f.id)) return fail("invalid --id '" + f.id + "': 1-64 characters of A-Z a-z 0-9 _ -");
-    auto resolved = f.root.empty() ? default_root() : ConfigResult<std::filesystem::path>(f.root);
-    if (!resolved) return fail(resolved.error().message());
-    root = *resolved;
-    auto wanted = parse_gateway_flag(f.gateway);
-    if (!wanted) return fail(wanted.error());
-    gateway = *wanted;
-    auto o = overrides_from(f.config);
-    if (!o) return fail(o.error());
-    overrides = *o;
-    return 0;
+/// What both commands start with: logging, id, root, --gateway and the overrides (std::nullopt
+/// after printing the error).
+struct Common {
+    std::filesystem::path root;
+    std::optional<nym::crypto::Ed25519PublicKey> gateway;
+    ConfigOverrides overrides;
+};
+std::optional<Common> prepare(const Flags& f) {
+    if (!nym::node::init_logging("nym-client", f.log_level)) {
+        fail("invalid --log-level '" + f.log_level + "' (use trace, debug, info, warn, error)");
+        return std::nullopt;
+    }
+    if (!valid_id(f.id)) {
+        fail("invalid --id '" + f.id + "': 1-64 characters of A-Z a-z 0-9 _ -");
+        return std::nullopt;
+    }
+    auto root = f.root.empty() ? default_root() : ConfigResult<std::filesystem::path>(f.root);
+    auto gateway = parse_gateway_flag(f.gateway);
+    auto overrides = overrides_from(f.config);
+    const std::string error = !root ? root.error().message() : !gateway ? gateway.error() : !overrides ? overrides.error() : "";
+    if (!error.empty()) {
+        fail(error);
+        return std::nullopt;
+    }
+    return Common{*root, *gateway, *overrides};
 }
 
 int run_init(const Flags& flags) {
-    std::filesystem::path root;
-    std::optional<nym::crypto::Ed25519PublicKey> wanted;
-    ConfigOverrides overrides;
-    if (int rc = prepare(flags, root, wanted, overrides); rc != 0) return rc;
-    const auto file = config_path(root, flags.id);
-    auto done = initialise(merge(default_config(root, flags.id), overrides), file, wanted, flags.force,
-                           nym::crypto::system_rng());
+    auto common = prepare(flags);
+    if (!common) return 1;
+    const auto file = config_path(common->root, flags.id);
+    auto done = initialise(merge(default_config(common->root, flags.id), common->overrides), file, common->gateway,
+                           flags.force, nym::crypto::system_rng());
     if (!done) return fail(done.error());
-    const Config& config = done->config;
-    std::printf("Initialised client '%s'\n", config.id.c_str());
-    std::printf("identity key (ed25519): %s\n", short_key(done->address.identity).c_str());
-    std::printf("private key: %s\n", config.private_identity_key_file.string().c_str());
-    std::printf("gateway: %s at %s (registered, shared key in %s)\n", short_key(done->address.gateway).c_str(),
-                config.gateway_listener.c_str(), config.gateway_shared_key_file.string().c_str());
-    std::printf("config: %s\n", file.string().c_str());
-    std::printf("address: %s\n", to_string(done->address).c_str());
+    std::fputs(init_report(*done, file).c_str(), stdout);
     std::fflush(stdout);
     return 0;
 }
 
 int run_run(const Flags& flags) {
-    std::filesystem::path root;
-    std::optional<nym::crypto::Ed25519PublicKey> wanted;
-    ConfigOverrides overrides;
-    if (int rc = prepare(flags, root, wanted, overrides); rc != 0) return rc;
-    ClientSettings settings;
-    settings.config_file = config_path(root, flags.id);
-    auto loaded = load_config(settings.config_file);
-    if (!loaded && loaded.error() == ConfigErrc::missing_file)
-        return fail("client '" + flags.id + "' does not exist (no " + settings.config_file.string() +
-                    "; run `nym-client init --id " + flags.id + "` first)");
-    if (!loaded) return fail(loaded.error().message());
-    settings.config = merge(*loaded, overrides);
-    if (wanted && *wanted != settings.config.gateway_identity) {
-        settings.config.gateway_identity = *wanted;
-        settings.config.gateway_listener.clear();
-        settings.register_again = true;
-    }
-    if (auto valid = validate(settings.config); !valid) return fail(valid.error().message());
-
+    auto common = prepare(flags);
+    if (!common) return 1;
+    auto settings = run_settings(common->root, flags.id, common->overrides, common->gateway);
+    if (!settings) return fail(settings.error());
     nym::runtime::Loop loop;
-    Daemon daemon(loop, std::move(settings));
+    Daemon daemon(loop, std::move(*settings));
     auto started = daemon.start([](const Daemon& d) {
-        if (d.socket_type() == SocketType::websocket)
-            std::printf("nym-client listening on ws://127.0.0.1:%u/mix, address %s\n", unsigned{d.api_port()},
-                        d.address().c_str());
-        else
-            std::printf("nym-client running without a socket (socket_type none), address %s\n", d.address().c_str());
+        std::printf("%s\n", d.ready_line().c_str());
         std::fflush(stdout);
     });
     if (!started) return fail(started.error());

@@ -57,6 +57,7 @@ int run_gateway(const gw::RunFlags& flags, const std::string& log_level) {
     gw::Daemon daemon(loop, std::move(prepared->daemon), std::move(prepared->keys), std::move(prepared->store));
     auto started = daemon.start([](const gw::Listening& at) {
         std::printf("nym-gateway listening on mix %s, clients %s\n", at.mix_address.c_str(), at.client_listener.c_str());
+        if (at.admin) std::printf("nym-gateway admin on %s (GET /api/stats)\n", at.admin->c_str());
         std::fflush(stdout);
     });
     if (!started) return fail(" run", started.error());
@@ -93,6 +94,8 @@ int main(int argc, char** argv) {
     run->add_option("--clients-port", flags.clients_port,
                     "client websocket port; 0 = any free port (overrides gateway.clients_port)");
     run->add_option("--directory", flags.directory, "directory server URL (overrides gateway.directory)");
+    run->add_option("--admin-port", flags.admin_port,
+                    "serve per-client stats on 127.0.0.1:PORT; 0 = any free port (overrides [admin])");
     run->add_option("--message-max-age", flags.max_age_secs, "seconds a message is kept (overrides the config)");
     run->add_option("--cleanup-interval", flags.cleanup_interval, "period of the expiry sweep, e.g. 1h");
     run->add_option("--heartbeat-interval", flags.heartbeat_interval, "presence heartbeat period, e.g. 500ms or 2s")

@@ -1,7 +1,10 @@
 #include <abci/application.hpp>
 #include <abci/framing.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <exception>
+#include <time.h>
 
 namespace nym::abci {
 namespace {
@@ -21,27 +24,29 @@ ledger::ByteSpan as_span(const std::string& s) {
 }
 
 template <class Events>
-void copy_events(const std::vector<ledger::Event>& from, Events* to) {
-    for (const auto& e : from) {
+void move_events(std::vector<ledger::Event>&& from, Events* to) {
+    to->Reserve(static_cast<int>(from.size()));
+    for (auto& e : from) {
         auto* ev = to->Add();
-        ev->set_type(e.type);
-        for (const auto& a : e.attributes) {
+        ev->set_type(std::move(e.type));
+        ev->mutable_attributes()->Reserve(static_cast<int>(e.attributes.size()));
+        for (auto& a : e.attributes) {
             auto* attr = ev->add_attributes();
-            attr->set_key(a.key);
-            attr->set_value(a.value);
+            attr->set_key(std::move(a.key));
+            attr->set_value(std::move(a.value));
             attr->set_index(true);
         }
     }
 }
 
 template <class Result>
-void fill_tx_result(const ledger::TxResult& from, Result* to) {
+void fill_tx_result(ledger::TxResult&& from, Result* to) {
     to->set_code(from.code);
     if (from.code != 0) {
-        to->set_log(from.log);
+        to->set_log(std::move(from.log));
         to->set_codespace(std::string(ledger::LEDGER_CODESPACE));
     }
-    copy_events(from.events, to->mutable_events());
+    move_events(std::move(from.events), to->mutable_events());
 }
 
 std::size_t varint_size(std::uint64_t n) {
@@ -52,6 +57,36 @@ std::size_t varint_size(std::uint64_t n) {
     }
     return s;
 }
+
+std::uint64_t thread_cpu_ns() noexcept {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+StatKind kind_of(const pb::Request& request) noexcept {
+    switch (request.value_case()) {
+    case pb::Request::kCheckTx:
+        return request.check_tx().type() == pb::RECHECK ? StatKind::check_tx_recheck : StatKind::check_tx_new;
+    case pb::Request::kPrepareProposal:
+        return StatKind::prepare_proposal;
+    case pb::Request::kProcessProposal:
+        return StatKind::process_proposal;
+    case pb::Request::kFinalizeBlock:
+        return StatKind::finalize_block;
+    case pb::Request::kCommit:
+        return StatKind::commit;
+    case pb::Request::kQuery:
+        return StatKind::query;
+    default:
+        return StatKind::other;
+    }
+}
+
+constexpr const char* STAT_NAMES[] = {
+    "check_tx_new", "check_tx_recheck", "prepare_proposal", "process_proposal", "finalize_block", "commit", "query",
+    "other"};
+static_assert(std::size(STAT_NAMES) == static_cast<std::size_t>(StatKind::count_));
 
 } // namespace
 
@@ -81,13 +116,43 @@ pb::Response Application::finalize_block(const pb::RequestFinalizeBlock& req) {
     if (!block)
         return exception("FinalizeBlock at height " + std::to_string(req.height()) + ": " + block.error().message());
     pb::Response r;
+    m_finalized_txs.fetch_add(txs.size(), std::memory_order_relaxed);
     auto* out = r.mutable_finalize_block();
-    for (const auto& result : block->tx_results) fill_tx_result(result, out->add_tx_results());
+    out->mutable_tx_results()->Reserve(static_cast<int>(block->tx_results.size()));
+    for (auto& result : block->tx_results) fill_tx_result(std::move(result), out->add_tx_results());
     out->set_app_hash(as_string(block->app_hash));
     return r;
 }
 
+std::string Application::stats_json() const {
+    nlohmann::json out = nlohmann::json::object();
+    for (std::size_t i = 0; i < m_stats.size(); ++i) {
+        const auto requests = m_stats[i].requests.load(std::memory_order_relaxed);
+        const auto timed = m_stats[i].timed.load(std::memory_order_relaxed);
+        const double ns = static_cast<double>(m_stats[i].cpu_ns.load(std::memory_order_relaxed));
+        const double total_ns = timed == 0 ? 0.0 : ns * static_cast<double>(requests) / static_cast<double>(timed);
+        out[STAT_NAMES[i]] = {
+            {"requests", requests}, {"timed", timed}, {"cpu_us", static_cast<std::uint64_t>(total_ns / 1000.0)}};
+    }
+    out["finalized_txs"] = m_finalized_txs.load(std::memory_order_relaxed);
+    return out.dump();
+}
+
 pb::Response Application::handle(const pb::Request& request) {
+    const StatKind kind = kind_of(request);
+    auto& counter = m_stats[static_cast<std::size_t>(kind)];
+    const std::uint64_t n = counter.requests.fetch_add(1, std::memory_order_relaxed);
+    const bool frequent = kind == StatKind::check_tx_new || kind == StatKind::check_tx_recheck ||
+                          kind == StatKind::query || kind == StatKind::other;
+    if (frequent && n % STAT_SAMPLE_EVERY != 0) return dispatch(request);
+    const std::uint64_t start = thread_cpu_ns();
+    pb::Response response = dispatch(request);
+    counter.cpu_ns.fetch_add(thread_cpu_ns() - start, std::memory_order_relaxed);
+    counter.timed.fetch_add(1, std::memory_order_relaxed);
+    return response;
+}
+
+pb::Response Application::dispatch(const pb::Request& request) {
     try {
         pb::Response r;
         switch (request.value_case()) {
@@ -124,6 +189,13 @@ pb::Response Application::handle(const pb::Request& request) {
                 q->set_code(static_cast<std::uint32_t>(ledger::Errc::height_unavailable));
                 q->set_log("negative height");
                 q->set_codespace(std::string(ledger::LEDGER_CODESPACE));
+                return r;
+            }
+            if (req.path() == STATS_QUERY_PATH) {
+                auto* q = r.mutable_query();
+                q->set_key(req.data());
+                q->set_value(stats_json());
+                q->set_height(static_cast<std::int64_t>(m_ledger.info().height));
                 return r;
             }
             const ledger::QueryResult result =

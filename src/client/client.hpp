@@ -31,12 +31,6 @@
 
 namespace nym::client {
 
-struct ClientSettings {
-    Config config;                     ///< file values with the flags applied
-    std::filesystem::path config_file; ///< rewritten once registered when the gateway changed
-    bool register_again = false;       ///< another gateway than the stored key's: register there first
-};
-
 /// What the daemon does after a call, in this order.
 struct ClientOutput {
     std::vector<ApiPush> api;              ///< frames for API sessions (answers and pushed messages)

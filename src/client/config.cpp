@@ -1,5 +1,7 @@
 #include <client/config.hpp>
 
+#include <client/api_access.hpp>
+
 #include <util/duration.hpp>
 
 #include <crypto/base58.hpp>
@@ -141,6 +143,26 @@ Config merge(Config base, const ConfigOverrides& o) {
     return base;
 }
 
+Expected<ClientSettings, std::string> run_settings(const std::filesystem::path& root, std::string_view id,
+                                                   const ConfigOverrides& overrides,
+                                                   const std::optional<crypto::Ed25519PublicKey>& gateway) {
+    ClientSettings settings;
+    settings.config_file = config_path(root, id);
+    auto loaded = load_config(settings.config_file);
+    if (!loaded && loaded.error() == ConfigErrc::missing_file)
+        return Unexpected("client '" + std::string(id) + "' does not exist (no " + settings.config_file.string() +
+                          "; run `nym-client init --id " + std::string(id) + "` first)");
+    if (!loaded) return Unexpected(loaded.error().message());
+    settings.config = merge(*loaded, overrides);
+    if (gateway && *gateway != settings.config.gateway_identity) {
+        settings.config.gateway_identity = *gateway;
+        settings.config.gateway_listener.clear();
+        settings.register_again = true;
+    }
+    if (auto valid = validate(settings.config); !valid) return Unexpected(valid.error().message());
+    return settings;
+}
+
 ConfigResult<void> validate(const Config& c) {
     if (!valid_id(c.id)) return config_fail(ConfigErrc::invalid_id, "client.id: 1-64 characters of A-Z a-z 0-9 _ -");
     if (!node::valid_http_url(c.directory_url))
@@ -158,6 +180,10 @@ ConfigResult<void> validate(const Config& c) {
         if (path->empty()) return config_fail(ConfigErrc::missing_field, std::string(name) + ": missing");
     if (c.listening_port < 0 || c.listening_port > 65535)
         return config_fail(ConfigErrc::invalid_port, "socket.listening_port: must be 0-65535 (0 = any free port)");
+    for (const auto& origin : c.allowed_origins)
+        if (!normalise_origin(origin))
+            return config_fail(ConfigErrc::invalid_value,
+                               "socket.allowed_origins: '" + origin.substr(0, 64) + "' is not an origin (e.g. \"https://app.example\")");
     if (c.max_request_size < MIN_REQUEST_SIZE || c.max_request_size > MAX_REQUEST_SIZE)
         return config_fail(ConfigErrc::invalid_value, "socket.max_request_size: must be 1 KiB - 256 MiB");
 
@@ -220,12 +246,19 @@ std::string render_config(const Config& c) {
         << "gateway_shared_key_file = " << node::toml_quote(c.gateway_shared_key_file.string()) << "\n\n"
         << "[socket]\n"
         << "# How applications talk to this client: 'websocket' (ws://127.0.0.1:<port>/mix, loopback only),\n"
-        << "# 'tcp' (accepted here but not served by this version) or 'none'.\n"
+        << "# 'tcp' (protobuf requests with an 8-byte length prefix on 127.0.0.1:<port>) or 'none'.\n"
         << "socket_type = " << node::toml_quote(to_string(c.socket_type)) << "\n"
-        << "# Port of the websocket API (seed default 9001; 0 = any free port, printed at start).\n"
+        << "# Port of the API (default 9001; 0 = any free port, printed at start).\n"
         << "listening_port = " << c.listening_port << "\n"
         << "# Largest API request frame in bytes; larger ones are answered with an error.\n"
-        << "max_request_size = " << c.max_request_size << "\n\n"
+        << "max_request_size = " << c.max_request_size << "\n"
+        << "# Web origins whose pages may open the websocket API, e.g. [\"https://app.example\"]. Programs send no\n"
+        << "# Origin and are always served; a browser page from any other site is refused (403), and so is a\n"
+        << "# request whose Host is not 127.0.0.1, localhost or [::1] with this port.\n"
+        << "allowed_origins = [";
+    for (std::size_t i = 0; i < c.allowed_origins.size(); ++i)
+        out << (i == 0 ? "" : ", ") << node::toml_quote(c.allowed_origins[i]);
+    out << "]\n\n"
         << "[traffic]\n"
         << "# Mean of the exponentially distributed delay each mix node holds a packet (Nym: 15ms).\n"
         << "average_packet_delay = " << node::toml_quote(format_duration(t.average_packet_delay)) << "\n"
@@ -309,6 +342,7 @@ ConfigResult<Config> parse_config(std::string_view text, const std::filesystem::
                                                    static_cast<std::int64_t>(MAX_REQUEST_SIZE),
                                                    static_cast<std::int64_t>(defaults.max_request_size)));
     c.max_request_size = static_cast<std::size_t>(request_size);
+    NYM_TRY_ASSIGN(c.allowed_origins, doc.strings_or("socket.allowed_origins", {}));
 
     auto& t = c.traffic;
     const auto& dt = defaults.traffic;

@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nym::client {
 
@@ -38,8 +39,8 @@ inline constexpr std::string_view SHARED_KEY_PEM_LABEL = "NYM GATEWAY SHARED KEY
 /// Largest websocket API request the handler reads (larger frames are answered with an error).
 inline constexpr std::size_t DEFAULT_MAX_REQUEST_SIZE = 32u * 1024 * 1024;
 
-/// How applications talk to the client. Only the websocket is served in this version; "tcp" is
-/// accepted in the config (seed 003 lists it) but `run` refuses it with a clear message.
+/// How applications talk to the client: the websocket API, the TCP socket API (protobuf, as the
+/// original client's) or none.
 enum class SocketType { websocket, tcp, none };
 [[nodiscard]] std::string_view to_string(SocketType type) noexcept;
 /// "websocket" / "tcp" / "none", case-insensitive (seed 003 writes 'WebSocket', 'TCP', 'None').
@@ -69,12 +70,22 @@ struct Config {
     SocketType socket_type = SocketType::websocket;
     int listening_port = DEFAULT_API_PORT;      ///< 0 = any free port (printed at start)
     std::size_t max_request_size = DEFAULT_MAX_REQUEST_SIZE;
+    /// Web origins ("https://app.example") whose pages may use the API; empty: none (programs,
+    /// which send no Origin, always may). See client/api_access.hpp.
+    std::vector<std::string> allowed_origins;
 
     TrafficConfig traffic;                      ///< the core's Loopix parameters
 
     std::chrono::microseconds topology_refresh_rate{std::chrono::seconds(30)};
     std::chrono::microseconds topology_resolution_timeout{std::chrono::seconds(5)};
     std::chrono::microseconds gateway_connection_timeout{std::chrono::seconds(5)};
+};
+
+/// What `run` needs: the config with the flags applied, where it lives, and whether to register anew.
+struct ClientSettings {
+    Config config;                     ///< file values with the flags applied
+    std::filesystem::path config_file; ///< rewritten once registered when the gateway changed
+    bool register_again = false;       ///< another gateway than the stored key's: register there first
 };
 
 /// Flag values that take precedence over the file; unset fields keep the file's value.
@@ -112,6 +123,11 @@ struct ConfigFlags {
 [[nodiscard]] Expected<std::optional<crypto::Ed25519PublicKey>, std::string> parse_gateway_flag(std::string_view text);
 
 [[nodiscard]] Config merge(Config base, const ConfigOverrides& overrides);
+/// `run`'s settings: <root>/<id>'s config with the overrides; a `gateway` other than the configured
+/// one is registered at first (and replaces it). The error in words ("client 'x' does not exist ...").
+[[nodiscard]] Expected<ClientSettings, std::string> run_settings(const std::filesystem::path& root, std::string_view id,
+                                                                 const ConfigOverrides& overrides,
+                                                                 const std::optional<crypto::Ed25519PublicKey>& gateway);
 [[nodiscard]] ConfigResult<void> validate(const Config& config);
 
 /// The commented TOML text of a config.

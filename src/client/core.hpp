@@ -4,7 +4,7 @@
 // the two Loopix Poisson streams. Time and randomness come in as values; packets come out as bytes
 // for the gateway connection (wire::gateway::SendPacket) and gateway deliveries go in as bytes.
 //
-// The glue (apps/nym-client) does, on one thread:
+// client::Client (client.hpp) does, on the loop's I/O thread:
 //   core.set_topology(topology, now)                     every refresh
 //   core.send(message, recipient, now)                   per API request
 //   for (auto& p : core.poll(now)) gateway.send(p)       at core.next_wakeup()

@@ -4,7 +4,6 @@
 
 namespace nym::client {
 
-/// base × 2^retransmissions, capped at max(base, MAX_ACK_TIMEOUT).
 Nanos ClientCore::Impl::backed_off(Nanos base, std::uint32_t retransmissions) {
     const Nanos cap = std::max<Nanos>(base, MAX_ACK_TIMEOUT);
     Nanos wait = base;

@@ -174,10 +174,6 @@ std::chrono::microseconds at_least(std::chrono::duration<Rep, Period> d, std::ch
 using namespace core_detail; // NOLINT: the core's own files
 
 struct ClientCore::Impl {
-    Impl(ClientKeys keys_in, Address self_in, TrafficConfig config_in, crypto::Rng& rng_in, TimePoint now);
-
-    static ReassemblyLimits reassembly_limits(const TrafficConfig& config);
-
     ClientKeys keys;
     format::DerivedKeys derived;
     Address self;
@@ -216,13 +212,17 @@ struct ClientCore::Impl {
     std::vector<Event> events;
     ClientStats stats;
 
+    // --- construction --------------------------------------------------------------------------------
+
+    Impl(ClientKeys keys_in, Address self_in, TrafficConfig config_in, crypto::Rng& rng_in, TimePoint now);
+
+    static ReassemblyLimits reassembly_limits(const TrafficConfig& config);
+
     void observe(TimePoint now) { now_seen = std::max(now_seen, now); }
 
-    Nanos poisson_gap(std::chrono::microseconds mean);
+    // --- core_routes.cpp: routes and node health -----------------------------------------------------
 
     [[nodiscard]] bool routable() const;
-
-    // --- Routes ---------------------------------------------------------------------------------------
 
     [[nodiscard]] bool avoided(const sphinx::NodeAddress& node, TimePoint now) const;
 
@@ -236,7 +236,7 @@ struct ClientCore::Impl {
 
     void credit(const RouteMixes& route, TimePoint now);
 
-    // --- Packet building ------------------------------------------------------------------------------
+    // --- core_packets.cpp: building packets ----------------------------------------------------------
 
     struct BuiltAck {
         sphinx::NodeAddress first_hop;
@@ -264,6 +264,32 @@ struct ClientCore::Impl {
 
     std::optional<OutgoingPacket> make_loop_cover(PacketKind kind, TimePoint now);
 
+    // --- core_send.cpp: sending ----------------------------------------------------------------------
+
+    /// Builds the packet of one fragment on a fresh route and starts its ack timer. std::nullopt when
+    /// the fragment is gone (acknowledged or abandoned) or cannot be built now (then it is parked).
+    std::optional<OutgoingPacket> emit_fragment(std::uint64_t ack_id, PacketKind kind, TimePoint now);
+
+    Expected<MessageId> send(std::span<const std::uint8_t> message, const ParsedAddress& recipient, TimePoint now,
+                             std::size_t reply_surbs);
+
+    // --- core_acks.cpp: acknowledgements and retransmission ------------------------------------------
+
+    /// base × 2^retransmissions, capped at max(base, MAX_ACK_TIMEOUT).
+    static Nanos backed_off(Nanos base, std::uint32_t retransmissions);
+
+    void arm_timer(std::uint64_t ack_id, PendingFragment& f, TimePoint deadline);
+
+    void fail_message(MessageId id, std::string reason);
+
+    void process_timers(TimePoint now);
+
+    void on_ack(std::uint64_t ack_id, TimePoint now);
+
+    std::uint64_t allocate_ack_id();
+
+    // --- core_window.cpp: the congestion window ------------------------------------------------------
+
     [[nodiscard]] std::size_t max_window() const { return std::max(config.max_in_flight, MIN_WINDOW); }
 
     /// With the Poisson stream its rate bounds the sending, so the window only gates the
@@ -277,14 +303,20 @@ struct ClientCore::Impl {
     /// back about twice per round trip once packets get through again.
     void on_loss();
 
-    /// base × 2^retransmissions, capped at max(base, MAX_ACK_TIMEOUT).
-    static Nanos backed_off(Nanos base, std::uint32_t retransmissions);
+    // --- core_replies.cpp: reply SURBs ---------------------------------------------------------------
 
-    void arm_timer(std::uint64_t ack_id, PendingFragment& f, TimePoint deadline);
+    [[gnu::noinline]] void evict_stalest_tag();
 
-    /// Builds the packet of one fragment on a fresh route and starts its ack timer. std::nullopt when
-    /// the fragment is gone (acknowledged or abandoned) or cannot be built now (then it is parked).
-    std::optional<OutgoingPacket> emit_fragment(std::uint64_t ack_id, PacketKind kind, TimePoint now);
+    void store_surbs(const SenderTag& tag, std::vector<StoredSurb> surbs, TimePoint now);
+
+    Expected<Bytes> encode_with_surbs(std::span<const std::uint8_t> message, const crypto::Ed25519PublicKey& recipient,
+                                      std::size_t reply_surbs, TimePoint now);
+
+    Expected<void> reply(const SenderTag& tag, std::span<const std::uint8_t> message, TimePoint now);
+
+    // --- core_streams.cpp: the Poisson streams -------------------------------------------------------
+
+    Nanos poisson_gap(std::chrono::microseconds mean);
 
     /// Appends the next real packet (retransmissions first); false when none is queued or the
     /// congestion window holds the queued fragments back (prepared replies are not held).
@@ -292,40 +324,18 @@ struct ClientCore::Impl {
 
     void catch_up(TimePoint& next, std::chrono::microseconds mean, TimePoint now) const;
 
-    void fail_message(MessageId id, std::string reason);
+    std::vector<OutgoingPacket> poll(TimePoint now);
 
-    void process_timers(TimePoint now);
+    TimePoint next_wakeup() const;
+
+    // --- core_receive.cpp: deliveries ----------------------------------------------------------------
 
     void collect_garbage(TimePoint now);
-
-    // --- Receiving ------------------------------------------------------------------------------------
-
-    void on_ack(std::uint64_t ack_id, TimePoint now);
-
-    [[gnu::noinline]] void evict_stalest_tag();
-
-    void store_surbs(const SenderTag& tag, std::vector<StoredSurb> surbs, TimePoint now);
 
     /// A reassembled message: flags ‖ [sender tag ‖ count ‖ SURB entries] ‖ data.
     void on_message(Bytes encoded, TimePoint now);
 
     void on_block(std::span<const std::uint8_t> block, TimePoint now);
-
-    // --- Sending --------------------------------------------------------------------------------------
-
-    std::uint64_t allocate_ack_id();
-
-    Expected<Bytes> encode_with_surbs(std::span<const std::uint8_t> message, const crypto::Ed25519PublicKey& recipient,
-                                      std::size_t reply_surbs, TimePoint now);
-
-    Expected<MessageId> send(std::span<const std::uint8_t> message, const ParsedAddress& recipient, TimePoint now,
-                             std::size_t reply_surbs);
-
-    Expected<void> reply(const SenderTag& tag, std::span<const std::uint8_t> message, TimePoint now);
-
-    std::vector<OutgoingPacket> poll(TimePoint now);
-
-    TimePoint next_wakeup() const;
 };
 
 } // namespace nym::client

@@ -3,7 +3,6 @@
 
 namespace nym::client {
 
-/// The SURB-ack: an ack-size packet over [L1, L2, L3, own gateway] to our own identity.
 Expected<ClientCore::Impl::BuiltAck> ClientCore::Impl::build_ack(std::uint64_t ack_id, TimePoint now) {
     auto mixes = choose_mixes(now);
     if (!mixes || !own_gateway) return fail(Errc::no_route);
@@ -21,13 +20,11 @@ Expected<ClientCore::Impl::BuiltAck> ClientCore::Impl::build_ack(std::uint64_t a
     return ack;
 }
 
-/// ack first hop (19) ‖ ack packet (386) into the first 405 bytes of a regular plaintext.
 void ClientCore::Impl::write_ack_prefix(const BuiltAck& ack, std::span<std::uint8_t> plaintext) {
     std::copy_n(ack.first_hop.bytes.begin(), format::ACK_FIRST_HOP_SIZE, plaintext.begin());
     std::copy(ack.packet.begin(), ack.packet.end(), plaintext.begin() + static_cast<std::ptrdiff_t>(format::ACK_FIRST_HOP_SIZE));
 }
 
-/// A regular packet to `identity` at `gateway` carrying `fragment` (FRAGMENT_PLAINTEXT_SIZE bytes).
 Expected<ClientCore::Impl::Built> ClientCore::Impl::build_regular(const sphinx::RouteNode& gateway, const crypto::Ed25519PublicKey& identity,
                               const crypto::X25519PublicKey& identity_key, std::span<const std::uint8_t> fragment,
                               std::uint64_t ack_id, PacketKind kind, TimePoint now) {

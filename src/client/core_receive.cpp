@@ -9,7 +9,6 @@ void ClientCore::Impl::collect_garbage(TimePoint now) {
     stats.partial_messages_expired += reassembler.expire(now);
 }
 
-/// A reassembled message: flags ‖ [sender tag ‖ count ‖ SURB entries] ‖ data.
 void ClientCore::Impl::on_message(Bytes encoded, TimePoint now) {
     if (encoded.empty() || (encoded[0] & ~format::MESSAGE_FLAGS_KNOWN) != 0) {
         ++stats.malformed;

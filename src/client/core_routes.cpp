@@ -13,7 +13,6 @@ bool ClientCore::Impl::avoided(const sphinx::NodeAddress& node, TimePoint now) c
     return it != health.end() && it->second.avoid_until > now;
 }
 
-/// One mix per layer, uniformly among the nodes not avoided (among all when every node of a layer is).
 std::optional<std::array<sphinx::RouteNode, MIX_LAYERS>> ClientCore::Impl::choose_mixes(TimePoint now) {
     std::array<sphinx::RouteNode, MIX_LAYERS> chosen;
     for (std::size_t l = 0; l < MIX_LAYERS; ++l) {
@@ -36,9 +35,6 @@ std::optional<std::array<sphinx::RouteNode, MIX_LAYERS>> ClientCore::Impl::choos
     return chosen;
 }
 
-/// A timeout blames every mix of the forward and ack routes: one of them (or a link) lost the
-/// packet. A node that recently carried an acknowledged packet is given the benefit of the doubt,
-/// so the innocent nodes of a route through a dead one are not avoided with it.
 void ClientCore::Impl::strike(const RouteMixes& route, TimePoint now) {
     for (const auto& node : route) {
         NodeHealth& h = health[node];

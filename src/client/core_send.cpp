@@ -3,8 +3,6 @@
 
 namespace nym::client {
 
-/// Builds the packet of one fragment on a fresh route and starts its ack timer. std::nullopt when
-/// the fragment is gone (acknowledged or abandoned) or cannot be built now (then it is parked).
 std::optional<OutgoingPacket> ClientCore::Impl::emit_fragment(std::uint64_t ack_id, PacketKind kind, TimePoint now) {
     auto it = pending.find(ack_id);
     if (it == pending.end()) return std::nullopt;

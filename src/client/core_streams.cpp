@@ -8,8 +8,6 @@ Nanos ClientCore::Impl::poisson_gap(std::chrono::microseconds mean) {
     return sphinx::sample_exponential_delay(rng, m).to_duration();
 }
 
-/// Appends the next real packet (retransmissions first); false when none is queued or the
-/// congestion window holds the queued fragments back (prepared replies are not held).
 bool ClientCore::Impl::emit_real(TimePoint now, std::vector<OutgoingPacket>& out) {
     while (!retransmit_queue.empty() && window_open()) {
         const std::uint64_t id = retransmit_queue.front();

@@ -1,13 +1,18 @@
 #include <client/daemon.hpp>
 
+#include <client/api_access.hpp>
+
 #include <crypto/rng.hpp>
 #include <node/directory_client.hpp>
 #include <runtime/http_server.hpp>
+#include <runtime/tcp.hpp>
 #include <runtime/ws_connection.hpp>
+#include <wire/client_api_tcp.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 
 namespace nym::client {
 namespace {
@@ -22,9 +27,11 @@ constexpr std::size_t MAX_GATEWAY_FRAME = 64 * 1024;
 /// Outgoing API messages queued per session before it is dropped (a subscriber that does not read).
 constexpr std::size_t API_SEND_QUEUE = 65536;
 
-bool is_loopback(const std::string& ip) {
-    return ip.starts_with("127.") || ip == "::1" || ip.starts_with("::ffff:127.");
-}
+/// API session ids: the runtime's id of a session (or connection) times 4, plus which listener it
+/// came through, so that sessions of different listeners never share an id in the ApiHandler.
+constexpr ApiSessionId LISTENERS = 4;
+enum Listener : ApiSessionId { WS_IPV4 = 0, WS_IPV6 = 1, TCP = 2 };
+ApiSessionId api_session(Listener listener, std::uint64_t id) { return id * LISTENERS + listener; }
 
 milliseconds to_ms(std::chrono::microseconds us) { return std::max(milliseconds(1), duration_cast<milliseconds>(us)); }
 
@@ -39,7 +46,9 @@ struct Daemon::Impl {
     ReadyCallback on_ready;
     std::unique_ptr<Client> client;
     std::unique_ptr<node::DirectoryClient> directory;
-    std::unique_ptr<runtime::HttpServer> server;
+    std::unique_ptr<runtime::HttpServer> servers[2]; ///< the API websocket on 127.0.0.1 and on [::1]
+    std::unique_ptr<runtime::TcpService> tcp;        ///< or the TCP socket API on 127.0.0.1
+    std::map<runtime::ConnectionId, wire::client_api::tcp::FrameReader> tcp_readers;
     std::unique_ptr<runtime::WsConnection> gateway;
     std::uint64_t generation = 0; ///< of the gateway connection; callbacks of older ones are ignored
     runtime::Timer timer;
@@ -52,8 +61,7 @@ struct Daemon::Impl {
 
     void apply(ClientOutput out) {
         if (stopped) return;
-        if (server)
-            for (auto& push : out.api) server->ws_send(push.session, std::move(push.frame.data), push.frame.binary);
+        for (auto& push : out.api) send_api(push);
         if (gateway)
             for (auto& frame : out.gateway) gateway->send(std::move(frame), true);
         if (out.close_gateway) close_gateway();
@@ -134,40 +142,128 @@ struct Daemon::Impl {
         close_gateway();
     }
 
+    void send_api(ApiPush& push) {
+        const auto listener = push.session % LISTENERS;
+        if (listener <= WS_IPV6 && servers[listener])
+            servers[listener]->ws_send(push.session / LISTENERS, std::move(push.frame.data), push.frame.binary);
+    }
+
     Expected<void, std::string> listen();
+    Expected<void, std::string> listen_tcp();
+    bool on_tcp_data(runtime::ConnectionId id, std::span<const std::uint8_t> data);
+    std::unique_ptr<runtime::HttpServer> api_server(Listener listener, const std::string& host, std::uint16_t on_port);
     void log_stats(bool final) const;
 };
 
-Expected<void, std::string> Daemon::Impl::listen() {
+std::unique_ptr<runtime::HttpServer> Daemon::Impl::api_server(Listener listener, const std::string& host,
+                                                             std::uint16_t on_port) {
     const Config& config = settings.config;
     runtime::ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = static_cast<std::uint16_t>(config.listening_port);
+    options.host = host;
+    options.port = on_port;
     options.server_name = "nym-client";
-    server = std::make_unique<runtime::HttpServer>(loop, options);
+    auto server = std::make_unique<runtime::HttpServer>(loop, options);
     runtime::WsSessionHandlers handlers;
-    handlers.on_open = [this](runtime::WsSessionId id, const runtime::WsPeerInfo& peer) {
-        if (!is_loopback(peer.remote_ip)) {
-            spdlog::warn("refused an API connection from {} (loopback only)", peer.remote_ip);
+    handlers.on_open = [this, listener](runtime::WsSessionId id, const runtime::WsPeerInfo& peer) {
+        const auto refusal = check_api_upgrade(peer.remote_ip, peer.host, peer.origin, port, settings.config.allowed_origins);
+        if (refusal != ApiRefusal::none) {
+            spdlog::warn("refused an API connection from {} (Host '{}', Origin '{}'): {}", peer.remote_ip,
+                         peer.host.substr(0, 100), peer.origin ? peer.origin->substr(0, 100) : std::string("none"),
+                         to_string(refusal));
             return false;
         }
-        client->api_open(id);
+        client->api_open(api_session(listener, id));
         return true;
     };
-    handlers.on_message = [this](runtime::WsSessionId id, std::span<const std::uint8_t> data, bool binary) {
-        apply(client->on_api_message(id, data, binary, now()));
+    handlers.on_message = [this, listener](runtime::WsSessionId id, std::span<const std::uint8_t> data, bool binary) {
+        apply(client->on_api_message(api_session(listener, id), data, binary, now()));
     };
-    handlers.on_close = [this](runtime::WsSessionId id) { client->api_close(id); };
+    handlers.on_close = [this, listener](runtime::WsSessionId id) { client->api_close(api_session(listener, id)); };
     runtime::WsSessionOptions ws;
     ws.max_message_size = config.max_request_size + 1024 * 1024; // the handler answers oversize with an error
     ws.send_queue_limit = API_SEND_QUEUE;
     server->websocket_sessions("/mix", std::move(handlers), ws);
-    auto bound = server->listen();
+    return server;
+}
+
+/// The API on 127.0.0.1:P and, so that "localhost" works where it resolves to ::1 first, on
+/// [::1]:P too (skipped, with a note, where the host has no IPv6 loopback).
+Expected<void, std::string> Daemon::Impl::listen() {
+    const int wanted = settings.config.listening_port;
+    servers[WS_IPV4] = api_server(WS_IPV4, "127.0.0.1", static_cast<std::uint16_t>(wanted));
+    auto bound = servers[WS_IPV4]->listen();
     if (!bound)
-        return Unexpected("cannot listen on 127.0.0.1:" + std::to_string(config.listening_port) + ": " +
-                          bound.error().message());
+        return Unexpected("cannot listen on 127.0.0.1:" + std::to_string(wanted) + ": " + bound.error().message());
+    port = *bound;
+    servers[WS_IPV6] = api_server(WS_IPV6, "::1", port);
+    if (auto v6 = servers[WS_IPV6]->listen(); !v6) {
+        spdlog::info("the API is not served on [::1]:{} ({}); 127.0.0.1 only", port, v6.error().message());
+        servers[WS_IPV6].reset();
+    }
+    return {};
+}
+
+/// The TCP socket API (socket_type tcp): protobuf requests framed by an 8-byte length, answered in
+/// order on the same connection (docs/protocol/client-api.md, "The TCP socket").
+Expected<void, std::string> Daemon::Impl::listen_tcp() {
+    tcp = std::make_unique<runtime::TcpService>(loop);
+    runtime::InboundHandlers handlers;
+    handlers.on_open = [this](runtime::ConnectionId id, const std::string& remote) {
+        const std::string ip = remote.starts_with("[") ? remote.substr(1, remote.find(']') - 1)
+                                                       : remote.substr(0, remote.rfind(':'));
+        if (!is_loopback(ip)) {
+            spdlog::warn("refused an API connection from {} (loopback only)", remote);
+            return false;
+        }
+        tcp_readers.emplace(id, wire::client_api::tcp::FrameReader(settings.config.max_request_size));
+        client->api_open(api_session(TCP, id));
+        return true;
+    };
+    handlers.on_data = [this](runtime::ConnectionId id, std::span<const std::uint8_t> data) {
+        return on_tcp_data(id, data);
+    };
+    handlers.on_closed = [this](runtime::ConnectionId id) {
+        tcp_readers.erase(id);
+        client->api_close(api_session(TCP, id));
+    };
+    const int wanted = settings.config.listening_port;
+    auto bound = tcp->listen("127.0.0.1", static_cast<std::uint16_t>(wanted), std::move(handlers));
+    if (!bound)
+        return Unexpected("cannot listen on 127.0.0.1:" + std::to_string(wanted) + ": " + bound.error().message());
     port = *bound;
     return {};
+}
+
+bool Daemon::Impl::on_tcp_data(runtime::ConnectionId id, std::span<const std::uint8_t> data) {
+    namespace api = wire::client_api;
+    auto reader = tcp_readers.find(id);
+    if (reader == tcp_readers.end() || stopped) return true; // closing: the rest is ignored
+    reader->second.feed(data);
+    const auto limits = client->api().wire_limits();
+    while (true) {
+        auto frame = reader->second.next();
+        if (!frame) {
+            // A length beyond max_request_size: answer, then close (the stream cannot be followed).
+            tcp->send(id, api::tcp::encode_response(client->api_error(frame.error().message)));
+            tcp->close(id);
+            tcp_readers.erase(reader);
+            return true;
+        }
+        if (!*frame) return true;
+        auto request = api::tcp::decode_request(**frame, limits);
+        if (!request) {
+            // The frame was whole: the connection goes on after the answer.
+            tcp->send(id, api::tcp::encode_response(client->api_error(request.error().message)));
+            continue;
+        }
+        if (std::holds_alternative<api::tcp::FlushRequest>(*request)) continue; // answers are never held back
+        ClientOutput out;
+        for (const auto& response :
+             client->on_api_request(api_session(TCP, id), api::tcp::to_request(std::move(*request)), now(), out))
+            tcp->send(id, api::tcp::encode_response(response));
+        apply(std::move(out));
+        if (stopped) return true;
+    }
 }
 
 void Daemon::Impl::log_stats(bool final) const {
@@ -195,8 +291,6 @@ Daemon::~Daemon() {
 Expected<void, std::string> Daemon::start(ReadyCallback on_ready) {
     Impl& d = *m_impl;
     const Config& config = d.settings.config;
-    if (config.socket_type == SocketType::tcp)
-        return Unexpected(std::string("socket type 'tcp' is not supported in this version; use 'websocket' (or 'none')"));
     auto keys = load_keys(config);
     if (!keys) return Unexpected(keys.error().message());
     std::optional<wire::gateway::SharedKey> shared_key;
@@ -215,6 +309,8 @@ Expected<void, std::string> Daemon::start(ReadyCallback on_ready) {
     d.on_ready = std::move(on_ready);
     if (config.socket_type == SocketType::websocket) {
         if (auto listening = d.listen(); !listening) return listening;
+    } else if (config.socket_type == SocketType::tcp) {
+        if (auto listening = d.listen_tcp(); !listening) return listening;
     }
     d.loop.every(STATS_INTERVAL, [&d] {
         if (!d.stopped) d.log_stats(false);
@@ -235,5 +331,15 @@ const std::optional<std::string>& Daemon::failure() const noexcept { return m_im
 std::uint16_t Daemon::api_port() const noexcept { return m_impl->port; }
 const std::string& Daemon::address() const noexcept { return m_impl->address; }
 SocketType Daemon::socket_type() const noexcept { return m_impl->settings.config.socket_type; }
+
+std::string Daemon::ready_line() const {
+    const std::string port = std::to_string(api_port());
+    switch (socket_type()) {
+    case SocketType::websocket: return "nym-client listening on ws://127.0.0.1:" + port + "/mix, address " + address();
+    case SocketType::tcp: return "nym-client listening on tcp://127.0.0.1:" + port + ", address " + address();
+    case SocketType::none: break;
+    }
+    return "nym-client running without a socket (socket_type none), address " + address();
+}
 
 } // namespace nym::client

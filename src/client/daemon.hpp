@@ -40,6 +40,9 @@ public:
     [[nodiscard]] std::uint16_t api_port() const noexcept;
     [[nodiscard]] const std::string& address() const noexcept;
     [[nodiscard]] SocketType socket_type() const noexcept;
+    /// The one stdout line once ready: "nym-client listening on ws://127.0.0.1:<port>/mix, address
+    /// <address>" (tcp://127.0.0.1:<port> with socket type tcp; "running without a socket" with none).
+    [[nodiscard]] std::string ready_line() const;
 
 private:
     struct Impl;

@@ -102,4 +102,13 @@ Expected<Initialised, std::string> initialise(Config config, const std::filesyst
     return Initialised{std::move(config), Address{identity.public_key(), gateway->identity_key}};
 }
 
+std::string init_report(const Initialised& done, const std::filesystem::path& config_file) {
+    const Config& c = done.config;
+    return "Initialised client '" + c.id + "'\n" + "identity key (ed25519): " + short_key(done.address.identity) +
+           "\n" + "private key: " + c.private_identity_key_file.string() + "\n" + "gateway: " +
+           short_key(done.address.gateway) + " at " + c.gateway_listener + " (registered, shared key in " +
+           c.gateway_shared_key_file.string() + ")\n" + "config: " + config_file.string() + "\n" +
+           "address: " + to_string(done.address) + "\n";
+}
+
 } // namespace nym::client

@@ -38,4 +38,7 @@ struct Initialised {
                                                             const std::optional<crypto::Ed25519PublicKey>& wanted,
                                                             bool force, crypto::Rng& rng);
 
+/// What `init` prints on stdout, the address last ("address: <identity>@<gateway>").
+[[nodiscard]] std::string init_report(const Initialised& done, const std::filesystem::path& config_file);
+
 } // namespace nym::client

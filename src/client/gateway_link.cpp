@@ -21,7 +21,16 @@ std::string_view to_string(LinkState state) noexcept {
 GatewayLink::GatewayLink(crypto::Ed25519SecretKey identity, crypto::Ed25519PublicKey gateway_identity)
     : m_identity(std::move(identity)), m_client(m_identity.public_key()), m_gateway(gateway_identity) {}
 
+void GatewayLink::forget_handshake() noexcept {
+    m_pending_register.reset();
+    m_ephemeral.reset();
+    m_pending_auth.reset();
+    m_auth_key.reset();
+}
+
 Bytes GatewayLink::begin_register(crypto::Rng& rng, std::uint64_t unix_seconds) {
+    forget_handshake();
+    m_channel.reset();
     auto ephemeral = crypto::X25519SecretKey::generate(rng);
     auto request = gw::make_register_request(m_identity, m_gateway, ephemeral.public_key(), unix_seconds);
     Bytes frame = gw::serialize(request);
@@ -33,14 +42,24 @@ Bytes GatewayLink::begin_register(crypto::Rng& rng, std::uint64_t unix_seconds) 
 }
 
 Bytes GatewayLink::begin_authenticate(const gw::SharedKey& key, crypto::Rng& rng, std::uint64_t unix_seconds) {
+    forget_handshake();
+    m_channel.reset();
     std::array<std::uint8_t, gw::AUTH_NONCE_SIZE> nonce{};
     rng.fill(nonce);
-    const auto request = gw::make_authenticate_request(key, m_gateway, m_client, unix_seconds, nonce);
+    // The gateway accepts only timestamps newer than the last one it accepted.
+    const std::uint64_t timestamp = std::max(unix_seconds, m_last_auth_timestamp + 1);
+    m_last_auth_timestamp = timestamp;
+    const auto request = gw::make_authenticate_request(key, m_gateway, m_client, timestamp, nonce);
+    m_pending_auth = request;
+    m_auth_key = key;
     m_state = LinkState::authenticating;
     m_auth_refused = false;
-    m_pending_register.reset();
-    m_ephemeral.reset();
     return gw::serialize(request);
+}
+
+Bytes GatewayLink::sealed(const gw::Message& message) {
+    Bytes bytes = gw::serialize(message);
+    return m_channel ? m_channel->seal(bytes) : bytes;
 }
 
 LinkOutput GatewayLink::refuse(std::optional<gw::ErrorCode> code, std::string reason, bool send_error) {
@@ -48,17 +67,25 @@ LinkOutput GatewayLink::refuse(std::optional<gw::ErrorCode> code, std::string re
     const bool during_auth = m_state == LinkState::authenticating;
     // Tell the gateway why we hang up (a courtesy: it closes too), unless it was the gateway's Error.
     if (send_error && m_state != LinkState::closed && code)
-        out.frames.push_back(gw::serialize(gw::Message{gw::make_error(*code, reason)}));
+        out.frames.push_back(sealed(gw::Message{gw::make_error(*code, reason)}));
     out.events.emplace_back(LinkRefused{code, during_auth, std::move(reason)});
     out.close = true;
     m_state = LinkState::closed;
-    m_pending_register.reset();
-    m_ephemeral.reset();
+    forget_handshake();
+    m_channel.reset();
     return out;
 }
 
-LinkOutput GatewayLink::on_frame(std::span<const std::uint8_t> frame) {
+LinkOutput GatewayLink::on_frame(std::span<const std::uint8_t> bytes) {
     if (m_state == LinkState::closed || m_state == LinkState::idle) return {}; // nothing expected: ignore
+    Bytes opened;
+    std::span<const std::uint8_t> frame = bytes;
+    if (m_state == LinkState::ready && m_channel) {
+        auto message = m_channel->open(bytes);
+        if (!message) return refuse(gw::ErrorCode::invalid_mac, "a frame from the gateway fails its session MAC", true);
+        opened = std::move(*message);
+        frame = opened;
+    }
     auto parsed = gw::parse_message(frame);
     if (!parsed) {
         const auto code = parsed.error() == gw::Errc::unsupported_version ? gw::ErrorCode::unsupported_version
@@ -88,8 +115,12 @@ LinkOutput GatewayLink::on_frame(std::span<const std::uint8_t> frame) {
         if (!key)
             return refuse(std::nullopt, "the gateway's registration response does not verify: " + key.error().message(),
                           false);
-        m_pending_register.reset();
-        m_ephemeral.reset();
+        const gw::RegisterRequest& request = *m_pending_register;
+        const Bytes full = gw::response_transcript(
+            gw::register_transcript(m_gateway, request.client_identity, request.client_ephemeral, request.timestamp),
+            response->gateway_ephemeral);
+        m_channel.emplace(gw::Side::client, *key, gw::registration_session_transcript(full));
+        forget_handshake();
         m_state = LinkState::ready;
         LinkOutput out;
         out.events.emplace_back(LinkRegistered{std::move(*key)});
@@ -106,6 +137,10 @@ LinkOutput GatewayLink::on_frame(std::span<const std::uint8_t> frame) {
             m_auth_refused = true;
             return {};
         }
+        if (!m_pending_auth || !m_auth_key)
+            return refuse(gw::ErrorCode::unexpected_message, "AuthenticateResponse without a request", true);
+        m_channel.emplace(gw::Side::client, *m_auth_key, gw::authentication_session_transcript(*m_pending_auth));
+        forget_handshake();
         m_state = LinkState::ready;
         LinkOutput out;
         out.events.emplace_back(LinkAuthenticated{});
@@ -116,7 +151,7 @@ LinkOutput GatewayLink::on_frame(std::span<const std::uint8_t> frame) {
         if (auto* deliver = std::get_if<gw::Deliver>(&message)) {
             out.events.emplace_back(LinkDelivered{deliver->id, std::move(deliver->message)});
         } else if (auto* ping = std::get_if<gw::Ping>(&message)) {
-            out.frames.push_back(gw::serialize(gw::Message{gw::Pong{ping->nonce}}));
+            out.frames.push_back(sealed(gw::Message{gw::Pong{ping->nonce}}));
         } else if (std::holds_alternative<gw::Pong>(message)) {
             // keep-alive answer: nothing to do
         } else {
@@ -131,33 +166,33 @@ LinkOutput GatewayLink::on_frame(std::span<const std::uint8_t> frame) {
     return {};
 }
 
-std::optional<Bytes> GatewayLink::send_packet(const OutgoingPacket& packet) const {
+std::optional<Bytes> GatewayLink::send_packet(const OutgoingPacket& packet) {
     if (m_state != LinkState::ready) return std::nullopt;
-    return gw::serialize(gw::Message{gw::SendPacket{packet.first_hop, packet.packet}});
+    return sealed(gw::Message{gw::SendPacket{packet.first_hop, packet.packet}});
 }
 
-std::vector<Bytes> GatewayLink::ack(std::span<const std::uint64_t> ids) const {
+std::vector<Bytes> GatewayLink::ack(std::span<const std::uint64_t> ids) {
     std::vector<Bytes> frames;
     if (m_state != LinkState::ready) return frames;
     for (std::size_t i = 0; i < ids.size(); i += gw::MAX_ACK_IDS) {
         const std::size_t n = std::min(gw::MAX_ACK_IDS, ids.size() - i);
         gw::Ack a;
         a.ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(i), ids.begin() + static_cast<std::ptrdiff_t>(i + n));
-        frames.push_back(gw::serialize(gw::Message{std::move(a)}));
+        frames.push_back(sealed(gw::Message{std::move(a)}));
     }
     return frames;
 }
 
-std::optional<Bytes> GatewayLink::ping(std::uint64_t nonce) const {
+std::optional<Bytes> GatewayLink::ping(std::uint64_t nonce) {
     if (m_state != LinkState::ready) return std::nullopt;
-    return gw::serialize(gw::Message{gw::Ping{nonce}});
+    return sealed(gw::Message{gw::Ping{nonce}});
 }
 
 void GatewayLink::reset() noexcept {
     m_state = LinkState::idle;
     m_auth_refused = false;
-    m_pending_register.reset();
-    m_ephemeral.reset();
+    forget_handshake();
+    m_channel.reset();
 }
 
 } // namespace nym::client

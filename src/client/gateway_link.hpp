@@ -1,11 +1,17 @@
 #pragma once
 // The client's side of the gateway protocol (docs/protocol/gateway.md) as a sans-IO state machine:
-// frames in, frames and events out. The glue owns the websocket; this class decides what to send.
+// frames in, frames and events out. client::Client drives it (the daemon owns the websocket); this
+// class decides what to send.
 //
 //   idle ──begin_register──▶ registering ──RegisterResponse (verified)──▶ ready  (event Registered)
 //   idle ──begin_authenticate──▶ authenticating ──AuthenticateResponse{ok}──▶ ready (event Authenticated)
 //   any ──Error / refusal / protocol violation──▶ closed (event Refused, close = true)
-//   ready: Deliver → event Delivered (the glue hands it to the core, then calls ack()), Ping → Pong.
+//   ready: Deliver → event Delivered (client::Client hands it to the core, then calls ack()), Ping → Pong.
+//
+// Once ready, every frame both ways carries the session MAC (wire::gateway::SessionChannel): the
+// frames this class hands out are sealed, and a gateway frame that fails its MAC ends the link.
+// Authentication timestamps grow strictly (the gateway refuses one not newer than the last it
+// accepted), also across reconnects within a second.
 //
 // One GatewayLink per connection attempt state; reset() returns it to idle after a disconnect.
 // Not thread-safe: used on the client's loop thread only.
@@ -30,7 +36,7 @@ namespace nym::client {
 enum class LinkState { idle, registering, authenticating, ready, closed };
 [[nodiscard]] std::string_view to_string(LinkState state) noexcept;
 
-/// Registration finished: the glue stores the key (0600) for later authentications.
+/// Registration finished: client::Client stores the key (0600) for later authentications.
 struct LinkRegistered {
     wire::gateway::SharedKey shared_key;
 };
@@ -69,12 +75,12 @@ public:
     /// One binary frame from the gateway.
     [[nodiscard]] LinkOutput on_frame(std::span<const std::uint8_t> frame);
 
-    /// A SendPacket frame; std::nullopt unless `ready`.
-    [[nodiscard]] std::optional<Bytes> send_packet(const OutgoingPacket& packet) const;
+    /// A SendPacket frame; std::nullopt unless `ready`. Send the frames in the order they are made.
+    [[nodiscard]] std::optional<Bytes> send_packet(const OutgoingPacket& packet);
     /// Ack frames for these delivered ids (at most MAX_ACK_IDS per frame); empty when not ready.
-    [[nodiscard]] std::vector<Bytes> ack(std::span<const std::uint64_t> ids) const;
+    [[nodiscard]] std::vector<Bytes> ack(std::span<const std::uint64_t> ids);
     /// A Ping frame (keep-alive); std::nullopt when not ready.
-    [[nodiscard]] std::optional<Bytes> ping(std::uint64_t nonce) const;
+    [[nodiscard]] std::optional<Bytes> ping(std::uint64_t nonce);
 
     /// After a disconnect: back to idle (pending handshake state is wiped).
     void reset() noexcept;
@@ -85,6 +91,8 @@ public:
 
 private:
     LinkOutput refuse(std::optional<wire::gateway::ErrorCode> code, std::string reason, bool send_error);
+    Bytes sealed(const wire::gateway::Message& message);
+    void forget_handshake() noexcept;
 
     crypto::Ed25519SecretKey m_identity;
     crypto::Ed25519PublicKey m_client;
@@ -92,6 +100,10 @@ private:
     LinkState m_state = LinkState::idle;
     std::optional<wire::gateway::RegisterRequest> m_pending_register;
     std::optional<crypto::X25519SecretKey> m_ephemeral;
+    std::optional<wire::gateway::AuthenticateRequest> m_pending_auth;
+    std::optional<wire::gateway::SharedKey> m_auth_key;
+    std::optional<wire::gateway::SessionChannel> m_channel; ///< while ready
+    std::uint64_t m_last_auth_timestamp = 0;
     bool m_auth_refused = false; ///< AuthenticateResponse{refused} seen; the Error with the reason follows
 };
 

@@ -25,10 +25,20 @@ StoreReply run_store_request(StoreRequest request, MessageStore& store, StoreHea
     HandshakeReply reply{handshake.id, std::move(handshake.session), {}};
     reply.output = reply.session->on_frame(handshake.frame, handshake.now);
     for (const Action& action : reply.output.actions) {
-        const auto* key = std::get_if<StoreSharedKey>(&action);
-        if (key != nullptr && !store.register_client(key->client)) {
-            reply.output = reply.session->action_failed("the gateway could not store the registration");
+        if (const auto* key = std::get_if<StoreSharedKey>(&action); key != nullptr && !store.register_client(key->client)) {
+            reply.output = reply.session->handshake_failed("the gateway could not store the registration");
             break;
+        }
+        if (const auto* auth = std::get_if<RecordAuthentication>(&action)) {
+            auto recorded = store.record_authentication(auth->client, auth->at);
+            if (!recorded) {
+                reply.output = reply.session->handshake_failed("the gateway could not record the authentication");
+                break;
+            }
+            if (!*recorded) { // a newer one was recorded meanwhile: this one is a replay
+                reply.output = reply.session->handshake_failed("authentication not newer than the last one accepted");
+                break;
+            }
         }
     }
     // internal_error is the session's answer to a store that failed (a lookup or the write above).
@@ -42,16 +52,51 @@ StoreReply run_store_request(StoreRequest request, MessageStore& store, StoreHea
 ClientHub::ClientHub(const crypto::Ed25519SecretKey& identity, ClientRegistry& registry, NonceCache& nonces,
                      crypto::Rng& rng, GatewayCounters& counters, FirstHops& first_hops, HubConfig config)
     : m_identity(identity), m_registry(registry), m_nonces(nonces), m_rng(rng), m_counters(counters),
-      m_first_hops(first_hops), m_config(config) {
+      m_first_hops(first_hops), m_config(config),
+      m_registrations(config.registrations_per_minute_per_ip, config.registrations_per_minute) {
     m_config.delivery_window = std::max<std::size_t>(1, m_config.delivery_window);
     m_config.retrieval_limit = std::max<std::size_t>(1, m_config.retrieval_limit);
 }
 
-void ClientHub::open(ConnectionId id) {
+bool ClientHub::open(ConnectionId id, std::string_view remote_ip, UnixSeconds now) {
     closed(id);
+    auto per_ip = m_per_ip.find(remote_ip);
+    if (per_ip != m_per_ip.end() && per_ip->second >= m_config.max_connections_per_ip) {
+        m_counters.connections_refused.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    if (per_ip == m_per_ip.end()) per_ip = m_per_ip.emplace(std::string(remote_ip), 0).first;
+    ++per_ip->second;
     Connection c;
     c.session = std::make_unique<ClientSession>(m_identity, m_registry, m_nonces, m_rng, m_config.session);
+    c.ip = std::string(remote_ip);
+    c.opened_at = now;
     m_connections.emplace(id, std::move(c));
+    return true;
+}
+
+HubEffects ClientHub::expire_unauthenticated(UnixSeconds now) {
+    HubEffects fx;
+    for (auto& [id, c] : m_connections) {
+        if (c.closing || now - c.opened_at < m_config.authentication_timeout) continue;
+        if (c.session && c.session->state() == ClientSession::State::authenticated) continue;
+        // Not authenticated in time (a handshake still at the store counts as not done).
+        const wg::ErrorMessage error = wg::make_error(ErrorCode::not_authenticated, "no authentication in time");
+        fx.frames.emplace_back(id, wg::serialize(wg::Message{error}));
+        fx.closes.emplace_back(id, CloseReason{CloseReason::By::gateway, error.code, error.text});
+        m_counters.auth_timeouts.fetch_add(1, std::memory_order_relaxed);
+        c.closing = true;
+        c.queued.clear();
+        detach(id, c);
+    }
+    return fx;
+}
+
+std::vector<ClientAddress> ClientHub::connected_clients() const {
+    std::vector<ClientAddress> out;
+    for (const auto& [client, id] : m_by_client)
+        if (out.empty() || out.back() != client) out.push_back(client);
+    return out;
 }
 
 std::size_t ClientHub::in_flight(ConnectionId id) const {
@@ -80,6 +125,17 @@ HubEffects ClientHub::on_frame(ConnectionId id, ByteSpan frame, UnixSeconds now)
 
 void ClientHub::handle(ConnectionId id, Connection& c, ByteSpan frame, UnixSeconds now, HubEffects& fx) {
     if (c.session->needs_registry(frame)) {
+        // A registration costs a signature check and a durable write, and needs no prior secret:
+        // it is rate-limited per address and in total before any of that work is done.
+        // (A malformed one is refused by the session as a protocol error, for free: only requests
+        // that would cost something count.)
+        const bool registration = frame[0] == static_cast<std::uint8_t>(wg::MessageType::register_request) &&
+                                  wg::parse_message(frame).has_value();
+        if (registration && !m_registrations.allow(c.ip, now)) {
+            m_counters.registrations_refused.fetch_add(1, std::memory_order_relaxed);
+            refuse(id, c, ErrorCode::busy, "too many registrations; try again later", fx, false);
+            return;
+        }
         fx.store.emplace_back(HandshakeRequest{id, std::move(c.session), Bytes(frame.begin(), frame.end()), now});
         return;
     }
@@ -94,12 +150,16 @@ HubEffects ClientHub::on_text(ConnectionId id) {
     return fx;
 }
 
-void ClientHub::refuse(ConnectionId id, Connection& c, ErrorCode code, std::string_view text, HubEffects& fx) {
+void ClientHub::refuse(ConnectionId id, Connection& c, ErrorCode code, std::string_view text, HubEffects& fx,
+                       bool protocol_error) {
     const wg::ErrorMessage error = wg::make_error(code, text);
-    fx.frames.emplace_back(id, wg::serialize(wg::Message{error}));
+    // A session away at the store has no channel yet (a handshake is in flight): the Error is plain.
+    fx.frames.emplace_back(id, c.session ? c.session->frame_for(wg::Message{error}) : wg::serialize(wg::Message{error}));
     fx.closes.emplace_back(id, CloseReason{CloseReason::By::gateway, error.code, error.text});
-    m_counters.client_errors.fetch_add(1, std::memory_order_relaxed);
-    m_counters.drop(DropReason::client_protocol);
+    if (protocol_error) {
+        m_counters.client_errors.fetch_add(1, std::memory_order_relaxed);
+        m_counters.drop(DropReason::client_protocol);
+    }
     c.closing = true;
     c.queued.clear();
     detach(id, c);
@@ -109,6 +169,8 @@ void ClientHub::closed(ConnectionId id) {
     auto it = m_connections.find(id);
     if (it == m_connections.end()) return;
     detach(id, it->second);
+    if (auto per_ip = m_per_ip.find(it->second.ip); per_ip != m_per_ip.end() && --per_ip->second == 0)
+        m_per_ip.erase(per_ip);
     m_connections.erase(it);
 }
 
@@ -158,7 +220,7 @@ void ClientHub::perform(ConnectionId id, Connection& c, SessionOutput out, UnixS
             fx.deletes.push_back(std::move(*del));
             acked = true;
         }
-        // StoreSharedKey: run_store_request() stored it before this output came back.
+        // StoreSharedKey, RecordAuthentication: run_store_request() stored them before this output came back.
     }
     for (auto& reply : out.replies) fx.frames.emplace_back(id, std::move(reply));
     if (out.close) {
@@ -194,8 +256,8 @@ void ClientHub::forward(ConnectionId id, Connection& c, ForwardPacket& packet, U
     if (!m_first_hops.allowed(packet.first_hop, now)) {
         m_counters.drop(DropReason::unknown_first_hop);
         m_first_hops.request_refresh();
-        fx.frames.emplace_back(id, wg::serialize(wg::Message{wg::make_error(wg::ErrorCode::invalid_packet,
-                                                                            "first hop is not a layer-1 mix node")}));
+        fx.frames.emplace_back(id, c.session->frame_for(wg::Message{wg::make_error(
+                                       wg::ErrorCode::invalid_packet, "first hop is not a layer-1 mix node")}));
         return;
     }
     m_counters.packets_from_clients.fetch_add(1, std::memory_order_relaxed);

@@ -14,11 +14,15 @@
 #include <gateway/counters.hpp>
 #include <gateway/first_hops.hpp>
 #include <gateway/message_store.hpp>
+#include <gateway/rate_limit.hpp>
 #include <gateway/store_health.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <string>
+#include <string_view>
 #include <map>
 #include <memory>
 #include <utility>
@@ -36,6 +40,15 @@ struct HubConfig {
     SessionConfig session;
     /// Frames a connection may send while its handshake is with the store; more close it (busy).
     std::size_t max_queued_frames = 64;
+    /// A connection that has not registered or authenticated this long after it opened is closed
+    /// (Error{not_authenticated}): idle sockets cannot pile up.
+    std::chrono::seconds authentication_timeout{10};
+    /// Client connections open at once from one IP address; more are refused at the upgrade.
+    std::size_t max_connections_per_ip = 64;
+    /// RegisterRequests accepted per minute from one IP address, and in total (bursts up to that
+    /// many); more are answered Error{busy} and closed before any work is done for them.
+    std::uint32_t registrations_per_minute_per_ip = 30;
+    std::uint32_t registrations_per_minute = 600;
 };
 
 /// A handshake frame, with the session that answers it (handed over for the duration).
@@ -90,7 +103,9 @@ public:
     ClientHub(const crypto::Ed25519SecretKey& identity, ClientRegistry& registry, NonceCache& nonces, crypto::Rng& rng,
               GatewayCounters& counters, FirstHops& first_hops, HubConfig config = {});
 
-    void open(ConnectionId id);
+    /// A new connection from `remote_ip` at `now`; false (refused, counted) when that address
+    /// already has max_connections_per_ip connections.
+    [[nodiscard]] bool open(ConnectionId id, std::string_view remote_ip = {}, UnixSeconds now = {});
     /// One binary frame from a connection at gateway time `now`.
     [[nodiscard]] HubEffects on_frame(ConnectionId id, ByteSpan frame, UnixSeconds now);
     /// A text frame (the protocol is binary only): Error + close.
@@ -101,8 +116,13 @@ public:
     [[nodiscard]] HubEffects on_stored(const ClientAddress& client);
     /// A StoreRequest of an earlier call was run.
     [[nodiscard]] HubEffects on_store_reply(StoreReply reply, UnixSeconds now);
+    /// Closes the connections that did not authenticate within authentication_timeout of opening
+    /// (call it every second or so).
+    [[nodiscard]] HubEffects expire_unauthenticated(UnixSeconds now);
 
     [[nodiscard]] std::size_t connections() const noexcept { return m_connections.size(); }
+    /// The clients with an authenticated connection now (their registrations are in use).
+    [[nodiscard]] std::vector<ClientAddress> connected_clients() const;
     [[nodiscard]] const ClientCounterMap& client_counters() const noexcept { return m_client_counters; }
     /// Deliver frames sent on a connection and not yet acknowledged (tests).
     [[nodiscard]] std::size_t in_flight(ConnectionId id) const;
@@ -116,13 +136,17 @@ private:
         bool closing = false;                   ///< a close was requested: ignore further frames
         bool fetching = false;                  ///< a FetchRequest is out
         bool fetch_again = false;               ///< more may be pushable when it comes back
+        std::string ip;                         ///< the peer's address (per-IP cap)
+        UnixSeconds opened_at{};
     };
     void handle(ConnectionId id, Connection& c, ByteSpan frame, UnixSeconds now, HubEffects& fx);
     void perform(ConnectionId id, Connection& c, SessionOutput out, UnixSeconds now, HubEffects& fx);
     void forward(ConnectionId id, Connection& c, ForwardPacket& packet, UnixSeconds now, HubEffects& fx);
     void pump(ConnectionId id, Connection& c, HubEffects& fx);
     void delivered(ConnectionId id, Connection& c, FetchReply reply, HubEffects& fx);
-    void refuse(ConnectionId id, Connection& c, ErrorCode code, std::string_view text, HubEffects& fx);
+    /// Error{code} + close. A protocol error (the default) also counts in client_errors.
+    void refuse(ConnectionId id, Connection& c, ErrorCode code, std::string_view text, HubEffects& fx,
+                bool protocol_error = true);
     void close_with(ConnectionId id, Connection& c, SessionOutput out, HubEffects& fx);
     void detach(ConnectionId id, Connection& c);
 
@@ -136,6 +160,8 @@ private:
     std::map<ConnectionId, Connection> m_connections;
     std::multimap<ClientAddress, ConnectionId, AddressOrder> m_by_client;
     ClientCounterMap m_client_counters;
+    std::map<std::string, std::size_t, std::less<>> m_per_ip;
+    RateLimiter m_registrations;
 };
 
 } // namespace nym::gateway

@@ -19,6 +19,9 @@ struct RegisteredClient {
     ClientAddress address;
     SharedKey shared_key;         ///< secret: derived in the registration handshake
     UnixSeconds registered_at{};  ///< the client-signed timestamp of the registration that set the key
+    /// The client-signed timestamp of the last accepted authentication with this key (epoch: never);
+    /// an authentication must be newer, so a recorded one cannot be replayed, even after a restart.
+    UnixSeconds last_authenticated_at{};
 };
 
 class ClientRegistry {

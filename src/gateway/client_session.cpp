@@ -80,7 +80,7 @@ SessionOutput ClientSession::refuse(ErrorCode code, std::string_view text, bool 
     SessionOutput out;
     if (auth_refused) out.replies.push_back(frame(wg::AuthenticateResponse{wg::AuthStatus::refused}));
     const wg::ErrorMessage error = wg::make_error(code, text);
-    out.replies.push_back(frame(error));
+    out.replies.push_back(frame_for(wg::Message{error}));
     out.close = CloseReason{CloseReason::By::gateway, code, error.text};
     m_state = State::closed;
     m_in_flight.clear();
@@ -90,6 +90,19 @@ SessionOutput ClientSession::refuse(ErrorCode code, std::string_view text, bool 
 SessionOutput ClientSession::action_failed(std::string_view what) {
     if (m_state == State::closed) return {};
     return refuse(ErrorCode::internal_error, what);
+}
+
+SessionOutput ClientSession::handshake_failed(std::string_view what) {
+    if (m_state == State::closed) return {};
+    // The handshake's response never left: the client has no session keys, so the Error is plain.
+    m_channel.reset();
+    return refuse(ErrorCode::internal_error, what);
+}
+
+Bytes ClientSession::frame_for(const wg::Message& message) {
+    Bytes bytes = wg::serialize(message);
+    if (m_channel) return m_channel->seal(bytes);
+    return bytes;
 }
 
 bool ClientSession::needs_registry(ByteSpan frame) const noexcept {
@@ -108,6 +121,15 @@ bool ClientSession::timestamp_fresh(std::uint64_t timestamp, UnixSeconds now) co
 
 SessionOutput ClientSession::on_frame(ByteSpan bytes, UnixSeconds now) {
     if (m_state == State::closed) return {};
+    Bytes opened;
+    if (m_channel) {
+        // After the handshake every frame carries the session MAC: anything else was not sent by the
+        // client that authenticated (an injected Ack would delete its messages).
+        auto message = m_channel->open(bytes);
+        if (!message) return refuse(ErrorCode::invalid_mac, "frame fails its session MAC");
+        opened = std::move(*message);
+        bytes = opened;
+    }
     auto parsed = wg::parse_message(bytes);
     if (!parsed) return refuse(error_code_for_parse(parsed.error()), parsed.error().message());
     wg::Message& message = *parsed;
@@ -149,6 +171,7 @@ SessionOutput ClientSession::on_register(const wg::RegisterRequest& request, Uni
     response.gateway_ephemeral = ephemeral.public_key;
     response.signature = m_identity.sign(wg::register_response_signing_input(full));
     response.confirmation = wg::key_confirmation(key, full);
+    m_channel.emplace(wg::Side::gateway, key, wg::registration_session_transcript(full));
 
     SessionOutput out;
     out.actions.emplace_back(StoreSharedKey{RegisteredClient{request.client_identity, std::move(key), registered_at}});
@@ -169,14 +192,21 @@ SessionOutput ClientSession::on_authenticate(const wg::AuthenticateRequest& requ
     const auto expected =
         wg::authenticate_mac(token, m_identity_public, request.client_identity, request.timestamp, request.nonce);
     if (!crypto::ct_equal(expected, request.mac)) return refuse(ErrorCode::invalid_mac, "authentication MAC does not verify", true);
+    // The store remembers the last accepted timestamp across restarts: a recorded AuthenticateRequest
+    // replayed later (within the skew window, after the nonce cache was lost) is refused.
+    const UnixSeconds at{std::chrono::seconds(static_cast<std::int64_t>(request.timestamp))};
+    if (at <= (*found)->last_authenticated_at)
+        return refuse(ErrorCode::replayed_nonce, "authentication not newer than the last one accepted", true);
     switch (m_nonces.check_and_insert(request.client_identity, request.nonce, now)) {
     case NonceCache::Result::fresh: break;
     case NonceCache::Result::replayed: return refuse(ErrorCode::replayed_nonce, "authentication nonce already used", true);
     case NonceCache::Result::full: return refuse(ErrorCode::busy, "too many recent authentications", true);
     }
     SessionOutput out;
+    out.actions.emplace_back(RecordAuthentication{request.client_identity, at});
     out.actions.emplace_back(ClientReady{request.client_identity});
     out.replies.push_back(frame(wg::AuthenticateResponse{wg::AuthStatus::ok}));
+    m_channel.emplace(wg::Side::gateway, (*found)->shared_key, wg::authentication_session_transcript(request));
     m_state = State::authenticated;
     m_client = request.client_identity;
     return out;
@@ -196,7 +226,7 @@ SessionOutput ClientSession::on_authenticated_message(wg::Message&& message) {
         return out;
     }
     if (const auto* ping = std::get_if<wg::Ping>(&message)) {
-        out.replies.push_back(frame(wg::Pong{ping->nonce}));
+        out.replies.push_back(frame_for(wg::Message{wg::Pong{ping->nonce}}));
         return out;
     }
     if (std::holds_alternative<wg::Pong>(message)) return out;
@@ -216,7 +246,7 @@ SessionOutput ClientSession::on_authenticated_message(wg::Message&& message) {
 std::optional<Bytes> ClientSession::deliver(std::uint64_t id, ByteSpan message) {
     if (m_state != State::authenticated || message.size() > wg::MAX_DELIVER_SIZE) return std::nullopt;
     m_in_flight.insert(id);
-    return frame(wg::Deliver{id, Bytes(message.begin(), message.end())});
+    return frame_for(wg::Message{wg::Deliver{id, Bytes(message.begin(), message.end())}});
 }
 
 } // namespace nym::gateway

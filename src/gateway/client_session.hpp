@@ -8,6 +8,9 @@
 //         ──AuthenticateRequest ok──┴→ authenticated ──SendPacket/Ack/Ping/Pong──→ authenticated
 //   any state ──malformed / refused / request before auth──→ closed (Error sent first)
 //
+// After the handshake's response, every frame both ways carries the session MAC
+// (wire::gateway::SessionChannel): a frame that fails it closes the session (Error{invalid_mac}).
+//
 // The glue performs `actions` in order, then sends `replies` in order, then closes if `close` is set.
 // If an action fails (the key could not be stored, say), it calls action_failed() and sends that
 // output instead, so a client never hears "registered" for a key the gateway did not keep.
@@ -79,7 +82,13 @@ struct DeleteMessages {
     ClientAddress client;
     std::vector<std::uint64_t> ids;
 };
-using Action = std::variant<StoreSharedKey, ClientReady, ForwardPacket, DeleteMessages>;
+/// An authentication was accepted at this (client-signed) time: store it durably before the
+/// AuthenticateResponse leaves (MessageStore::record_authentication); later ones must be newer.
+struct RecordAuthentication {
+    ClientAddress client;
+    UnixSeconds at{};
+};
+using Action = std::variant<StoreSharedKey, ClientReady, ForwardPacket, DeleteMessages, RecordAuthentication>;
 
 /// Why a session ends, and who ended it: the gateway, refusing something the client sent (its Error
 /// went out first), or the client, with an Error message of its own.
@@ -127,6 +136,12 @@ public:
     [[nodiscard]] std::optional<Bytes> deliver(std::uint64_t id, ByteSpan message);
     /// The glue could not perform an action of the last output: Error{internal_error} and close.
     [[nodiscard]] SessionOutput action_failed(std::string_view what);
+    /// The same for a handshake's action (storing the key or the authentication time): its response
+    /// is not sent, so neither is the session bound; the Error goes out plain.
+    [[nodiscard]] SessionOutput handshake_failed(std::string_view what);
+    /// A frame for the client: after the handshake, sealed with the session MAC (the glue's own
+    /// messages on this connection go through here).
+    [[nodiscard]] Bytes frame_for(const wire::gateway::Message& message);
     /// Whether on_frame(frame) would read the registry (a handshake request on a fresh session):
     /// the glue then runs it where the registry lives (the gateway's store serial). Every other
     /// frame is answered from the session's own state.
@@ -153,6 +168,7 @@ private:
     State m_state = State::fresh;
     std::optional<ClientAddress> m_client;
     std::set<std::uint64_t> m_in_flight;
+    std::optional<wire::gateway::SessionChannel> m_channel; ///< set by a successful handshake
 };
 
 } // namespace nym::gateway

@@ -109,7 +109,26 @@ std::string render_config(const Config& c) {
         << "message_retrieval_limit = " << c.message_retrieval_limit << "\n"
         << "# Free bytes kept on the database's file system: below this, messages and registrations are\n"
         << "# refused (and counted) so that acknowledged messages can still be deleted. 0 = no reserve.\n"
-        << "min_free_bytes = " << c.min_free_bytes << "\n";
+        << "min_free_bytes = " << c.min_free_bytes << "\n\n"
+        << "[clients]\n"
+        << "# A client connection that has not registered or authenticated this many seconds after it\n"
+        << "# opened is closed.\n"
+        << "authentication_timeout_secs = " << c.authentication_timeout.count() << "\n"
+        << "# Client connections open at once from one IP address; more are refused.\n"
+        << "max_connections_per_ip = " << c.max_connections_per_ip << "\n"
+        << "# Registrations need no prior secret: at most this many per minute from one IP address, and\n"
+        << "# in total; more are refused (busy).\n"
+        << "registrations_per_minute_per_ip = " << c.registrations_per_minute_per_ip << "\n"
+        << "registrations_per_minute = " << c.registrations_per_minute << "\n"
+        << "# A registration that was never followed by an authentication, holds no message and is not\n"
+        << "# connected is deleted this many seconds after it was made (by the expiry sweep).\n"
+        << "unused_registration_ttl_secs = " << c.unused_registration_ttl.count() << "\n\n"
+        << "[admin]\n"
+        << "# An HTTP listener on 127.0.0.1 only, for the operator: GET /api/stats with per-client\n"
+        << "# counters (the client port's /api/stats has aggregate counts only). Off unless enabled here\n"
+        << "# or with `run --admin-port`.\n"
+        << "enabled = " << (c.admin_enabled ? "true" : "false") << "\n"
+        << "port = " << c.admin_port << "\n";
     return out.str();
 }
 
@@ -172,6 +191,31 @@ ConfigResult<Config> parse_config(std::string_view text, const std::filesystem::
                                      static_cast<std::int64_t>(defaults.min_free_bytes));
     if (!reserve) return Unexpected(reserve.error());
     c.min_free_bytes = static_cast<std::uint64_t>(*reserve);
+    auto auth_timeout = doc.integer_in_or("clients.authentication_timeout_secs", 1, 3600,
+                                          defaults.authentication_timeout.count());
+    if (!auth_timeout) return Unexpected(auth_timeout.error());
+    c.authentication_timeout = std::chrono::seconds(*auth_timeout);
+    auto per_ip = doc.integer_in_or("clients.max_connections_per_ip", 1, 1'000'000, defaults.max_connections_per_ip);
+    if (!per_ip) return Unexpected(per_ip.error());
+    c.max_connections_per_ip = static_cast<std::uint32_t>(*per_ip);
+    auto reg_ip = doc.integer_in_or("clients.registrations_per_minute_per_ip", 1, 1'000'000,
+                                    defaults.registrations_per_minute_per_ip);
+    if (!reg_ip) return Unexpected(reg_ip.error());
+    c.registrations_per_minute_per_ip = static_cast<std::uint32_t>(*reg_ip);
+    auto reg_total = doc.integer_in_or("clients.registrations_per_minute", 1, 1'000'000, defaults.registrations_per_minute);
+    if (!reg_total) return Unexpected(reg_total.error());
+    c.registrations_per_minute = static_cast<std::uint32_t>(*reg_total);
+    auto ttl = doc.integer_in_or("clients.unused_registration_ttl_secs", 1, MAX_SECONDS,
+                                 defaults.unused_registration_ttl.count());
+    if (!ttl) return Unexpected(ttl.error());
+    c.unused_registration_ttl = std::chrono::seconds(*ttl);
+    auto admin = doc.boolean_or("admin.enabled", defaults.admin_enabled);
+    if (!admin) return Unexpected(admin.error());
+    c.admin_enabled = *admin;
+    auto admin_port = doc.integer_or("admin.port", defaults.admin_port);
+    if (!admin_port) return Unexpected(admin_port.error());
+    if (*admin_port < 1 || *admin_port > 65535) return config_fail(ConfigErrc::invalid_port, "admin.port");
+    c.admin_port = static_cast<int>(*admin_port);
 
     if (auto v = validate(c); !v) return Unexpected(v.error());
     return c;

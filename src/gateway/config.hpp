@@ -29,6 +29,7 @@ namespace nym::gateway {
 inline constexpr std::string_view ROLE_FOLDER = "gateways"; ///< $HOME/.nym/gateways
 inline constexpr int DEFAULT_MIX_PORT = 1789;     ///< nym network-defaults
 inline constexpr int DEFAULT_CLIENTS_PORT = 9000; ///< nym network-defaults (client websocket)
+inline constexpr int DEFAULT_ADMIN_PORT = 9002;   ///< the operator's listener, on 127.0.0.1 only
 inline constexpr std::string_view DATABASE_FILE_NAME = "messages.sqlite";
 
 inline constexpr std::string_view IDENTITY_SECRET_PEM_LABEL = "ED25519 PRIVATE KEY";
@@ -60,6 +61,15 @@ struct Config {
     std::chrono::seconds cleanup_interval{3600};       ///< Nym's stale cleaner: hourly
     std::uint32_t message_retrieval_limit = MESSAGE_RETRIEVAL_LIMIT;
     std::uint64_t min_free_bytes = StoreLimits{}.min_free_bytes; ///< free-space reserve of the store
+
+    std::chrono::seconds authentication_timeout{10}; ///< a client connection must authenticate within this
+    std::uint32_t max_connections_per_ip = 64;       ///< client connections open at once per IP address
+    std::uint32_t registrations_per_minute_per_ip = 30; ///< RegisterRequests per minute from one address
+    std::uint32_t registrations_per_minute = 600;       ///< RegisterRequests per minute in total
+    std::chrono::seconds unused_registration_ttl{24 * 3600}; ///< a registration never authenticated since expires
+
+    bool admin_enabled = false; ///< the admin listener (127.0.0.1 only): /api/stats with per-client detail
+    int admin_port = DEFAULT_ADMIN_PORT;
 
     [[nodiscard]] StoreLimits store_limits() const noexcept;
 };

@@ -25,7 +25,10 @@ std::uint64_t GatewayCounters::dropped_total() const noexcept {
     return total;
 }
 
-std::string stats_json(const GatewayCounters& c, const ClientCounterMap& clients) {
+namespace {
+
+/// `{"counter":n,...,"dropped":{...}` — the aggregate part of both documents, without the closing brace.
+std::string counters_json(const GatewayCounters& c) {
     std::string out = "{";
     const auto field = [&out](std::string_view name, std::uint64_t value) {
         out += '"';
@@ -48,6 +51,10 @@ std::string stats_json(const GatewayCounters& c, const ClientCounterMap& clients
     field("clients_connected", load(c.clients_connected));
     field("store_failures", load(c.store_failures));
     field("low_space_refusals", load(c.low_space_refusals));
+    field("auth_timeouts", load(c.auth_timeouts));
+    field("connections_refused", load(c.connections_refused));
+    field("registrations_refused", load(c.registrations_refused));
+    field("registrations_expired", load(c.registrations_expired));
     field("dropped_total", c.dropped_total());
     out += "\"dropped\":{";
     bool first = true;
@@ -59,8 +66,18 @@ std::string stats_json(const GatewayCounters& c, const ClientCounterMap& clients
         out += "\":";
         out += std::to_string(c.dropped_by(r.reason));
     }
-    out += "},\"clients\":{";
-    first = true;
+    out += '}';
+    return out;
+}
+
+} // namespace
+
+std::string public_stats_json(const GatewayCounters& c) { return counters_json(c) + '}'; }
+
+std::string stats_json(const GatewayCounters& c, const ClientCounterMap& clients) {
+    std::string out = counters_json(c);
+    out += ",\"clients\":{";
+    bool first = true;
     for (const auto& [address, counters] : clients) {
         if (!first) out += ',';
         first = false;

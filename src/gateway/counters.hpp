@@ -59,6 +59,10 @@ struct GatewayCounters {
     std::atomic<std::uint64_t> clients_connected{0};    ///< currently authenticated connections
     std::atomic<std::uint64_t> store_failures{0};       ///< failed message-store operations (StoreHealth)
     std::atomic<std::uint64_t> low_space_refusals{0};   ///< messages not stored: below the free-space reserve
+    std::atomic<std::uint64_t> auth_timeouts{0};        ///< client connections closed for not authenticating in time
+    std::atomic<std::uint64_t> connections_refused{0};  ///< client connections refused: too many from one IP
+    std::atomic<std::uint64_t> registrations_refused{0}; ///< RegisterRequests over the rate limit
+    std::atomic<std::uint64_t> registrations_expired{0}; ///< registrations deleted, never used (no authentication)
     std::array<std::atomic<std::uint64_t>, mixnet::DROP_REASON_COUNT> dropped{};
 
     void drop(DropReason reason, std::uint64_t n = 1) noexcept {
@@ -81,7 +85,11 @@ struct ClientCounters {
 };
 using ClientCounterMap = std::map<ClientAddress, ClientCounters, AddressOrder>;
 
-/// The /api/stats JSON document (docs/protocol/gateway.md "Stats").
+/// The /api/stats JSON document of the admin listener (docs/protocol/gateway.md "Stats"): every
+/// counter, and per-client detail under "clients" (keyed by the clients' identities).
 [[nodiscard]] std::string stats_json(const GatewayCounters& counters, const ClientCounterMap& clients);
+/// The /api/stats document of the public client port: the same counters, aggregate only (no
+/// "clients": nobody may learn from it who uses this gateway).
+[[nodiscard]] std::string public_stats_json(const GatewayCounters& counters);
 
 } // namespace nym::gateway

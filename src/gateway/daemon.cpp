@@ -38,6 +38,10 @@ HubConfig hub_config(const Config& config) {
     HubConfig hub;
     hub.delivery_window = config.message_retrieval_limit;
     hub.retrieval_limit = config.message_retrieval_limit;
+    hub.authentication_timeout = config.authentication_timeout;
+    hub.max_connections_per_ip = config.max_connections_per_ip;
+    hub.registrations_per_minute_per_ip = config.registrations_per_minute_per_ip;
+    hub.registrations_per_minute = config.registrations_per_minute;
     return hub;
 }
 
@@ -46,6 +50,16 @@ runtime::ServerOptions server_options(const DaemonConfig& config) {
     options.host = config.listen_host;
     options.port = config.clients_port;
     options.server_name = "nym-gateway";
+    return options;
+}
+
+runtime::ServerOptions admin_options(std::uint16_t port) {
+    runtime::ServerOptions options;
+    options.host = std::string(ADMIN_HOST);
+    options.port = port;
+    options.server_name = "nym-gateway";
+    options.max_connections = 16;
+    options.allow_any_origin = false; // no web page may read the per-client detail
     return options;
 }
 
@@ -65,6 +79,7 @@ Daemon::Daemon(runtime::Loop& loop, DaemonConfig config, GatewayKeys keys, std::
       m_topology_interval(std::min(m_config.heartbeat_interval, MAX_TOPOLOGY_INTERVAL)), m_serial(loop),
       m_mix(loop), m_server(loop, server_options(m_config)),
       m_directory(loop, directory_url(m_config.config), m_config.config.directory_url), m_refresh_timer(loop) {
+    if (m_config.admin_port) m_admin.emplace(loop, admin_options(*m_config.admin_port));
     m_loop.on_shutdown(runtime::ShutdownStage::stop_accepting, [this] {
         m_stopping = true;
         m_queue.close();
@@ -105,12 +120,11 @@ Expected<void, std::string> Daemon::start(std::function<void(const Listening&)> 
         }});
 
     m_server.route("GET", "/api/stats", [this](const runtime::HttpRequest&) {
-        return runtime::HttpResponse::json(200, stats_json(m_counters, m_hub.client_counters()));
+        return runtime::HttpResponse::json(200, public_stats_json(m_counters));
     });
     runtime::WsSessionHandlers handlers;
-    handlers.on_open = [this](runtime::WsSessionId id, const runtime::WsPeerInfo&) {
-        m_hub.open(id);
-        return true;
+    handlers.on_open = [this](runtime::WsSessionId id, const runtime::WsPeerInfo& peer) {
+        return m_hub.open(id, peer.remote_ip, unix_now()); // false: too many from this address (403)
     };
     handlers.on_message = [this](runtime::WsSessionId id, std::span<const std::uint8_t> data, bool binary) {
         apply(binary ? m_hub.on_frame(id, data, unix_now()) : m_hub.on_text(id));
@@ -123,6 +137,18 @@ Expected<void, std::string> Daemon::start(std::function<void(const Listening&)> 
     if (!clients_bound)
         return Unexpected<std::string>("cannot listen on clients port " + node::host_port(host, m_config.clients_port) +
                                        ": " + clients_bound.error().message());
+
+    if (m_admin) {
+        m_admin->route("GET", "/api/stats", [this](const runtime::HttpRequest&) {
+            return runtime::HttpResponse::json(200, stats_json(m_counters, m_hub.client_counters()));
+        });
+        auto admin_bound = m_admin->listen();
+        if (!admin_bound)
+            return Unexpected<std::string>("cannot listen on admin port " +
+                                           node::host_port(ADMIN_HOST, *m_config.admin_port) + ": " +
+                                           admin_bound.error().message());
+        m_listening.admin = "http://" + node::host_port(ADMIN_HOST, *admin_bound);
+    }
 
     const std::string& announce = m_config.config.host;
     m_listening.mix_address = node::host_port(announce, *mix_bound);
@@ -153,6 +179,7 @@ void Daemon::ready() {
     m_loop.every(std::chrono::duration_cast<std::chrono::milliseconds>(m_config.config.cleanup_interval),
                  [this] { expire(); });
     m_loop.every(HOUSEKEEPING_INTERVAL, [this] { housekeeping(); });
+    m_loop.every(std::chrono::seconds(1), [this] { apply(m_hub.expire_unauthenticated(unix_now())); });
 }
 
 // --- mix port ----------------------------------------------------------------------------------------
@@ -242,12 +269,18 @@ void Daemon::run_on_store(StoreRequest request) {
 }
 
 void Daemon::expire() {
-    m_serial.post([this] {
+    // Registrations in use now (connected clients) are kept, whatever their age.
+    m_serial.post(with(m_hub.connected_clients(), [this](std::vector<ClientAddress> connected) {
         m_stage.forget_replay_tags(unix_now() - REPLAY_TAG_RETENTION);
         const auto expired = m_stage.expire(unix_now() - m_config.config.message_max_age);
         if (expired != 0)
             spdlog::info("expired {} message(s) older than {} s", expired, m_config.config.message_max_age.count());
-    });
+        const auto unused =
+            m_stage.expire_unused_registrations(unix_now() - m_config.config.unused_registration_ttl, connected);
+        if (unused != 0)
+            spdlog::info("expired {} registration(s) never used in {} s", unused,
+                         m_config.config.unused_registration_ttl.count());
+    }));
 }
 
 // --- clients -----------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 //
 //   I/O thread     mix port (TcpService): frames from layer 3 → StoreQueue; EgressQueues → persistent
 //                  connections to layer-1 mix nodes (client packets and SURB-acks, ClearedFrames only)
-//                  client port (HttpServer): websocket "/" (ClientHub) and GET /api/stats
+//                  client port (HttpServer): websocket "/" (ClientHub) and GET /api/stats (aggregate);
+//                  admin port on 127.0.0.1 when enabled: GET /api/stats with per-client detail
 //                  timers: heartbeats and topology refreshes (DirectoryClient → FirstHops), expiry,
 //                  counters
 //   store serial   one batch at a time: final hop + ONE group commit (MixStage), THEN the batch's
@@ -37,15 +38,21 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace nym::gateway {
 
 /// Where the gateway can be reached, as announced to the directory.
 struct Listening {
-    std::string mix_address;     ///< "host:port"
-    std::string client_listener; ///< "ws://host:port"
+    std::string mix_address;          ///< "host:port"
+    std::string client_listener;      ///< "ws://host:port"
+    std::optional<std::string> admin; ///< "http://127.0.0.1:port" when the admin listener is on
 };
+
+/// The admin listener binds here only: per-client detail is for the operator of this machine.
+inline constexpr std::string_view ADMIN_HOST = "127.0.0.1";
 
 class Daemon {
 public:
@@ -109,6 +116,7 @@ private:
     runtime::Serial m_serial;
     runtime::TcpService m_mix;
     runtime::HttpServer m_server;
+    std::optional<runtime::HttpServer> m_admin;
     node::DirectoryClient m_directory;
     runtime::Timer m_refresh_timer;
 };

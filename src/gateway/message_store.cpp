@@ -17,16 +17,17 @@
 namespace nym::gateway {
 namespace {
 
-constexpr int SCHEMA_VERSION = 2; // 2: replay_tags
+constexpr int SCHEMA_VERSION = 3; // 2: replay_tags; 3: registered_clients.last_authenticated_at
 constexpr int BUSY_TIMEOUT_MS = 5000;
 constexpr std::int64_t JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024; ///< bytes of WAL kept after a checkpoint
 
 // The usage table is kept by triggers, so every way a message leaves (ack, expiry) updates it.
 constexpr const char* SCHEMA = R"sql(
 CREATE TABLE IF NOT EXISTS registered_clients (
-    client_address BLOB PRIMARY KEY CHECK (length(client_address) = 32),
-    shared_key     BLOB NOT NULL CHECK (length(shared_key) = 32),
-    registered_at  INTEGER NOT NULL
+    client_address        BLOB PRIMARY KEY CHECK (length(client_address) = 32),
+    shared_key            BLOB NOT NULL CHECK (length(shared_key) = 32),
+    registered_at         INTEGER NOT NULL,
+    last_authenticated_at INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS messages (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -141,7 +142,8 @@ struct MessageStore::Impl {
     Statement begin_immediate, commit, rollback;
     Statement select_usage, insert_message, select_batch, delete_owned, delete_older;
     Statement upsert_client, select_client, select_clients;
-    Statement insert_tag, select_tag, delete_old_tags;
+    Statement insert_tag, select_tag, delete_old_tags, update_authenticated;
+    Statement select_unused, delete_client;
 
     bool exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
     bool step_done(const Statement& s) {
@@ -210,6 +212,13 @@ Expected<std::unique_ptr<MessageStore>> MessageStore::open(const std::filesystem
         existing_version > SCHEMA_VERSION)
         return impl->db_error();
     if (!impl->exec("BEGIN IMMEDIATE;")) return impl->db_error();
+    // Older files gain what later versions added (CREATE ... IF NOT EXISTS adds the new tables).
+    if (existing_version >= 1 && existing_version < 3 &&
+        !impl->exec("ALTER TABLE registered_clients ADD COLUMN last_authenticated_at INTEGER NOT NULL DEFAULT 0;")) {
+        auto error = impl->db_error();
+        impl->exec("ROLLBACK;");
+        return error;
+    }
     if (!impl->exec(SCHEMA)) {
         impl->exec("ROLLBACK;");
         return impl->db_error();
@@ -233,11 +242,20 @@ Expected<std::unique_ptr<MessageStore>> MessageStore::open(const std::filesystem
         impl->delete_older.prepare(impl->db, "DELETE FROM messages WHERE received_at < ?1") &&
         impl->upsert_client.prepare(
             impl->db,
-            "INSERT INTO registered_clients (client_address, shared_key, registered_at) VALUES (?1, ?2, ?3) "
-            "ON CONFLICT (client_address) DO UPDATE SET shared_key = excluded.shared_key, "
-            "registered_at = excluded.registered_at") &&
-        impl->select_client.prepare(
-            impl->db, "SELECT shared_key, registered_at FROM registered_clients WHERE client_address = ?1") &&
+            "INSERT INTO registered_clients (client_address, shared_key, registered_at, last_authenticated_at) "
+            "VALUES (?1, ?2, ?3, 0) ON CONFLICT (client_address) DO UPDATE SET shared_key = excluded.shared_key, "
+            "registered_at = excluded.registered_at, last_authenticated_at = 0") &&
+        impl->select_client.prepare(impl->db,
+                                    "SELECT shared_key, registered_at, last_authenticated_at FROM registered_clients "
+                                    "WHERE client_address = ?1") &&
+        impl->select_unused.prepare(impl->db,
+                                    "SELECT client_address FROM registered_clients WHERE last_authenticated_at = 0 AND "
+                                    "registered_at < ?1 AND client_address NOT IN (SELECT client_address FROM "
+                                    "client_usage)") &&
+        impl->delete_client.prepare(impl->db, "DELETE FROM registered_clients WHERE client_address = ?1") &&
+        impl->update_authenticated.prepare(impl->db,
+                                           "UPDATE registered_clients SET last_authenticated_at = ?2 "
+                                           "WHERE client_address = ?1 AND last_authenticated_at < ?2") &&
         impl->select_clients.prepare(impl->db, "SELECT client_address FROM registered_clients ORDER BY client_address") &&
         impl->insert_tag.prepare(impl->db, "INSERT OR IGNORE INTO replay_tags (tag, seen_at) VALUES (?1, ?2)") &&
         impl->select_tag.prepare(impl->db, "SELECT 1 FROM replay_tags WHERE tag = ?1") &&
@@ -429,6 +447,15 @@ Expected<void> MessageStore::register_client(const RegisteredClient& client) {
     return {};
 }
 
+Expected<bool> MessageStore::record_authentication(const ClientAddress& client, UnixSeconds at) {
+    std::lock_guard lock(m_impl->mutex);
+    Use u(m_impl->update_authenticated);
+    u.blob(1, address_bytes(client));
+    u.integer(2, at.time_since_epoch().count());
+    if (u.step() != SQLITE_DONE) return m_impl->db_error();
+    return sqlite3_changes(m_impl->db) == 1;
+}
+
 Expected<std::optional<RegisteredClient>> MessageStore::find_client(const ClientAddress& address) {
     std::lock_guard lock(m_impl->mutex);
     Use u(m_impl->select_client);
@@ -445,6 +472,7 @@ Expected<std::optional<RegisteredClient>> MessageStore::find_client(const Client
     client.address = address;
     client.shared_key = SharedKey(std::span<const std::uint8_t, 32>(key.data(), 32));
     client.registered_at = UnixSeconds(std::chrono::seconds(u.column_int(1)));
+    client.last_authenticated_at = UnixSeconds(std::chrono::seconds(u.column_int(2)));
     crypto::secure_wipe(key.data(), key.size());
     return std::optional<RegisteredClient>{std::move(client)};
 }
@@ -452,6 +480,45 @@ Expected<std::optional<RegisteredClient>> MessageStore::find_client(const Client
 std::string MessageStore::last_error() const {
     std::lock_guard lock(m_impl->mutex);
     return m_impl->last_error;
+}
+
+Expected<std::size_t> MessageStore::expire_unused_registrations(UnixSeconds registered_before,
+                                                               std::span<const ClientAddress> keep) {
+    std::lock_guard lock(m_impl->mutex);
+    if (!m_impl->step_done(m_impl->begin_immediate)) return m_impl->db_error();
+    std::vector<std::vector<std::uint8_t>> unused;
+    {
+        Use u(m_impl->select_unused);
+        u.integer(1, registered_before.time_since_epoch().count());
+        for (;;) {
+            const int rc = u.step();
+            if (rc == SQLITE_DONE) break;
+            if (rc != SQLITE_ROW) {
+                m_impl->roll_back();
+                return fail(Errc::database_error);
+            }
+            unused.push_back(u.column_blob(0));
+        }
+    }
+    std::size_t deleted = 0;
+    for (const auto& address : unused) {
+        const bool in_use = std::any_of(keep.begin(), keep.end(), [&address](const ClientAddress& k) {
+            return std::equal(k.bytes.begin(), k.bytes.end(), address.begin(), address.end());
+        });
+        if (in_use) continue;
+        Use u(m_impl->delete_client);
+        u.blob(1, address);
+        if (u.step() != SQLITE_DONE) {
+            m_impl->roll_back();
+            return fail(Errc::database_error);
+        }
+        deleted += static_cast<std::size_t>(sqlite3_changes(m_impl->db));
+    }
+    if (!m_impl->step_done(m_impl->commit)) {
+        m_impl->roll_back();
+        return fail(Errc::database_error);
+    }
+    return deleted;
 }
 
 Expected<std::vector<ClientAddress>> MessageStore::registered_clients() {

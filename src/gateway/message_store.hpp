@@ -102,9 +102,18 @@ public:
     [[nodiscard]] Expected<ClientUsage> usage(const ClientAddress& client);
     [[nodiscard]] Expected<std::uint64_t> count(const ClientAddress& client);
 
-    /// Inserts or replaces the client's registration (the handshake's policy decides whether to call it).
+    /// Records an accepted authentication at `at` (the client-signed timestamp); true when it was newer
+    /// than the one recorded (it is then the new lower bound), false when not (a replay).
+    [[nodiscard]] Expected<bool> record_authentication(const ClientAddress& client, UnixSeconds at);
+    /// Inserts or replaces the client's registration (the handshake's policy decides whether to call
+    /// it); a new key starts with no authentication recorded.
     [[nodiscard]] Expected<void> register_client(const RegisteredClient& client);
     [[nodiscard]] Expected<std::optional<RegisteredClient>> find_client(const ClientAddress& address) override;
+    /// Deletes the registrations never used: registered before `registered_before`, never
+    /// authenticated since, with no stored message, and not in `keep` (the clients connected now).
+    /// How many.
+    [[nodiscard]] Expected<std::size_t> expire_unused_registrations(UnixSeconds registered_before,
+                                                                    std::span<const ClientAddress> keep);
     /// Every registered client's address (for the directory heartbeat), in address order.
     [[nodiscard]] Expected<std::vector<ClientAddress>> registered_clients();
 

@@ -70,6 +70,17 @@ std::size_t MixStage::expire(UnixSeconds older_than) {
     return *n;
 }
 
+std::size_t MixStage::expire_unused_registrations(UnixSeconds registered_before,
+                                                  const std::vector<ClientAddress>& connected) {
+    auto n = m_store.expire_unused_registrations(registered_before, connected);
+    if (!n) {
+        m_health.failed(StoreOperation::expire, m_store.last_error());
+        return 0;
+    }
+    m_counters.registrations_expired.fetch_add(*n, std::memory_order_relaxed);
+    return *n;
+}
+
 void MixStage::forget_replay_tags(UnixSeconds older_than) {
     if (!m_store.forget_replay_tags(older_than)) m_health.failed(StoreOperation::expire, m_store.last_error());
 }

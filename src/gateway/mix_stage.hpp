@@ -40,6 +40,9 @@ public:
     std::size_t expire(UnixSeconds older_than);
     /// Forgets the replay tags of packets stored before `older_than` (REPLAY_TAG_RETENTION ago).
     void forget_replay_tags(UnixSeconds older_than);
+    /// Deletes the registrations never used since before `registered_before` (keeping `connected`);
+    /// how many.
+    std::size_t expire_unused_registrations(UnixSeconds registered_before, const std::vector<ClientAddress>& connected);
     /// Failures of every store operation run on the serial are reported here.
     [[nodiscard]] StoreHealth& health() noexcept { return m_health; }
 

@@ -67,6 +67,12 @@ Expected<PreparedRun, std::string> prepare_run(const RunFlags& flags) {
     if (clients_port < 0 || clients_port > 65535) return refuse("--clients-port must be 0-65535");
     run.daemon.mix_port = static_cast<std::uint16_t>(mix_port);
     run.daemon.clients_port = static_cast<std::uint16_t>(clients_port);
+    if (flags.admin_port) {
+        if (*flags.admin_port < 0 || *flags.admin_port > 65535) return refuse("--admin-port must be 0-65535");
+        run.daemon.admin_port = static_cast<std::uint16_t>(*flags.admin_port);
+    } else if (config.admin_enabled) {
+        run.daemon.admin_port = static_cast<std::uint16_t>(config.admin_port);
+    }
     return run;
 }
 

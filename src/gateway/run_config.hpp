@@ -22,6 +22,7 @@ struct RunFlags {
     std::optional<std::string> announce_host; ///< address announced to the directory
     std::optional<int> mix_port;              ///< 0 = any free port
     std::optional<int> clients_port;          ///< 0 = any free port
+    std::optional<int> admin_port;            ///< enables the admin listener; 0 = any free port
     std::optional<std::string> directory;
     std::optional<std::uint64_t> max_age_secs;
     std::string heartbeat_interval = "2s";
@@ -34,6 +35,7 @@ struct DaemonConfig {
     std::string listen_host;                            ///< address both listeners bind
     std::uint16_t mix_port = 0;                         ///< 0 = any free port
     std::uint16_t clients_port = 0;                     ///< 0 = any free port
+    std::optional<std::uint16_t> admin_port;            ///< the admin listener on 127.0.0.1, when enabled
     std::chrono::milliseconds heartbeat_interval{2000}; ///< presence heartbeats to the directory
 };
 

@@ -247,7 +247,8 @@ Expected<void> apply_transfer(TxWrites& w, const Context& ctx, const Transfer& t
         w.put_account(from, sender);
         w.put_account(t.to, recipient);
     }
-    emit(ctx, "transfer", {{"from", from.to_hex()}, {"to", t.to.to_hex()}, {"amount", dec(t.amount)}});
+    if (ctx.events != nullptr) // CheckTx builds no events: skip formatting them
+        emit(ctx, "transfer", {{"from", from.to_hex()}, {"to", t.to.to_hex()}, {"amount", dec(t.amount)}});
     return {};
 }
 
@@ -511,8 +512,12 @@ TxResult Ledger::check_tx(ByteSpan raw, CheckMode) {
 
     std::lock_guard lock(m_check_mutex);
     try {
-        const CommitPoint committed = info();
-        const std::uint64_t height = committed.height == 0 ? m_initial_height : committed.height + 1;
+        std::uint64_t committed = 0;
+        {
+            std::lock_guard info_lock(m_info_mutex); // the height only: no copy of the app hash
+            committed = m_committed.height;
+        }
+        const std::uint64_t height = committed == 0 ? m_initial_height : committed + 1;
         return apply_tx(*m_check, *tx, *params, height, false);
     } catch (const StoreError&) {
         m_failed = true;

@@ -40,6 +40,12 @@ struct HttpResponse {
 
 /// Handlers run on the server's I/O thread: keep them short (no blocking I/O).
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
+/// Completes an asynchronous request. Call it once, from any thread, while the loop lives; later
+/// calls are ignored.
+using Responder = std::function<void(HttpResponse)>;
+/// A handler that answers later (after a database read on a Serial, a call to another service): it
+/// runs on the I/O thread and must see that `respond` is called once.
+using AsyncHandler = std::function<void(const HttpRequest&, Responder respond)>;
 
 /// "http://host:port/path", "https://...", "ws://..." or "wss://...". Port defaults to 80 (443 with TLS).
 struct Url {

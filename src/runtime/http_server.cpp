@@ -151,6 +151,19 @@ bool out_of_descriptors(const boost::system::error_code& ec) {
            ec.value() == ENFILE;
 }
 
+/// One route's handler: answers at once, or later through a Responder.
+struct Route {
+    Handler sync;
+    AsyncHandler async;
+};
+
+/// The answer an asynchronous handler gives later; the connection's coroutine waits on `wakeup`.
+struct AsyncAnswer {
+    explicit AsyncAnswer(asio::any_io_executor executor) : wakeup(std::move(executor)) {}
+    asio::steady_timer wakeup;
+    std::optional<HttpResponse> response;
+};
+
 struct Connection {
     beast::tcp_stream* stream = nullptr;
     bool idle = false; // waiting for a request: safe to close on shutdown
@@ -166,7 +179,7 @@ struct HttpServer::Impl {
     ServerOptions options;
     tcp::acceptor acceptor;
     bool stopping = false;
-    std::map<std::string, std::map<std::string, Handler>> routes; // path -> method -> handler
+    std::map<std::string, std::map<std::string, Route>> routes; // path -> method -> handler
     std::vector<StaticMount> mounts;
     std::map<std::string, std::set<std::shared_ptr<Subscriber>>> hubs; // ws path -> subscribers
     std::unordered_set<Connection*> connections; // HTTP connections (closed at shutdown when idle)
@@ -182,6 +195,8 @@ struct HttpServer::Impl {
     std::unordered_map<WsSessionId, std::shared_ptr<WsSession>> ws_sessions;
 
     HttpResponse dispatch(const HttpRequest& request) const;
+    [[nodiscard]] const AsyncHandler* async_route(const HttpRequest& request) const;
+    asio::awaitable<HttpResponse> answer_async(const AsyncHandler& handler, const HttpRequest& request);
     HttpResponse serve_file(const StaticMount& mount, std::string_view rel) const;
 
     asio::awaitable<void> accept_loop();
@@ -234,7 +249,11 @@ HttpServer::HttpServer(Loop& loop, ServerOptions options)
 HttpServer::~HttpServer() = default;
 
 void HttpServer::route(std::string method, std::string path, Handler handler) {
-    m_impl->routes[std::move(path)][std::move(method)] = std::move(handler);
+    m_impl->routes[std::move(path)][std::move(method)] = Route{std::move(handler), {}};
+}
+
+void HttpServer::route_async(std::string method, std::string path, AsyncHandler handler) {
+    m_impl->routes[std::move(path)][std::move(method)] = Route{{}, std::move(handler)};
 }
 
 void HttpServer::serve_static(std::string prefix, std::filesystem::path root) {
@@ -473,7 +492,7 @@ HttpResponse HttpServer::Impl::dispatch(const HttpRequest& request) const {
             return response;
         }
         try {
-            return handler->second(request);
+            return handler->second.sync(request);
         } catch (const std::exception& ex) {
             spdlog::error("runtime: handler for {} {} failed: {}", request.method, request.path, ex.what());
             return HttpResponse::error(500, "internal error");
@@ -490,12 +509,45 @@ HttpResponse HttpServer::Impl::dispatch(const HttpRequest& request) const {
     return HttpResponse::error(404, "not found");
 }
 
+const AsyncHandler* HttpServer::Impl::async_route(const HttpRequest& request) const {
+    const auto it = routes.find(request.path);
+    if (it == routes.end()) return nullptr;
+    const auto handler = it->second.find(request.method);
+    if (handler == it->second.end() || !handler->second.async) return nullptr;
+    return &handler->second.async;
+}
+
+asio::awaitable<HttpResponse> HttpServer::Impl::answer_async(const AsyncHandler& handler, const HttpRequest& request) {
+    auto answer = std::make_shared<AsyncAnswer>(io.get_executor());
+    answer->wakeup.expires_after(options.async_timeout);
+    asio::io_context& context = io;
+    Responder respond = [answer, &context](HttpResponse response) {
+        asio::post(context, [answer, response = std::move(response)]() mutable {
+            if (answer->response) return; // answered already, or timed out
+            answer->response = std::move(response);
+            answer->wakeup.cancel();
+        });
+    };
+    try {
+        handler(request, std::move(respond));
+    } catch (const std::exception& ex) {
+        spdlog::error("runtime: handler for {} {} failed: {}", request.method, request.path, ex.what());
+        answer->response = HttpResponse::error(500, "internal error");
+        co_return *answer->response;
+    }
+    while (!answer->response) {
+        auto [ec] = co_await answer->wakeup.async_wait(use_tuple);
+        if (!ec && !answer->response) answer->response = HttpResponse::error(503, "no answer in time, try again");
+    }
+    co_return *answer->response;
+}
+
 http::response<http::string_body> HttpServer::Impl::to_beast(HttpResponse response, unsigned version,
                                                              bool keep_alive) const {
     http::response<http::string_body> res(static_cast<http::status>(response.status), version);
     res.set(http::field::server, options.server_name);
     res.set(http::field::content_type, response.content_type);
-    res.set(http::field::access_control_allow_origin, "*");
+    if (options.allow_any_origin) res.set(http::field::access_control_allow_origin, "*");
     for (const auto& [name, value] : response.headers) res.set(name, value);
     res.keep_alive(keep_alive);
     res.body() = std::move(response.body);
@@ -590,6 +642,9 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
                     peer.remote_port = remote.port();
                 }
                 peer.target = request.target;
+                peer.host = std::string(beast_request[http::field::host]);
+                if (auto origin = beast_request.find(http::field::origin); origin != beast_request.end())
+                    peer.origin = std::string(origin->value());
                 // Registered before on_open so that on_open may already queue a greeting.
                 auto ws_session = std::make_shared<WsSession>(io.get_executor(), id, ep->second);
                 {
@@ -647,7 +702,13 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         }
         request.body = std::move(beast_request.body());
         const bool keep_alive = beast_request.keep_alive() && !stopping;
-        auto res = to_beast(dispatch(request), beast_request.version(), keep_alive);
+        HttpResponse answer;
+        if (const AsyncHandler* async = async_route(request)) {
+            answer = co_await answer_async(*async, request);
+        } else {
+            answer = dispatch(request);
+        }
+        auto res = to_beast(std::move(answer), beast_request.version(), keep_alive);
         if (request.method == "HEAD") res.body().clear();
         stream.expires_after(options.request_timeout);
         auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);

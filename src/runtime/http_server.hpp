@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,7 +48,12 @@ struct ServerOptions {
     std::size_t ws_queue_limit = 256;                ///< messages queued per subscriber before it is dropped
     std::size_t ws_queue_bytes_limit = 4 * 1024 * 1024; ///< ... or bytes queued (messages are shared, not copied)
     std::size_t max_static_file_size = 32 * 1024 * 1024;
+    /// An asynchronous handler (route_async) that has not answered within this time gets 503.
+    std::chrono::milliseconds async_timeout{60000};
     std::string server_name = "nym-cpp";
+    /// `Access-Control-Allow-Origin: *` on every response (public read-only APIs a web page may
+    /// read); off for listeners no web page should read (an operator's admin port).
+    bool allow_any_origin = true;
 };
 
 /// Identifies one interactive websocket session of a server; never reused within one server.
@@ -57,6 +63,10 @@ struct WsPeerInfo {
     std::string remote_ip;
     std::uint16_t remote_port = 0;
     std::string target; ///< the upgrade request's target, with the query
+    std::string host;   ///< the upgrade request's Host header as sent (empty when absent)
+    /// The Origin header as sent, when there is one (browsers always send it; "null" for opaque
+    /// origins); lets an endpoint refuse cross-site pages (websocket hijacking).
+    std::optional<std::string> origin;
 };
 
 struct WsSessionOptions {
@@ -93,6 +103,10 @@ public:
 
     /// Exact-path route. A path known under other methods answers 405 to the rest.
     void route(std::string method, std::string path, Handler handler);
+    /// Exact-path route whose handler answers later through its Responder (same 405 rule). The
+    /// connection waits for the answer (at most ServerOptions::async_timeout, then 503); the
+    /// request timeout applies to receiving the request and writing the answer only.
+    void route_async(std::string method, std::string path, AsyncHandler handler);
     /// GET <prefix><relative> serves <root>/<relative>; <prefix> alone serves <root>/index.html.
     /// Paths with "..", "%", "\\" or NUL are refused; files outside <root> are never served.
     void serve_static(std::string prefix, std::filesystem::path root);

@@ -498,4 +498,70 @@ AuthenticateRequest make_authenticate_request(const SharedKey& key, const crypto
     return r;
 }
 
+Bytes registration_session_transcript(ByteSpan response_transcript_bytes) {
+    Bytes t;
+    append(t, SESSION_TAG);
+    append(t, response_transcript_bytes);
+    return t;
+}
+
+Bytes authentication_session_transcript(const AuthenticateRequest& request) {
+    Bytes t;
+    append(t, SESSION_TAG);
+    append(t, serialize(Message{request}));
+    return t;
+}
+
+namespace {
+
+crypto::SecretBytes<32> session_key(const SharedKey& key, const crypto::Sha256Digest& salt, std::string_view info) {
+    crypto::SecretBytes<32> out;
+    (void)crypto::hkdf_sha256(salt, key.bytes(), util::as_bytes(info), out.mutable_bytes());
+    return out;
+}
+
+std::array<std::uint8_t, SESSION_MAC_SIZE> session_mac(const crypto::SecretBytes<32>& key, std::uint64_t counter,
+                                                       ByteSpan message) {
+    crypto::HmacSha256 mac(key.bytes());
+    std::array<std::uint8_t, 8> be{};
+    for (std::size_t i = 0; i < 8; ++i) be[i] = static_cast<std::uint8_t>(counter >> (56 - 8 * i));
+    mac.update(be);
+    mac.update(message);
+    const crypto::Sha256Digest full = mac.finish();
+    std::array<std::uint8_t, SESSION_MAC_SIZE> out{};
+    std::copy_n(full.begin(), SESSION_MAC_SIZE, out.begin());
+    return out;
+}
+
+} // namespace
+
+SessionChannel::SessionChannel(Side side, const SharedKey& key, ByteSpan session_transcript) {
+    const crypto::Sha256Digest salt = crypto::sha256(session_transcript);
+    auto to_gateway = session_key(key, salt, SESSION_CLIENT_KEY_INFO);
+    auto to_client = session_key(key, salt, SESSION_GATEWAY_KEY_INFO);
+    if (side == Side::client) {
+        m_send_key = std::move(to_gateway);
+        m_receive_key = std::move(to_client);
+    } else {
+        m_send_key = std::move(to_client);
+        m_receive_key = std::move(to_gateway);
+    }
+}
+
+Bytes SessionChannel::seal(ByteSpan message) {
+    Bytes frame(message.begin(), message.end());
+    const auto mac = session_mac(m_send_key, m_sent++, message);
+    frame.insert(frame.end(), mac.begin(), mac.end());
+    return frame;
+}
+
+Expected<Bytes> SessionChannel::open(ByteSpan frame) {
+    if (frame.size() < SESSION_MAC_SIZE) return fail(Errc::truncated);
+    const ByteSpan message = frame.first(frame.size() - SESSION_MAC_SIZE);
+    const auto expected = session_mac(m_receive_key, m_received, message);
+    if (!crypto::ct_equal(expected, frame.last(SESSION_MAC_SIZE))) return fail(Errc::invalid_mac);
+    ++m_received;
+    return Bytes(message.begin(), message.end());
+}
+
 } // namespace nym::wire::gateway

@@ -31,7 +31,9 @@ using ByteSpan = std::span<const std::uint8_t>;
 
 // --- Protocol constants ------------------------------------------------------------------------------
 
-inline constexpr std::uint8_t PROTOCOL_VERSION = 1;
+/// 2: frames after the handshake carry a session MAC (SessionChannel); authentication timestamps
+/// must grow per client (the gateway persists the last one it accepted).
+inline constexpr std::uint8_t PROTOCOL_VERSION = 2;
 
 /// A client's address at its gateway: its 32-byte Ed25519 identity key (also the Sphinx destination).
 using ClientAddress = crypto::Ed25519PublicKey;
@@ -57,6 +59,11 @@ inline constexpr std::string_view KEY_CONFIRMATION_TAG = "nym-cpp/gateway/v1/key
 inline constexpr std::string_view SHARED_KEY_INFO = "nym-cpp/gateway/v1/shared-key";
 inline constexpr std::string_view AUTH_TOKEN_TAG = "nym-cpp/gateway/v1/auth-token";
 inline constexpr std::string_view AUTHENTICATE_TAG = "nym-cpp/gateway/v1/authenticate";
+inline constexpr std::string_view SESSION_TAG = "nym-cpp/gateway/v2/session";
+inline constexpr std::string_view SESSION_CLIENT_KEY_INFO = "nym-cpp/gateway/v2/client-to-gateway";
+inline constexpr std::string_view SESSION_GATEWAY_KEY_INFO = "nym-cpp/gateway/v2/gateway-to-client";
+/// Bytes of the session MAC at the end of every frame after the handshake (truncated HMAC-SHA256).
+inline constexpr std::size_t SESSION_MAC_SIZE = 16;
 
 enum class MessageType : std::uint8_t {
     register_request = 0x01,      ///< client → gateway
@@ -237,6 +244,39 @@ inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<in
                                                             const ClientAddress& client_identity,
                                                             std::uint64_t timestamp,
                                                             std::span<const std::uint8_t, AUTH_NONCE_SIZE> nonce);
+
+// --- Session binding (docs/protocol/gateway.md "Session binding") ------------------------------------
+
+/// SESSION_TAG ‖ the registration's response transcript: unique per registration (fresh ephemerals).
+[[nodiscard]] Bytes registration_session_transcript(ByteSpan response_transcript);
+/// SESSION_TAG ‖ the AuthenticateRequest as sent: unique per authentication (the timestamp grows, the
+/// nonce is fresh).
+[[nodiscard]] Bytes authentication_session_transcript(const AuthenticateRequest& request);
+
+/// Which end of the session a SessionChannel serves.
+enum class Side : std::uint8_t { client, gateway };
+
+/// The frames of one session after its handshake. Every frame, both ways, is `message ‖ MAC` with
+/// MAC = the first SESSION_MAC_SIZE bytes of HMAC-SHA256(direction key, counter (u64 BE) ‖ message);
+/// the counters start at 0 in each direction and count the frames sent. The direction keys are
+/// HKDF-SHA256(salt = SHA-256(session transcript), ikm = shared key, info = SESSION_*_KEY_INFO).
+/// So a relay between client and gateway can neither inject a frame (an Ack that would delete a
+/// client's messages), nor drop, reorder or replay one without the next frame failing its MAC.
+class SessionChannel {
+public:
+    SessionChannel(Side side, const SharedKey& key, ByteSpan session_transcript);
+
+    /// `message ‖ MAC` for the next frame sent.
+    [[nodiscard]] Bytes seal(ByteSpan message);
+    /// The message of the next frame received; Errc::truncated (shorter than a MAC) or Errc::invalid_mac.
+    [[nodiscard]] Expected<Bytes> open(ByteSpan frame);
+
+private:
+    crypto::SecretBytes<32> m_send_key;
+    crypto::SecretBytes<32> m_receive_key;
+    std::uint64_t m_sent = 0;
+    std::uint64_t m_received = 0;
+};
 
 } // namespace nym::wire::gateway
 

@@ -19,10 +19,12 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <netinet/in.h>
 #include <optional>
@@ -74,6 +76,31 @@ bool send_to(std::uint16_t port, const Bytes& bytes) {
     const bool ok = write_all(fd, bytes);
     ::close(fd);
     return ok;
+}
+
+/// A whole HTTP/1.1 exchange on a fresh connection, headers included ("" if it fails).
+std::string raw_http_get(const char* ip, std::uint16_t port, const std::string& path) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return {};
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    ::inet_pton(AF_INET, ip, &addr.sin_addr);
+    std::string response;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+        const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        if (write_all(fd, Bytes(request.begin(), request.end()))) {
+            char buffer[4096];
+            pollfd pfd{fd, POLLIN, 0};
+            while (::poll(&pfd, 1, 5000) > 0) {
+                const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+                if (n <= 0) break;
+                response.append(buffer, static_cast<std::size_t>(n));
+            }
+        }
+    }
+    ::close(fd);
+    return response;
 }
 
 std::uint16_t free_port_in_use_by(int& fd) {
@@ -137,6 +164,7 @@ public:
 
     bool connect(std::uint16_t port) {
         m_ws.reset();
+        m_channel.reset();
         auto ws = runtime::WsClient::connect("127.0.0.1", port, "/", 5s);
         if (!ws) return false;
         m_ws.emplace(std::move(*ws));
@@ -145,15 +173,27 @@ public:
     void disconnect() {
         if (m_ws) m_ws->close();
         m_ws.reset();
+        m_channel.reset();
     }
-    bool send(const wg::Message& message) { return send_raw(wg::serialize(message)); }
+    /// A message to the gateway; after the handshake, sealed with the session MAC.
+    bool send(const wg::Message& message) {
+        const Bytes bytes = wg::serialize(message);
+        return send_raw(m_channel ? m_channel->seal(bytes) : bytes);
+    }
+    /// Bytes as they are: what an on-path relay could inject.
     bool send_raw(const Bytes& bytes) { return m_ws && m_ws->send_binary(bytes, 5s).has_value(); }
-    /// The next gateway message, or std::nullopt (timeout, close, or not binary / not parseable).
+    /// The next gateway message, or std::nullopt (timeout, close, or not binary / not parseable /
+    /// failing the session MAC).
     std::optional<wg::Message> read(std::chrono::milliseconds timeout = 10s) {
         if (!m_ws) return std::nullopt;
         auto m = m_ws->read_message(timeout);
         if (!m || !m->binary) return std::nullopt;
-        const Bytes bytes(m->data.begin(), m->data.end());
+        Bytes bytes(m->data.begin(), m->data.end());
+        if (m_channel) {
+            auto opened = m_channel->open(bytes);
+            if (!opened) return std::nullopt;
+            bytes = std::move(*opened);
+        }
         auto parsed = wg::parse_message(bytes);
         if (!parsed) return std::nullopt;
         return std::move(*parsed);
@@ -165,20 +205,33 @@ public:
         if (!send(wg::Message{request})) return false;
         auto reply = read();
         if (!reply || !std::holds_alternative<wg::RegisterResponse>(*reply)) return false;
-        auto key = wg::finish_registration(gateway, request, eph.secret, std::get<wg::RegisterResponse>(*reply));
+        const auto& response = std::get<wg::RegisterResponse>(*reply);
+        auto key = wg::finish_registration(gateway, request, eph.secret, response);
         if (!key) return false;
+        const Bytes full = wg::response_transcript(
+            wg::register_transcript(gateway, request.client_identity, request.client_ephemeral, request.timestamp),
+            response.gateway_ephemeral);
+        m_channel.emplace(wg::Side::client, *key, wg::registration_session_transcript(full));
         m_key = std::move(*key);
         return true;
     }
-    bool authenticate_with(const crypto::Ed25519PublicKey& gateway) {
-        if (!m_key) return false;
+    /// The AuthenticateRequest frame of a fresh authentication (timestamps grow, as the gateway requires).
+    Bytes authenticate_frame(const crypto::Ed25519PublicKey& gateway) {
         std::array<std::uint8_t, wg::AUTH_NONCE_SIZE> nonce{};
         m_rng.fill(nonce);
-        if (!send(wg::Message{wg::make_authenticate_request(*m_key, gateway, m_public, unix_now(), nonce)}))
-            return false;
+        m_last_auth = std::max(unix_now(), m_last_auth + 1);
+        m_pending_auth = wg::make_authenticate_request(*m_key, gateway, m_public, m_last_auth, nonce);
+        return wg::serialize(wg::Message{*m_pending_auth});
+    }
+    bool authenticate_with(const crypto::Ed25519PublicKey& gateway) {
+        if (!m_key) return false;
+        if (!send_raw(authenticate_frame(gateway))) return false;
         auto reply = read();
-        return reply && std::holds_alternative<wg::AuthenticateResponse>(*reply) &&
-               std::get<wg::AuthenticateResponse>(*reply).status == wg::AuthStatus::ok;
+        if (!reply || !std::holds_alternative<wg::AuthenticateResponse>(*reply) ||
+            std::get<wg::AuthenticateResponse>(*reply).status != wg::AuthStatus::ok)
+            return false;
+        m_channel.emplace(wg::Side::client, *m_key, wg::authentication_session_transcript(*m_pending_auth));
+        return true;
     }
     /// Reads until a Deliver whose message is `text` arrives (acknowledging every Deliver seen);
     /// the ids of all Delivers read.
@@ -207,7 +260,10 @@ private:
     crypto::Ed25519PublicKey m_public = m_identity.public_key();
     std::optional<wg::SharedKey> m_key;
     std::optional<runtime::WsClient> m_ws;
-    std::uint64_t m_clock = 0; // registrations must carry strictly newer timestamps
+    std::optional<wg::SessionChannel> m_channel;          // after a handshake
+    std::optional<wg::AuthenticateRequest> m_pending_auth;
+    std::uint64_t m_clock = 0;     // registrations must carry strictly newer timestamps
+    std::uint64_t m_last_auth = 0; // and authentications too
 };
 
 class GatewayTest : public ::testing::Test {
@@ -263,10 +319,10 @@ protected:
 
     /// Runs the gateway on fresh ports; returns false (ports 0) if it did not come up.
     static bool start_gateway() {
-        s_mix_port = s_clients_port = 0;
-        auto run = Process::start(NYM_GATEWAY_BIN,
-                                  {"run", "--id", "gw", "--root", (s_root / "gateways").string(), "--mix-port", "0",
-                                   "--clients-port", "0", "--heartbeat-interval", "300ms", "--log-level", "error"});
+        s_mix_port = s_clients_port = s_admin_port = 0;
+        auto run = Process::start(NYM_GATEWAY_BIN, {"run", "--id", "gw", "--root", (s_root / "gateways").string(),
+                                                    "--mix-port", "0", "--clients-port", "0", "--admin-port", "0",
+                                                    "--heartbeat-interval", "300ms", "--log-level", "error"});
         if (!run) return false;
         s_gateway.emplace(std::move(*run));
         auto line = s_gateway->read_line(10s);
@@ -279,6 +335,11 @@ protected:
         if (c == std::string::npos) return false;
         s_mix_port = static_cast<std::uint16_t>(std::stoul(line->substr(mix_prefix.size())));
         s_clients_port = static_cast<std::uint16_t>(std::stoul(line->substr(c + clients_prefix.size())));
+        // "nym-gateway admin on http://127.0.0.1:R (GET /api/stats)"
+        auto admin = s_gateway->read_line(10s);
+        const std::string admin_prefix = "nym-gateway admin on http://127.0.0.1:";
+        if (!admin || admin->rfind(admin_prefix, 0) != 0) return false;
+        s_admin_port = static_cast<std::uint16_t>(std::stoul(admin->substr(admin_prefix.size())));
         return true;
     }
 
@@ -291,6 +352,11 @@ protected:
 
     static std::string stats() {
         auto r = runtime::http_request("127.0.0.1", s_clients_port, "GET", "/api/stats");
+        return r && r->status == 200 ? r->body : std::string();
+    }
+    /// The admin listener's document: the same counters plus per-client detail.
+    static std::string admin_stats() {
+        auto r = runtime::http_request("127.0.0.1", s_admin_port, "GET", "/api/stats");
         return r && r->status == 200 ? r->body : std::string();
     }
     static std::uint64_t stat_now(const std::string& name) { return stat(stats(), name).value_or(0); }
@@ -358,6 +424,7 @@ protected:
     static inline std::optional<Process> s_gateway;
     static inline std::uint16_t s_mix_port = 0;
     static inline std::uint16_t s_clients_port = 0;
+    static inline std::uint16_t s_admin_port = 0;
     static inline crypto::Ed25519PublicKey s_gateway_identity;
     static inline crypto::X25519PublicKey s_gateway_sphinx;
 };
@@ -382,7 +449,8 @@ TEST_F(GatewayTest, PacketCrossesThreeLayersToTheClientAndItsAckComesBack) {
 
     const std::string s = stats();
     const std::string me = crypto::base58_encode(client.address().bytes);
-    EXPECT_NE(s.find("\"" + me + "\":{\"packets_sent\":1}"), std::string::npos) << s;
+    const std::string admin = admin_stats();
+    EXPECT_NE(admin.find("\"" + me + "\":{\"packets_sent\":1}"), std::string::npos) << admin;
     for (const char* key : {"packets_from_clients", "packets_forwarded", "stored", "delivered", "acked",
                             "framing_errors", "replayed", "bad_mac"})
         EXPECT_TRUE(stat(s, key).has_value()) << key << " missing from " << s;
@@ -422,6 +490,32 @@ TEST_F(GatewayTest, ReplayedPacketIsDroppedAndCounted) {
     ASSERT_TRUE(client.wait_for("ack:3", 10s, true, &seen));
     EXPECT_EQ(std::count(seen.begin(), seen.end(), "only once"), 0);
     EXPECT_GE(stat_now("stored"), stored_before + 2);
+}
+
+TEST_F(GatewayTest, PublicStatsAreAggregateOnlyAndPerClientDetailStaysOnTheAdminListener) {
+    TestClient client(12);
+    ASSERT_TRUE(client.connect(s_clients_port));
+    ASSERT_TRUE(client.register_with(s_gateway_identity));
+    ASSERT_TRUE(client.send(send_packet(make_packet(client, "counted", "ack:12"))));
+    const std::string me = crypto::base58_encode(client.address().bytes);
+    ASSERT_TRUE(wait_stat("packets_from_clients", 1, 5s));
+
+    // The client port: counts, but not who uses this gateway.
+    const std::string pub = stats();
+    EXPECT_TRUE(stat(pub, "packets_from_clients").has_value()) << pub;
+    EXPECT_EQ(pub.find(me), std::string::npos) << pub;
+    EXPECT_EQ(pub.find("\"clients\""), std::string::npos) << pub;
+    EXPECT_EQ(pub.find("packets_sent"), std::string::npos) << pub;
+
+    // The admin listener: the detail, without a CORS header (no web page may read it)...
+    const std::string raw = raw_http_get("127.0.0.1", s_admin_port, "/api/stats");
+    ASSERT_NE(raw.find("200 OK"), std::string::npos) << raw;
+    EXPECT_NE(raw.find(me), std::string::npos) << raw;
+    std::string lower = raw.substr(0, raw.find("\r\n\r\n"));
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    EXPECT_EQ(lower.find("access-control-allow-origin"), std::string::npos) << raw;
+    // ...and on 127.0.0.1 only.
+    EXPECT_TRUE(raw_http_get("127.0.0.2", s_admin_port, "/api/stats").empty());
 }
 
 TEST_F(GatewayTest, ClientAppearsInTheTopologyUnderItsGateway) {
@@ -686,6 +780,76 @@ TEST_F(GatewayTest, PacketReplayedAfterARestartIsDroppedAndCounted) {
     EXPECT_EQ(std::count(seen.begin(), seen.end(), text), 0);
 }
 
+TEST_F(GatewayTest, AnAuthenticationReplayedAfterARestartIsRefused) {
+    TestClient client(10);
+    ASSERT_TRUE(client.connect(s_clients_port));
+    ASSERT_TRUE(client.register_with(s_gateway_identity));
+    client.disconnect();
+    // A relay records an authentication...
+    ASSERT_TRUE(client.connect(s_clients_port));
+    const Bytes recorded = client.authenticate_frame(s_gateway_identity);
+    ASSERT_TRUE(client.send_raw(recorded));
+    auto accepted = client.read(5s);
+    ASSERT_TRUE(accepted && std::holds_alternative<wg::AuthenticateResponse>(*accepted));
+    EXPECT_EQ(std::get<wg::AuthenticateResponse>(*accepted).status, wg::AuthStatus::ok);
+    client.disconnect();
+
+    // ...and replays it after the gateway restarted (every in-memory nonce is gone by then).
+    ASSERT_EQ(s_gateway->stop(SIGTERM, 10s), 0);
+    s_gateway.reset();
+    ASSERT_TRUE(start_gateway()) << "the gateway did not restart";
+    auto relay = runtime::WsClient::connect("127.0.0.1", s_clients_port, "/", 5s);
+    ASSERT_TRUE(relay);
+    ASSERT_TRUE(relay->send_binary(recorded, 5s));
+    std::vector<wg::Message> replies;
+    for (int i = 0; i < 2; ++i) {
+        auto m = relay->read_message(5s);
+        if (!m) break;
+        auto parsed = wg::parse_message(Bytes(m->data.begin(), m->data.end()));
+        if (parsed) replies.push_back(*parsed);
+    }
+    ASSERT_EQ(replies.size(), 2u);
+    ASSERT_TRUE(std::holds_alternative<wg::AuthenticateResponse>(replies[0]));
+    EXPECT_EQ(std::get<wg::AuthenticateResponse>(replies[0]).status, wg::AuthStatus::refused);
+    ASSERT_TRUE(std::holds_alternative<wg::ErrorMessage>(replies[1]));
+    EXPECT_EQ(std::get<wg::ErrorMessage>(replies[1]).code, wg::ErrorCode::replayed_nonce);
+
+    // The client itself authenticates with a newer timestamp, as always.
+    ASSERT_TRUE(client.connect(s_clients_port));
+    EXPECT_TRUE(client.authenticate_with(s_gateway_identity));
+}
+
+TEST_F(GatewayTest, AnInjectedAckDeletesNothing) {
+    TestClient client(11);
+    ASSERT_TRUE(client.connect(s_clients_port));
+    ASSERT_TRUE(client.register_with(s_gateway_identity));
+    const std::string text = "not deleted by a stranger";
+    ASSERT_TRUE(send_to(s_mix_port, framed(make_packet(client, text, "ack:11", false))));
+    std::uint64_t id = 0;
+    for (int i = 0; i < 10 && id == 0; ++i) {
+        auto m = client.read(5s);
+        ASSERT_TRUE(m);
+        if (const auto* d = std::get_if<wg::Deliver>(&*m); d && std::string(d->message.begin(), d->message.end()) == text)
+            id = d->id;
+    }
+    ASSERT_NE(id, 0u);
+    // An Ack without the session MAC, as an on-path relay would write it: the gateway refuses it
+    // (Error{invalid_mac}, under the session MAC, so the real client learns why) and deletes nothing.
+    ASSERT_TRUE(client.send_raw(wg::serialize(wg::Message{wg::Ack{{id}}})));
+    std::optional<wg::ErrorMessage> error;
+    for (int i = 0; i < 10 && !error; ++i) {
+        auto m = client.read(5s);
+        if (!m) break;
+        if (const auto* e = std::get_if<wg::ErrorMessage>(&*m)) error = *e;
+    }
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code, wg::ErrorCode::invalid_mac);
+    client.disconnect();
+    ASSERT_TRUE(client.connect(s_clients_port));
+    ASSERT_TRUE(client.authenticate_with(s_gateway_identity));
+    EXPECT_TRUE(client.wait_for(text, 5s)); // still stored, delivered again
+}
+
 TEST_F(GatewayTest, GatewayThatStopsHeartbeatingLeavesTheTopology) {
     auto gateway_listed = [] {
         auto r = runtime::http_request("127.0.0.1", s_dir->port, "GET", "/api/presence/topology");
@@ -820,6 +984,89 @@ TEST(GatewayStore, BelowTheFreeSpaceReserveRegistrationsAreRefusedAndCounted) {
     const std::string s = gateway.stats();
     EXPECT_GE(stat(s, "store_failures").value_or(0), 1u) << s;
     EXPECT_EQ(gateway.process->stop(SIGTERM, 10s), 0);
+}
+
+TEST(GatewayClients, AConnectionThatNeverAuthenticatesIsClosedAfterTheDeadline) {
+    OwnGateway gateway("deadline", {{"authentication_timeout_secs", "1"}});
+    ASSERT_TRUE(gateway.start());
+    const auto start = std::chrono::steady_clock::now();
+    auto idle = runtime::WsClient::connect("127.0.0.1", gateway.clients_port, "/", 5s);
+    ASSERT_TRUE(idle);
+    auto m = idle->read_message(5s); // sends nothing; the gateway says why and closes
+    ASSERT_TRUE(m);
+    auto error = wg::parse_message(Bytes(m->data.begin(), m->data.end()));
+    ASSERT_TRUE(error && std::holds_alternative<wg::ErrorMessage>(*error));
+    EXPECT_EQ(std::get<wg::ErrorMessage>(*error).code, wg::ErrorCode::not_authenticated);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3500ms);
+    EXPECT_FALSE(idle->read_message(2s)); // closed
+    EXPECT_GE(stat(gateway.stats(), "auth_timeouts").value_or(0), 1u) << gateway.stats();
+    // A client that authenticates in time stays.
+    TestClient client(32);
+    ASSERT_TRUE(client.connect(gateway.clients_port));
+    ASSERT_TRUE(client.register_with(gateway.identity));
+    std::this_thread::sleep_for(2s);
+    ASSERT_TRUE(client.send(wg::Message{wg::Ping{7}}));
+    auto pong = client.read(5s);
+    ASSERT_TRUE(pong && std::holds_alternative<wg::Pong>(*pong));
+}
+
+TEST(GatewayClients, ClientConnectionsPerIpAreCapped) {
+    OwnGateway gateway("per-ip", {{"max_connections_per_ip", "3"}});
+    ASSERT_TRUE(gateway.start());
+    std::vector<runtime::WsClient> open;
+    for (int i = 0; i < 3; ++i) {
+        auto ws = runtime::WsClient::connect("127.0.0.1", gateway.clients_port, "/", 5s);
+        ASSERT_TRUE(ws) << "connection " << i;
+        open.push_back(std::move(*ws));
+    }
+    EXPECT_FALSE(runtime::WsClient::connect("127.0.0.1", gateway.clients_port, "/", 5s)); // refused (403)
+    EXPECT_GE(stat(gateway.stats(), "connections_refused").value_or(0), 1u) << gateway.stats();
+    // One goes: a slot comes back.
+    open.front().close();
+    bool accepted = false;
+    for (int i = 0; i < 40 && !accepted; ++i) {
+        std::this_thread::sleep_for(50ms);
+        accepted = runtime::WsClient::connect("127.0.0.1", gateway.clients_port, "/", 5s).has_value();
+    }
+    EXPECT_TRUE(accepted);
+}
+
+TEST(GatewayClients, RegistrationsAreRateLimitedPerAddress) {
+    OwnGateway gateway("registrations", {{"registrations_per_minute_per_ip", "2"}});
+    ASSERT_TRUE(gateway.start());
+    std::vector<std::unique_ptr<TestClient>> clients;
+    int registered = 0;
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(std::make_unique<TestClient>(40 + static_cast<std::uint64_t>(i)));
+        ASSERT_TRUE(clients.back()->connect(gateway.clients_port));
+        if (clients.back()->register_with(gateway.identity)) ++registered;
+    }
+    EXPECT_EQ(registered, 2);
+    EXPECT_EQ(stat(gateway.stats(), "registrations_refused").value_or(0), 1u) << gateway.stats();
+}
+
+TEST(GatewayClients, RegistrationsNeverUsedExpire) {
+    OwnGateway gateway("unused", {{"unused_registration_ttl_secs", "1"}, {"cleanup_interval_secs", "1"}});
+    ASSERT_TRUE(gateway.start());
+    TestClient once(50), returning(51);
+    ASSERT_TRUE(once.connect(gateway.clients_port));
+    ASSERT_TRUE(once.register_with(gateway.identity));
+    once.disconnect();
+    ASSERT_TRUE(returning.connect(gateway.clients_port));
+    ASSERT_TRUE(returning.register_with(gateway.identity));
+    returning.disconnect();
+    ASSERT_TRUE(returning.connect(gateway.clients_port));
+    ASSERT_TRUE(returning.authenticate_with(gateway.identity)); // used: kept
+    returning.disconnect();
+    // The registration that was never used goes with the next sweeps; the other one stays.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (stat(gateway.stats(), "registrations_expired").value_or(0) < 1 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(stat(gateway.stats(), "registrations_expired").value_or(0), 1u) << gateway.stats();
+    ASSERT_TRUE(once.connect(gateway.clients_port));
+    EXPECT_FALSE(once.authenticate_with(gateway.identity)); // unknown_client now
+    ASSERT_TRUE(returning.connect(gateway.clients_port));
+    EXPECT_TRUE(returning.authenticate_with(gateway.identity));
 }
 
 // ---- command-line errors: one clear line, exit 1 ----

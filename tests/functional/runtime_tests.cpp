@@ -190,6 +190,43 @@ TEST_F(RuntimeServerTest, StopEndsRunWithOpenConnections) {
     EXPECT_FALSE(ws->read(1s));
 }
 
+TEST(RuntimeServer, AsyncRoutesAnswerLaterFromAnyThreadAndTimeOut) {
+    auto loop = test_loop();
+    ServerOptions options;
+    options.async_timeout = 300ms;
+    HttpServer server(*loop, options);
+    Serial serial(*loop);
+    // Answered from the worker pool after a while; answered twice (the second is ignored); never answered.
+    server.route_async("GET", "/later", [&serial](const HttpRequest& r, Responder respond) {
+        serial.post([query = r.query, respond = std::move(respond)] {
+            std::this_thread::sleep_for(50ms);
+            respond(HttpResponse::json(200, "{\"query\":" + json_quote(query) + "}"));
+            respond(HttpResponse::error(500, "second answer"));
+        });
+    });
+    server.route_async("GET", "/never", [](const HttpRequest&, Responder) {});
+    server.route_async("POST", "/throws", [](const HttpRequest&, Responder) { throw std::runtime_error("boom"); });
+    server.route("GET", "/sync", [](const HttpRequest&) { return HttpResponse::json(200, "{}"); });
+    auto port = server.listen();
+    ASSERT_TRUE(port);
+    std::thread thread([&] { loop->run(); });
+    // A slow asynchronous answer does not hold up other connections.
+    auto slow = std::async(std::launch::async, [&] { return http_request("127.0.0.1", *port, "GET", "/never"); });
+    auto r = http_request("127.0.0.1", *port, "GET", "/later?x=1");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200u);
+    EXPECT_EQ(r->body, R"({"query":"x=1"})");
+    EXPECT_EQ(http_request("127.0.0.1", *port, "GET", "/sync")->status, 200u);
+    EXPECT_EQ(http_request("127.0.0.1", *port, "POST", "/later")->status, 405u);
+    EXPECT_EQ(http_request("127.0.0.1", *port, "POST", "/throws")->status, 500u);
+    auto never = slow.get();
+    ASSERT_TRUE(never);
+    EXPECT_EQ(never->status, 503u);
+    EXPECT_EQ(never->content_type, "application/json");
+    loop->stop();
+    thread.join();
+}
+
 TEST(RuntimeServer, ListenReportsAPortInUse) {
     auto loop = test_loop();
     ServerOptions options;

@@ -470,5 +470,37 @@ TEST(AbciConnection, FuzzSeedSessionReachesEveryRequest) {
     EXPECT_FALSE(c.closed());
 }
 
+TEST(AbciApplication, StatsQueryCountsRequestsByKind) {
+    AbciNode n;
+    n.init();
+    n.finalize(1, {});
+    n.commit();
+    const auto& alice = n.chain.users[0];
+    const Bytes tx = signed_tx(alice, 0, ledger::Transfer{n.chain.users[1].address(), 5});
+    pb::Request check;
+    check.mutable_check_tx()->set_tx(std::string(tx.begin(), tx.end()));
+    EXPECT_EQ(n.app.handle(check).check_tx().code(), 0u);
+    check.mutable_check_tx()->set_type(pb::RECHECK);
+    (void)n.app.handle(check);
+    n.finalize(2, {tx});
+    n.commit();
+
+    pb::Request q;
+    q.mutable_query()->set_path("/stats");
+    q.mutable_query()->set_data("ignored");
+    const auto r = n.app.handle(q).query();
+    ASSERT_EQ(r.code(), 0u) << r.log();
+    EXPECT_EQ(r.height(), 2);
+    const auto stats = nlohmann::json::parse(r.value());
+    EXPECT_EQ(stats["check_tx_new"]["requests"], 1);
+    EXPECT_EQ(stats["check_tx_recheck"]["requests"], 1);
+    EXPECT_EQ(stats["finalize_block"]["requests"], 2);
+    EXPECT_EQ(stats["commit"]["requests"], 2);
+    EXPECT_EQ(stats["finalized_txs"], 1);
+    EXPECT_EQ(stats["query"]["requests"], 1) << "this /stats query itself";
+    EXPECT_EQ(stats["check_tx_new"]["timed"], 1) << "the first of every STAT_SAMPLE_EVERY is timed";
+    EXPECT_GT(stats["check_tx_new"]["cpu_us"].template get<std::uint64_t>(), 0u) << "a signature recovery takes time";
+}
+
 } // namespace
 } // namespace nym::abci

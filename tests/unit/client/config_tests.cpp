@@ -98,6 +98,7 @@ TEST_F(ClientConfig, RenderedConfigParsesBackIdentically) {
     c.traffic.ack_wait_multiplier = 2.5;
     c.traffic.max_in_flight = 64;
     c.topology_refresh_rate = 1500ms;
+    c.allowed_origins = {"https://app.example", "http://localhost:3000"};
     const std::string t = render_config(c);
     EXPECT_NE(t.find("# "), std::string::npos); // commented
     auto parsed = parse_config(t);
@@ -114,6 +115,7 @@ TEST_F(ClientConfig, RenderedConfigParsesBackIdentically) {
     EXPECT_DOUBLE_EQ(parsed->traffic.ack_wait_multiplier, 2.5);
     EXPECT_EQ(parsed->traffic.max_in_flight, 64u);
     EXPECT_EQ(parsed->topology_refresh_rate, 1500ms);
+    EXPECT_EQ(parsed->allowed_origins, c.allowed_origins);
 }
 
 TEST_F(ClientConfig, DefaultsFollowSeedAndNym) {
@@ -126,6 +128,7 @@ TEST_F(ClientConfig, DefaultsFollowSeedAndNym) {
     EXPECT_EQ(parsed->traffic.loop_cover_average_delay, 200ms);
     EXPECT_FALSE(parsed->traffic.max_retransmissions.has_value());
     EXPECT_EQ(parsed->topology_refresh_rate, 30s);
+    EXPECT_TRUE(parsed->allowed_origins.empty()) << "no web page may use the API unless allowed";
 }
 
 TEST_F(ClientConfig, OptionalKeysFallBackToDefaults) {
@@ -182,6 +185,12 @@ TEST_F(ClientConfig, EveryBadValueIsRefusedNamingItsField) {
     EXPECT_NE(error_detail(with_line(t, "max_message_size", "max_message_size = 0")).find("traffic.max_message_size"),
               std::string::npos);
     EXPECT_NE(error_detail(with_line(t, "max_in_flight", "max_in_flight = 2")).find("traffic.max_in_flight"),
+              std::string::npos);
+    EXPECT_NE(error_detail(with_line(t, "allowed_origins", "allowed_origins = [\"null\"]"))
+                  .find("socket.allowed_origins"),
+              std::string::npos);
+    EXPECT_NE(error_detail(with_line(t, "allowed_origins", "allowed_origins = \"https://a.example\""))
+                  .find("socket.allowed_origins"),
               std::string::npos);
     auto missing = parse_config(without_line(t, "id"));
     ASSERT_FALSE(missing);
@@ -252,6 +261,31 @@ TEST_F(ClientConfig, CommandLineFlagsBecomeOverridesOrNameTheBadFlag) {
     const auto key = crypto::Ed25519SecretKey::generate(rng).public_key();
     EXPECT_EQ(*parse_gateway_flag(crypto::base58_encode(key.bytes)), std::optional<crypto::Ed25519PublicKey>(key));
     EXPECT_EQ(parse_gateway_flag("0OIl").error(), "invalid --gateway '0OIl': expected a base58 Ed25519 key");
+}
+
+TEST_F(ClientConfig, RunSettingsComeFromTheFileTheFlagsAndTheGatewayFlag) {
+    auto missing = run_settings(dir.path(), "nobody", {}, std::nullopt);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error(), "client 'nobody' does not exist (no " + config_path(dir.path(), "nobody").string() +
+                                   "; run `nym-client init --id nobody` first)");
+    Config c = sample();
+    ASSERT_TRUE(write_client(c, config_path(dir.path(), "alice"), crypto::Ed25519SecretKey::generate(rng),
+                             wire::gateway::SharedKey{}, false));
+    ConfigOverrides o;
+    o.listening_port = 0;
+    auto same = run_settings(dir.path(), "alice", o, c.gateway_identity);
+    ASSERT_TRUE(same) << same.error();
+    EXPECT_EQ(same->config.listening_port, 0);
+    EXPECT_FALSE(same->register_again);
+    EXPECT_EQ(same->config_file, config_path(dir.path(), "alice"));
+    const auto other = crypto::Ed25519SecretKey::generate(rng).public_key();
+    auto moved = run_settings(dir.path(), "alice", {}, other);
+    ASSERT_TRUE(moved);
+    EXPECT_TRUE(moved->register_again);
+    EXPECT_EQ(moved->config.gateway_identity, other);
+    EXPECT_TRUE(moved->config.gateway_listener.empty());
+    o.listening_port = 70000;
+    EXPECT_FALSE(run_settings(dir.path(), "alice", o, std::nullopt));
 }
 
 TEST_F(ClientConfig, DurationsParseAndFormat) {

@@ -220,11 +220,12 @@ TEST_F(ClientGatewayLink, LargeAckBatchesAreSplitIntoProtocolSizedFrames) {
     ASSERT_EQ(frames.size(), 3u);
     std::vector<std::uint64_t> seen;
     for (const auto& f : frames) {
-        auto m = wg::parse_message(f);
-        ASSERT_TRUE(m);
-        const auto& ack = std::get<wg::Ack>(*m);
-        EXPECT_LE(ack.ids.size(), wg::MAX_ACK_IDS);
-        seen.insert(seen.end(), ack.ids.begin(), ack.ids.end());
+        const SessionOutput out = s.on_frame(f, at(NOW)); // sealed: the gateway opens them in order
+        ASSERT_FALSE(out.close.has_value());
+        ASSERT_EQ(out.actions.size(), 1u);
+        const auto& del = std::get<gateway::DeleteMessages>(out.actions[0]);
+        EXPECT_LE(del.ids.size(), wg::MAX_ACK_IDS);
+        seen.insert(seen.end(), del.ids.begin(), del.ids.end());
     }
     EXPECT_EQ(seen, ids);
     EXPECT_TRUE(l.ack(std::span<const std::uint64_t>{}).empty());
@@ -267,13 +268,14 @@ TEST_F(ClientGatewayLink, PingsAreAnsweredAndPongsIgnored) {
     auto l = link();
     auto s = session();
     (void)register_link(l, s);
-    LinkOutput o = l.on_frame(wg::serialize(wg::Message{wg::Ping{77}}));
+    LinkOutput o = l.on_frame(s.frame_for(wg::Message{wg::Ping{77}}));
     ASSERT_EQ(o.frames.size(), 1u);
-    auto m = wg::parse_message(o.frames[0]);
-    ASSERT_TRUE(m);
-    ASSERT_TRUE(std::holds_alternative<wg::Pong>(*m));
-    EXPECT_EQ(std::get<wg::Pong>(*m).nonce, 77u);
-    EXPECT_TRUE(l.on_frame(wg::serialize(wg::Message{wg::Pong{3}})).frames.empty());
+    // The answer is sealed; the gateway takes it (a Pong asks for nothing).
+    const SessionOutput answer = s.on_frame(o.frames[0], at(NOW));
+    EXPECT_FALSE(answer.close.has_value());
+    EXPECT_TRUE(answer.replies.empty());
+    EXPECT_TRUE(answer.actions.empty());
+    EXPECT_TRUE(l.on_frame(s.frame_for(wg::Message{wg::Pong{3}})).frames.empty());
     // The gateway answers our ping.
     auto ping = l.ping(5);
     ASSERT_TRUE(ping);
@@ -325,7 +327,7 @@ TEST_F(ClientGatewayLink, AGatewayErrorInAnyStateIsReportedWithItsCode) {
     auto l = link();
     auto s = session();
     (void)register_link(l, s);
-    const LinkOutput o = l.on_frame(wg::serialize(wg::Message{wg::make_error(wg::ErrorCode::busy, "try later")}));
+    const LinkOutput o = l.on_frame(s.frame_for(wg::Message{wg::make_error(wg::ErrorCode::busy, "try later")}));
     ASSERT_EQ(o.events.size(), 1u);
     const auto& refused = std::get<LinkRefused>(o.events[0]);
     EXPECT_EQ(refused.code, wg::ErrorCode::busy);
@@ -338,7 +340,7 @@ TEST_F(ClientGatewayLink, ARefusedPacketKeepsTheAuthenticatedLinkOpen) {
     auto l = link();
     auto s = session();
     (void)register_link(l, s);
-    const LinkOutput o = l.on_frame(wg::serialize(
+    const LinkOutput o = l.on_frame(s.frame_for(
         wg::Message{wg::make_error(wg::ErrorCode::invalid_packet, "first hop is not a layer-1 mix node")}));
     EXPECT_TRUE(o.events.empty());
     EXPECT_FALSE(o.close);
@@ -347,6 +349,39 @@ TEST_F(ClientGatewayLink, ARefusedPacketKeepsTheAuthenticatedLinkOpen) {
     auto fresh = link();
     (void)fresh.begin_register(rng, NOW);
     EXPECT_TRUE(fresh.on_frame(wg::serialize(wg::Message{wg::make_error(wg::ErrorCode::invalid_packet, "x")})).close);
+}
+
+TEST_F(ClientGatewayLink, AGatewayFrameWithoutTheSessionMacEndsTheLink) {
+    auto l = link();
+    auto s = session();
+    (void)register_link(l, s);
+    // What an on-path relay could inject: a plain Deliver (or Error). Nothing is delivered.
+    wg::Deliver d;
+    d.id = 9;
+    d.message = {1};
+    const LinkOutput o = l.on_frame(wg::serialize(wg::Message{d}));
+    ASSERT_EQ(o.events.size(), 1u);
+    const auto& refused = std::get<LinkRefused>(o.events[0]);
+    EXPECT_EQ(refused.code, wg::ErrorCode::invalid_mac);
+    EXPECT_TRUE(o.close);
+    EXPECT_EQ(l.state(), LinkState::closed);
+    // Its Error to the gateway is sealed: the gateway reads it as the client's own close.
+    ASSERT_EQ(o.frames.size(), 1u);
+    const SessionOutput out = s.on_frame(o.frames[0], at(NOW));
+    ASSERT_TRUE(out.close.has_value());
+    EXPECT_EQ(out.close->by, gateway::CloseReason::By::client);
+}
+
+TEST_F(ClientGatewayLink, AuthenticationTimestampsGrowAcrossReconnects) {
+    auto l = link();
+    auto s = session();
+    const wg::SharedKey key = register_link(l, s);
+    l.reset();
+    const auto first = wg::parse_message(l.begin_authenticate(key, rng, NOW + 1)).value();
+    l.reset();
+    const auto second = wg::parse_message(l.begin_authenticate(key, rng, NOW + 1)).value(); // same second
+    EXPECT_EQ(std::get<wg::AuthenticateRequest>(first).timestamp, static_cast<std::uint64_t>(NOW + 1));
+    EXPECT_EQ(std::get<wg::AuthenticateRequest>(second).timestamp, static_cast<std::uint64_t>(NOW + 2));
 }
 
 TEST_F(ClientGatewayLink, ResetAllowsANewHandshakeOnTheNextConnection) {

@@ -12,7 +12,7 @@ namespace {
 
 namespace wg = wire::gateway;
 
-/// An in-memory registry that applies StoreSharedKey actions like the glue would.
+/// An in-memory registry that applies StoreSharedKey and RecordAuthentication actions like the glue would.
 class MapRegistry final : public ClientRegistry {
 public:
     Expected<std::optional<RegisteredClient>> find_client(const ClientAddress& address) override {
@@ -22,8 +22,10 @@ public:
         return std::optional<RegisteredClient>{it->second};
     }
     void apply(const SessionOutput& out) {
-        for (const Action& a : out.actions)
+        for (const Action& a : out.actions) {
             if (const auto* s = std::get_if<StoreSharedKey>(&a)) clients.insert_or_assign(s->client.address.bytes, s->client);
+            if (const auto* r = std::get_if<RecordAuthentication>(&a)) clients.at(r->client.bytes).last_authenticated_at = r->at;
+        }
     }
     std::map<std::array<std::uint8_t, 32>, RegisteredClient> clients;
     bool failing = false;
@@ -79,11 +81,44 @@ protected:
         return key ? *key : wg::SharedKey{};
     }
 
-    Bytes auth_frame(const wg::SharedKey& key, std::int64_t timestamp, std::uint8_t nonce_fill) {
+    wg::AuthenticateRequest auth_request(const wg::SharedKey& key, std::int64_t timestamp, std::uint8_t nonce_fill) {
         std::array<std::uint8_t, wg::AUTH_NONCE_SIZE> nonce{};
         nonce.fill(nonce_fill);
-        return wg::serialize(wg::Message{wg::make_authenticate_request(
-            key, gateway.public_key(), client.public_key(), static_cast<std::uint64_t>(timestamp), nonce)});
+        return wg::make_authenticate_request(key, gateway.public_key(), client.public_key(),
+                                             static_cast<std::uint64_t>(timestamp), nonce);
+    }
+    Bytes auth_frame(const wg::SharedKey& key, std::int64_t timestamp, std::uint8_t nonce_fill) {
+        return wg::serialize(wg::Message{auth_request(key, timestamp, nonce_fill)});
+    }
+
+    /// The client's end of a session after its handshake: seals what it sends, opens what it gets.
+    struct ClientEnd {
+        wg::SessionChannel channel;
+        Bytes frame(const wg::Message& m) { return channel.seal(wg::serialize(m)); }
+        wg::Message read(const Bytes& frame) {
+            auto opened = channel.open(frame);
+            EXPECT_TRUE(opened) << "a gateway frame fails its session MAC";
+            if (!opened) return wg::ErrorMessage{};
+            auto m = wg::parse_message(*opened);
+            EXPECT_TRUE(m);
+            return m ? *m : wg::Message{wg::ErrorMessage{}};
+        }
+        ErrorCode error_of(const SessionOutput& out) {
+            EXPECT_FALSE(out.replies.empty());
+            if (out.replies.empty()) return static_cast<ErrorCode>(0);
+            wg::Message m = read(out.replies.back());
+            EXPECT_TRUE(std::holds_alternative<wg::ErrorMessage>(m));
+            return std::holds_alternative<wg::ErrorMessage>(m) ? std::get<wg::ErrorMessage>(m).code
+                                                               : static_cast<ErrorCode>(0);
+        }
+    };
+    /// Authenticates `s` (recording the time in the registry, as the glue does).
+    ClientEnd authenticate(ClientSession& s, const wg::SharedKey& key, std::int64_t timestamp, std::uint8_t nonce) {
+        const auto request = auth_request(key, timestamp, nonce);
+        const SessionOutput out = s.on_frame(wg::serialize(wg::Message{request}), at(NOW));
+        EXPECT_FALSE(out.close.has_value());
+        registry.apply(out);
+        return ClientEnd{wg::SessionChannel(wg::Side::client, key, wg::authentication_session_transcript(request))};
     }
 };
 
@@ -175,9 +210,34 @@ TEST_F(SessionTest, AuthenticationSucceedsWithTheStoredKey) {
     const auto reply = only_reply(out);
     ASSERT_TRUE(std::holds_alternative<wg::AuthenticateResponse>(reply));
     EXPECT_EQ(std::get<wg::AuthenticateResponse>(reply).status, wg::AuthStatus::ok);
-    ASSERT_EQ(out.actions.size(), 1u);
-    EXPECT_EQ(std::get<ClientReady>(out.actions[0]).client, client.public_key());
+    ASSERT_EQ(out.actions.size(), 2u);
+    const auto& record = std::get<RecordAuthentication>(out.actions[0]); // stored before the reply leaves
+    EXPECT_EQ(record.client, client.public_key());
+    EXPECT_EQ(record.at, at(NOW + 10));
+    EXPECT_EQ(std::get<ClientReady>(out.actions[1]).client, client.public_key());
     EXPECT_EQ(s.client(), client.public_key());
+}
+
+TEST_F(SessionTest, AnAuthenticationMustBeNewerThanTheLastAcceptedOneEvenAfterARestart) {
+    const wg::SharedKey key = register_client();
+    const Bytes recorded = auth_frame(key, NOW, 9);
+    auto s1 = session();
+    registry.apply(s1.on_frame(recorded, at(NOW)));
+    // The gateway restarts: its nonce cache is empty, but the registry remembers the time.
+    NonceCache after_restart;
+    ClientSession s2(gateway, registry, after_restart, rng);
+    const SessionOutput replay = s2.on_frame(recorded, at(NOW + 1));
+    EXPECT_EQ(error_code_of(replay), ErrorCode::replayed_nonce);
+    EXPECT_EQ(std::get<wg::AuthenticateResponse>(only_reply(replay, 0)).status, wg::AuthStatus::refused);
+    EXPECT_TRUE(replay.actions.empty());
+    // A fresh nonce with the same timestamp is not newer either; a newer timestamp is.
+    ClientSession s3(gateway, registry, after_restart, rng);
+    EXPECT_EQ(error_code_of(s3.on_frame(auth_frame(key, NOW, 10), at(NOW + 1))), ErrorCode::replayed_nonce);
+    ClientSession s4(gateway, registry, after_restart, rng);
+    EXPECT_FALSE(s4.on_frame(auth_frame(key, NOW + 1, 11), at(NOW + 1)).close.has_value());
+    // A new registration (a new key) starts afresh.
+    (void)register_client(NOW + 5);
+    EXPECT_EQ(registry.clients.at(client.public_key().bytes).last_authenticated_at, UnixSeconds{});
 }
 
 TEST_F(SessionTest, ReplayedAuthNonceIsRefused) {
@@ -247,12 +307,12 @@ TEST_F(SessionTest, MalformedFrameClosesWithTypedError) {
 TEST_F(SessionTest, AuthenticatedTrafficBecomesActions) {
     const wg::SharedKey key = register_client();
     auto s = session();
-    ASSERT_FALSE(s.on_frame(auth_frame(key, NOW, 1), at(NOW)).close.has_value());
+    ClientEnd c = authenticate(s, key, NOW, 1);
 
     wg::SendPacket send;
     send.first_hop = sphinx::encode_node_address(sphinx::IpEndpoint::v4({127, 0, 0, 1}, 1789));
     send.packet.assign(sphinx::packet_size(sphinx::PacketSize::ack), 0x77);
-    SessionOutput out = s.on_frame(wg::serialize(wg::Message{send}), at(NOW));
+    SessionOutput out = s.on_frame(c.frame(wg::Message{send}), at(NOW));
     ASSERT_EQ(out.actions.size(), 1u);
     const auto& fwd = std::get<ForwardPacket>(out.actions[0]);
     EXPECT_EQ(fwd.first_hop, sphinx::IpEndpoint::v4({127, 0, 0, 1}, 1789)); // parsed once, here
@@ -261,35 +321,59 @@ TEST_F(SessionTest, AuthenticatedTrafficBecomesActions) {
 
     auto deliver = s.deliver(41, Bytes{1, 2, 3});
     ASSERT_TRUE(deliver.has_value());
-    auto parsed = wg::parse_message(*deliver);
-    ASSERT_TRUE(parsed);
-    EXPECT_EQ(std::get<wg::Deliver>(*parsed).id, 41u);
-    ASSERT_TRUE(s.deliver(42, Bytes{4}).has_value());
+    EXPECT_EQ(std::get<wg::Deliver>(c.read(*deliver)).id, 41u);
+    auto second = s.deliver(42, Bytes{4});
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(std::get<wg::Deliver>(c.read(*second)).id, 42u); // frames are read in order
     EXPECT_EQ(s.unacknowledged(), 2u);
 
-    out = s.on_frame(wg::serialize(wg::Message{wg::Ack{{41, 7}}}), at(NOW));
+    out = s.on_frame(c.frame(wg::Message{wg::Ack{{41, 7}}}), at(NOW));
     ASSERT_EQ(out.actions.size(), 1u);
     const auto& del = std::get<DeleteMessages>(out.actions[0]);
     EXPECT_EQ(del.client, client.public_key());
     EXPECT_EQ(del.ids, (std::vector<std::uint64_t>{41, 7}));
     EXPECT_EQ(s.unacknowledged(), 1u);
 
-    out = s.on_frame(wg::serialize(wg::Message{wg::Ping{99}}), at(NOW));
-    EXPECT_EQ(std::get<wg::Pong>(only_reply(out)).nonce, 99u);
+    out = s.on_frame(c.frame(wg::Message{wg::Ping{99}}), at(NOW));
+    ASSERT_EQ(out.replies.size(), 1u);
+    EXPECT_EQ(std::get<wg::Pong>(c.read(out.replies[0])).nonce, 99u);
 
     // A first hop that is no node address (bad type byte) is refused.
     auto s3 = session();
-    ASSERT_FALSE(s3.on_frame(auth_frame(key, NOW, 4), at(NOW)).close.has_value());
+    ClientEnd c3 = authenticate(s3, key, NOW + 1, 4);
     wg::SendPacket bad = send;
     bad.first_hop.bytes.fill(0x04); // type 4 but non-zero padding
-    EXPECT_EQ(error_code_of(s3.on_frame(wg::serialize(wg::Message{bad}), at(NOW))), ErrorCode::invalid_packet);
+    EXPECT_EQ(c3.error_of(s3.on_frame(c3.frame(wg::Message{bad}), at(NOW))), ErrorCode::invalid_packet);
 
     // A second authentication on the same connection, or a gateway-only message, closes it.
     auto s2 = session();
-    ASSERT_FALSE(s2.on_frame(auth_frame(key, NOW, 2), at(NOW)).close.has_value());
-    EXPECT_EQ(error_code_of(s2.on_frame(auth_frame(key, NOW, 3), at(NOW))), ErrorCode::already_authenticated);
-    EXPECT_EQ(error_code_of(s.on_frame(wg::serialize(wg::Message{wg::Deliver{1, {}}}), at(NOW))),
-              ErrorCode::unexpected_message);
+    ClientEnd c2 = authenticate(s2, key, NOW + 2, 2);
+    EXPECT_EQ(c2.error_of(s2.on_frame(c2.frame(wg::Message{auth_request(key, NOW + 3, 3)}), at(NOW))),
+              ErrorCode::already_authenticated);
+    EXPECT_EQ(c.error_of(s.on_frame(c.frame(wg::Message{wg::Deliver{1, {}}}), at(NOW))), ErrorCode::unexpected_message);
+}
+
+TEST_F(SessionTest, FramesWithoutTheSessionMacCloseTheSessionAndDoNothing) {
+    const wg::SharedKey key = register_client();
+    auto s = session();
+    ClientEnd c = authenticate(s, key, NOW, 1);
+    auto delivered = s.deliver(41, Bytes{1});
+    ASSERT_TRUE(delivered.has_value());
+    (void)c.read(*delivered);
+    // What an on-path relay would inject: a plain Ack, or one sealed under another session.
+    SessionOutput out = s.on_frame(wg::serialize(wg::Message{wg::Ack{{41}}}), at(NOW));
+    EXPECT_TRUE(out.actions.empty()); // nothing deleted
+    ASSERT_TRUE(out.close.has_value());
+    EXPECT_EQ(out.close->code, ErrorCode::invalid_mac);
+    EXPECT_EQ(c.error_of(out), ErrorCode::invalid_mac); // the Error itself is sealed for the real client
+    EXPECT_EQ(s.state(), ClientSession::State::closed);
+
+    auto s2 = session();
+    ClientEnd c2 = authenticate(s2, key, NOW + 1, 2);
+    (void)c2;
+    out = s2.on_frame(c.frame(wg::Message{wg::Ack{{41}}}), at(NOW));
+    EXPECT_TRUE(out.actions.empty());
+    EXPECT_EQ(out.close->code, ErrorCode::invalid_mac);
 }
 
 TEST_F(SessionTest, StorageFailureAnswersInternalError) {
@@ -301,10 +385,17 @@ TEST_F(SessionTest, StorageFailureAnswersInternalError) {
     auto s2 = session();
     SessionOutput out = s2.on_frame(register_frame(NOW, crypto::X25519KeyPair::generate(rng)), at(NOW));
     ASSERT_FALSE(out.close.has_value());
-    // The glue could not store the key: the client hears an error, not the RegisterResponse.
-    out = s2.action_failed("database is full");
+    // The glue could not store the key: the client hears a plain error, not the RegisterResponse
+    // (it has no session keys).
+    out = s2.handshake_failed("database is full");
     EXPECT_EQ(error_code_of(out), ErrorCode::internal_error);
     EXPECT_EQ(s2.state(), ClientSession::State::closed);
+
+    // Once the session is established, a failure of the glue is reported under the session MAC.
+    const wg::SharedKey key = register_client(NOW + 1);
+    auto s3 = session();
+    ClientEnd c = authenticate(s3, key, NOW + 1, 1);
+    EXPECT_EQ(c.error_of(s3.action_failed("the message store is unavailable")), ErrorCode::internal_error);
 }
 
 TEST_F(SessionTest, CloseReasonsSayWhoClosedAndBecomeWebsocketCloses) {
@@ -321,8 +412,8 @@ TEST_F(SessionTest, CloseReasonsSayWhoClosedAndBecomeWebsocketCloses) {
     // The client ends the session with its own Error: 1000, marked as the client's.
     const wg::SharedKey key = register_client();
     auto s2 = session();
-    ASSERT_FALSE(s2.on_frame(auth_frame(key, NOW, 5), at(NOW)).close.has_value());
-    out = s2.on_frame(wg::serialize(wg::Message{wg::make_error(ErrorCode::internal_error, "going away")}), at(NOW));
+    ClientEnd c = authenticate(s2, key, NOW, 5);
+    out = s2.on_frame(c.frame(wg::Message{wg::make_error(ErrorCode::internal_error, "going away")}), at(NOW));
     ASSERT_TRUE(out.close.has_value());
     EXPECT_TRUE(out.replies.empty());
     EXPECT_EQ(out.close->by, CloseReason::By::client);

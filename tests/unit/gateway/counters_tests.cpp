@@ -12,7 +12,8 @@ TEST(GatewayStats, TheDocumentHasExactlyTheDocumentedKeysInOrder) {
     EXPECT_EQ(stats_json(counters, {}),
               "{\"packets_from_clients\":0,\"packets_forwarded\":0,\"acks_forwarded\":0,\"packets_received\":0,"
               "\"stored\":0,\"delivered\":0,\"acked\":0,\"expired\":0,\"framing_errors\":0,\"client_errors\":0,"
-              "\"clients_connected\":0,\"store_failures\":0,\"low_space_refusals\":0,\"dropped_total\":0,"
+              "\"clients_connected\":0,\"store_failures\":0,\"low_space_refusals\":0,\"auth_timeouts\":0,"
+              "\"connections_refused\":0,\"registrations_refused\":0,\"registrations_expired\":0,\"dropped_total\":0,"
               "\"dropped\":{\"bad_mac\":0,\"replayed\":0,"
               "\"invalid_packet\":0,\"forward_hop\":0,\"unknown_client\":0,\"over_quota\":0,\"storage_error\":0,"
               "\"ingress_overflow\":0,\"egress_overflow\":0,\"client_protocol\":0,\"unknown_first_hop\":0},"
@@ -45,6 +46,23 @@ TEST(GatewayStats, SharedDropReasonsAreReportedUnderTheGatewaysNames) {
         for (const auto& r : GATEWAY_DROP_REASONS) listed = listed || r.reason == reason;
         EXPECT_TRUE(listed) << mixnet::to_string(reason);
     }
+}
+
+TEST(GatewayStats, ThePublicDocumentHasAggregateCountsOnly) {
+    GatewayCounters counters;
+    counters.packets_from_clients = 5;
+    ClientCounterMap clients;
+    ClientAddress a;
+    a.bytes.fill(1);
+    clients[a].packets_sent = 5;
+    const std::string admin = stats_json(counters, clients);
+    const std::string pub = public_stats_json(counters);
+    EXPECT_NE(admin.find("\"clients\":{\""), std::string::npos) << admin;
+    EXPECT_EQ(pub.find("clients\":{"), std::string::npos) << pub;
+    EXPECT_EQ(pub.find("packets_sent"), std::string::npos) << pub;
+    // Otherwise the same document: every aggregate counter, in the same order.
+    EXPECT_EQ(pub, stats_json(counters, {}).substr(0, stats_json(counters, {}).size() - std::string(",\"clients\":{}}").size()) + "}");
+    EXPECT_NE(pub.find("\"packets_from_clients\":5"), std::string::npos) << pub;
 }
 
 } // namespace

@@ -7,11 +7,15 @@
 
 #include "test_util.hpp"
 
+#include <gtest/gtest.h>
+
 #include <sphinx/builder.hpp>
 #include <sphinx/node_address.hpp>
 #include <sphinx/packet_size.hpp>
 
 #include <deque>
+#include <map>
+#include <optional>
 
 namespace nym::gateway::test {
 
@@ -72,16 +76,77 @@ struct GatewayFixture {
         return all;
     }
 
-    Bytes register_frame() {
-        const auto eph = crypto::X25519KeyPair::generate(rng);
-        return wg::serialize(wg::Message{wg::make_register_request(client, identity.public_key(), eph.public_key, NOW)});
+    /// The client's end of one connection: its pending handshake and then its session MAC.
+    struct Peer {
+        std::optional<wg::RegisterRequest> request;
+        std::optional<crypto::X25519KeyPair> ephemeral;
+        std::optional<wg::SessionChannel> channel;
+        std::optional<wg::SharedKey> key; ///< once registered
+    };
+    std::map<ConnectionId, Peer> peers;
+
+    /// A RegisterRequest from the client on connection `id`.
+    Bytes register_frame(ConnectionId id) {
+        Peer& peer = peers[id];
+        peer.ephemeral = crypto::X25519KeyPair::generate(rng);
+        peer.request = wg::make_register_request(client, identity.public_key(), peer.ephemeral->public_key, NOW);
+        peer.channel.reset();
+        return wg::serialize(wg::Message{*peer.request});
+    }
+    /// A frame the client sends on connection `id` (sealed once its session is bound).
+    Bytes frame(ConnectionId id, const wg::Message& message) {
+        Peer& peer = peers[id];
+        Bytes bytes = wg::serialize(message);
+        return peer.channel ? peer.channel->seal(bytes) : bytes;
+    }
+    /// What the clients read from the gateway's frames of `fx`, in order (each frame read once:
+    /// session MACs count frames).
+    std::vector<std::pair<ConnectionId, wg::Message>> read(const HubEffects& fx) {
+        std::vector<std::pair<ConnectionId, wg::Message>> out;
+        for (const auto& [id, bytes] : fx.frames) {
+            Peer& peer = peers[id];
+            Bytes plain = bytes;
+            if (peer.channel) {
+                auto opened = peer.channel->open(bytes);
+                EXPECT_TRUE(opened) << "a gateway frame fails its session MAC";
+                if (!opened) continue;
+                plain = std::move(*opened);
+            }
+            auto parsed = wg::parse_message(plain);
+            EXPECT_TRUE(parsed);
+            if (!parsed) continue;
+            if (const auto* response = std::get_if<wg::RegisterResponse>(&*parsed); response && peer.request) {
+                auto key = wg::finish_registration(identity.public_key(), *peer.request, peer.ephemeral->secret, *response);
+                EXPECT_TRUE(key);
+                if (key) {
+                    const Bytes full = wg::response_transcript(
+                        wg::register_transcript(identity.public_key(), peer.request->client_identity,
+                                                peer.request->client_ephemeral, peer.request->timestamp),
+                        response->gateway_ephemeral);
+                    peer.channel.emplace(wg::Side::client, *key, wg::registration_session_transcript(full));
+                    peer.key = *key;
+                }
+            }
+            out.emplace_back(id, std::move(*parsed));
+        }
+        return out;
+    }
+    /// The ids of the Deliver messages among `fx`'s frames (reads them).
+    std::vector<std::uint64_t> delivered(const HubEffects& fx) {
+        std::vector<std::uint64_t> ids;
+        for (const auto& [id, m] : read(fx))
+            if (const auto* d = std::get_if<wg::Deliver>(&m)) ids.push_back(d->id);
+        return ids;
     }
 
-    /// Registers the client on connection `id`; returns the effects (RegisterResponse + pushes).
+    /// Registers the client on connection `id`; returns the effects (RegisterResponse + pushes),
+    /// unread (read() them to bind the session).
     HubEffects register_client(ConnectionId id) {
-        hub.open(id);
-        return settle(hub.on_frame(id, register_frame(), at(NOW)));
+        EXPECT_TRUE(hub.open(id));
+        return settle(hub.on_frame(id, register_frame(id), at(NOW)));
     }
+    /// register_client() with its frames read: the delivered ids.
+    std::vector<std::uint64_t> register_and_read(ConnectionId id) { return delivered(register_client(id)); }
 
     /// A Sphinx packet whose only hop is this gateway, for the client, carrying a SURB-ack for `ack_hop`.
     Bytes packet_for_client(std::uint8_t fill, const sphinx::IpEndpoint& ack_hop = HOP_A) {
@@ -100,14 +165,5 @@ struct GatewayFixture {
             .value();
     }
 };
-
-inline std::vector<std::uint64_t> delivered_ids(const HubEffects& fx) {
-    std::vector<std::uint64_t> ids;
-    for (const auto& [id, frame] : fx.frames) {
-        auto parsed = wg::parse_message(frame);
-        if (parsed && std::holds_alternative<wg::Deliver>(*parsed)) ids.push_back(std::get<wg::Deliver>(*parsed).id);
-    }
-    return ids;
-}
 
 } // namespace nym::gateway::test

@@ -27,6 +27,8 @@ std::vector<std::uint64_t> perform(MessageStore& store, ClientSession& session, 
     for (const Action& action : out.actions) {
         if (const auto* s = std::get_if<StoreSharedKey>(&action)) {
             EXPECT_TRUE(store.register_client(s->client));
+        } else if (const auto* a = std::get_if<RecordAuthentication>(&action)) {
+            EXPECT_TRUE(store.record_authentication(a->client, a->at).value());
         } else if (const auto* d = std::get_if<DeleteMessages>(&action)) {
             EXPECT_TRUE(store.ack(d->client, d->ids));
         } else if (const auto* r = std::get_if<ClientReady>(&action)) {
@@ -96,8 +98,9 @@ TEST(GatewayFlow, MessagesSurviveDisconnectAndRestartUntilAcknowledged) {
     ASSERT_EQ(delivered.size(), 2u);
     EXPECT_EQ(session.unacknowledged(), 2u);
 
-    // Acknowledge the first only; the second is still there after another restart.
-    out = session.on_frame(wg::serialize(wg::Message{wg::Ack{{delivered[0]}}}), at(NOW + 61));
+    // Acknowledge the first only (under the session MAC); the second is still there after another restart.
+    wg::SessionChannel channel(wg::Side::client, client_key, wg::authentication_session_transcript(auth));
+    out = session.on_frame(channel.seal(wg::serialize(wg::Message{wg::Ack{{delivered[0]}}})), at(NOW + 61));
     perform(*store, session, out);
     store.reset();
     store = std::move(MessageStore::open(db).value());

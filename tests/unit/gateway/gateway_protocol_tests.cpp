@@ -121,7 +121,9 @@ TEST(GatewayProtocol, MalformedMessagesGiveTypedErrors) {
     }
 
     Bytes reg = serialize(Message{RegisterRequest{}});
-    reg[1] = 2;
+    reg[1] = 1; // version 1 had no session MAC: refused
+    EXPECT_EQ(parse_error(reg), code(Errc::unsupported_version));
+    reg[1] = 3;
     EXPECT_EQ(parse_error(reg), code(Errc::unsupported_version));
     Bytes auth = serialize(Message{AuthenticateRequest{}});
     auth[1] = 0;
@@ -215,6 +217,63 @@ TEST(GatewayProtocol, ClientAndGatewayDeriveTheSameKey) {
     EXPECT_EQ(auth.mac, authenticate_mac(token, gateway.public_key(), client.public_key(), 55, nonce));
     EXPECT_NE(auth.mac, authenticate_mac(token, gateway.public_key(), client.public_key(), 56, nonce));
     EXPECT_NE(auth.mac, authenticate_mac(token, client.public_key(), client.public_key(), 55, nonce));
+}
+
+TEST(GatewayProtocol, SessionChannelsAuthenticateEveryFrameInOrderEachWay) {
+    SharedKey key;
+    key.mutable_bytes()[0] = 7;
+    const Bytes transcript = registration_session_transcript(Bytes{1, 2, 3});
+    SessionChannel client(Side::client, key, transcript);
+    SessionChannel gateway(Side::gateway, key, transcript);
+
+    const Bytes ack = serialize(Message{Ack{{41, 42}}});
+    const Bytes sealed = client.seal(ack);
+    ASSERT_EQ(sealed.size(), ack.size() + SESSION_MAC_SIZE);
+    EXPECT_EQ(gateway.open(sealed).value(), ack);
+    // The same frame again (a replay by a relay) fails: the counter moved on.
+    EXPECT_EQ(gateway.open(sealed).error(), code(Errc::invalid_mac));
+    // An unsealed frame (what an on-path relay could inject) fails too.
+    EXPECT_EQ(gateway.open(ack).error(), code(Errc::invalid_mac));
+    EXPECT_EQ(gateway.open(Bytes(3, 0)).error(), code(Errc::truncated));
+
+    // Dropped or reordered frames fail; a failed frame does not move the counter.
+    const Bytes first = client.seal(serialize(Message{Ping{1}}));
+    const Bytes second = client.seal(serialize(Message{Ping{2}}));
+    EXPECT_FALSE(gateway.open(second));
+    EXPECT_TRUE(gateway.open(first));
+    EXPECT_TRUE(gateway.open(second));
+
+    // Each direction has its own key: a frame reflected back to its sender fails.
+    const Bytes deliver = gateway.seal(serialize(Message{Deliver{1, Bytes{9}}}));
+    SessionChannel client_copy(Side::client, key, transcript);
+    EXPECT_FALSE(SessionChannel(Side::gateway, key, transcript).open(deliver));
+    EXPECT_TRUE(client_copy.open(deliver));
+
+    // Another session (another transcript) or another key: nothing opens.
+    SessionChannel other_session(Side::gateway, key, registration_session_transcript(Bytes{1, 2, 4}));
+    EXPECT_FALSE(other_session.open(SessionChannel(Side::client, key, transcript).seal(ack)));
+    SharedKey other_key;
+    EXPECT_FALSE(SessionChannel(Side::gateway, other_key, transcript).open(SessionChannel(Side::client, key, transcript).seal(ack)));
+
+    // Tampering with any byte fails.
+    Bytes tampered = SessionChannel(Side::client, key, transcript).seal(ack);
+    tampered[2] ^= 1;
+    EXPECT_FALSE(SessionChannel(Side::gateway, key, transcript).open(tampered));
+}
+
+TEST(GatewayProtocol, AuthenticationSessionsDifferByRequest) {
+    SharedKey key;
+    std::array<std::uint8_t, AUTH_NONCE_SIZE> nonce{};
+    crypto::DeterministicRng rng(3);
+    const auto gateway = crypto::Ed25519SecretKey::generate(rng);
+    const auto client = crypto::Ed25519SecretKey::generate(rng);
+    const auto a = make_authenticate_request(key, gateway.public_key(), client.public_key(), 100, nonce);
+    const auto b = make_authenticate_request(key, gateway.public_key(), client.public_key(), 101, nonce);
+    EXPECT_NE(authentication_session_transcript(a), authentication_session_transcript(b));
+    // A frame of one session does not open in the next one with the same key.
+    SessionChannel first(Side::client, key, authentication_session_transcript(a));
+    SessionChannel second(Side::gateway, key, authentication_session_transcript(b));
+    EXPECT_FALSE(second.open(first.seal(serialize(Message{Ack{{1}}}))));
 }
 
 } // namespace

@@ -396,5 +396,73 @@ TEST(MessageStore, RegisteredClientsPersistAndReplace) {
     EXPECT_EQ(clients[1], address(5));
 }
 
+TEST(MessageStore, AuthenticationTimesOnlyGrowAndANewKeyResetsThem) {
+    TempDir dir;
+    auto store = open_store(dir.path() / "db.sqlite");
+    ASSERT_TRUE(store);
+    const auto alice = address(1);
+    ASSERT_TRUE(store->register_client({alice, SharedKey{}, at(100)}));
+    EXPECT_EQ(store->find_client(alice).value()->last_authenticated_at, UnixSeconds{});
+    EXPECT_TRUE(store->record_authentication(alice, at(200)).value());
+    EXPECT_FALSE(store->record_authentication(alice, at(200)).value()); // not newer: a replay
+    EXPECT_FALSE(store->record_authentication(alice, at(150)).value());
+    EXPECT_TRUE(store->record_authentication(alice, at(201)).value());
+    store.reset();
+    store = open_store(dir.path() / "db.sqlite"); // survives a restart
+    EXPECT_EQ(store->find_client(alice).value()->last_authenticated_at, at(201));
+    ASSERT_TRUE(store->register_client({alice, SharedKey{}, at(300)})); // a new key
+    EXPECT_EQ(store->find_client(alice).value()->last_authenticated_at, UnixSeconds{});
+    EXPECT_FALSE(store->record_authentication(address(2), at(500)).value()); // unknown client
+}
+
+TEST(MessageStore, AVersionOneFileIsUpgradedInPlace) {
+    TempDir dir;
+    const auto path = dir.path() / "db.sqlite";
+    {
+        // The first schema, as written by the first gateways.
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db,
+                               "CREATE TABLE registered_clients (client_address BLOB PRIMARY KEY, shared_key BLOB NOT "
+                               "NULL, registered_at INTEGER NOT NULL) WITHOUT ROWID;"
+                               "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, client_address BLOB NOT "
+                               "NULL, content BLOB NOT NULL, received_at INTEGER NOT NULL);"
+                               "INSERT INTO registered_clients VALUES (zeroblob(32), zeroblob(32), 100);"
+                               "PRAGMA user_version=1;",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    auto store = open_store(path);
+    ASSERT_TRUE(store);
+    auto client = store->find_client(ClientAddress{}).value();
+    ASSERT_TRUE(client.has_value());
+    EXPECT_EQ(client->registered_at, at(100));
+    EXPECT_EQ(client->last_authenticated_at, UnixSeconds{});
+    EXPECT_TRUE(store->record_authentication(ClientAddress{}, at(110)).value());
+    EXPECT_FALSE(store->replay_tag_seen(sphinx::ReplayTag{}).value());
+}
+
+TEST(MessageStore, RegistrationsNeverUsedExpire) {
+    TempDir dir;
+    auto store = open_store(dir.path() / "db.sqlite");
+    ASSERT_TRUE(store);
+    // 1: registered, never used; 2: authenticated since; 3: has a message waiting; 4: connected now;
+    // 5: too recent.
+    for (std::uint8_t i = 1; i <= 4; ++i) ASSERT_TRUE(store->register_client({address(i), SharedKey{}, at(100)}));
+    ASSERT_TRUE(store->register_client({address(5), SharedKey{}, at(1000)}));
+    ASSERT_TRUE(store->record_authentication(address(2), at(150)).value());
+    ASSERT_TRUE(store->store(address(3), message(10, 3), at(120)));
+    const std::vector<ClientAddress> connected{address(4)};
+    EXPECT_EQ(store->expire_unused_registrations(at(500), connected).value(), 1u);
+    EXPECT_FALSE(store->find_client(address(1)).value().has_value());
+    for (std::uint8_t i = 2; i <= 5; ++i) EXPECT_TRUE(store->find_client(address(i)).value().has_value()) << int(i);
+    // Its message gone, 3 goes at the next sweep; 4 once it is no longer connected.
+    ASSERT_TRUE(store->expire(at(200)));
+    EXPECT_EQ(store->expire_unused_registrations(at(500), {}).value(), 2u);
+    EXPECT_FALSE(store->find_client(address(3)).value().has_value());
+    EXPECT_FALSE(store->find_client(address(4)).value().has_value());
+}
+
 } // namespace
 } // namespace nym::gateway
