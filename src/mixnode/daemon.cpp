@@ -22,7 +22,8 @@ runtime::TcpOptions mix_port_options(const Config& config) {
 Daemon::Daemon(runtime::Loop& loop, Config config, const NodeKeys& keys, ReplayState state, crypto::Rng& rng)
     : m_loop(loop), m_config(std::move(config)), m_recovered(state.recovered),
       m_node(m_config, keys, std::move(state), rng), m_tcp(loop, mix_port_options(m_config)), m_delay_timer(loop),
-      m_jobs(std::make_unique<Job[]>(MAX_WORKER_BACKLOG)), m_workers(std::max<std::uint32_t>(loop.worker_threads(), 1)) {
+      m_jobs(std::make_unique<Job[]>(MAX_WORKER_BACKLOG)),
+      m_workers(std::max<std::uint32_t>(loop.worker_threads(), 1)) {
     m_free_jobs.reserve(MAX_WORKER_BACKLOG);
     for (std::uint32_t i = MAX_WORKER_BACKLOG; i > 0; --i) m_free_jobs.push_back(i - 1);
     m_batch.reserve(MAX_WORKER_BACKLOG);
@@ -218,9 +219,13 @@ void Daemon::finish(std::uint32_t slot, TimePoint now) {
 }
 
 void Daemon::wake(const sphinx::IpEndpoint& hop) {
-    auto peer = node::to_peer(hop);
-    m_endpoints.emplace(peer, hop);
-    m_tcp.wake_peer(peer);
+    // The peer's address text is made once per neighbour, not per packet (no allocation here).
+    auto it = m_peers.find(hop);
+    if (it == m_peers.end()) {
+        it = m_peers.emplace(hop, node::to_peer(hop)).first;
+        m_endpoints.emplace(it->second, hop);
+    }
+    m_tcp.wake_peer(it->second);
 }
 
 void Daemon::arm_delay_timer() {
@@ -272,6 +277,7 @@ void Daemon::evict_neighbours() {
         const auto peer = node::to_peer(hop);
         m_tcp.forget_peer(peer);
         m_endpoints.erase(peer);
+        m_peers.erase(hop);
         spdlog::debug("neighbour {} evicted", hop.to_string());
     }
 }

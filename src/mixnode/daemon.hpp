@@ -45,6 +45,7 @@
 #include <node/directory_client.hpp>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace nym::mixnode {
@@ -130,20 +131,26 @@ private:
     std::optional<node::DirectoryClient> m_directory;
     std::string m_announce;
     std::map<runtime::ConnectionId, FrameReader> m_readers;
+    struct EndpointLess {
+        bool operator()(const sphinx::IpEndpoint& a, const sphinx::IpEndpoint& b) const noexcept {
+            return std::tie(a.family, a.ip, a.port) < std::tie(b.family, b.ip, b.port);
+        }
+    };
     std::map<runtime::PeerAddress, sphinx::IpEndpoint> m_endpoints;
+    std::map<sphinx::IpEndpoint, runtime::PeerAddress, EndpointLess> m_peers; ///< the same pairs, the other way
     FramePool m_pool;
     // The hand-off. A job slot belongs to the I/O thread while free or being filled, to the queue
     // while queued, to one worker while it unwraps it.
-    std::unique_ptr<Job[]> m_jobs;              ///< MAX_WORKER_BACKLOG slots
-    std::vector<std::uint32_t> m_free_jobs;     ///< I/O thread
-    std::vector<std::uint32_t> m_batch;         ///< filled, not yet submitted (I/O thread)
+    std::unique_ptr<Job[]> m_jobs;          ///< MAX_WORKER_BACKLOG slots
+    std::vector<std::uint32_t> m_free_jobs; ///< I/O thread
+    std::vector<std::uint32_t> m_batch;     ///< filled, not yet submitted (I/O thread)
     BoundedQueue<std::uint32_t> m_input{MAX_WORKER_BACKLOG};
     BoundedQueue<std::uint32_t> m_output{MAX_WORKER_BACKLOG};
-    std::atomic<std::int64_t> m_queued{0};      ///< jobs in m_input (may dip below 0 for a moment)
-    std::atomic<std::uint32_t> m_draining{0};   ///< workers running drain_work()
-    std::atomic<bool> m_collect_posted{false};  ///< a collect() is posted and has not begun
+    std::atomic<std::int64_t> m_queued{0};     ///< jobs in m_input (may dip below 0 for a moment)
+    std::atomic<std::uint32_t> m_draining{0};  ///< workers running drain_work()
+    std::atomic<bool> m_collect_posted{false}; ///< a collect() is posted and has not begun
     std::uint32_t m_workers = 1;
-    bool m_fetching = false;               ///< a topology request is on its way
+    bool m_fetching = false; ///< a topology request is on its way
     Clock::time_point m_last_fetch{};
 };
 

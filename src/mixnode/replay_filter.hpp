@@ -52,13 +52,15 @@ enum class BloomLayout : std::uint8_t {
 
 inline constexpr std::size_t BLOOM_BLOCK_BITS = 512;
 inline constexpr std::size_t BLOOM_BLOCK_WORDS = BLOOM_BLOCK_BITS / 64;
+/// Filters of at least this size are allocated on this alignment and advised into huge pages.
+inline constexpr std::size_t HUGE_PAGE = 2U << 20;
 
 struct BloomParameters {
     BloomLayout layout = BloomLayout::blocked;
     std::uint64_t expected_items = 0;
     double fp_rate = DEFAULT_REPLAY_FP_RATE;
-    std::uint64_t bits = 0;        ///< m: a multiple of 64 (classic) or of 512 (blocked)
-    std::uint32_t hash_count = 0;  ///< k
+    std::uint64_t bits = 0;       ///< m: a multiple of 64 (classic) or of 512 (blocked)
+    std::uint32_t hash_count = 0; ///< k
 
     /// The smallest blocked filter (and its best k) whose FP rate after n items is at most p (n ≥ 1,
     /// 0 < p < 1; out-of-range inputs are clamped to that).
@@ -81,6 +83,8 @@ public:
     BloomFilter(const BloomParameters& params, std::array<std::uint64_t, 2> salt, std::uint64_t inserted,
                 std::span<const std::uint64_t> words);
 
+    /// Starts loading the block `tag` falls into (blocked layout; a no-op for classic filters).
+    void prefetch(const sphinx::ReplayTag& tag) const noexcept;
     [[nodiscard]] bool contains(const sphinx::ReplayTag& tag) const noexcept;
     /// Inserts; returns true if every bit was already set (the tag was, or looks, already present).
     bool insert(const sphinx::ReplayTag& tag) noexcept;
