@@ -9,6 +9,7 @@
 # first-level cache: one per cache line touched that was not in L1 (each replay-filter probe is one).
 #   bash tools/profile-mixnode.sh                 # release build; table on stdout
 #   LOW=40 HIGH=120 SECS=5 bash tools/profile-mixnode.sh
+#   MIXNODE_BIN=path/to/other/nym-mixnode SKIP_BUILD=1 OUT=build/release/profile-old bash tools/profile-mixnode.sh
 # Needs valgrind. Output files stay in build/release/profile/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,13 +23,13 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   [[ "$BUILD" == build/release ]] && cmake --preset release >/dev/null
   cmake --build "$BUILD" -j "${JOBS:-2}" --target nym-mixnode nym-loadgen
 fi
-out="$BUILD/profile"
+out="${OUT:-$BUILD/profile}"
 rm -rf "$out"
 mkdir -p "$out"
 for rate in "$LOW" "$HIGH"; do
   mkdir -p "$out/$rate"
   "$BUILD/bin/nym-loadgen" --rate "$rate" --warmup 0s --duration "${SECS}s" --drain 10s --pure-duration 200ms \
-    --workers "$WORKERS" --quiet --json --node-args "--heartbeat-interval 600s --metrics-interval 600s" \
+    --workers "$WORKERS" --mixnode-bin "${MIXNODE_BIN:-$BUILD/bin/nym-mixnode}" --quiet --json --node-args "--heartbeat-interval 600s --metrics-interval 600s" \
     --node-wrapper "valgrind --tool=callgrind --separate-threads=yes --cache-sim=yes --callgrind-out-file=$out/$rate/callgrind.out" \
     >"$out/$rate/loadgen.json"
 done

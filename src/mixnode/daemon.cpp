@@ -14,6 +14,7 @@ runtime::TcpOptions mix_port_options(const Config& config) {
     options.inbound_idle_timeout = config.inbound_idle_timeout;
     options.max_inbound_connections = static_cast<std::size_t>(config.max_inbound_connections);
     options.max_inbound_per_ip = static_cast<std::size_t>(config.max_inbound_per_ip);
+    options.write_on_wake = true; // a lone forwarded packet leaves at once, without waking the writer
     return options;
 }
 

@@ -57,11 +57,15 @@ struct TcpOptions {
     std::chrono::milliseconds accept_backoff{50};
     std::chrono::milliseconds accept_backoff_max{1000};
     std::size_t read_buffer_size = 64 * 1024;
-    std::size_t max_send_queue = 1024;          ///< buffers queued by send() per inbound connection
+    std::size_t max_send_queue = 1024; ///< buffers queued by send() per inbound connection
     /// An outbound write gathers at most this many buffers from next(), and stops asking once it
     /// holds max_gather_bytes.
     std::size_t max_gather_buffers = 64;
     std::size_t max_gather_bytes = 256 * 1024;
+    /// wake_peer() on a connected peer whose writer is idle writes what next() hands out at once
+    /// (one non-blocking gathered send on the caller's stack) instead of waking the writer: the
+    /// callbacks then run inside wake_peer(). What the socket does not take, the writer sends later.
+    bool write_on_wake = false;
 };
 
 struct InboundHandlers {
