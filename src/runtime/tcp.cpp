@@ -415,39 +415,42 @@ void TcpService::Impl::write_failed(Peer& peer, std::vector<std::vector<std::uin
 }
 
 void TcpService::Impl::write_now(Peer& peer) {
-    gather.clear();
-    iov.clear();
-    std::size_t gathered = 0;
-    while (gather.size() < std::max<std::size_t>(options.max_gather_buffers, 1) &&
-           (gather.empty() || gathered < options.max_gather_bytes)) {
-        auto bytes = outbound.next(peer.address);
-        if (!bytes) break;
-        gathered += bytes->size();
-        gather.push_back(std::move(*bytes));
-    }
-    if (gather.empty()) return;
-    for (auto& bytes : gather) iov.push_back(iovec{bytes.data(), bytes.size()});
-    msghdr message{};
-    message.msg_iov = iov.data();
-    message.msg_iovlen = iov.size();
-    const ssize_t sent = ::sendmsg(peer.socket.native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        write_failed(peer, gather, std::system_category().message(errno));
-        peer.wakeup.cancel(); // the writer reconnects
+    for (;;) { // batch after batch, until next() has nothing more or the socket is full
+        gather.clear();
+        iov.clear();
+        std::size_t gathered = 0;
+        while (gather.size() < std::max<std::size_t>(options.max_gather_buffers, 1) &&
+               (gather.empty() || gathered < options.max_gather_bytes)) {
+            auto bytes = outbound.next(peer.address);
+            if (!bytes) break;
+            gathered += bytes->size();
+            gather.push_back(std::move(*bytes));
+        }
+        if (gather.empty()) return;
+        for (auto& bytes : gather) iov.push_back(iovec{bytes.data(), bytes.size()});
+        msghdr message{};
+        message.msg_iov = iov.data();
+        message.msg_iovlen = iov.size();
+        const ssize_t sent = ::sendmsg(peer.socket.native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            write_failed(peer, gather, std::system_category().message(errno));
+            peer.wakeup.cancel(); // the writer reconnects
+            return;
+        }
+        auto left = static_cast<std::size_t>(std::max<ssize_t>(sent, 0));
+        std::size_t done = 0;
+        for (; done < gather.size() && left >= gather[done].size(); ++done) {
+            left -= gather[done].size();
+            if (outbound.on_written) outbound.on_written(peer.address);
+            if (outbound.recycle) outbound.recycle(std::move(gather[done]));
+        }
+        if (done == gather.size()) continue;
+        // The socket is full: the writer waits until it takes the rest (and then asks next() again).
+        for (std::size_t i = done; i < gather.size(); ++i) peer.pending.push_back(std::move(gather[i]));
+        peer.pending_offset = left;
+        peer.wakeup.cancel();
         return;
     }
-    auto left = static_cast<std::size_t>(std::max<ssize_t>(sent, 0));
-    std::size_t done = 0;
-    for (; done < gather.size() && left >= gather[done].size(); ++done) {
-        left -= gather[done].size();
-        if (outbound.on_written) outbound.on_written(peer.address);
-        if (outbound.recycle) outbound.recycle(std::move(gather[done]));
-    }
-    if (done == gather.size()) return; // all taken: the writer sleeps on
-    // The socket is full: the writer waits until it takes the rest.
-    for (std::size_t i = done; i < gather.size(); ++i) peer.pending.push_back(std::move(gather[i]));
-    peer.pending_offset = left;
-    peer.wakeup.cancel();
 }
 
 void TcpService::set_outbound(OutboundHandlers handlers) {
