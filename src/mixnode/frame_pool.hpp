@@ -10,12 +10,12 @@
 // burst does not pin its peak memory for ever. Single owner (the I/O thread), not synchronised.
 
 #include <sphinx/packet_size.hpp>
-#include <wire/framing.hpp>
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+#include <wire/framing.hpp>
 
 namespace nym::mixnode {
 

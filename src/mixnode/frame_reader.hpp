@@ -10,7 +10,6 @@
 
 #include <mixnode/frame_pool.hpp>
 #include <util/expected.hpp>
-#include <wire/framing.hpp>
 
 #include <array>
 #include <cstddef>
@@ -18,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <vector>
+#include <wire/framing.hpp>
 
 namespace nym::mixnode {
 
@@ -99,10 +99,10 @@ private:
     }
 
     std::array<std::uint8_t, wire::FRAME_HEADER_SIZE> m_header{};
-    std::size_t m_header_len = 0;                        // header bytes validated so far
+    std::size_t m_header_len = 0; // header bytes validated so far
     sphinx::PacketSize m_size = sphinx::PacketSize::regular;
-    std::vector<std::uint8_t> m_frame;                   // the partial frame (pooled), once the header is whole
-    std::size_t m_have = 0;                              // bytes of m_frame filled
+    std::vector<std::uint8_t> m_frame; // the partial frame (pooled), once the header is whole
+    std::size_t m_have = 0;            // bytes of m_frame filled
     std::optional<wire::FramingErrc> m_error;
 };
 
