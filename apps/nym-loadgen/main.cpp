@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--workers", s.workers, "worker threads of the spawned node")->capture_default_str();
     app.add_option("--node-cpus", s.node_cpus, "run the spawned node under taskset -c LIST");
+    app.add_option("--node-wrapper", s.node_wrapper,
+                   "run the spawned node under this command, e.g. \"valgrind --tool=callgrind\" (tools/profile-mixnode.sh)");
+    app.add_option("--node-args", s.node_args, "more arguments for the spawned node's `run`, e.g. \"--metrics-interval 60s\"");
     app.add_option("--node-log-level", s.node_log_level, "log level of the spawned node")->capture_default_str();
     app.add_flag("--json", s.json_output, "print the report as JSON on stdout (progress on stderr)");
     app.add_flag("--keep-root", s.keep_root, "keep the spawned node's temporary folder (keys, logs)");

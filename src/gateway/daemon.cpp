@@ -117,7 +117,8 @@ Expected<void, std::string> Daemon::start(std::function<void(const Listening&)> 
         },
         [this](const runtime::PeerAddress& peer, mixnet::Frame frame) {
             if (auto it = m_endpoints.find(peer); it != m_endpoints.end()) m_egress.requeue(it->second, std::move(frame));
-        }});
+        },
+        {}}); // no recycle: written frames are freed
 
     m_server.route("GET", "/api/stats", [this](const runtime::HttpRequest&) {
         return runtime::HttpResponse::json(200, public_stats_json(m_counters));

@@ -29,6 +29,8 @@ struct Settings {
     std::string pure_duration = "2s";
     unsigned workers = 1;
     std::string node_cpus;
+    std::string node_wrapper;
+    std::string node_args;
     std::string node_log_level = "warn";
     bool json_output = false;
     bool keep_root = false;

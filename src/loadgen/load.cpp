@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 #include <limits>
+#include <optional>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -428,7 +429,7 @@ StepResult run_step(const TargetAddress& target, PacketPool& pool, Sink& sink, c
             seen = m;
             progress_at = now;
         }
-        if (now >= drain_end || now - progress_at > 500'000'000) break;
+        if (now >= drain_end || now - progress_at > std::chrono::nanoseconds(options.stall).count()) break;
     }
     for (int fd : fds) ::close(fd);
 
@@ -466,35 +467,88 @@ StepResult run_step(const TargetAddress& target, PacketPool& pool, Sink& sink, c
 
 // ---- the in-process reference ----
 
-PureRate measure_pure_rate(std::chrono::milliseconds duration) {
+namespace {
+
+std::int64_t thread_cpu_ns() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+/// A regular 2-hop packet for a key of our own, and that key.
+struct ReferencePacket {
+    crypto::X25519SecretKey key;
+    std::vector<std::uint8_t> packet;
+};
+
+std::optional<ReferencePacket> reference_packet() {
     auto& rng = crypto::system_rng();
-    const auto key = crypto::X25519SecretKey::generate(rng);
+    ReferencePacket out{crypto::X25519SecretKey::generate(rng), {}};
     const auto next = crypto::X25519SecretKey::generate(rng);
     const auto address = sphinx::encode_node_address(sphinx::IpEndpoint::v4({127, 0, 0, 1}, 1789));
-    const std::array<sphinx::RouteNode, 2> route{sphinx::RouteNode{address, key.public_key()},
+    const std::array<sphinx::RouteNode, 2> route{sphinx::RouteNode{address, out.key.public_key()},
                                                  sphinx::RouteNode{address, next.public_key()}};
     const std::array<sphinx::Delay, 2> delays{sphinx::Delay(0), sphinx::Delay(0)};
     const std::vector<std::uint8_t> message(sphinx::plaintext_size(PACKET_SIZE), 0x6c);
     auto packet = sphinx::build_packet(route, delays, {}, {}, message, sphinx::payload_size(PACKET_SIZE), rng);
+    if (!packet) return std::nullopt;
+    out.packet = std::move(*packet);
+    return out;
+}
+
+/// One forward hop on a copy of the packet, as bench_sphinx's sphinx_process_hop; false if it failed.
+bool hop(const ReferencePacket& reference, std::vector<std::uint8_t>& buffer) {
+    std::memcpy(buffer.data(), reference.packet.data(), buffer.size());
+    auto processed = sphinx::process_packet(buffer, reference.key);
+    return processed && processed->forward() != nullptr;
+}
+
+} // namespace
+
+PureRate measure_pure_rate(std::chrono::milliseconds duration) {
     PureRate out;
-    if (!packet) return out;
-    std::vector<std::uint8_t> buffer(packet->size());
+    const auto reference = reference_packet();
+    if (!reference) return out;
+    std::vector<std::uint8_t> buffer(reference->packet.size());
     const std::int64_t start = now_ns();
+    const std::int64_t cpu_start = thread_cpu_ns();
     const std::int64_t end = start + std::chrono::nanoseconds(duration).count();
     std::int64_t now = start;
     std::uint64_t failures = 0;
     while (now < end) {
-        for (int i = 0; i < 32; ++i) {
-            std::memcpy(buffer.data(), packet->data(), buffer.size());
-            auto processed = sphinx::process_packet(buffer, key);
-            if (!processed || processed->forward() == nullptr) ++failures;
-        }
+        for (int i = 0; i < 32; ++i)
+            if (!hop(*reference, buffer)) ++failures;
         out.iterations += 32;
         now = now_ns();
     }
+    const std::int64_t cpu = thread_cpu_ns() - cpu_start;
     if (failures != 0) return PureRate{};
     out.rate = static_cast<double>(out.iterations) / (static_cast<double>(now - start) / 1e9);
     out.us_per_hop = 1e6 / out.rate;
+    out.cpu_us_per_hop = static_cast<double>(cpu) / 1e3 / static_cast<double>(out.iterations);
+    return out;
+}
+
+PureRate measure_paced_hop(double rate, std::chrono::milliseconds duration) {
+    PureRate out;
+    const auto reference = reference_packet();
+    if (!reference || rate <= 0) return out;
+    std::vector<std::uint8_t> buffer(reference->packet.size());
+    const auto period = static_cast<std::int64_t>(1e9 / rate);
+    const std::int64_t start = now_ns();
+    const std::int64_t end = start + std::chrono::nanoseconds(duration).count();
+    const std::int64_t cpu_start = thread_cpu_ns();
+    std::uint64_t failures = 0;
+    for (std::int64_t due = start + period; due < end; due += period) {
+        sleep_until_ns(due);
+        if (!hop(*reference, buffer)) ++failures;
+        ++out.iterations;
+    }
+    const std::int64_t cpu = thread_cpu_ns() - cpu_start;
+    if (failures != 0 || out.iterations == 0) return PureRate{};
+    out.rate = rate;
+    out.us_per_hop = 1e6 / rate;
+    out.cpu_us_per_hop = static_cast<double>(cpu) / 1e3 / static_cast<double>(out.iterations);
     return out;
 }
 

@@ -124,6 +124,7 @@ struct StepOptions {
     std::chrono::milliseconds warmup{1000};   ///< sent but not measured
     std::chrono::milliseconds duration{3000}; ///< the measured window
     std::chrono::milliseconds drain{2000};    ///< how long to wait for stragglers after the last send
+    std::chrono::milliseconds stall{500};     ///< ...but no longer than this once arrivals stop
     unsigned connections = 1;
     std::size_t first_packet = 0; ///< pool index of the step's first packet
     /// Called on the sender thread when the measured window opens and when it closes (e.g. to
@@ -162,10 +163,16 @@ struct StepResult {
 /// sphinx_process_hop, including its copy of the packet) on this thread for `seconds`, a regular
 /// 2-hop packet under a key of our own. Packets per second.
 struct PureRate {
-    double rate = 0;       ///< hops per second
-    double us_per_hop = 0; ///< 1e6 / rate
+    double rate = 0;           ///< hops per second
+    double us_per_hop = 0;     ///< 1e6 / rate (wall clock)
+    double cpu_us_per_hop = 0; ///< this thread's CPU time per hop: what the node's CPU per packet is compared with
     std::uint64_t iterations = 0;
 };
 [[nodiscard]] PureRate measure_pure_rate(std::chrono::milliseconds duration);
+
+/// The same hop, but one every 1/rate seconds with the thread asleep in between (as a node's threads
+/// are when packets arrive one at a time): the CPU per hop then also holds one wake-up and whatever
+/// the caches lost while other processes ran. `rate` and `cpu_us_per_hop` as above.
+[[nodiscard]] PureRate measure_paced_hop(double rate, std::chrono::milliseconds duration);
 
 } // namespace nym::loadgen

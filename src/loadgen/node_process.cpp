@@ -155,12 +155,11 @@ Expected<NodeProcess, Error> NodeProcess::start(const NodeSetup& setup, std::chr
         // A node killed after the stop grace left its running marker: it would rotate its keys away.
         std::filesystem::remove(replay_state(setup).string() + ".running", ec);
     }
-    std::vector<std::string> args;
+    std::vector<std::string> args = setup.wrapper;
     if (!setup.cpu_list.empty()) {
-        args = {"taskset", "-c"};
         std::string list;
         for (const auto& c : setup.cpu_list) list += (list.empty() ? "" : ",") + c;
-        args.push_back(list);
+        args.insert(args.begin(), {"taskset", "-c", list});
     }
     for (const std::string& a :
          {setup.binary.string(), std::string("run"), std::string("--id"), setup.id, std::string("--root"),
@@ -168,6 +167,7 @@ Expected<NodeProcess, Error> NodeProcess::start(const NodeSetup& setup, std::chr
           std::to_string(setup.workers), std::string("--log-level"), setup.log_level}) {
         args.push_back(a);
     }
+    args.insert(args.end(), setup.extra_args.begin(), setup.extra_args.end());
     int out = -1;
     auto pid = spawn(args, log, &out);
     if (!pid) return Unexpected(pid.error());
@@ -237,38 +237,55 @@ int NodeProcess::stop(std::chrono::milliseconds grace) {
     return status;
 }
 
-std::map<pid_t, double> thread_cpu_seconds(pid_t pid) {
-    std::map<pid_t, double> out;
+std::map<pid_t, ThreadStat> thread_stats(pid_t pid) {
+    std::map<pid_t, ThreadStat> out;
     const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-        const std::string text = read_text(entry.path() / "stat");
-        // Fields after the parenthesised name: state(3) ... utime(14) stime(15).
-        const auto close_paren = text.rfind(')');
-        if (close_paren == std::string::npos) continue;
-        std::istringstream fields(text.substr(close_paren + 2));
-        std::vector<std::string> values;
-        std::string v;
-        while (fields >> v && values.size() < 13) values.push_back(v);
-        if (values.size() < 13) continue;
-        const double utime = std::strtod(values[11].c_str(), nullptr);
-        const double stime = std::strtod(values[12].c_str(), nullptr);
         const long tid = std::strtol(entry.path().filename().c_str(), nullptr, 10);
-        out[static_cast<pid_t>(tid)] = (utime + stime) / ticks;
+        ThreadStat stat;
+        // schedstat: "on-CPU ns, run-queue wait ns, time slices" — ns precision, unlike stat's ticks.
+        const std::string sched = read_text(entry.path() / "schedstat");
+        if (!sched.empty()) {
+            stat.cpu_seconds = std::strtod(sched.c_str(), nullptr) / 1e9;
+        } else {
+            const std::string text = read_text(entry.path() / "stat");
+            // Fields after the parenthesised name: state(3) ... utime(14) stime(15).
+            const auto close_paren = text.rfind(')');
+            if (close_paren == std::string::npos) continue;
+            std::istringstream fields(text.substr(close_paren + 2));
+            std::vector<std::string> values;
+            std::string v;
+            while (fields >> v && values.size() < 13) values.push_back(v);
+            if (values.size() < 13) continue;
+            stat.cpu_seconds =
+                (std::strtod(values[11].c_str(), nullptr) + std::strtod(values[12].c_str(), nullptr)) / ticks;
+        }
+        std::istringstream status(read_text(entry.path() / "status"));
+        for (std::string line; std::getline(status, line);) {
+            if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+                stat.switches += std::strtoull(line.c_str() + line.find(':') + 1, nullptr, 10);
+        }
+        out[static_cast<pid_t>(tid)] = stat;
     }
     return out;
 }
 
-std::vector<double> utilisation(const std::map<pid_t, double>& before, const std::map<pid_t, double>& after,
-                                double elapsed_s) {
-    std::vector<double> out;
+std::vector<ThreadUse> thread_use(const std::map<pid_t, ThreadStat>& before, const std::map<pid_t, ThreadStat>& after,
+                                  double elapsed_s) {
+    std::vector<ThreadUse> out;
     if (elapsed_s <= 0) return out;
-    for (const auto& [tid, seconds] : after) {
+    for (const auto& [tid, stat] : after) {
         auto it = before.find(tid);
-        const double start = it == before.end() ? 0.0 : it->second;
-        out.push_back((seconds - start) / elapsed_s);
+        const ThreadStat start = it == before.end() ? ThreadStat{} : it->second;
+        ThreadUse use;
+        use.tid = tid;
+        use.cpu_seconds = stat.cpu_seconds - start.cpu_seconds;
+        use.cpu = use.cpu_seconds / elapsed_s;
+        use.switches = stat.switches - start.switches;
+        out.push_back(use);
     }
-    std::sort(out.begin(), out.end(), std::greater<>());
+    std::sort(out.begin(), out.end(), [](const ThreadUse& a, const ThreadUse& b) { return a.cpu > b.cpu; });
     return out;
 }
 

@@ -46,6 +46,10 @@ struct NodeSetup {
     unsigned workers = 1;
     std::string log_level = "warn";
     std::vector<std::string> cpu_list; ///< non-empty: run under `taskset -c <list>` (e.g. {"1"})
+    /// Non-empty: `run` goes under this command (e.g. {"valgrind", "--tool=callgrind"}); the pid is
+    /// still the node's when the command execs it, as taskset and valgrind do.
+    std::vector<std::string> wrapper;
+    std::vector<std::string> extra_args; ///< appended to `run` (e.g. {"--heartbeat-interval", "60s"})
 };
 
 /// `nym-mixnode init`; the node's public Sphinx key is the one init prints. A copy of the replay
@@ -75,11 +79,25 @@ private:
     std::uint16_t m_port = 0;
 };
 
-/// CPU time (user + system, seconds) of each thread of a process, by thread id.
-[[nodiscard]] std::map<pid_t, double> thread_cpu_seconds(pid_t pid);
+/// What one thread of a process has used so far.
+struct ThreadStat {
+    double cpu_seconds = 0;     ///< on-CPU time: /proc schedstat (ns), else utime + stime (clock ticks)
+    std::uint64_t switches = 0; ///< context switches, voluntary (it slept: a wake-up follows) + involuntary
+};
 
-/// Per-thread utilisation between two snapshots over `elapsed_s`, highest first (1.0 = one core).
-[[nodiscard]] std::vector<double> utilisation(const std::map<pid_t, double>& before,
-                                              const std::map<pid_t, double>& after, double elapsed_s);
+/// Every thread of a process, by thread id (the main thread's id is the pid).
+[[nodiscard]] std::map<pid_t, ThreadStat> thread_stats(pid_t pid);
+
+/// One thread's use over a window.
+struct ThreadUse {
+    pid_t tid = 0;
+    double cpu = 0;             ///< cores (1.0 = one core busy for the whole window)
+    double cpu_seconds = 0;
+    std::uint64_t switches = 0;
+};
+
+/// Per-thread use between two snapshots over `elapsed_s`, busiest first.
+[[nodiscard]] std::vector<ThreadUse> thread_use(const std::map<pid_t, ThreadStat>& before,
+                                                const std::map<pid_t, ThreadStat>& after, double elapsed_s);
 
 } // namespace nym::loadgen

@@ -76,7 +76,7 @@ ConfigResult<void> validate(const Config& c) {
     if (c.replay_epoch.count() < 60 || c.replay_epoch.count() > 7 * 24 * 3600)
         return config_fail(ConfigErrc::invalid_value, "replay_protection.epoch_secs (60..604800)");
     // Memory of the two filters must stay sane: refuse configs above 16 GiB.
-    const auto params = BloomParameters::optimal(c.replay_filter_config().expected_packets_per_epoch, c.replay_fp_rate);
+    const auto params = BloomParameters::blocked(c.replay_filter_config().expected_packets_per_epoch, c.replay_fp_rate);
     if (params.bits / 8 > (8ULL << 30))
         return config_fail(ConfigErrc::invalid_value, "replay_protection: filters would need more than 16 GiB");
     if (c.metrics_interval < milliseconds(100) || c.metrics_interval > milliseconds(86'400'000))
@@ -314,7 +314,7 @@ ConfigResult<InitResult> init_node(const InitOptions& options, crypto::Rng& rng)
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    const auto params = BloomParameters::optimal(c.replay_filter_config().expected_packets_per_epoch, c.replay_fp_rate);
+    const auto params = BloomParameters::blocked(c.replay_filter_config().expected_packets_per_epoch, c.replay_fp_rate);
     if (auto r = save_replay_state(c.replay_state_file,
                                    encode_replay_state(EpochKeys::first(sphinx, now, rng), c.replay_epoch, nullptr, params));
         !r)
@@ -328,10 +328,11 @@ ConfigResult<InitResult> init_node(const InitOptions& options, crypto::Rng& rng)
 
 std::string describe(const InitResult& r) {
     const auto params =
-        BloomParameters::optimal(r.config.replay_filter_config().expected_packets_per_epoch, r.config.replay_fp_rate);
+        BloomParameters::blocked(r.config.replay_filter_config().expected_packets_per_epoch, r.config.replay_fp_rate);
     char filter[200];
     std::snprintf(filter, sizeof filter,
-                  "replay filter: %.1f MB (2 filters of %llu bits, k = %u, for %llu packets per epoch at p = %g)\n",
+                  "replay filter: %.1f MB (2 filters of %llu bits in 64-byte blocks, k = %u, for %llu packets per "
+                  "epoch at p = %g)\n",
                   2.0 * static_cast<double>(params.memory_bytes()) / 1e6, static_cast<unsigned long long>(params.bits),
                   params.hash_count, static_cast<unsigned long long>(params.expected_items), params.fp_rate);
     return "Initialised mix node '" + r.config.id + "' (layer " + std::to_string(r.config.layer) + ")\n" +

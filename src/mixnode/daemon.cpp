@@ -14,6 +14,7 @@ runtime::TcpOptions mix_port_options(const Config& config) {
     options.inbound_idle_timeout = config.inbound_idle_timeout;
     options.max_inbound_connections = static_cast<std::size_t>(config.max_inbound_connections);
     options.max_inbound_per_ip = static_cast<std::size_t>(config.max_inbound_per_ip);
+    options.write_on_wake = true; // a lone forwarded packet leaves at once, without waking the writer
     return options;
 }
 
@@ -21,7 +22,12 @@ runtime::TcpOptions mix_port_options(const Config& config) {
 
 Daemon::Daemon(runtime::Loop& loop, Config config, const NodeKeys& keys, ReplayState state, crypto::Rng& rng)
     : m_loop(loop), m_config(std::move(config)), m_recovered(state.recovered),
-      m_node(m_config, keys, std::move(state), rng), m_tcp(loop, mix_port_options(m_config)), m_delay_timer(loop) {
+      m_node(m_config, keys, std::move(state), rng), m_tcp(loop, mix_port_options(m_config)), m_delay_timer(loop),
+      m_jobs(std::make_unique<Job[]>(MAX_WORKER_BACKLOG)),
+      m_workers(std::max<std::uint32_t>(loop.worker_threads(), 1)) {
+    m_free_jobs.reserve(MAX_WORKER_BACKLOG);
+    for (std::uint32_t i = MAX_WORKER_BACKLOG; i > 0; --i) m_free_jobs.push_back(i - 1);
+    m_batch.reserve(MAX_WORKER_BACKLOG);
     loop.on_shutdown(runtime::ShutdownStage::finish, [this] {
         if (save_state()) { // a clean stop: the next start may trust the saved filters
             std::error_code ignored;
@@ -39,7 +45,12 @@ Expected<std::uint16_t, std::string> Daemon::start() {
     inbound.on_data = [this](runtime::ConnectionId id, std::span<const std::uint8_t> bytes) {
         return on_data(id, bytes);
     };
-    inbound.on_closed = [this](runtime::ConnectionId id) { m_decoders.erase(id); };
+    inbound.on_closed = [this](runtime::ConnectionId id) {
+        if (auto it = m_readers.find(id); it != m_readers.end()) {
+            it->second.release(m_pool);
+            m_readers.erase(it);
+        }
+    };
     const auto port = static_cast<std::uint16_t>(m_config.listen_port);
     auto bound = m_tcp.listen(m_config.listen_host, port, std::move(inbound));
     if (!bound)
@@ -54,6 +65,7 @@ Expected<std::uint16_t, std::string> Daemon::start() {
     outbound.on_write_failed = [this](const runtime::PeerAddress& peer, std::vector<std::uint8_t> frame) {
         m_node.on_write_failed(endpoint_of(peer), std::move(frame));
     };
+    outbound.recycle = [this](std::vector<std::uint8_t> frame) { m_pool.release(std::move(frame)); };
     m_tcp.set_outbound(std::move(outbound));
 
     m_announce = node::host_port(m_config.announce_host, *bound);
@@ -81,21 +93,24 @@ Expected<std::uint16_t, std::string> Daemon::start() {
 }
 
 bool Daemon::on_data(runtime::ConnectionId id, std::span<const std::uint8_t> bytes) {
-    auto& decoder = m_decoders[id];
-    auto fed = decoder.feed(bytes, [this](wire::Frame&& frame) {
+    auto& reader = m_readers[id];
+    auto fed = reader.feed(bytes, m_pool, [this](std::vector<std::uint8_t>&& frame, sphinx::PacketSize size) {
         // Bounded ingress: a flood faster than the workers can unwrap is dropped and counted here,
         // never queued without limit.
-        if (m_backlog.load(std::memory_order_relaxed) >= MAX_WORKER_BACKLOG) {
+        if (m_free_jobs.empty()) {
             m_node.on_ingress_overflow();
+            m_pool.release(std::move(frame));
             return;
         }
-        m_backlog.fetch_add(1, std::memory_order_relaxed);
-        m_loop.post_work([this, f = std::move(frame)]() mutable {
-            auto decision = m_node.unwrap(std::move(f), Clock::now());
-            m_backlog.fetch_sub(1, std::memory_order_relaxed);
-            m_loop.post([this, d = std::move(decision)]() mutable { on_decision(std::move(d)); });
-        });
+        const std::uint32_t slot = m_free_jobs.back();
+        m_free_jobs.pop_back();
+        Job& job = m_jobs[slot];
+        job.frame = std::move(frame);
+        job.size = size;
+        m_batch.push_back(slot);
     });
+    if (!unwrap_inline()) submit(); // what was read before an error goes on too
+    collect();                      // awake anyway: take what the workers have finished
     if (!fed) {
         m_node.on_framing_error();
         spdlog::debug("connection {}: framing error ({}), closing", id, fed.error().message());
@@ -104,22 +119,124 @@ bool Daemon::on_data(runtime::ConnectionId id, std::span<const std::uint8_t> byt
     return true;
 }
 
-void Daemon::on_decision(Decision decision) {
-    if (auto hop = m_node.accept(std::move(decision), Clock::now())) wake(*hop);
+bool Daemon::unwrap_inline() {
+    // One frame and every worker idle: waking a worker and being woken for its result would cost
+    // more than the unwrap itself saves this thread (docs/performance.md), so it is done here. The
+    // I/O thread then counts as one of the m_workers Sphinx threads.
+    if (m_batch.size() != 1 || m_queued.load(std::memory_order_seq_cst) > 0) return false;
+    std::uint32_t idle = 0;
+    if (!m_draining.compare_exchange_strong(idle, 1, std::memory_order_seq_cst)) return false;
+    const std::uint32_t slot = m_batch.front();
+    m_batch.clear();
+    Job& job = m_jobs[slot];
+    const auto now = Clock::now();
+    job.decision = m_node.unwrap_frame(job.frame, job.size, now);
+    m_draining.fetch_sub(1, std::memory_order_seq_cst);
+    finish(slot, now);
+    arm_delay_timer();
+    maybe_refresh_topology();
+    return true;
+}
+
+void Daemon::submit() {
+    if (m_batch.empty()) return;
+    for (const std::uint32_t slot : m_batch) {
+        const bool pushed = m_input.try_push(slot);
+        (void)pushed; // cannot fail: each of the MAX_WORKER_BACKLOG slots is in at most one queue
+    }
+    const auto count = static_cast<std::uint32_t>(m_batch.size());
+    m_batch.clear();
+    m_queued.fetch_add(count, std::memory_order_seq_cst);
+    // Start workers for the new jobs, unless enough are draining already (they will see them).
+    std::uint32_t draining = m_draining.load(std::memory_order_seq_cst);
+    std::uint32_t started = 0;
+    while (draining < m_workers && started < count) {
+        if (!m_draining.compare_exchange_weak(draining, draining + 1, std::memory_order_seq_cst)) continue;
+        ++started;
+        ++draining;
+        m_loop.post_work([this] { drain_work(); });
+    }
+}
+
+void Daemon::drain_work() {
+    for (;;) {
+        std::uint32_t slot = 0;
+        std::uint32_t held = 0; // results pushed since this worker last woke the I/O thread
+        Clock::time_point first_held{};
+        while (m_input.try_pop(slot)) {
+            m_queued.fetch_sub(1, std::memory_order_relaxed);
+            Job& job = m_jobs[slot];
+            const auto now = Clock::now();
+            job.decision = m_node.unwrap_frame(job.frame, job.size, now);
+            const bool pushed = m_output.try_push(slot);
+            (void)pushed; // cannot fail (see submit)
+            if (held++ == 0) first_held = now;
+            // Hand the results over when this worker is about to run dry, or has held them long
+            // enough; otherwise the I/O thread picks them up when it next reads.
+            if (m_queued.load(std::memory_order_relaxed) <= 0 || Clock::now() - first_held >= RESULT_FLUSH) {
+                notify_results();
+                held = 0;
+            }
+        }
+        if (held != 0) notify_results();
+        // Leave, unless work arrived after the queue looked empty and no other worker took it
+        // (submit() saw this worker still draining and started none).
+        m_draining.fetch_sub(1, std::memory_order_seq_cst);
+        if (m_queued.load(std::memory_order_seq_cst) <= 0) return;
+        std::uint32_t draining = m_draining.load(std::memory_order_seq_cst);
+        do {
+            if (draining >= m_workers) return;
+        } while (!m_draining.compare_exchange_weak(draining, draining + 1, std::memory_order_seq_cst));
+    }
+}
+
+void Daemon::notify_results() {
+    if (m_collect_posted.exchange(true, std::memory_order_acq_rel)) return; // one is on its way
+    m_loop.post([this] { collect(); });
+}
+
+void Daemon::collect() {
+    // Cleared before taking: a result pushed from now on posts another collect().
+    m_collect_posted.store(false, std::memory_order_release);
+    const auto now = Clock::now();
+    bool any = false;
+    std::uint32_t slot = 0;
+    while (m_output.try_pop(slot)) {
+        any = true;
+        finish(slot, now);
+    }
+    if (!any) return;
     arm_delay_timer();
     maybe_refresh_topology();
 }
 
+void Daemon::finish(std::uint32_t slot, TimePoint now) {
+    Job& job = m_jobs[slot];
+    if (auto hop = m_node.accept(std::move(job.decision), now)) wake(*hop);
+    job.decision = Drop{DropReason::malformed}; // (moved from; a Forward's frame went with it)
+    m_pool.release(std::move(job.frame));       // a dropped packet's buffer
+    job.frame = {};
+    m_free_jobs.push_back(slot);
+}
+
 void Daemon::wake(const sphinx::IpEndpoint& hop) {
-    auto peer = node::to_peer(hop);
-    m_endpoints.emplace(peer, hop);
-    m_tcp.wake_peer(peer);
+    // The peer's address text is made once per neighbour, not per packet (no allocation here).
+    auto it = m_peers.find(hop);
+    if (it == m_peers.end()) {
+        it = m_peers.emplace(hop, node::to_peer(hop)).first;
+        m_endpoints.emplace(it->second, hop);
+    }
+    m_tcp.wake_peer(it->second);
 }
 
 void Daemon::arm_delay_timer() {
     const auto next = m_node.next_deadline();
-    if (!next || (m_delay_timer.armed() && m_delay_timer.expiry() <= *next)) return;
-    m_delay_timer.arm(*next, [this] {
+    if (!next) return;
+    // Rounded up to the grid: packets due within one step leave together, one wake-up for all.
+    const auto step = std::chrono::duration_cast<Clock::duration>(DELAY_TIMER_RESOLUTION);
+    const auto due = TimePoint((next->time_since_epoch() + step - Clock::duration(1)) / step * step);
+    if (m_delay_timer.armed() && m_delay_timer.expiry() <= due) return;
+    m_delay_timer.arm(due, [this] {
         for (const auto& hop : m_node.release_due(Clock::now())) wake(hop);
         arm_delay_timer();
         maybe_refresh_topology();
@@ -161,6 +278,7 @@ void Daemon::evict_neighbours() {
         const auto peer = node::to_peer(hop);
         m_tcp.forget_peer(peer);
         m_endpoints.erase(peer);
+        m_peers.erase(hop);
         spdlog::debug("neighbour {} evicted", hop.to_string());
     }
 }

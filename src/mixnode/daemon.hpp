@@ -1,10 +1,19 @@
 #pragma once
 // The running mix node (docs/protocol/framing.md "Running a node"): MixNode on a runtime::Loop.
 //
-//   mix port (TcpService, I/O thread) → frame decoder per connection
-//     → Sphinx unwrap on the worker pool (bounded backlog; overflow dropped and counted)
-//     → back on the I/O thread: MixNode::accept → delay queue (one Timer at its next deadline)
-//     → per-neighbour egress queues → one outbound connection per neighbour.
+//   mix port (TcpService, I/O thread) → FrameReader per connection: each frame copied once into a
+//     pooled buffer (FramePool), every frame of one read handed on together
+//     → Sphinx unwrap on the worker pool, in place (bounded: MAX_WORKER_BACKLOG frames in flight;
+//       overflow dropped and counted)
+//     → back on the I/O thread, a batch at a time: MixNode::accept → delay queue (one Timer at its
+//       next deadline, rounded up to DELAY_TIMER_RESOLUTION) → per-neighbour egress queues → one
+//       outbound connection per neighbour, which writes what is queued with one gathered write and
+//       gives the buffers back to the pool.
+//   Hand-off (docs/performance.md "Mix node throughput"): frames go to the workers through a
+//   lock-free queue of job slots and results come back through another; a worker is started (one
+//   post_work) only when none is already draining, and the I/O thread is woken (one post) for a
+//   batch of results, not per packet — at the latest when a worker runs out of input or has held a
+//   result for RESULT_FLUSH. The I/O thread also collects results whenever it reads.
 //   loop.every: presence heartbeats and per-interval metric reports (node::DirectoryClient), the
 //   interval's debug log line, the topology (which next hops are allowed;
 //   also fetched early, at most every TOPOLOGY_MIN_GAP, when a packet waits for it), and the
@@ -13,10 +22,14 @@
 //   replay filters rotate, the state is saved and a heartbeat announces the new keys.
 //   Shutdown (finish stage): the replay state is saved; the final counters.
 //
-// Every member is used on the loop's I/O thread, except MixNode::unwrap (thread-safe) on workers.
+// Every member is used on the loop's I/O thread, except the work queues, the job slots a worker
+// holds, and MixNode::unwrap_frame (thread-safe), which run on workers.
 
 #include <crypto/rng.hpp>
+#include <mixnode/bounded_queue.hpp>
 #include <mixnode/config.hpp>
+#include <mixnode/frame_pool.hpp>
+#include <mixnode/frame_reader.hpp>
 #include <mixnode/node.hpp>
 #include <mixnode/replay_state.hpp>
 #include <runtime/loop.hpp>
@@ -28,16 +41,25 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <node/directory_client.hpp>
 #include <optional>
 #include <string>
-#include <wire/framing.hpp>
+#include <tuple>
+#include <vector>
 
 namespace nym::mixnode {
 
-/// Frames handed to the worker pool and not yet unwrapped; beyond this, frames are dropped (and
-/// counted as ingress_overflow) rather than queued without limit (each is at most 33 KiB).
+/// Frames handed to the worker pool and not yet back on the I/O thread; beyond this, frames are
+/// dropped (and counted as ingress_overflow) rather than queued without limit (each is at most
+/// 33 KiB).
 inline constexpr std::size_t MAX_WORKER_BACKLOG = 4096;
+/// A worker that keeps unwrapping hands its results back at least this often (and whenever its
+/// input runs dry), so a long backlog does not hold finished packets.
+inline constexpr std::chrono::microseconds RESULT_FLUSH{250};
+/// The delay timer fires on this grid (at most once per step), releasing everything due by then:
+/// a packet leaves at most this much after its release time (Nym's timer wheel has 1 ms too).
+inline constexpr std::chrono::milliseconds DELAY_TIMER_RESOLUTION{1};
 /// The topology is fetched every heartbeat interval, but at least this often...
 inline constexpr std::chrono::milliseconds MAX_TOPOLOGY_INTERVAL{5000};
 /// ...and, when packets wait for it, early but never twice within this gap.
@@ -68,8 +90,26 @@ public:
     [[nodiscard]] const MixNode& node() const noexcept { return m_node; }
 
 private:
+    /// One frame on its way through a worker (slots are reused; see m_jobs).
+    struct Job {
+        std::vector<std::uint8_t> frame; ///< a FramePool buffer; empty once a Forward took it
+        sphinx::PacketSize size = sphinx::PacketSize::regular;
+        Decision decision;
+    };
+
     bool on_data(runtime::ConnectionId id, std::span<const std::uint8_t> bytes);
-    void on_decision(Decision decision);
+    /// Unwraps the one frame read (m_batch) on this thread when no worker is busy; false if not.
+    bool unwrap_inline();
+    /// Hands the frames read so far (m_batch) to the workers.
+    void submit();
+    /// I/O thread: carries a finished job's decision out and frees its slot.
+    void finish(std::uint32_t slot, TimePoint now);
+    /// A worker's task: unwraps jobs until the input queue is empty.
+    void drain_work();
+    /// Wakes the I/O thread for the results (one post until it has collected them).
+    void notify_results();
+    /// I/O thread: takes every finished job and carries its decision out.
+    void collect();
     void wake(const sphinx::IpEndpoint& hop);
     void arm_delay_timer();
     [[nodiscard]] sphinx::IpEndpoint endpoint_of(const runtime::PeerAddress& peer) const;
@@ -90,10 +130,27 @@ private:
     runtime::Timer m_delay_timer;
     std::optional<node::DirectoryClient> m_directory;
     std::string m_announce;
-    std::map<runtime::ConnectionId, wire::FrameDecoder> m_decoders;
+    std::map<runtime::ConnectionId, FrameReader> m_readers;
+    struct EndpointLess {
+        bool operator()(const sphinx::IpEndpoint& a, const sphinx::IpEndpoint& b) const noexcept {
+            return std::tie(a.family, a.ip, a.port) < std::tie(b.family, b.ip, b.port);
+        }
+    };
     std::map<runtime::PeerAddress, sphinx::IpEndpoint> m_endpoints;
-    std::atomic<std::size_t> m_backlog{0}; ///< frames on the worker pool (workers decrement)
-    bool m_fetching = false;               ///< a topology request is on its way
+    std::map<sphinx::IpEndpoint, runtime::PeerAddress, EndpointLess> m_peers; ///< the same pairs, the other way
+    FramePool m_pool;
+    // The hand-off. A job slot belongs to the I/O thread while free or being filled, to the queue
+    // while queued, to one worker while it unwraps it.
+    std::unique_ptr<Job[]> m_jobs;          ///< MAX_WORKER_BACKLOG slots
+    std::vector<std::uint32_t> m_free_jobs; ///< I/O thread
+    std::vector<std::uint32_t> m_batch;     ///< filled, not yet submitted (I/O thread)
+    BoundedQueue<std::uint32_t> m_input{MAX_WORKER_BACKLOG};
+    BoundedQueue<std::uint32_t> m_output{MAX_WORKER_BACKLOG};
+    std::atomic<std::int64_t> m_queued{0};     ///< jobs in m_input (may dip below 0 for a moment)
+    std::atomic<std::uint32_t> m_draining{0};  ///< workers running drain_work()
+    std::atomic<bool> m_collect_posted{false}; ///< a collect() is posted and has not begun
+    std::uint32_t m_workers = 1;
+    bool m_fetching = false; ///< a topology request is on its way
     Clock::time_point m_last_fetch{};
 };
 

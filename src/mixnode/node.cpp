@@ -52,12 +52,9 @@ std::optional<sphinx::IpEndpoint> MixNode::to_egress(ForwardPacket packet, TimeP
 }
 
 std::optional<sphinx::IpEndpoint> MixNode::enqueue(ForwardPacket packet, TimePoint now) {
-    const auto header = wire::encode_frame_header(packet.size);
-    mixnet::Frame frame;
-    frame.reserve(header.size() + packet.packet.size());
-    frame.insert(frame.end(), header.begin(), header.end());
-    frame.insert(frame.end(), packet.packet.begin(), packet.packet.end());
-    if (m_egress.enqueue(packet.next_hop, std::move(frame), now) != mixnet::EgressQueues::Result::queued_first)
+    // The frame is already framed (the buffer it arrived in): it moves into the queue as it is.
+    if (m_egress.enqueue(packet.next_hop, std::move(packet.frame), now) !=
+        mixnet::EgressQueues::Result::queued_first)
         return std::nullopt;
     m_progress[packet.next_hop] = now;
     return packet.next_hop;

@@ -54,6 +54,11 @@ public:
 
     /// Sphinx processing of one frame (thread-safe).
     [[nodiscard]] Decision unwrap(wire::Frame frame, TimePoint now) const;
+    /// The same on a whole frame's buffer, in place (thread-safe): Processor::process_frame.
+    [[nodiscard]] Decision unwrap_frame(std::vector<std::uint8_t>& frame, sphinx::PacketSize size,
+                                        TimePoint now) const {
+        return m_processor.process_frame(frame, size, now);
+    }
 
     /// Records a decision; a forward goes into the delay queue or, when already due, straight into
     /// its neighbour's egress queue. Returns that neighbour when it now has something to send.

@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <vector>
+#include <wire/framing.hpp>
 
 namespace nym::mixnode {
 
@@ -22,7 +24,15 @@ struct ForwardPacket {
     sphinx::IpEndpoint next_hop;           ///< decoded from the header's 32-byte node address
     TimePoint release{};                   ///< when it may leave (arrival + clamped delay)
     sphinx::PacketSize size = sphinx::PacketSize::regular;
-    std::vector<std::uint8_t> packet;      ///< the re-blinded packet, ready to frame
+    /// The frame for the next hop, ready to send: header ‖ the re-blinded packet. It is the buffer
+    /// the packet arrived in, rewritten in place (the size, and so the header, does not change).
+    std::vector<std::uint8_t> frame;
+
+    /// The packet inside the frame.
+    [[nodiscard]] std::span<const std::uint8_t> packet() const noexcept {
+        if (frame.size() < wire::FRAME_HEADER_SIZE) return {};
+        return std::span<const std::uint8_t>(frame).subspan(wire::FRAME_HEADER_SIZE);
+    }
 };
 
 /// arrival + delay, with the delay clamped to [0, max_delay].

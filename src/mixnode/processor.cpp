@@ -32,6 +32,17 @@ Decision Processor::process(wire::Frame frame, TimePoint now) const {
 }
 
 Decision Processor::process(std::vector<std::uint8_t> packet, sphinx::PacketSize size, TimePoint now) const {
+    const auto header = wire::encode_frame_header(size);
+    std::vector<std::uint8_t> frame;
+    frame.reserve(header.size() + packet.size());
+    frame.insert(frame.end(), header.begin(), header.end());
+    frame.insert(frame.end(), packet.begin(), packet.end());
+    return process_frame(frame, size, now);
+}
+
+Decision Processor::process_frame(std::vector<std::uint8_t>& frame, sphinx::PacketSize size, TimePoint now) const {
+    if (frame.size() < wire::FRAME_HEADER_SIZE) return Drop{DropReason::malformed};
+    const auto packet = std::span<std::uint8_t>(frame).subspan(wire::FRAME_HEADER_SIZE);
     const auto keys = m_keys->snapshot();
     auto verified = sphinx::verify_header(packet, keys->current);
     if (!verified && verified.error() == sphinx::Errc::invalid_header_mac && keys->previous)
@@ -54,7 +65,8 @@ Decision Processor::process(std::vector<std::uint8_t> packet, sphinx::PacketSize
     forward.packet.next_hop = *next_hop;
     forward.packet.release = release_time(now, asked, m_config.max_delay);
     forward.packet.size = size;
-    forward.packet.packet = std::move(packet);
+    forward.packet.frame = std::move(frame);
+    frame = {};
     return forward;
 }
 

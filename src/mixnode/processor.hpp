@@ -66,7 +66,13 @@ public:
     /// The node's rotating keys (current, and previous during its grace epoch), shared.
     Processor(const KeyRing& keys, ReplayFilter& replay_filter, ProcessorConfig config = {});
 
-    /// `packet` is rewritten in place into the next hop's packet; `size` is the frame's size tag.
+    /// The data path: `frame` is a whole frame (header ‖ packet of `size`, as FrameReader delivers
+    /// it). Its packet is rewritten in place into the next hop's; a Forward takes the buffer along
+    /// (`frame` is left empty), a Drop leaves it with the caller, to reuse. Allocates nothing.
+    [[nodiscard]] Decision process_frame(std::vector<std::uint8_t>& frame, sphinx::PacketSize size,
+                                         TimePoint now) const;
+    /// The same for a bare packet (copied into a new frame first: tests and tools); `size` is the
+    /// frame's size tag.
     [[nodiscard]] Decision process(std::vector<std::uint8_t> packet, sphinx::PacketSize size, TimePoint now) const;
     [[nodiscard]] Decision process(wire::Frame frame, TimePoint now) const;
 

@@ -3,12 +3,15 @@
 #include <mixnode/replay_state.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace nym::mixnode {
 namespace {
 
-constexpr std::string_view MAGIC = "NYMRPL01";
+constexpr std::string_view MAGIC_V1 = "NYMRPL01";
+constexpr std::string_view MAGIC = "NYMRPL02";
+static_assert(MAGIC.size() == MAGIC_V1.size());
 
 void put_u64(std::string& out, std::uint64_t v) {
     for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -16,7 +19,19 @@ void put_u64(std::string& out, std::uint64_t v) {
 void put_bytes(std::string& out, std::span<const std::uint8_t> bytes) {
     out.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
-void put_filter(std::string& out, const BloomFilter* filter) {
+/// Many u64, little-endian (tens of megabytes of filter: one copy where the host is little-endian).
+void put_words(std::string& out, std::span<const std::uint64_t> words) {
+    if constexpr (std::endian::native == std::endian::little) {
+        out.append(reinterpret_cast<const char*>(words.data()), words.size_bytes());
+    } else {
+        for (const std::uint64_t word : words) put_u64(out, word);
+    }
+}
+void put_filter(std::string& out, const BloomFilter* filter, const BloomParameters& params) {
+    const BloomParameters& p = filter != nullptr ? filter->parameters() : params;
+    out.push_back(static_cast<char>(p.layout));
+    put_u64(out, p.bits);
+    put_u64(out, p.hash_count);
     out.push_back(filter != nullptr && filter->inserted() != 0 ? '\1' : '\0');
     const std::array<std::uint64_t, 2> no_salt{};
     const auto& salt = filter != nullptr ? filter->salt() : no_salt;
@@ -24,7 +39,7 @@ void put_filter(std::string& out, const BloomFilter* filter) {
     put_u64(out, salt[1]);
     put_u64(out, filter != nullptr ? filter->inserted() : 0);
     if (filter == nullptr || filter->inserted() == 0) return;
-    for (const std::uint64_t word : filter->words()) put_u64(out, word);
+    put_words(out, filter->words());
 }
 
 /// Reads fields off the front of a buffer; any overrun makes ok() false.
@@ -56,6 +71,16 @@ public:
         crypto::secure_wipe(raw.data(), raw.size());
         return key;
     }
+    bool words(std::span<std::uint64_t> out) {
+        if (m_bytes.size() / 8 < out.size()) return m_ok = false;
+        if constexpr (std::endian::native == std::endian::little) {
+            std::memcpy(out.data(), m_bytes.data(), out.size_bytes());
+            m_bytes = m_bytes.subspan(out.size_bytes());
+        } else {
+            for (auto& word : out) word = u64();
+        }
+        return true;
+    }
     [[nodiscard]] bool ok() const noexcept { return m_ok; }
     [[nodiscard]] std::size_t left() const noexcept { return m_bytes.size(); }
 
@@ -70,8 +95,32 @@ std::unique_ptr<BloomFilter> read_filter(Reader& in, const BloomParameters& para
     const std::uint64_t inserted = in.u64();
     if (!present) return std::make_unique<BloomFilter>(params, rng); // empty: a fresh salt is as good
     std::vector<std::uint64_t> words(static_cast<std::size_t>(params.bits / 64));
-    for (auto& word : words) word = in.u64();
+    in.words(words);
     return std::make_unique<BloomFilter>(params, salt, inserted, words);
+}
+
+std::string size_mismatch(std::uint64_t bits, std::uint64_t hash_count, const BloomParameters& wanted) {
+    return "its filters have " + std::to_string(bits) + " bits and k = " + std::to_string(hash_count) +
+           ", the config now asks for " + std::to_string(wanted.bits) + " bits and k = " +
+           std::to_string(wanted.hash_count) + " (restore [replay_protection] as it was)";
+}
+
+/// Version 2: each filter names its layout and size, which must be what `config` gives that layout.
+Expected<std::unique_ptr<BloomFilter>, std::string> read_filter_v2(Reader& in, const ReplayFilterConfig& config,
+                                                                   crypto::Rng& rng) {
+    const std::uint8_t layout = in.u8();
+    const std::uint64_t bits = in.u64();
+    const std::uint64_t hash_count = in.u64();
+    if (!in.ok()) return Unexpected(std::string("truncated"));
+    if (layout != static_cast<std::uint8_t>(BloomLayout::classic) &&
+        layout != static_cast<std::uint8_t>(BloomLayout::blocked))
+        return Unexpected("unknown filter layout " + std::to_string(layout));
+    const auto params =
+        BloomParameters::of(static_cast<BloomLayout>(layout), config.expected_packets_per_epoch, config.fp_rate);
+    if (bits != params.bits || hash_count != params.hash_count) return Unexpected(size_mismatch(bits, hash_count, params));
+    auto filter = read_filter(in, params, rng);
+    if (!in.ok()) return Unexpected(std::string("truncated filter"));
+    return filter;
 }
 
 } // namespace
@@ -106,16 +155,14 @@ std::string encode_replay_state(const EpochKeys& keys, std::chrono::seconds epoc
     const std::array<std::uint8_t, 32> none{};
     put_bytes(out, keys.previous ? keys.previous->bytes() : std::span<const std::uint8_t, 32>(none));
     put_bytes(out, keys.next.bytes());
-    put_u64(out, params.bits);
-    put_u64(out, params.hash_count);
     if (filter != nullptr) {
-        filter->visit([&out](const BloomFilter& current, const BloomFilter& previous) {
-            put_filter(out, &current);
-            put_filter(out, &previous);
+        filter->visit([&out, &params](const BloomFilter& current, const BloomFilter& previous) {
+            put_filter(out, &current, params);
+            put_filter(out, &previous, params);
         });
     } else {
-        put_filter(out, nullptr);
-        put_filter(out, nullptr);
+        put_filter(out, nullptr, params);
+        put_filter(out, nullptr, params);
     }
     const auto digest = crypto::sha256({reinterpret_cast<const std::uint8_t*>(out.data()), out.size()});
     put_bytes(out, digest);
@@ -125,7 +172,9 @@ std::string encode_replay_state(const EpochKeys& keys, std::chrono::seconds epoc
 Expected<ReplayState, std::string> decode_replay_state(std::span<const std::uint8_t> bytes,
                                                        const ReplayFilterConfig& config, crypto::Rng& rng) {
     constexpr std::size_t DIGEST = 32;
-    if (bytes.size() < MAGIC.size() + DIGEST || std::memcmp(bytes.data(), MAGIC.data(), MAGIC.size()) != 0)
+    if (bytes.size() < MAGIC.size() + DIGEST) return Unexpected(std::string("not a replay state file"));
+    const bool v1 = std::memcmp(bytes.data(), MAGIC_V1.data(), MAGIC_V1.size()) == 0;
+    if (!v1 && std::memcmp(bytes.data(), MAGIC.data(), MAGIC.size()) != 0)
         return Unexpected(std::string("not a replay state file"));
     const auto body = bytes.first(bytes.size() - DIGEST);
     const auto digest = crypto::sha256(body);
@@ -142,17 +191,26 @@ Expected<ReplayState, std::string> decode_replay_state(std::span<const std::uint
     auto previous = in.key();
     if (has_previous) state.keys.previous = previous;
     state.keys.next = in.key();
-    const auto params = BloomParameters::optimal(config.expected_packets_per_epoch, config.fp_rate);
-    const std::uint64_t bits = in.u64();
-    const std::uint64_t hash_count = in.u64();
-    if (!in.ok()) return Unexpected(std::string("truncated"));
-    if (bits != params.bits || hash_count != params.hash_count)
-        return Unexpected("its filters have " + std::to_string(bits) + " bits and k = " + std::to_string(hash_count) +
-                          ", the config now asks for " + std::to_string(params.bits) + " bits and k = " +
-                          std::to_string(params.hash_count) + " (restore [replay_protection] as it was)");
-    auto current = read_filter(in, params, rng);
-    auto previous_filter = read_filter(in, params, rng);
-    if (!in.ok()) return Unexpected(std::string("truncated filter"));
+    std::unique_ptr<BloomFilter> current;
+    std::unique_ptr<BloomFilter> previous_filter;
+    if (v1) { // both filters classic, sized once for the file
+        const auto params = BloomParameters::classic(config.expected_packets_per_epoch, config.fp_rate);
+        const std::uint64_t bits = in.u64();
+        const std::uint64_t hash_count = in.u64();
+        if (!in.ok()) return Unexpected(std::string("truncated"));
+        if (bits != params.bits || hash_count != params.hash_count)
+            return Unexpected(size_mismatch(bits, hash_count, params));
+        current = read_filter(in, params, rng);
+        previous_filter = read_filter(in, params, rng);
+        if (!in.ok()) return Unexpected(std::string("truncated filter"));
+    } else {
+        auto c = read_filter_v2(in, config, rng);
+        if (!c) return Unexpected(c.error());
+        auto p = read_filter_v2(in, config, rng);
+        if (!p) return Unexpected(p.error());
+        current = std::move(*c);
+        previous_filter = std::move(*p);
+    }
     if (in.left() != 0) return Unexpected(std::string("trailing bytes"));
     state.filter = std::make_unique<ReplayFilter>(config, rng, std::move(current), std::move(previous_filter));
     return state;

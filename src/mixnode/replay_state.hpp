@@ -16,9 +16,14 @@
 // keys would accept replays. The only way to a fresh filter is a fresh key set (reset).
 //
 // File layout (little-endian), followed by the SHA-256 of everything before it:
-//   "NYMRPL01" | epoch u64 | started_unix i64 | epoch_secs u64 | has_previous u8 |
-//   current key 32 | previous key 32 (zeros if none) | next key 32 | bits u64 | hash_count u32 |
-//   per filter (current, then previous): present u8 | salt 2×u64 | inserted u64 | [bits/64 × u64 if present]
+//   "NYMRPL02" | epoch u64 | started_unix i64 | epoch_secs u64 | has_previous u8 |
+//   current key 32 | previous key 32 (zeros if none) | next key 32 |
+//   per filter (current, then previous): layout u8 (0 classic, 1 blocked) | bits u64 | hash_count u64 |
+//     present u8 | salt 2×u64 | inserted u64 | [bits/64 × u64 if present]
+// Version 1 ("NYMRPL01", written before the blocked layout) had one `bits u64 | hash_count u64` after
+// the keys for both filters, which were classic, and no layout byte. It is still read: its filters
+// keep serving (classic) until they rotate away — the next rotation adds a blocked filter, the one
+// after it drops the last classic one — and the next save writes version 2.
 
 #include <crypto/rng.hpp>
 #include <crypto/x25519.hpp>
@@ -83,10 +88,11 @@ struct ReplayState {
 /// shutdown removes it after the last save); found at start, it means the node crashed.
 [[nodiscard]] std::filesystem::path running_marker(const std::filesystem::path& state_file);
 
-/// The file's bytes; `filter` may be null (both filters empty, e.g. right after init).
+/// The file's bytes (version 2); `filter` may be null (both filters empty with `params`, e.g. right
+/// after init).
 [[nodiscard]] std::string encode_replay_state(const EpochKeys& keys, std::chrono::seconds epoch,
                                               const ReplayFilter* filter, const BloomParameters& params);
-/// Parses a saved state for filters sized by `config`. The error says what is wrong.
+/// Parses a saved state (version 1 or 2) for filters sized by `config`. The error says what is wrong.
 [[nodiscard]] Expected<ReplayState, std::string>
 decode_replay_state(std::span<const std::uint8_t> bytes, const ReplayFilterConfig& config, crypto::Rng& rng);
 

@@ -1,5 +1,6 @@
 // Raw TCP on a runtime::Loop (see tcp.hpp): one coroutine per inbound reader, a writer coroutine
-// per inbound connection while it has bytes queued, one coroutine per outbound peer.
+// per inbound connection while it has bytes queued, one coroutine per outbound peer (gathering what
+// next() hands out into one write).
 #include <runtime/loop_core.hpp>
 #include <runtime/tcp.hpp>
 
@@ -14,8 +15,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <deque>
 #include <map>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <system_error>
+#include <utility>
 
 namespace nym::runtime {
 namespace {
@@ -26,7 +32,9 @@ using namespace asio::experimental::awaitable_operators;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-void log_failure(std::exception_ptr e) { detail::log_exception("tcp task", e); }
+void log_failure(std::exception_ptr e) {
+    detail::log_exception("tcp task", e);
+}
 
 struct Peer {
     explicit Peer(asio::any_io_executor executor, PeerAddress a)
@@ -37,9 +45,13 @@ struct Peer {
     tcp::socket socket;
     asio::steady_timer wakeup; // cancelled to wake the writer
     bool connected = false;
-    bool forgotten = false;    // forget_peer(): the coroutine ends without calling back
+    bool forgotten = false;       // forget_peer(): the coroutine ends without calling back
     std::uint64_t generation = 0; // of the current connection, for its watcher
     bool closed_by_peer = false;  // reconnect only when there is something to send again
+    bool idle = false;            // the writer sleeps with nothing to write: wake_peer() may write itself
+    // Taken from next() by write_now() but not (completely) written yet: the writer sends them first.
+    std::vector<std::vector<std::uint8_t>> pending;
+    std::size_t pending_offset = 0; // bytes of pending.front() already written
 };
 
 struct Inbound {
@@ -80,7 +92,7 @@ struct TcpService::Impl : std::enable_shared_from_this<TcpService::Impl> {
     std::uint64_t refused = 0;
     std::uint64_t idle_closed = 0;
     std::uint64_t accept_failed = 0;
-    std::uint64_t accept_failed_logged = 0;           // accept_failed at the last log line
+    std::uint64_t accept_failed_logged = 0; // accept_failed at the last log line
     std::chrono::steady_clock::time_point accept_logged_at{};
 
     asio::awaitable<void> accept_loop();
@@ -91,6 +103,13 @@ struct TcpService::Impl : std::enable_shared_from_this<TcpService::Impl> {
     asio::awaitable<void> peer_loop(std::shared_ptr<Peer> peer);
     asio::awaitable<void> watch_peer(std::shared_ptr<Peer> peer, std::uint64_t generation);
     asio::awaitable<bool> connect(Peer& peer);
+    /// TcpOptions::write_on_wake: writes what next() has for an idle, connected peer at once, without
+    /// blocking; what the socket does not take goes to the writer coroutine (Peer::pending).
+    void write_now(Peer& peer);
+    /// A write to `peer` failed: close, hand the buffers back (last first), reconnect.
+    void write_failed(Peer& peer, std::vector<std::vector<std::uint8_t>>& buffers, const std::string& why);
+    std::vector<std::vector<std::uint8_t>> gather; // write_now()'s buffers (kept: no allocation per call)
+    std::vector<iovec> iov;
     void close_listener();
     void close_all();
 };
@@ -99,8 +118,7 @@ struct TcpService::Impl : std::enable_shared_from_this<TcpService::Impl> {
 constexpr std::chrono::seconds ACCEPT_LOG_INTERVAL{10};
 
 bool out_of_resources(const boost::system::error_code& ec) {
-    return ec == boost::system::errc::too_many_files_open ||
-           ec == boost::system::errc::too_many_files_open_in_system ||
+    return ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system ||
            ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
 }
 
@@ -109,9 +127,11 @@ void TcpService::Impl::log_accept_failure(const boost::system::error_code& ec) {
     const auto now = std::chrono::steady_clock::now();
     if (accept_failed_logged != 0 && now - accept_logged_at < ACCEPT_LOG_INTERVAL) return;
     const auto since = accept_failed - accept_failed_logged;
-    if (since <= 1) spdlog::warn("runtime: accept failed: {}; pausing the listener", ec.message());
-    else spdlog::warn("runtime: accept failed {} times in the last {} s (now: {}); pausing the listener", since,
-                      ACCEPT_LOG_INTERVAL.count(), ec.message());
+    if (since <= 1)
+        spdlog::warn("runtime: accept failed: {}; pausing the listener", ec.message());
+    else
+        spdlog::warn("runtime: accept failed {} times in the last {} s (now: {}); pausing the listener", since,
+                     ACCEPT_LOG_INTERVAL.count(), ec.message());
     accept_failed_logged = accept_failed;
     accept_logged_at = now;
 }
@@ -240,6 +260,8 @@ asio::awaitable<bool> TcpService::Impl::connect(Peer& peer) {
 asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
     auto self = shared_from_this();
     auto backoff = options.reconnect_initial;
+    std::vector<std::vector<std::uint8_t>> batch;
+    std::vector<asio::const_buffer> buffers;
     while (!stopping && !peer->forgotten) {
         if (!peer->connected && peer->closed_by_peer) {
             peer->wakeup.expires_at(asio::steady_timer::time_point::max());
@@ -266,25 +288,45 @@ asio::awaitable<void> TcpService::Impl::peer_loop(std::shared_ptr<Peer> peer) {
             }
         }
         while (!stopping && peer->connected && !peer->forgotten) {
-            auto bytes = outbound.next ? outbound.next(peer->address) : std::nullopt;
-            if (!bytes) break;
-            auto [ec, n] = co_await asio::async_write(peer->socket, asio::buffer(*bytes), use_tuple);
+            // Gather what is waiting into one write (one system call for a burst): first what
+            // write_now() could not finish.
+            batch.clear();
+            buffers.clear();
+            std::size_t gathered = 0;
+            for (auto& bytes : peer->pending) {
+                gathered += bytes.size();
+                batch.push_back(std::move(bytes));
+            }
+            peer->pending.clear();
+            const std::size_t skip = std::exchange(peer->pending_offset, 0);
+            while (outbound.next && batch.size() < std::max<std::size_t>(options.max_gather_buffers, 1) &&
+                   (batch.empty() || gathered < options.max_gather_bytes)) {
+                auto bytes = outbound.next(peer->address);
+                if (!bytes) break;
+                gathered += bytes->size();
+                batch.push_back(std::move(*bytes));
+            }
+            if (batch.empty()) break;
+            for (const auto& bytes : batch) buffers.emplace_back(bytes.data(), bytes.size());
+            buffers.front() += skip;
+            auto [ec, n] = co_await asio::async_write(peer->socket, buffers, use_tuple);
             if (peer->forgotten) break;
             if (ec) {
-                spdlog::info("runtime: connection to {} lost: {}", peer->address.to_string(), ec.message());
-                boost::system::error_code ignored;
-                peer->socket.close(ignored);
-                peer->connected = false;
-                peer->closed_by_peer = false; // frames are waiting: reconnect now
-                if (outbound.on_write_failed) outbound.on_write_failed(peer->address, std::move(*bytes));
+                write_failed(*peer, batch, ec.message());
                 break;
             }
-            if (outbound.on_written) outbound.on_written(peer->address);
+            for (auto& bytes : batch) {
+                if (outbound.on_written) outbound.on_written(peer->address);
+                if (outbound.recycle) outbound.recycle(std::move(bytes));
+            }
         }
         if (!peer->connected || stopping || peer->forgotten) continue;
-        // Idle: sleep until wake_peer() cancels the timer.
+        // Idle: sleep until wake_peer() cancels the timer (or, with write_on_wake, writes itself
+        // and cancels it only for what the socket did not take).
         peer->wakeup.expires_at(asio::steady_timer::time_point::max());
+        peer->idle = true;
         co_await peer->wakeup.async_wait(use_tuple);
+        peer->idle = false;
     }
     boost::system::error_code ignored;
     peer->socket.close(ignored);
@@ -360,7 +402,60 @@ Expected<std::uint16_t> TcpService::listen(const std::string& host, std::uint16_
     return bound;
 }
 
-void TcpService::set_outbound(OutboundHandlers handlers) { m_impl->outbound = std::move(handlers); }
+void TcpService::Impl::write_failed(Peer& peer, std::vector<std::vector<std::uint8_t>>& buffers,
+                                    const std::string& why) {
+    spdlog::info("runtime: connection to {} lost: {}", peer.address.to_string(), why);
+    boost::system::error_code ignored;
+    peer.socket.close(ignored);
+    peer.connected = false;
+    peer.closed_by_peer = false; // frames are waiting: reconnect now
+    if (outbound.on_write_failed)
+        for (auto it = buffers.rbegin(); it != buffers.rend(); ++it)
+            if (!it->empty()) outbound.on_write_failed(peer.address, std::move(*it));
+}
+
+void TcpService::Impl::write_now(Peer& peer) {
+    for (;;) { // batch after batch, until next() has nothing more or the socket is full
+        gather.clear();
+        iov.clear();
+        std::size_t gathered = 0;
+        while (gather.size() < std::max<std::size_t>(options.max_gather_buffers, 1) &&
+               (gather.empty() || gathered < options.max_gather_bytes)) {
+            auto bytes = outbound.next(peer.address);
+            if (!bytes) break;
+            gathered += bytes->size();
+            gather.push_back(std::move(*bytes));
+        }
+        if (gather.empty()) return;
+        for (auto& bytes : gather) iov.push_back(iovec{bytes.data(), bytes.size()});
+        msghdr message{};
+        message.msg_iov = iov.data();
+        message.msg_iovlen = iov.size();
+        const ssize_t sent = ::sendmsg(peer.socket.native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            write_failed(peer, gather, std::system_category().message(errno));
+            peer.wakeup.cancel(); // the writer reconnects
+            return;
+        }
+        auto left = static_cast<std::size_t>(std::max<ssize_t>(sent, 0));
+        std::size_t done = 0;
+        for (; done < gather.size() && left >= gather[done].size(); ++done) {
+            left -= gather[done].size();
+            if (outbound.on_written) outbound.on_written(peer.address);
+            if (outbound.recycle) outbound.recycle(std::move(gather[done]));
+        }
+        if (done == gather.size()) continue;
+        // The socket is full: the writer waits until it takes the rest (and then asks next() again).
+        for (std::size_t i = done; i < gather.size(); ++i) peer.pending.push_back(std::move(gather[i]));
+        peer.pending_offset = left;
+        peer.wakeup.cancel();
+        return;
+    }
+}
+
+void TcpService::set_outbound(OutboundHandlers handlers) {
+    m_impl->outbound = std::move(handlers);
+}
 
 void TcpService::wake_peer(const PeerAddress& address) {
     auto& impl = *m_impl;
@@ -372,7 +467,12 @@ void TcpService::wake_peer(const PeerAddress& address) {
         asio::co_spawn(impl.io, impl.peer_loop(peer), log_failure);
         return;
     }
-    if (it->second->connected || it->second->closed_by_peer) it->second->wakeup.cancel();
+    Peer& peer = *it->second;
+    if (impl.options.write_on_wake && peer.connected && peer.idle && peer.pending.empty() && impl.outbound.next) {
+        impl.write_now(peer); // the writer stays asleep unless the socket is full or broke
+        return;
+    }
+    if (peer.connected || peer.closed_by_peer) peer.wakeup.cancel();
 }
 
 void TcpService::forget_peer(const PeerAddress& address) {
@@ -422,11 +522,19 @@ void TcpService::close(ConnectionId id) {
     connection->socket.close(ignored);
 }
 
-std::size_t TcpService::inbound_connections() const noexcept { return m_impl->connections.size(); }
+std::size_t TcpService::inbound_connections() const noexcept {
+    return m_impl->connections.size();
+}
 
-std::uint64_t TcpService::refused_connections() const noexcept { return m_impl->refused; }
-std::uint64_t TcpService::idle_closed_connections() const noexcept { return m_impl->idle_closed; }
-std::uint64_t TcpService::accept_failures() const noexcept { return m_impl->accept_failed; }
+std::uint64_t TcpService::refused_connections() const noexcept {
+    return m_impl->refused;
+}
+std::uint64_t TcpService::idle_closed_connections() const noexcept {
+    return m_impl->idle_closed;
+}
+std::uint64_t TcpService::accept_failures() const noexcept {
+    return m_impl->accept_failed;
+}
 
 std::size_t TcpService::connected_peers() const noexcept {
     return static_cast<std::size_t>(std::count_if(m_impl->peers.begin(), m_impl->peers.end(),

@@ -12,8 +12,9 @@
 // accept() runs out of file descriptors.
 // Outbound peers: wake_peer(p) makes sure a connection to p exists (connect timeout; on failure a
 // reconnect backoff doubling from reconnect_initial to reconnect_max) and, while connected, writes
-// whatever next(p) hands out until it returns std::nullopt. The bytes themselves stay with the
-// caller (its own bounded queues) until a connection is ready to write them.
+// whatever next(p) hands out until it returns std::nullopt — gathering up to max_gather_buffers
+// buffers (max_gather_bytes) per write, i.e. one system call for a burst. The bytes themselves stay
+// with the caller (its own bounded queues) until a connection is ready to write them.
 
 #include <runtime/loop.hpp>
 #include <util/expected.hpp>
@@ -56,7 +57,15 @@ struct TcpOptions {
     std::chrono::milliseconds accept_backoff{50};
     std::chrono::milliseconds accept_backoff_max{1000};
     std::size_t read_buffer_size = 64 * 1024;
-    std::size_t max_send_queue = 1024;          ///< buffers queued by send() per inbound connection
+    std::size_t max_send_queue = 1024; ///< buffers queued by send() per inbound connection
+    /// An outbound write gathers at most this many buffers from next(), and stops asking once it
+    /// holds max_gather_bytes.
+    std::size_t max_gather_buffers = 64;
+    std::size_t max_gather_bytes = 256 * 1024;
+    /// wake_peer() on a connected peer whose writer is idle writes what next() hands out at once
+    /// (one non-blocking gathered send on the caller's stack) instead of waking the writer: the
+    /// callbacks then run inside wake_peer(). What the socket does not take, the writer sends later.
+    bool write_on_wake = false;
 };
 
 struct InboundHandlers {
@@ -69,12 +78,18 @@ struct InboundHandlers {
 };
 
 struct OutboundHandlers {
-    /// The next bytes to write to a peer, or std::nullopt when nothing is waiting.
+    /// The next bytes to write to a peer, or std::nullopt when nothing is waiting. Called several
+    /// times before one write (gather), in the order the buffers go out.
     std::function<std::optional<std::vector<std::uint8_t>>(const PeerAddress&)> next;
-    /// A buffer handed out by next() was written completely.
+    /// A buffer handed out by next() was written completely (once per buffer, in order).
     std::function<void(const PeerAddress&)> on_written;
     /// A buffer handed out by next() could not be written (the connection broke); it is returned.
+    /// When a gathered write fails, its buffers come back last first, so that putting each back at
+    /// the front of a queue restores the original order.
     std::function<void(const PeerAddress&, std::vector<std::uint8_t>)> on_write_failed;
+    /// Optional: a buffer handed out by next() is given back after on_written, for reuse (a pool);
+    /// without it the buffer is freed.
+    std::function<void(std::vector<std::uint8_t>)> recycle;
 };
 
 class TcpService {

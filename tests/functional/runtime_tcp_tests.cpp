@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <future>
 #include <netinet/in.h>
 #include <poll.h>
@@ -224,6 +225,73 @@ TEST(RuntimeTcp, APeerClosingAnIdleConnectionIsNoticedBeforeTheNextWrite) {
     EXPECT_EQ(written.load(), 2);
     lt.stop();
     ::close(second);
+    ::close(listener);
+}
+
+TEST(RuntimeTcp, WritesOnWakeKeepTheirOrderWhenTheSocketFillsUp) {
+    // write_on_wake: wake_peer() sends at once; what a full socket does not take, the writer sends
+    // later, before anything newer. 200 buffers of 32 KiB (6.4 MB) to a peer that does not read yet.
+    std::uint16_t port = 0;
+    const int listener = listen_loopback(port);
+    ASSERT_GE(listener, 0);
+    LoopThread lt;
+    TcpOptions options;
+    options.write_on_wake = true;
+    TcpService tcp(lt.loop(), options);
+    std::deque<std::vector<std::uint8_t>> queue; // loop thread only
+    std::vector<std::uint8_t> expected;
+    int written = 0;  // loop thread only
+    int recycled = 0; // loop thread only
+    OutboundHandlers handlers;
+    handlers.next = [&](const PeerAddress&) -> std::optional<std::vector<std::uint8_t>> {
+        if (queue.empty()) return std::nullopt;
+        auto bytes = std::move(queue.front());
+        queue.pop_front();
+        return bytes;
+    };
+    handlers.on_written = [&](const PeerAddress&) { ++written; };
+    handlers.on_write_failed = [](const PeerAddress&, std::vector<std::uint8_t>) { ADD_FAILURE() << "no write fails"; };
+    handlers.recycle = [&](std::vector<std::uint8_t> bytes) {
+        EXPECT_FALSE(bytes.empty());
+        ++recycled;
+    };
+    tcp.set_outbound(handlers);
+    lt.start();
+    const PeerAddress peer{"127.0.0.1", port};
+    lt.on_loop([&] {
+        queue.push_back({0xAA});
+        tcp.wake_peer(peer);
+    });
+    const int accepted = ::accept(listener, nullptr, nullptr);
+    ASSERT_GE(accepted, 0);
+    ASSERT_EQ(read_for(accepted, 300ms).bytes, std::vector<std::uint8_t>{0xAA});
+    ASSERT_EQ(lt.on_loop([&] { return written; }), 1) << "connected, and the writer is idle again";
+
+    constexpr std::size_t BUFFERS = 200;
+    constexpr std::size_t SIZE = 32 * 1024;
+    for (std::size_t i = 0; i < BUFFERS; ++i)
+        for (std::size_t j = 0; j < SIZE; ++j) expected.push_back(static_cast<std::uint8_t>((i * 31 + j * 7) & 0xff));
+    lt.on_loop([&] {
+        for (std::size_t i = 0; i < BUFFERS; ++i)
+            queue.emplace_back(expected.begin() + static_cast<std::ptrdiff_t>(i * SIZE),
+                               expected.begin() + static_cast<std::ptrdiff_t>((i + 1) * SIZE));
+        tcp.wake_peer(peer);
+    });
+    EXPECT_LT(lt.on_loop([&] { return static_cast<std::size_t>(written); }), BUFFERS + 1)
+        << "the socket cannot have taken 6.4 MB";
+    std::vector<std::uint8_t> got;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (got.size() < expected.size() && std::chrono::steady_clock::now() < deadline) {
+        auto more = read_for(accepted, 50ms);
+        got.insert(got.end(), more.bytes.begin(), more.bytes.end());
+        ASSERT_FALSE(more.closed);
+    }
+    ASSERT_EQ(got.size(), expected.size());
+    EXPECT_TRUE(got == expected) << "every byte, in order";
+    EXPECT_EQ(lt.on_loop([&] { return static_cast<std::size_t>(written); }), BUFFERS + 1);
+    EXPECT_EQ(lt.on_loop([&] { return static_cast<std::size_t>(recycled); }), BUFFERS + 1);
+    lt.stop();
+    ::close(accepted);
     ::close(listener);
 }
 

@@ -11,7 +11,7 @@ ForwardPacket packet_at(TimePoint release, std::uint8_t marker) {
     ForwardPacket p;
     p.next_hop = sphinx::IpEndpoint::v4({127, 0, 0, 1}, 1789);
     p.release = release;
-    p.packet = {marker};
+    p.frame = {marker};
     return p;
 }
 
@@ -26,12 +26,12 @@ TEST(DelayQueue, ReleasesInTimeOrder) {
     EXPECT_TRUE(q.pop_due(T0 + 9ms).empty());
     auto due = q.pop_due(T0 + 20ms);
     ASSERT_EQ(due.size(), 2u);
-    EXPECT_EQ(due[0].packet[0], 1);
-    EXPECT_EQ(due[1].packet[0], 2);
+    EXPECT_EQ(due[0].frame[0], 1);
+    EXPECT_EQ(due[1].frame[0], 2);
     EXPECT_EQ(q.next_deadline(), T0 + 30ms);
     due = q.pop_due(T0 + 1h);
     ASSERT_EQ(due.size(), 1u);
-    EXPECT_EQ(due[0].packet[0], 3);
+    EXPECT_EQ(due[0].frame[0], 3);
     EXPECT_FALSE(q.next_deadline());
     EXPECT_EQ(q.stats().released, 3u);
 }
@@ -41,7 +41,7 @@ TEST(DelayQueue, EqualReleaseTimesKeepPushOrder) {
     for (std::uint8_t i = 0; i < 50; ++i) (void)q.push(packet_at(T0 + 5ms, i), T0);
     auto due = q.pop_due(T0 + 5ms);
     ASSERT_EQ(due.size(), 50u);
-    for (std::uint8_t i = 0; i < 50; ++i) EXPECT_EQ(due[i].packet[0], i);
+    for (std::uint8_t i = 0; i < 50; ++i) EXPECT_EQ(due[i].frame[0], i);
 }
 
 TEST(DelayQueue, ZeroOrPastDelayBypasses) {
@@ -49,7 +49,7 @@ TEST(DelayQueue, ZeroOrPastDelayBypasses) {
     auto r = q.push(packet_at(T0, 7), T0);
     EXPECT_EQ(r.admission, DelayQueue::Admission::due_now);
     ASSERT_TRUE(r.packet);
-    EXPECT_EQ(r.packet->packet[0], 7);
+    EXPECT_EQ(r.packet->frame[0], 7);
     r = q.push(packet_at(T0 - 1s, 8), T0);
     EXPECT_EQ(r.admission, DelayQueue::Admission::due_now);
     EXPECT_TRUE(q.empty());

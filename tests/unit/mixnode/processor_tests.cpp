@@ -63,17 +63,45 @@ TEST_F(ProcessorTest, ForwardsToTheDecodedNextHop) {
     EXPECT_EQ(f->packet.release, NOW + 50ms);
     EXPECT_EQ(f->packet.size, PacketSize::regular);
     EXPECT_FALSE(f->delay_clamped);
-    EXPECT_EQ(f->packet.packet.size(), packet.size());
-    EXPECT_NE(f->packet.packet, packet);
+    const std::vector<std::uint8_t> forwarded(f->packet.packet().begin(), f->packet.packet().end());
+    EXPECT_EQ(forwarded.size(), packet.size());
+    EXPECT_NE(forwarded, packet);
+    // The frame is ready to send: the header of its size, then the packet.
+    const auto header = wire::encode_frame_header(PacketSize::regular);
+    ASSERT_EQ(f->packet.frame.size(), header.size() + packet.size());
+    EXPECT_TRUE(std::equal(header.begin(), header.end(), f->packet.frame.begin()));
 
     // The next mix can process what we forward: the unwrap really produced its packet.
     ReplayFilter other_filter{{.expected_packets_per_epoch = 1000}, rng};
     Processor next_processor{next.key, other_filter};
-    const Decision d2 = next_processor.process(f->packet.packet, PacketSize::regular, NOW);
+    const Decision d2 = next_processor.process(forwarded, PacketSize::regular, NOW);
     const auto* f2 = std::get_if<Forward>(&d2);
     ASSERT_NE(f2, nullptr) << to_string(drop_reason(d2));
     EXPECT_EQ(f2->packet.next_hop, gateway.endpoint);
     EXPECT_EQ(f2->packet.release, NOW + 20ms);
+}
+
+TEST_F(ProcessorTest, ProcessFrameWorksInPlaceAndLeavesDroppedBuffersWithTheCaller) {
+    const auto packet = three_hops();
+    const auto header = wire::encode_frame_header(PacketSize::regular);
+    std::vector<std::uint8_t> frame(header.begin(), header.end());
+    frame.insert(frame.end(), packet.begin(), packet.end());
+    const std::uint8_t* buffer = frame.data();
+    const Decision d = processor.process_frame(frame, PacketSize::regular, NOW);
+    const auto* f = std::get_if<Forward>(&d);
+    ASSERT_NE(f, nullptr) << to_string(drop_reason(d));
+    EXPECT_EQ(f->packet.frame.data(), buffer) << "the same buffer, rewritten in place";
+    EXPECT_TRUE(frame.empty()) << "the forward took it";
+    EXPECT_EQ(f->packet.next_hop, next.endpoint);
+
+    // The same packet again is a replay: the buffer stays with the caller, untouched.
+    std::vector<std::uint8_t> again(header.begin(), header.end());
+    again.insert(again.end(), packet.begin(), packet.end());
+    const auto copy = again;
+    EXPECT_EQ(drop_reason(processor.process_frame(again, PacketSize::regular, NOW)), DropReason::replayed);
+    EXPECT_EQ(again, copy);
+    std::vector<std::uint8_t> stub{7, 1};
+    EXPECT_EQ(drop_reason(processor.process_frame(stub, PacketSize::regular, NOW)), DropReason::malformed);
 }
 
 TEST_F(ProcessorTest, FrameOverloadAndAckSize) {

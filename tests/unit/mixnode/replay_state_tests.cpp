@@ -1,6 +1,7 @@
 // Key epochs and the replay state across restarts: a replayed packet stays a replay after a restart
 // (the filter is saved and loaded), a packet for the previous key is accepted for one epoch and
 // refused after, a damaged state file is refused, and the heartbeat announces the next key.
+#include <crypto/hash.hpp>
 #include <mixnode/node.hpp>
 #include <mixnode/replay_state.hpp>
 #include <sphinx/builder.hpp>
@@ -48,7 +49,7 @@ protected:
     /// A fresh state as `init` writes it, loaded back as `run` does.
     ReplayState initial_state() {
         const auto params =
-            BloomParameters::optimal(config.replay_filter_config().expected_packets_per_epoch, config.replay_fp_rate);
+            BloomParameters::blocked(config.replay_filter_config().expected_packets_per_epoch, config.replay_fp_rate);
         const auto bytes =
             encode_replay_state(EpochKeys::first(keys.sphinx, START_UNIX, rng), config.replay_epoch, nullptr, params);
         return restored(bytes);
@@ -222,6 +223,73 @@ TEST_F(ReplayStateTest, AfterACrashTheKeysWhoseFiltersMayBeIncompleteAreRotatedA
     EXPECT_EQ(dropped(node->unwrap(packet(first_key), T0)), DropReason::bad_mac);
     EXPECT_FALSE(dropped(node->unwrap(packet(node->keys()->current.public_key()), T0)));
     std::filesystem::remove_all(dir);
+}
+
+/// A version 1 replay state ("NYMRPL01", written before the blocked layout): one size for both
+/// (classic) filters, no layout bytes.
+std::string encode_v1(const EpochKeys& keys, std::chrono::seconds epoch, const ReplayFilter& filter) {
+    std::string out = "NYMRPL01";
+    const auto u64 = [&out](std::uint64_t v) {
+        for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    };
+    const auto bytes = [&out](std::span<const std::uint8_t> b) {
+        out.append(reinterpret_cast<const char*>(b.data()), b.size());
+    };
+    u64(keys.epoch);
+    u64(static_cast<std::uint64_t>(keys.started_unix));
+    u64(static_cast<std::uint64_t>(epoch.count()));
+    out.push_back(keys.previous ? '\1' : '\0');
+    bytes(keys.current.bytes());
+    const std::array<std::uint8_t, 32> none{};
+    bytes(keys.previous ? keys.previous->bytes() : std::span<const std::uint8_t, 32>(none));
+    bytes(keys.next.bytes());
+    filter.visit([&](const BloomFilter& current, const BloomFilter& previous) {
+        EXPECT_EQ(current.parameters().layout, BloomLayout::classic);
+        u64(current.parameters().bits);
+        u64(current.parameters().hash_count);
+        for (const BloomFilter* f : {&current, &previous}) {
+            out.push_back(f->inserted() != 0 ? '\1' : '\0');
+            u64(f->salt()[0]);
+            u64(f->salt()[1]);
+            u64(f->inserted());
+            if (f->inserted() != 0)
+                for (const std::uint64_t w : f->words()) u64(w);
+        }
+    });
+    bytes(crypto::sha256({reinterpret_cast<const std::uint8_t*>(out.data()), out.size()}));
+    return out;
+}
+
+TEST_F(ReplayStateTest, AVersion1StateStillCatchesItsReplaysUntilItsFiltersRotateAway) {
+    // A node of the version before blocked filters: classic filters, saved as version 1.
+    const auto classic = BloomParameters::classic(config.replay_filter_config().expected_packets_per_epoch,
+                                                  config.replay_fp_rate);
+    auto filter = std::make_unique<ReplayFilter>(config.replay_filter_config(), rng,
+                                                 std::make_unique<BloomFilter>(classic, rng),
+                                                 std::make_unique<BloomFilter>(classic, rng));
+    const ReplayFilter& old_filter = *filter;
+    auto old_node = start(ReplayState{EpochKeys::first(keys.sphinx, START_UNIX, rng), std::move(filter)});
+    const auto p = packet(keys.sphinx_public);
+    EXPECT_FALSE(dropped(old_node->unwrap(p, T0)));
+    const std::string v1 = encode_v1(*old_node->keys(), config.replay_epoch, old_filter);
+    old_node.reset();
+
+    auto node = start(restored(v1));
+    EXPECT_EQ(dropped(node->unwrap(p, T0 + 1s)), DropReason::replayed) << "the classic filter was read";
+    const auto q = packet(keys.sphinx_public);
+    EXPECT_FALSE(dropped(node->unwrap(q, T0 + 1s))) << "and keeps taking tags";
+    node->rotate_epoch(START_UNIX + 3600); // classic previous, blocked current
+    const auto r = packet(keys.sphinx_public); // the previous key, in its grace epoch
+    EXPECT_FALSE(dropped(node->unwrap(r, T0 + 2s)));
+
+    const std::string v2 = node->save_state();
+    ASSERT_EQ(v2.substr(0, 8), "NYMRPL02") << "saved in the current version";
+    auto again = start(restored(v2));
+    EXPECT_EQ(dropped(again->unwrap(p, T0 + 3s)), DropReason::replayed);
+    EXPECT_EQ(dropped(again->unwrap(q, T0 + 3s)), DropReason::replayed);
+    EXPECT_EQ(dropped(again->unwrap(r, T0 + 3s)), DropReason::replayed);
+    again->rotate_epoch(START_UNIX + 7200); // both blocked; the first key is gone
+    EXPECT_EQ(dropped(again->unwrap(p, T0 + 4s)), DropReason::bad_mac);
 }
 
 TEST_F(ReplayStateTest, TheHeartbeatAnnouncesTheNextKeySigned) {
