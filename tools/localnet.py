@@ -829,6 +829,12 @@ def rows(p):
             progress = out / "verifiers" / name / "data" / "progress"
             if progress.exists():
                 detail = f"finished height {progress.read_text().strip()}"
+        elif kind == "watcher":
+            progress = out / "ethereum-watchers" / name / "progress.toml"
+            last = [line.split("=", 1)[1].strip() for line in progress.read_text().splitlines()
+                    if line.startswith("last_block")] if progress.exists() else []
+            if last:
+                detail = f"Ethereum block {last[0]} processed"
         table.append((name, kind, pid, ports.get(name, "-"), health, detail))
     base = p["mixnet"]["base_port"]
     mix_ports = {"directory": base, **{n: base + 1 + i for i, n in enumerate(MIXNODES)},
