@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
         options.amount = amount;
         options.unit = unit;
         options.confirmations = confirmations;
-        auto report = ethereum::pipe_tokens(*key, options, [](const std::string& step) {
+        auto report = ethereum::pipe_tokens(*key, options, [](ethereum::PipeStage, const std::string& step, const ethereum::PipeReport&) {
             std::printf("%s\n", step.c_str());
             std::fflush(stdout);
         });

@@ -183,18 +183,50 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             done(Unexpected(why));
             return;
         }
+        pipe_in(value - have, value, std::move(done));
+    }
+
+    /// Runs the pipe hook for `amount`, then waits until the balance reaches `target`.
+    void pipe_in(std::uint64_t amount, std::uint64_t target, Done<bool> done) {
+        if (!hooks.pipe_tokens) {
+            const std::string why = "no Ethereum pipe is configured (an [ethereum] section in the config)";
+            step({"pipe tokens into Nym", false, why, {}});
+            done(Unexpected(why));
+            return;
+        }
         std::weak_ptr<Impl> weak = weak_from_this();
-        hooks.pipe_tokens(value - have,
-                          [weak, value, done = std::move(done)](Expected<void, std::string> piped) mutable {
-                              auto self = weak.lock();
-                              if (!self) return;
-                              if (!piped) {
-                                  self->step({"pipe tokens into Nym", false, piped.error(), {}});
-                                  done(Unexpected(piped.error()));
-                                  return;
-                              }
-                              self->wait_balance(value, Clock::now() + std::chrono::minutes(10), std::move(done));
+        hooks.pipe_tokens(
+            amount,
+            [weak](Step s) {
+                if (auto self = weak.lock()) self->step(std::move(s));
+            },
+            [weak, target, done = std::move(done)](Expected<void, std::string> piped) mutable {
+                auto self = weak.lock();
+                if (!self) return;
+                if (!piped) {
+                    self->step({"pipe tokens into Nym", false, piped.error(), {}});
+                    done(Unexpected(piped.error()));
+                    return;
+                }
+                self->wait_balance(target, Clock::now() + std::chrono::minutes(10), std::move(done));
+            });
+    }
+
+    /// connect, pipe `amount` in; the balance afterwards.
+    void pipe(std::uint64_t amount, Done<std::uint64_t> done) {
+        std::weak_ptr<Impl> weak = weak_from_this();
+        connect([weak, amount, done = std::move(done)](Expected<LedgerView, std::string> view) mutable {
+            auto self = weak.lock();
+            if (!self) return;
+            if (!view) return done(Unexpected(view.error()));
+            self->pipe_in(amount, view->balance + amount,
+                          [weak, done = std::move(done)](Expected<bool, std::string> ok) mutable {
+                              auto me = weak.lock();
+                              if (!me) return;
+                              if (!ok) return done(Unexpected(ok.error()));
+                              done(me->last_balance);
                           });
+        });
     }
 
     void wait_balance(std::uint64_t value, Clock::time_point deadline, Done<bool> done) {
@@ -204,7 +236,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 auto self = weak.lock();
                 if (!self) return;
                 if (a && a->balance >= value) {
-                    self->step({"pipe tokens into Nym", true, "the account holds " + std::to_string(a->balance), {}});
+                    self->last_balance = a->balance;
+                    self->step({"pipe tokens into Nym",
+                                true,
+                                "the account in Nym is credited: it holds " + std::to_string(a->balance),
+                                {{"balance", std::to_string(a->balance)}}});
                     done(true);
                     return;
                 }
@@ -649,6 +685,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     runtime::Serial serial;
     std::vector<Credential> credentials;
     IssuerSet issuers;
+    std::uint64_t last_balance = 0;
     Clock::time_point started = Clock::now();
 };
 
@@ -690,20 +727,42 @@ void Client::spend(std::string id, Done<SpendResult> done) {
     m_impl->spend(std::move(id), std::move(done));
 }
 
+void Client::pipe(std::uint64_t amount, Done<std::uint64_t> done) {
+    m_impl->pipe(amount, std::move(done));
+}
+
 void Client::run(Done<SpendResult> done) {
     std::weak_ptr<Impl> weak = m_impl;
-    m_impl->request(
-        m_impl->config.value, [weak, done = std::move(done)](Expected<std::string, std::string> id) mutable {
-            auto self = weak.lock();
-            if (!self) return;
-            if (!id) return done(Unexpected(id.error()));
-            self->fetch(*id, [weak, done = std::move(done)](Expected<std::string, std::string> issued) mutable {
-                auto me = weak.lock();
-                if (!me) return;
-                if (!issued) return done(Unexpected(issued.error()));
-                me->spend(*issued, std::move(done));
-            });
+    auto then_fetch_and_spend = [weak, done = std::move(done)](Expected<std::string, std::string> id) mutable {
+        auto self = weak.lock();
+        if (!self) return;
+        if (!id) return done(Unexpected(id.error()));
+        self->fetch(*id, [weak, done = std::move(done)](Expected<std::string, std::string> issued) mutable {
+            auto me = weak.lock();
+            if (!me) return;
+            if (!issued) return done(Unexpected(issued.error()));
+            me->spend(*issued, std::move(done));
         });
+    };
+    const std::uint64_t value = m_impl->config.value;
+    if (!m_impl->hooks.pipe_tokens) {
+        m_impl->request(value, std::move(then_fetch_and_spend));
+        return;
+    }
+    // The design's sequence: pipe the credential's value in, then pay for the credential with it.
+    m_impl->connect([weak, value, next = std::move(then_fetch_and_spend)](
+                        Expected<LedgerView, std::string> view) mutable {
+        auto self = weak.lock();
+        if (!self) return;
+        if (!view) return next(Unexpected(view.error()));
+        self->pipe_in(value, view->balance + value,
+                      [weak, value, next = std::move(next)](Expected<bool, std::string> ok) mutable {
+                          auto me = weak.lock();
+                          if (!me) return;
+                          if (!ok) return next(Unexpected(ok.error()));
+                          me->send_request(value, std::move(next));
+                      });
+    });
 }
 
 } // namespace nym::credentials

@@ -20,6 +20,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+constexpr const char* PIPE_ACCOUNT = "0x00000000000000000000000000000000000c0ffe";
+
 crypto::Secp256k1SecretKey account_key(std::uint8_t tag, std::uint8_t n) {
     std::array<std::uint8_t, 32> raw{};
     raw[0] = tag;
@@ -140,6 +142,43 @@ std::string CredentialNet::node_url() const {
     return "http://127.0.0.1:" + std::to_string(m_rpc_port);
 }
 
+std::string CredentialNet::ethereum_toml() const {
+    if (m_ethereum.token().empty()) return {};
+    return "\n[ethereum]\nrpc_url = " + quote(m_ethereum.url()) + "\ntoken = " + quote(m_ethereum.token()) +
+           "\npipe_account = " + quote(PIPE_ACCOUNT) + "\nconfirmations = " + std::to_string(m_options.confirmations) +
+           "\npoll_interval_ms = 100\nconfirmation_timeout_ms = 60000\ncredit_timeout_ms = 60000\n";
+}
+
+bool CredentialNet::start_ethereum() {
+    if (m_options.ethereum_watchers == 0) return true;
+    if (!m_ethereum.start(m_dir / "ethereum", m_dir / "logs" / "geth.log")) return fail(m_ethereum.why());
+    std::vector<std::string> clients;
+    for (const auto& k : m_client_keys) clients.push_back(k.address().to_hex());
+    if (!m_ethereum.deploy(clients, 100)) return fail(m_ethereum.why());
+    const WatcherSetup setup{PIPE_ACCOUNT, {node_url()}, m_options.chain_id, m_options.confirmations};
+    for (std::size_t i = 1; i <= m_options.ethereum_watchers; ++i) {
+        std::string out;
+        auto address =
+            init_watcher(m_dir / "ethereum-watchers" / ("watcher" + std::to_string(i)), m_ethereum, setup, &out);
+        if (address.empty()) return fail("nym-ethereum-watcher init failed: " + out);
+        m_watcher_addresses.push_back(address);
+    }
+    return true;
+}
+
+bool CredentialNet::start_watcher(std::size_t i) {
+    const auto name = "watcher" + std::to_string(i);
+    auto p = functional::start_watcher(m_dir / "ethereum-watchers" / name, m_dir / "logs" / (name + ".log"));
+    if (!p) return fail(name + " did not start: " + tail(log(name)));
+    m_processes.erase(name);
+    m_processes.emplace(name, std::move(*p));
+    return true;
+}
+
+void CredentialNet::stop_watcher(std::size_t i, int signal) {
+    stop("watcher" + std::to_string(i), signal);
+}
+
 std::string CredentialNet::ledger_toml() const {
     // A port nothing listens on (taken from the free range and never bound): a validator that is down.
     static const std::uint16_t dead = free_port();
@@ -172,7 +211,7 @@ void CredentialNet::configure_client(const std::vector<std::size_t>& issuers, st
                    quote("http://127.0.0.1:" + std::to_string(provider_port(provider))) +
                    "\nprovider_address = " + quote(m_provider_keys.at(provider - 1).address().to_hex()) +
                    "\nspend_timeout_ms = " + std::to_string(m_options.spend_timeout.count() + 15000) + "\n\n" +
-                   ledger_toml());
+                   ledger_toml() + ethereum_toml());
 }
 
 bool CredentialNet::prepare() {
@@ -264,10 +303,13 @@ bool CredentialNet::prepare() {
     for (const auto& k : m_client_keys)
         accounts.push_back({{"address", k.address().to_hex()}, {"balance", std::to_string(m_options.client_balance)}});
     genesis["app_state"] = {{"chain_id", m_options.chain_id},
-                            {"pipe_account", "0x00000000000000000000000000000000000c0ffe"},
+                            {"pipe_account", PIPE_ACCOUNT},
                             {"verifiers", {{"threshold", m_options.verifier_threshold}, {"addresses", verifiers}}},
                             {"issuers", {{"threshold", t}, {"verification_keys", keys}}},
                             {"accounts", accounts}};
+    if (!m_watcher_addresses.empty())
+        genesis["app_state"]["watchers"] = {{"threshold", m_options.watcher_threshold},
+                                            {"addresses", m_watcher_addresses}};
     write_text(home / "config" / "genesis.json", genesis.dump(2));
     return true;
 }
@@ -364,13 +406,15 @@ void CredentialNet::stop_provider(std::size_t i, int signal) {
 }
 
 bool CredentialNet::start_all(std::size_t issuers) {
-    if (!prepare() || !start_ledger()) return false;
+    if (!start_ethereum() || !prepare() || !start_ledger()) return false;
     for (std::size_t i = 1; i <= issuers; ++i)
         if (!start_issuer(i)) return false;
     for (std::size_t i = 1; i <= m_options.verifiers; ++i)
         if (!start_verifier(i)) return false;
     for (std::size_t i = 1; i <= m_options.providers; ++i)
         if (!start_provider(i)) return false;
+    for (std::size_t i = 1; i <= m_options.ethereum_watchers; ++i)
+        if (!start_watcher(i)) return false;
     return true;
 }
 
