@@ -34,10 +34,9 @@
 #include <crypto/secp256k1.hpp>
 #include <runtime/http.hpp>
 
-#include <ethereum/u256.hpp>
-
 #include <chain/config.hpp>
 #include <chrono>
+#include <ethereum/u256.hpp>
 #include <filesystem>
 #include <node/config_file.hpp>
 #include <optional>

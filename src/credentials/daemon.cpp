@@ -231,28 +231,28 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     void wait_balance(std::uint64_t value, Clock::time_point deadline, Done<bool> done) {
         std::weak_ptr<Impl> weak = weak_from_this();
-        rpc.account(
-            sender.address(), [weak, value, deadline, done = std::move(done)](Expected<chain::AccountState> a) mutable {
-                auto self = weak.lock();
-                if (!self) return;
-                if (a && a->balance >= value) {
-                    self->last_balance = a->balance;
-                    self->step({"pipe tokens into Nym",
-                                true,
-                                "the account in Nym is credited: it holds " + std::to_string(a->balance),
-                                {{"balance", std::to_string(a->balance)}}});
-                    done(true);
-                    return;
-                }
-                if (Clock::now() >= deadline) {
-                    self->step({"pipe tokens into Nym", false, "the tokens did not arrive", {}});
-                    done(Unexpected(std::string("the tokens did not arrive")));
-                    return;
-                }
-                self->loop.after(BALANCE_POLL, [weak, value, deadline, done = std::move(done)]() mutable {
-                    if (auto again = weak.lock()) again->wait_balance(value, deadline, std::move(done));
-                });
-            });
+        rpc.account(sender.address(),
+                    [weak, value, deadline, done = std::move(done)](Expected<chain::AccountState> a) mutable {
+                        auto self = weak.lock();
+                        if (!self) return;
+                        if (a && a->balance >= value) {
+                            self->last_balance = a->balance;
+                            self->step({"pipe tokens into Nym",
+                                        true,
+                                        "the account in Nym is credited: it holds " + std::to_string(a->balance),
+                                        {{"balance", std::to_string(a->balance)}}});
+                            done(true);
+                            return;
+                        }
+                        if (Clock::now() >= deadline) {
+                            self->step({"pipe tokens into Nym", false, "the tokens did not arrive", {}});
+                            done(Unexpected(std::string("the tokens did not arrive")));
+                            return;
+                        }
+                        self->loop.after(BALANCE_POLL, [weak, value, deadline, done = std::move(done)]() mutable {
+                            if (auto again = weak.lock()) again->wait_balance(value, deadline, std::move(done));
+                        });
+                    });
     }
 
     // --- request ---------------------------------------------------------------------------------------
@@ -750,19 +750,19 @@ void Client::run(Done<SpendResult> done) {
         return;
     }
     // The design's sequence: pipe the credential's value in, then pay for the credential with it.
-    m_impl->connect([weak, value, next = std::move(then_fetch_and_spend)](
-                        Expected<LedgerView, std::string> view) mutable {
-        auto self = weak.lock();
-        if (!self) return;
-        if (!view) return next(Unexpected(view.error()));
-        self->pipe_in(value, view->balance + value,
-                      [weak, value, next = std::move(next)](Expected<bool, std::string> ok) mutable {
-                          auto me = weak.lock();
-                          if (!me) return;
-                          if (!ok) return next(Unexpected(ok.error()));
-                          me->send_request(value, std::move(next));
-                      });
-    });
+    m_impl->connect(
+        [weak, value, next = std::move(then_fetch_and_spend)](Expected<LedgerView, std::string> view) mutable {
+            auto self = weak.lock();
+            if (!self) return;
+            if (!view) return next(Unexpected(view.error()));
+            self->pipe_in(value, view->balance + value,
+                          [weak, value, next = std::move(next)](Expected<bool, std::string> ok) mutable {
+                              auto me = weak.lock();
+                              if (!me) return;
+                              if (!ok) return next(Unexpected(ok.error()));
+                              me->send_request(value, std::move(next));
+                          });
+        });
 }
 
 } // namespace nym::credentials

@@ -90,7 +90,8 @@ Expected<PipeReport, Failure> pipe_tokens(const crypto::Secp256k1SecretKey& key,
     }
 
     report.tokens_before = *held;
-    say(PipeStage::transferring, "transferring " + std::to_string(options.amount) + " Nym ERC20 token(s) to the pipe account");
+    say(PipeStage::transferring,
+        "transferring " + std::to_string(options.amount) + " Nym ERC20 token(s) to the pipe account");
     auto sent = session.sign_and_send(key, options.token, U256(0), encode_transfer(options.pipe_account, *units),
                                       options.gas_limit);
     if (!sent) return Unexpected(sent.error());

@@ -80,10 +80,28 @@ bool DevChain::start(const fs::path& dir, const fs::path& log) {
     m_port = any_free_port();
     m_url = "http://127.0.0.1:" + std::to_string(m_port);
     auto p = Process::start_logged(NYM_GETH_BIN,
-                                   {"--dev", "--dev.period", "1", "--datadir", (dir / "geth").string(), "--http",
-                                    "--http.addr", "127.0.0.1", "--http.port", std::to_string(m_port), "--http.api",
-                                    "eth,net,web3", "--port", "0", "--nodiscover", "--maxpeers", "0", "--authrpc.port",
-                                    std::to_string(any_free_port()), "--ipcdisable", "--verbosity", "2"},
+                                   {"--dev",
+                                    "--dev.period",
+                                    "1",
+                                    "--datadir",
+                                    (dir / "geth").string(),
+                                    "--http",
+                                    "--http.addr",
+                                    "127.0.0.1",
+                                    "--http.port",
+                                    std::to_string(m_port),
+                                    "--http.api",
+                                    "eth,net,web3",
+                                    "--port",
+                                    "0",
+                                    "--nodiscover",
+                                    "--maxpeers",
+                                    "0",
+                                    "--authrpc.port",
+                                    std::to_string(any_free_port()),
+                                    "--ipcdisable",
+                                    "--verbosity",
+                                    "2"},
                                    log.string());
     if (!p) {
         m_why = "cannot start geth at " + std::string(NYM_GETH_BIN);
@@ -99,9 +117,15 @@ bool DevChain::start(const fs::path& dir, const fs::path& log) {
 }
 
 bool DevChain::deploy(const std::vector<std::string>& accounts, std::uint64_t tokens_each) {
-    std::vector<std::string> args{"dev-setup",    "--ethereum",    m_url,
-                                  "--deployer-key", (m_dir / "deployer.key").string(), "--artifact",
-                                  NYM_TOKEN_ARTIFACT, "--tokens-each", std::to_string(tokens_each)};
+    std::vector<std::string> args{"dev-setup",
+                                  "--ethereum",
+                                  m_url,
+                                  "--deployer-key",
+                                  (m_dir / "deployer.key").string(),
+                                  "--artifact",
+                                  NYM_TOKEN_ARTIFACT,
+                                  "--tokens-each",
+                                  std::to_string(tokens_each)};
     for (const auto& a : accounts) {
         args.push_back("--fund");
         args.push_back(a);
@@ -127,11 +151,23 @@ std::optional<std::uint64_t> DevChain::head() const {
 }
 
 std::string init_watcher(const fs::path& dir, const DevChain& chain, const WatcherSetup& setup, std::string* out) {
-    std::vector<std::string> args{"init",          "--dir",      dir.string(),        "--ethereum",
-                                  chain.url(),     "--token",    chain.token(),       "--pipe",
-                                  setup.pipe_account, "--chain-id", setup.chain_id,   "--confirmations",
-                                  std::to_string(setup.confirmations), "--start-block", chain.start_block(),
-                                  "--poll-ms",     "200"};
+    std::vector<std::string> args{"init",
+                                  "--dir",
+                                  dir.string(),
+                                  "--ethereum",
+                                  chain.url(),
+                                  "--token",
+                                  chain.token(),
+                                  "--pipe",
+                                  setup.pipe_account,
+                                  "--chain-id",
+                                  setup.chain_id,
+                                  "--confirmations",
+                                  std::to_string(setup.confirmations),
+                                  "--start-block",
+                                  chain.start_block(),
+                                  "--poll-ms",
+                                  "200"};
     for (const auto& v : setup.validators) {
         args.push_back("--validator");
         args.push_back(v);
@@ -150,8 +186,8 @@ std::string init_watcher(const fs::path& dir, const DevChain& chain, const Watch
 }
 
 std::optional<Process> start_watcher(const fs::path& dir, const fs::path& log) {
-    auto p = Process::start_logged(NYM_WATCHER_BIN, {"run", "--dir", dir.string(), "--log-level", "debug"},
-                                   log.string());
+    auto p =
+        Process::start_logged(NYM_WATCHER_BIN, {"run", "--dir", dir.string(), "--log-level", "debug"}, log.string());
     if (!p) return std::nullopt;
     auto line = p->read_line(20s);
     if (!line || line->find("following") == std::string::npos) return std::nullopt;

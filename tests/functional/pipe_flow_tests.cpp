@@ -62,12 +62,11 @@ TEST(WholeFlow, PipeThenCredentialThenSpendEndsWithTrue) {
     ASSERT_FALSE(j.is_discarded()) << run.out << run.err;
     EXPECT_TRUE(j["ok"].get<bool>());
     EXPECT_TRUE(j["result"]["accepted"].get<bool>());
-    EXPECT_EQ(step_names(j),
-              (std::vector<std::string>{"connect to the Nym ledger", "connect to Ethereum",
-                                        "transfer to the pipe account", "confirmations", "watchers notify the ledger",
-                                        "pipe tokens into Nym", "request credential", "fetch partial credentials",
-                                        "unblind", "aggregate", "re-randomize", "spend credential",
-                                        "provider answer"}));
+    EXPECT_EQ(step_names(j), (std::vector<std::string>{
+                                 "connect to the Nym ledger", "connect to Ethereum", "transfer to the pipe account",
+                                 "confirmations", "watchers notify the ledger", "pipe tokens into Nym",
+                                 "request credential", "fetch partial credentials", "unblind", "aggregate",
+                                 "re-randomize", "spend credential", "provider answer"}));
     for (const auto& s : j["steps"]) EXPECT_TRUE(s["ok"].get<bool>()) << s.dump();
     const auto* transfer = find_step(j, "transfer to the pipe account");
     ASSERT_NE(transfer, nullptr);
