@@ -18,7 +18,7 @@
 #       writes nymclient's config FILE (e.g. localnetdata/localclient/config.toml, its key
 #       clientAccount.key beside it) with the [ethereum] section from DIR/ethereum.env (the node, the
 #       token, the pipe account, the confirmations), the [ledger] section, and the issuers and the
-#       provider at the design's ports (127.0.0.1:4000-4002 and :4100; or LOCALNET_ISSUERS,
+#       provider at the usual ports (127.0.0.1:4000-4002 and :4100; or LOCALNET_ISSUERS,
 #       LOCALNET_PROVIDER)
 #   bash tools/ethereum-localnet.sh start-watchers --dir DIR     logs in DIR/logs/watcherN.log; waits
 #       until each prints "following"

@@ -1,4 +1,4 @@
-// A small client of nym-client's websocket API (docs/protocol/client-api.md, seed 003's JSON), for
+// A small client of nym-client's websocket API (docs/protocol/client-api.md, the original JSON), for
 // tools/demo.sh and tools/localnet.sh. Needs the npm package `ws` (package.json).
 //
 //   node tools/ws-demo.mjs own-details ws://127.0.0.1:42031/mix

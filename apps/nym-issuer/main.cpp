@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
 #include <cstdio>
 #include <issuer/config.hpp>
 #include <issuer/daemon.hpp>

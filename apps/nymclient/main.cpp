@@ -1,5 +1,5 @@
 // nymclient: the Nym credential client (docs/protocol/credentials.md §6). With no subcommand it runs
-// the design's whole sequence — with an [ethereum] section it first pipes the credential's value in
+// the whole credential sequence — with an [ethereum] section it first pipes the credential's value in
 // from Ethereum — and prints the provider's answer, true or false:
 //   nymclient -f localnetdata/localclient/config.toml
 //   nymclient -f config.toml [--json] balance | pipe [--amount N] | request [--value V] |

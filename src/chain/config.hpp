@@ -34,7 +34,7 @@ struct LedgerConfig {
 [[nodiscard]] std::string ledger_config_toml(const std::vector<std::string>& node_urls, std::string_view chain_id,
                                              std::chrono::milliseconds poll_interval = std::chrono::milliseconds(100));
 
-/// Every `threshold-verificationKey-*.pem` in `folder` (the issuerKeys/ folder of the seed's
+/// Every `threshold-verificationKey-*.pem` in `folder` (the issuerKeys/ folder of the local network's
 /// layout), sorted by index. ConfigErrc::key_error naming the file that does not read.
 [[nodiscard]] node::ConfigResult<std::vector<coconut::VerificationKey>>
 read_issuer_keys(const std::filesystem::path& folder);

@@ -28,7 +28,7 @@
 
 namespace nym::client {
 
-inline constexpr int DEFAULT_API_PORT = 9001;     ///< seed 003's ws://localhost:9001/mix
+inline constexpr int DEFAULT_API_PORT = 9001;     ///< the API at ws://localhost:9001/mix
 inline constexpr std::string_view ROLE_FOLDER = "clients"; ///< $HOME/.nym/clients
 inline constexpr std::string_view DEFAULT_DIRECTORY_URL = "http://127.0.0.1:8080";
 
@@ -43,7 +43,7 @@ inline constexpr std::size_t DEFAULT_MAX_REQUEST_SIZE = 32u * 1024 * 1024;
 /// original client's) or none.
 enum class SocketType { websocket, tcp, none };
 [[nodiscard]] std::string_view to_string(SocketType type) noexcept;
-/// "websocket" / "tcp" / "none", case-insensitive (seed 003 writes 'WebSocket', 'TCP', 'None').
+/// "websocket" / "tcp" / "none", case-insensitive (older configs write 'WebSocket', 'TCP', 'None').
 [[nodiscard]] std::optional<SocketType> parse_socket_type(std::string_view text) noexcept;
 
 /// "15ms", "2s", "500us", "5m", "1h"; a bare integer means milliseconds. Non-negative, at most a year.

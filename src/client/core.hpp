@@ -48,7 +48,7 @@ struct Address {
 };
 
 [[nodiscard]] std::string to_string(const Address& address);
-/// "identity@gateway". A bare base58 identity (the seeds' form) is accepted too and leaves `gateway`
+/// "identity@gateway". A bare base58 identity (the older form) is accepted too and leaves `gateway`
 /// unset: ClientCore::send resolves it through the topology's registeredClients.
 struct ParsedAddress {
     crypto::Ed25519PublicKey identity;

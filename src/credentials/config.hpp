@@ -1,5 +1,5 @@
 #pragma once
-// nymclient's config.toml (docs/protocol/credentials.md §6), laid out as the seed's
+// nymclient's config.toml (docs/protocol/credentials.md §6), laid out as in the local network's
 // localnetdata/localclient/:
 //
 //   localnetdata/localclient/config.toml

@@ -749,7 +749,7 @@ void Client::run(Done<SpendResult> done) {
         m_impl->request(value, std::move(then_fetch_and_spend));
         return;
     }
-    // The design's sequence: pipe the credential's value in, then pay for the credential with it.
+    // The whole sequence: pipe the credential's value in, then pay for the credential with it.
     m_impl->connect(
         [weak, value, next = std::move(then_fetch_and_spend)](Expected<LedgerView, std::string> view) mutable {
             auto self = weak.lock();

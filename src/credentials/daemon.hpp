@@ -1,5 +1,5 @@
 #pragma once
-// nymclient's driver: the steps of the seed's sequence on a runtime::Loop, each reported by name
+// nymclient's driver: the steps of the credential sequence on a runtime::Loop, each reported by name
 // as it happens — connect to the Nym ledger, (pipe tokens in), request a credential, fetch partial
 // credentials, unblind, aggregate, re-randomize, spend at the provider, the provider's answer. The
 // cryptography is credentials/credential.hpp; this file only talks to the ledger (chain::RpcClient),
@@ -82,7 +82,7 @@ public:
     /// configured provider.
     void spend(std::string id, Done<SpendResult> done);
     /// The whole sequence with a fresh credential of the configured value: with a pipe hook, pipe
-    /// that value in first (the design's "Piping currency into Nym"), else pay from the balance.
+    /// that value in first ("Piping currency into Nym"), else pay from the balance.
     void run(Done<SpendResult> done);
 
 private:

@@ -1,5 +1,5 @@
 #pragma once
-// The issuer's config.toml (docs/protocol/credentials.md §3), laid out as the seed's localnet:
+// The issuer's config.toml (docs/protocol/credentials.md §3), laid out as in the local network's folders:
 //
 //   issuers/issuerN/config.toml
 //   issuers/issuerN/coconutkeys/threshold-secretKey-id=N-attrs=5-n=5-t=3.pem        (0600)

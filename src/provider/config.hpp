@@ -1,6 +1,6 @@
 #pragma once
-// The dummy service provider's config.toml (docs/protocol/credentials.md §5), laid out as the seed's
-// localnet:
+// The dummy service provider's config.toml (docs/protocol/credentials.md §5), laid out as in the
+// local network's folders:
 //
 //   providers/providerN/config.toml
 //   providers/providerN/accountKey/provider.key      secp256k1, 64 hex digits (0600)

@@ -35,7 +35,7 @@ struct RoutingKeys {
     /// The Lioness key of this hop for the packet's version: HKDF bytes 32..224 (derive(s), and any
     /// version without seeds) or the key expanded from payload_key_seed (derive(s, seed version)).
     crypto::LionessKey payload_key;
-    /// HKDF bytes 32..48, the seed 0.6.0's seed versions expand into the payload key.
+    /// HKDF bytes 32..48, the 16-byte seed that 0.6.0's seed-carrying versions expand into the payload key.
     PayloadKeySeed payload_key_seed;
     BlindingFactor blinding_factor;
     /// HKDF bytes 256..288, sphinx-packet 0.6.0's replay tag.

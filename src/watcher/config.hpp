@@ -1,5 +1,5 @@
 #pragma once
-// A watcher's folder (the seed's layout, ethereum-watchers/watcherN/):
+// A watcher's folder (the local network's layout, ethereum-watchers/watcherN/):
 //   <dir>/config.toml     commented TOML, written by `nym-ethereum-watcher init`
 //   <dir>/watcher.key     its secp256k1 key, 64 hex digits, mode 0600 (its address is in the genesis)
 //   <dir>/progress.toml   the last Ethereum block processed, rewritten atomically after each range

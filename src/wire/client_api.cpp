@@ -320,7 +320,9 @@ Frame serialize(const Response& response, Encoding encoding) {
 Frame serialize(const Request& request, Encoding encoding) {
     if (encoding == Encoding::binary) {
         if (const auto* send = std::get_if<SendRequest>(&request)) {
-            Bytes out{static_cast<std::uint8_t>(BinaryRequest::send)};
+            Bytes out;
+            out.reserve(1 + 2 + 2 + send->recipient.size() + send->message.size());
+            out.push_back(static_cast<std::uint8_t>(BinaryRequest::send));
             put_u16(out, send->reply_surbs);
             put_u16(out, send->recipient.size());
             out.insert(out.end(), send->recipient.begin(), send->recipient.end());
@@ -328,7 +330,9 @@ Frame serialize(const Request& request, Encoding encoding) {
             return binary_frame(std::move(out));
         }
         if (const auto* reply = std::get_if<ReplyRequest>(&request)) {
-            Bytes out{static_cast<std::uint8_t>(BinaryRequest::reply)};
+            Bytes out;
+            out.reserve(1 + reply->sender_tag.size() + reply->message.size());
+            out.push_back(static_cast<std::uint8_t>(BinaryRequest::reply));
             out.insert(out.end(), reply->sender_tag.begin(), reply->sender_tag.end());
             out.insert(out.end(), reply->message.begin(), reply->message.end());
             return binary_frame(std::move(out));

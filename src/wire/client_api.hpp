@@ -1,5 +1,5 @@
 #pragma once
-// The messages of nym-client's application API (docs/protocol/client-api.md): seed 003's JSON
+// The messages of nym-client's application API (docs/protocol/client-api.md): the original JSON
 // requests and responses (send, fetch, getClients, ownDetails, error), the documented extensions
 // (subscribe/unsubscribe and pushed "received" messages, send "withReplySurbs", reply through a
 // sender tag) and the small binary format for payloads that are not text. Pure values with their

@@ -412,13 +412,16 @@ Bytes register_transcript(const crypto::Ed25519PublicKey& gateway_identity, cons
 }
 
 Bytes response_transcript(ByteSpan transcript, const crypto::X25519PublicKey& gateway_ephemeral) {
-    Bytes t(transcript.begin(), transcript.end());
+    Bytes t;
+    t.reserve(transcript.size() + gateway_ephemeral.bytes.size());
+    append(t, transcript);
     append(t, gateway_ephemeral.bytes);
     return t;
 }
 
 Bytes register_response_signing_input(ByteSpan response_transcript_bytes) {
     Bytes t;
+    t.reserve(REGISTER_RESPONSE_TAG.size() + response_transcript_bytes.size());
     append(t, REGISTER_RESPONSE_TAG);
     append(t, response_transcript_bytes);
     return t;

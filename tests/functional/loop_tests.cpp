@@ -1,7 +1,7 @@
 // runtime::Loop and the services attached to it, in-process on loopback: the staged shutdown,
 // timers, the worker pool and Serial, the asynchronous HttpClient, TcpService's inbound writes.
 #include <runtime/blocking.hpp>
-#include <runtime/blocking.hpp>
+#include <runtime/http_client.hpp>
 #include <runtime/http_server.hpp>
 #include <runtime/loop.hpp>
 #include <runtime/tcp.hpp>

@@ -1,4 +1,4 @@
-// The whole flow of the design documents in one test, every component a real process on loopback:
+// The whole Nym flow in one test, every component a real process on loopback:
 // geth --dev with the Nym ERC20 token, one CometBFT validator with nym-validator, 4 Ethereum
 // watchers (threshold 2), 3 of 5 issuers, 2 verifiers, 2 providers, and nymclient, which pipes 1
 // token in from its own Ethereum account ("Piping currency into Nym"), requests a credential with
