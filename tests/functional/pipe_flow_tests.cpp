@@ -6,6 +6,7 @@
 // prints the provider's answer: `true`.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -67,7 +68,11 @@ TEST(WholeFlow, PipeThenCredentialThenSpendEndsWithTrue) {
                                  "confirmations", "watchers notify the ledger", "pipe tokens into Nym",
                                  "request credential", "fetch partial credentials", "unblind", "aggregate",
                                  "re-randomize", "spend credential", "provider answer"}));
-    for (const auto& s : j["steps"]) EXPECT_TRUE(s["ok"].get<bool>()) << s.dump();
+    for (const auto& s : j["steps"]) {
+        EXPECT_TRUE(s["ok"].get<bool>()) << s.dump();
+        std::printf("%6lld ms  %s: %s\n", s["at_ms"].get<long long>(), s["step"].get<std::string>().c_str(),
+                    s["detail"].get<std::string>().c_str());
+    }
     const auto* transfer = find_step(j, "transfer to the pipe account");
     ASSERT_NE(transfer, nullptr);
     EXPECT_EQ((*transfer)["facts"]["amount"], "1");
