@@ -111,11 +111,13 @@ int main(int argc, char** argv) {
         code = 0;
     } else {
         if (*balance_cmd) {
-            client.connect([&](nym::Expected<nym::credentials::LedgerView, std::string> v) {
-                if (!v) return finish(false, "error: " + v.error(), v.error());
-                finish(true, std::to_string(v->balance),
-                       {{"address", client.address()}, {"balance", std::to_string(v->balance)}});
-            });
+            client.connect(
+                [&](nym::Expected<nym::credentials::LedgerView, std::string> v) {
+                    if (!v) return finish(false, "error: " + v.error(), v.error());
+                    finish(true, std::to_string(v->balance),
+                           {{"address", client.address()}, {"balance", std::to_string(v->balance)}});
+                },
+                false);
         } else if (*pipe_cmd) {
             if (!config->ethereum) {
                 std::fprintf(stderr, "nymclient: %s: no [ethereum] section: nothing to pipe from\n",

@@ -102,9 +102,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     // --- connect -----------------------------------------------------------------------------------
 
-    void connect(Done<LedgerView> done) {
+    void connect(Done<LedgerView> done, bool need_issuers = true) {
         std::weak_ptr<Impl> weak = weak_from_this();
-        rpc.status([weak, done = std::move(done)](chain::Parsed<chain::Status> s) mutable {
+        rpc.status([weak, need_issuers, done = std::move(done)](chain::Parsed<chain::Status> s) mutable {
             auto self = weak.lock();
             if (!self) return;
             if (!s.value) {
@@ -124,17 +124,18 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             auto view = std::make_shared<LedgerView>();
             view->chain_id = s.value->chain_id;
             view->height = s.value->latest_height;
-            self->rpc.params([weak, view, done = std::move(done)](Expected<ledger::Params> p) mutable {
+            self->rpc.params([weak, view, need_issuers, done = std::move(done)](Expected<ledger::Params> p) mutable {
                 auto me = weak.lock();
                 if (!me) return;
                 auto set = p ? IssuerSet::from_params(*p) : Expected<IssuerSet>(Unexpected(p.error()));
-                if (!set) {
+                // The balance and the pipe need no issuers: a chain without them is fine there.
+                if (!set && (need_issuers || !p)) {
                     const std::string why = "the chain's issuers cannot be used: " + set.error().message();
                     me->step({"connect to the Nym ledger", false, why, {}});
                     done(Unexpected(why));
                     return;
                 }
-                view->issuers = std::move(*set);
+                if (set) view->issuers = std::move(*set);
                 me->rpc.account(me->sender.address(), [weak, view, done = std::move(done)](
                                                           Expected<chain::AccountState> a) mutable {
                     auto self2 = weak.lock();
@@ -215,18 +216,20 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     /// connect, pipe `amount` in; the balance afterwards.
     void pipe(std::uint64_t amount, Done<std::uint64_t> done) {
         std::weak_ptr<Impl> weak = weak_from_this();
-        connect([weak, amount, done = std::move(done)](Expected<LedgerView, std::string> view) mutable {
-            auto self = weak.lock();
-            if (!self) return;
-            if (!view) return done(Unexpected(view.error()));
-            self->pipe_in(amount, view->balance + amount,
-                          [weak, done = std::move(done)](Expected<bool, std::string> ok) mutable {
-                              auto me = weak.lock();
-                              if (!me) return;
-                              if (!ok) return done(Unexpected(ok.error()));
-                              done(me->last_balance);
-                          });
-        });
+        connect(
+            [weak, amount, done = std::move(done)](Expected<LedgerView, std::string> view) mutable {
+                auto self = weak.lock();
+                if (!self) return;
+                if (!view) return done(Unexpected(view.error()));
+                self->pipe_in(amount, view->balance + amount,
+                              [weak, done = std::move(done)](Expected<bool, std::string> ok) mutable {
+                                  auto me = weak.lock();
+                                  if (!me) return;
+                                  if (!ok) return done(Unexpected(ok.error()));
+                                  done(me->last_balance);
+                              });
+            },
+            false);
     }
 
     void wait_balance(std::uint64_t value, Clock::time_point deadline, Done<bool> done) {
@@ -714,8 +717,8 @@ std::string Client::address() const {
     return m_impl->sender.address().to_hex();
 }
 
-void Client::connect(Done<LedgerView> done) {
-    m_impl->connect(std::move(done));
+void Client::connect(Done<LedgerView> done, bool need_issuers) {
+    m_impl->connect(std::move(done), need_issuers);
 }
 void Client::request(std::uint64_t value, Done<std::string> done) {
     m_impl->request(value, std::move(done));

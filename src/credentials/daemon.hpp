@@ -69,7 +69,9 @@ public:
     [[nodiscard]] const std::vector<Credential>& wallet() const noexcept;
     [[nodiscard]] std::string address() const;
 
-    void connect(Done<LedgerView> done);
+    /// The chain, the account and the issuers. `need_issuers` false (the balance, the pipe): a chain
+    /// that lists no usable issuers is no error (the view's issuer set is empty).
+    void connect(Done<LedgerView> done, bool need_issuers = true);
     /// connect, pipe `amount` tokens in, wait until the ledger credited them; the new balance.
     /// Fails without a pipe hook.
     void pipe(std::uint64_t amount, Done<std::uint64_t> done);
