@@ -75,7 +75,9 @@ struct PipeWorker {
         if (piped)
             loop.post([done] { done({}); });
         else
-            loop.post([done, why = piped.error().message()] { done(Unexpected(why)); });
+            loop.post([done, why = "piping through the Ethereum node " + url + ": " + piped.error().message()] {
+                done(Unexpected(why));
+            });
     }
 
     runtime::Loop& loop;

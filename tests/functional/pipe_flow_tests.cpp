@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -118,6 +119,35 @@ TEST(WholeFlow, WithoutAnEthereumSectionPipeIsAClearError) {
     const auto run = net.run_client({"pipe", "--amount", "1"}, 0, 30s);
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_NE(run.err.find("no [ethereum] section"), std::string::npos) << run.err;
+}
+
+TEST(WholeFlow, AnEthereumNodeThatIsDownFailsThePipeClearly) {
+    NetOptions options;
+    options.verifiers = 0;
+    options.verifier_threshold = 0;
+    options.providers = 1;
+    CredentialNet net(options);
+    ASSERT_TRUE(net.prepare()) << net.why();
+    ASSERT_TRUE(net.start_ledger()) << net.why();
+    const auto dead = free_port(); // taken from the free range and never bound
+    std::ofstream(net.client_dir() / "config.toml", std::ios::app)
+        << "\n[ethereum]\nrpc_url = \"http://127.0.0.1:" << dead
+        << "\"\ntoken = \"0x1111111111111111111111111111111111111111\"\n"
+           "pipe_account = \"0x00000000000000000000000000000000000c0ffe\"\n";
+    const auto started = std::chrono::steady_clock::now();
+    const auto run = net.run_client({"--json", "pipe"}, 0, 60s);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+    EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+    const auto j = nlohmann::json::parse(run.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << run.out << run.err;
+    EXPECT_FALSE(j["ok"].get<bool>());
+    ASSERT_FALSE(j["steps"].empty());
+    const auto& last = j["steps"].back();
+    EXPECT_EQ(last["step"], "pipe tokens into Nym");
+    EXPECT_FALSE(last["ok"].get<bool>());
+    std::printf("the pipe's error: %s\n", last["detail"].get<std::string>().c_str());
+    EXPECT_NE(last["detail"].get<std::string>().find(std::to_string(dead)), std::string::npos) << last.dump();
+    EXPECT_EQ(net.balance(net.client_key().address()).value_or(0), options.client_balance);
 }
 
 } // namespace
