@@ -265,8 +265,8 @@ start_ethereum() {
   local geth
   # shellcheck source=versions.env
   geth="${NYM_GETH:-${NYM_TOOLS_DIR:-$HOME/.cache/nym-cpp/tools}/geth-$(. "$ROOT/tools/versions.env"; echo "$GETH_VERSION")/geth}"
-  if [ ! -x "$geth" ] || [ ! -x "$NYM_BIN/nym-ethereum-watcher" ]; then
-    echo "validators: no geth at $geth or no $NYM_BIN/nym-ethereum-watcher: the Ethereum pipe is left out (tools/install-deps.sh)"
+  if [ ! -x "$geth" ] || [ ! -x "$NYM_BIN/nym-ethereum-watcher" ] || [ ! -f "$NYM_BIN/../contracts/NymToken.json" ]; then
+    echo "validators: no geth at $geth, or no $NYM_BIN/nym-ethereum-watcher or ../contracts/NymToken.json: the Ethereum pipe is left out (tools/install-deps.sh, then build the apps)"
     return 0
   fi
   local port="${LOCALNET_ETHEREUM_PORT:-8545}"
