@@ -110,6 +110,8 @@ CredentialNet::CredentialNet(NetOptions options) : m_options(std::move(options))
         m_provider_keys.push_back(account_key(0x04, static_cast<std::uint8_t>(i)));
     for (std::size_t i = 0; i <= m_options.extra_clients; ++i)
         m_client_keys.push_back(account_key(0x01, static_cast<std::uint8_t>(i + 1)));
+    for (std::size_t i = 1; i <= m_options.ethereum_watchers; ++i)
+        m_watcher_keys.push_back(account_key(0x05, static_cast<std::uint8_t>(i)));
     m_rpc_port = free_port();
     m_p2p_port = free_port();
     m_abci_port = free_port();
@@ -155,13 +157,18 @@ bool CredentialNet::start_ethereum() {
     std::vector<std::string> clients;
     for (const auto& k : m_client_keys) clients.push_back(k.address().to_hex());
     if (!m_ethereum.deploy(clients, 100)) return fail(m_ethereum.why());
+    return true;
+}
+
+bool CredentialNet::write_watchers() {
     const WatcherSetup setup{PIPE_ACCOUNT, {node_url()}, m_options.chain_id, m_options.confirmations};
-    for (std::size_t i = 1; i <= m_options.ethereum_watchers; ++i) {
+    for (std::size_t i = 1; i <= m_watcher_keys.size(); ++i) {
+        // The key first: `init` keeps a key it finds, and the genesis lists this one.
+        const auto dir = m_dir / "ethereum-watchers" / ("watcher" + std::to_string(i));
+        write_text(dir / "watcher.key", util::to_hex(m_watcher_keys[i - 1].bytes()) + "\n", true);
         std::string out;
-        auto address =
-            init_watcher(m_dir / "ethereum-watchers" / ("watcher" + std::to_string(i)), m_ethereum, setup, &out);
-        if (address.empty()) return fail("nym-ethereum-watcher init failed: " + out);
-        m_watcher_addresses.push_back(address);
+        const auto address = init_watcher(dir, m_ethereum, setup, &out);
+        if (address != m_watcher_keys[i - 1].address().to_hex()) return fail("nym-ethereum-watcher init: " + out);
     }
     return true;
 }
@@ -262,6 +269,7 @@ bool CredentialNet::prepare() {
                        std::to_string(t) + "\nspend_timeout_ms = " + std::to_string(m_options.spend_timeout.count()) +
                        "\n\n" + ledger_toml());
     }
+    if (!m_ethereum.token().empty() && !write_watchers()) return false;
     std::vector<std::size_t> seed_issuers;
     for (std::size_t i = 1; i <= std::min<std::size_t>(3, n); ++i) seed_issuers.push_back(i);
     for (std::size_t c = 0; c < m_client_keys.size(); ++c) {
@@ -307,9 +315,11 @@ bool CredentialNet::prepare() {
                             {"verifiers", {{"threshold", m_options.verifier_threshold}, {"addresses", verifiers}}},
                             {"issuers", {{"threshold", t}, {"verification_keys", keys}}},
                             {"accounts", accounts}};
-    if (!m_watcher_addresses.empty())
-        genesis["app_state"]["watchers"] = {{"threshold", m_options.watcher_threshold},
-                                            {"addresses", m_watcher_addresses}};
+    if (!m_watcher_keys.empty()) {
+        nlohmann::json watchers = nlohmann::json::array();
+        for (const auto& k : m_watcher_keys) watchers.push_back(k.address().to_hex());
+        genesis["app_state"]["watchers"] = {{"threshold", m_options.watcher_threshold}, {"addresses", watchers}};
+    }
     write_text(home / "config" / "genesis.json", genesis.dump(2));
     return true;
 }

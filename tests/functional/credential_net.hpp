@@ -74,7 +74,8 @@ public:
     void stop_verifier(std::size_t i, int signal);
     void stop_provider(std::size_t i, int signal);
     void stop_ledger(int signal);
-    /// With options().ethereum_watchers: geth --dev, the token and the watchers' folders (before prepare()).
+    /// With options().ethereum_watchers: geth --dev and the token, the clients funded (before
+    /// prepare(), which then writes the watchers' folders and the clients' [ethereum] sections).
     bool start_ethereum();
     bool start_watcher(std::size_t i); ///< 1-based, as ethereum-watchers/watcherN
     void stop_watcher(std::size_t i, int signal);
@@ -130,6 +131,7 @@ private:
     std::string node_url() const;
     std::string ledger_toml() const;
     std::string ethereum_toml() const; ///< the clients' [ethereum] section ("" without the pipe)
+    bool write_watchers();             ///< ethereum-watchers/watcherN/{watcher.key,config.toml}
 
     NetOptions m_options;
     std::filesystem::path m_dir;
@@ -142,7 +144,7 @@ private:
     std::vector<std::uint16_t> m_issuer_ports, m_provider_ports;
     std::map<std::string, Process> m_processes;
     DevChain m_ethereum;
-    std::vector<std::string> m_watcher_addresses;
+    std::vector<crypto::Secp256k1SecretKey> m_watcher_keys; ///< ethereum-watchers/watcherN/watcher.key
 };
 
 /// A free TCP port on 127.0.0.1 (bound and released).
