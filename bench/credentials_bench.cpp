@@ -1,5 +1,6 @@
-// The credential services on a local ledger (one CometBFT validator with nym-validator, the seed's
-// 3-of-5 issuers, 2 verifiers, 2 providers; real processes on loopback):
+// The credential services on a local ledger (one CometBFT validator with nym-validator, or with
+// --validators 4 the network of tools/validators.py; the seed's 3-of-5 issuers, 2 verifiers,
+// 2 providers; real processes on loopback):
 //
 //   issuer throughput   N credential requests are committed while issuer 1 is down; issuer 1 is
 //                       then started pinned to one CPU (taskset, one signing worker) and catches up.
@@ -11,7 +12,8 @@
 //                       credential and spend → provider's answer, in ms and in block intervals (the
 //                       chain's mean interval measured over the run).
 //
-//   bench_credentials [--requests N] [--runs K] [--cpu C] [--block-interval-ms B]   (JSON on stdout)
+//   bench_credentials [--requests N] [--runs K] [--cpu C] [--block-interval-ms B] [--validators 1|4]
+//                                                                                   (JSON on stdout)
 #include <crypto/rng.hpp>
 #include <ledger/tx.hpp>
 #include <runtime/blocking.hpp>
@@ -20,17 +22,17 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <csignal>
-#include <filesystem>
 #include <chain/credential.hpp>
 #include <chrono>
 #include <credentials/credential.hpp>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sched.h>
+#include <thread>
 #include <time.h>
 #include <unistd.h>
-#include <thread>
 #include <wire/credentials.hpp>
 
 #include "../tests/functional/credential_net.hpp"
@@ -104,6 +106,7 @@ int main(int argc, char** argv) {
     std::size_t requests = 200, runs = 5;
     int cpu = 1;
     long interval_ms = 1000;
+    int validators = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         if (flag == "--requests")
@@ -114,11 +117,16 @@ int main(int argc, char** argv) {
             cpu = std::stoi(argv[i + 1]);
         else if (flag == "--block-interval-ms")
             interval_ms = std::stol(argv[i + 1]);
+        else if (flag == "--validators")
+            validators = std::stoi(argv[i + 1]);
     }
+    if (validators != 1 && validators != nym::functional::ValidatorNet::NODES)
+        return std::fprintf(stderr, "bench_credentials: --validators is 1 or 4\n"), 2;
     nym::functional::NetOptions options;
     options.block_interval = std::chrono::milliseconds(interval_ms);
     options.issuer_cpus = std::to_string(cpu);
     options.client_balance = 1'000'000;
+    options.validators = validators;
     CredentialNet net(options);
     if (!net.prepare() || !net.start_ledger()) {
         std::fprintf(stderr, "bench_credentials: %s\n", net.why().c_str());
@@ -204,7 +212,8 @@ int main(int argc, char** argv) {
             }
             std::this_thread::sleep_for(5ms);
         }
-        if (t_done == Clock::time_point{}) return std::fprintf(stderr, "bench_credentials: issuer 1 did not catch up\n"), 1;
+        if (t_done == Clock::time_point{})
+            return std::fprintf(stderr, "bench_credentials: issuer 1 did not catch up\n"), 1;
         catch_ups.push_back(ms_since(t_first, t_done));
     }
     {
@@ -268,6 +277,7 @@ int main(int argc, char** argv) {
         {"issuer_cpu_ratio_to_floor", per_cpu_second / floor_per_cpu_second},
         {"block_interval_ms", interval},
         {"configured_block_interval_ms", interval_ms},
+        {"validators", validators},
         {"client_runs", runs},
         {"request_to_credential_ms", {{"median", median(to_credential)}, {"max", maximum(to_credential)}}},
         {"spend_to_answer_ms", {{"median", median(to_answer)}, {"max", maximum(to_answer)}}},

@@ -442,11 +442,23 @@ def cmd_status(args):
     m = load(args.dir)
     rows, healthy = [], 0
     before = {n["name"]: node_status(n) for n in m["nodes"]}
-    time.sleep(1.0)
+    # A node is healthy when its height grows: watch for up to 5 s (a block is due every
+    # timeout_commit, but the first rounds after a start, or a busy machine, take longer).
+    latest = {}
+    deadline = time.monotonic() + 5.0
+    while True:
+        time.sleep(0.25)
+        for n in m["nodes"]:
+            if n["name"] not in latest or not latest[n["name"]] or not before[n["name"]] or \
+                    latest[n["name"]][0] <= before[n["name"]][0]:
+                latest[n["name"]] = node_status(n)
+        if time.monotonic() >= deadline or all(
+                latest[k] and before[k] and latest[k][0] > before[k][0] for k in latest):
+            break
     for n in m["nodes"]:
         app_pid = live_pid(m, n["app"], n["ledger_dir"])
         node_pid = live_pid(m, n["name"], n["home"])
-        s = node_status(n)
+        s = latest[n["name"]]
         grows = bool(s and before[n["name"]] and s[0] > before[n["name"]][0])
         healthy += bool(app_pid and node_pid and grows)
         state = "ok" if grows else ("stalled" if s else "down")

@@ -112,6 +112,8 @@ CredentialNet::CredentialNet(NetOptions options) : m_options(std::move(options))
         m_client_keys.push_back(account_key(0x01, static_cast<std::uint8_t>(i + 1)));
     for (std::size_t i = 1; i <= m_options.ethereum_watchers; ++i)
         m_watcher_keys.push_back(account_key(0x05, static_cast<std::uint8_t>(i)));
+    if (m_options.validators == ValidatorNet::NODES)
+        m_valnet = std::make_unique<ValidatorNet>("credentials" + std::to_string(counter));
     m_rpc_port = free_port();
     m_p2p_port = free_port();
     m_abci_port = free_port();
@@ -161,7 +163,13 @@ bool CredentialNet::start_ethereum() {
 }
 
 bool CredentialNet::write_watchers() {
-    const WatcherSetup setup{PIPE_ACCOUNT, {node_url()}, m_options.chain_id, m_options.confirmations};
+    WatcherSetup setup{PIPE_ACCOUNT, {}, m_options.chain_id, m_options.confirmations};
+    if (m_valnet) {
+        for (int k = 0; k < ValidatorNet::NODES; ++k)
+            setup.validators.push_back("http://127.0.0.1:" + std::to_string(m_valnet->rpc_port(k)));
+    } else {
+        setup.validators.push_back(node_url());
+    }
     for (std::size_t i = 1; i <= m_watcher_keys.size(); ++i) {
         // The key first: `init` keeps a key it finds, and the genesis lists this one.
         const auto dir = m_dir / "ethereum-watchers" / ("watcher" + std::to_string(i));
@@ -189,11 +197,15 @@ void CredentialNet::stop_watcher(std::size_t i, int signal) {
 std::string CredentialNet::ledger_toml() const {
     // A port nothing listens on (taken from the free range and never bound): a validator that is down.
     static const std::uint16_t dead = free_port();
-    const std::string nodes = m_options.dead_node_first
-                                  ? quote("http://127.0.0.1:" + std::to_string(dead)) + ", " + quote(node_url())
-                                  : quote(node_url());
-    return "[ledger]\nnodes = [" + nodes + "]\nchain_id = " + quote(m_options.chain_id) +
-           "\npoll_interval_ms = 50\n";
+    std::string nodes = m_options.dead_node_first ? quote("http://127.0.0.1:" + std::to_string(dead)) + ", " : "";
+    if (m_valnet) {
+        // Every validator's RPC, node0 first: killing node0 makes every service fail over.
+        for (int k = 0; k < ValidatorNet::NODES; ++k)
+            nodes += (k == 0 ? "" : ", ") + quote("http://127.0.0.1:" + std::to_string(m_valnet->rpc_port(k)));
+    } else {
+        nodes += quote(node_url());
+    }
+    return "[ledger]\nnodes = [" + nodes + "]\nchain_id = " + quote(m_options.chain_id) + "\npoll_interval_ms = 50\n";
 }
 
 fs::path CredentialNet::client_dir(std::size_t client) const {
@@ -222,9 +234,8 @@ void CredentialNet::configure_client(const std::vector<std::size_t>& issuers, st
 }
 
 bool CredentialNet::prepare() {
-    const auto& params = *coconut::Parameters::setup(5);
-    (void)params;
     const std::size_t n = m_options.issuer_keys, t = m_options.threshold;
+    if (m_valnet && !build_validator_net()) return false;
     // Issuers: each its own key pair, as the seed's issuers/issuerN/coconutkeys/.
     for (std::size_t i = 1; i <= n; ++i) {
         const auto dir = m_dir / "issuers" / ("issuer" + std::to_string(i));
@@ -277,6 +288,7 @@ bool CredentialNet::prepare() {
         configure_client(seed_issuers, 1, c);
     }
 
+    if (m_valnet) return true;
     // The validator: cometbft init, then our ports, block interval and genesis app_state.
     const auto home = m_dir / "nodes" / "node0";
     auto init = Process::start(NYM_COMETBFT_BIN, {"init", "--home", home.string()});
@@ -324,6 +336,46 @@ bool CredentialNet::prepare() {
     return true;
 }
 
+bool CredentialNet::build_validator_net() {
+    if (const auto why = ValidatorNet::unavailable(); !why.empty()) return fail(why);
+    if (m_options.verifiers + m_options.extra_verifier_keys > 3 || m_options.providers > 2 ||
+        m_options.ethereum_watchers > 3)
+        return fail("tools/validators.py registers 3 verifiers, 2 providers and 3 watchers");
+    const std::size_t n = m_options.issuer_keys, t = m_options.threshold;
+    // The genesis of tools/validators.py: our issuers' verification keys (--issuer-keys), our
+    // clients' balances (--accounts) and its own verifier accounts at our threshold.
+    const auto keys = m_dir / "genesis" / "issuerKeys";
+    fs::create_directories(keys);
+    for (const auto& kp : m_issuer_keys)
+        if (!coconut::write_verification_key_file(
+                keys / coconut::verification_key_file_name(kp.verification.index, 5, n, t), kp.verification))
+            return fail("cannot write issuer keys");
+    nlohmann::json accounts = nlohmann::json::array();
+    for (const auto& k : m_client_keys)
+        accounts.push_back({{"address", k.address().to_hex()}, {"balance", std::to_string(m_options.client_balance)}});
+    write_text(m_dir / "genesis" / "accounts.json", accounts.dump(2));
+    std::string why;
+    if (!m_valnet->build(why, {"--chain-id", m_options.chain_id, "--issuer-keys", keys.string(), "--issuer-threshold",
+                               std::to_string(t), "--accounts", (m_dir / "genesis" / "accounts.json").string(),
+                               "--verifier-threshold", std::to_string(m_options.verifier_threshold), "--timeout-commit",
+                               std::to_string(m_options.block_interval.count()) + "ms", "--watcher-threshold",
+                               std::to_string(m_options.watcher_threshold)}))
+        return fail(why);
+    // Its genesis lists its own watcher accounts: the Ethereum watchers use their keys.
+    m_watcher_keys.clear();
+    for (std::size_t i = 1; i <= m_options.ethereum_watchers; ++i)
+        m_watcher_keys.push_back(m_valnet->key("watcher" + std::to_string(i)));
+    m_verifier_keys.clear();
+    for (std::size_t i = 1; i <= m_options.verifiers + m_options.extra_verifier_keys; ++i)
+        m_verifier_keys.push_back(m_valnet->key("verifier" + std::to_string(i)));
+    m_provider_keys.clear();
+    for (std::size_t i = 1; i <= m_options.providers; ++i)
+        m_provider_keys.push_back(m_valnet->key("provider" + std::to_string(i)));
+    m_query_node = 0;
+    m_rpc_port = m_valnet->rpc_port(0);
+    return true;
+}
+
 bool CredentialNet::start_daemon(const std::string& name, const std::string& binary, const fs::path& config,
                                  std::vector<std::string> extra) {
     std::vector<std::string> args{"-f", config.string(), "--log-level", "debug"};
@@ -350,6 +402,10 @@ void CredentialNet::stop(const std::string& name, int signal) {
 }
 
 bool CredentialNet::start_ledger() {
+    if (m_valnet) {
+        if (!m_valnet->start_all(2)) return fail("the 4 validators make no blocks: " + m_valnet->log_tail("node0"));
+        return true;
+    }
     const auto home = m_dir / "nodes" / "node0";
     auto validator = Process::start_logged(
         NYM_VALIDATOR_BIN,
@@ -369,8 +425,30 @@ bool CredentialNet::start_ledger() {
 }
 
 void CredentialNet::stop_ledger(int signal) {
+    if (m_valnet) {
+        for (int k = 0; k < ValidatorNet::NODES; ++k) stop_validator(k, signal);
+        return;
+    }
     stop("cometbft", signal);
     stop("validator", signal);
+}
+
+void CredentialNet::stop_validator(int k, int signal) {
+    if (!m_valnet) return;
+    m_valnet->stop_node(k, signal);
+    m_valnet->stop_app(k, signal);
+    if (k == m_query_node) {
+        m_query_node = (k + 1) % ValidatorNet::NODES;
+        m_rpc_port = m_valnet->rpc_port(m_query_node);
+    }
+}
+
+bool CredentialNet::start_validator(int k) {
+    if (!m_valnet) return false;
+    if (!m_valnet->start_app(k) || !m_valnet->start_node(k))
+        return fail("validator " + std::to_string(k) +
+                    " did not start: " + m_valnet->log_tail("app" + std::to_string(k)));
+    return true;
 }
 
 bool CredentialNet::start_issuer(std::size_t i) {
@@ -499,6 +577,21 @@ std::optional<nlohmann::json> CredentialNet::zeta(const std::string& zeta_hex) {
     return query(m_rpc_port, "/zeta", zeta_hex);
 }
 
+std::vector<std::vector<std::uint8_t>> CredentialNet::block_txs(std::uint64_t h) {
+    std::vector<std::vector<std::uint8_t>> out;
+    auto r = runtime::http_request("127.0.0.1", m_rpc_port, "GET", "/block?height=" + std::to_string(h));
+    if (!r) return out;
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    if (j.is_discarded() || !j.contains("result")) return out;
+    const auto& txs = j["result"]["block"]["data"]["txs"];
+    if (!txs.is_array()) return out;
+    for (const auto& t : txs) {
+        const auto raw = base64_decode_text(t.get<std::string>());
+        out.emplace_back(raw.begin(), raw.end());
+    }
+    return out;
+}
+
 std::optional<std::uint32_t> CredentialNet::broadcast(const std::vector<std::uint8_t>& tx) {
     auto r = runtime::http_request("127.0.0.1", m_rpc_port, "GET", "/broadcast_tx_sync?tx=0x" + util::to_hex(tx));
     if (!r) return std::nullopt;
@@ -513,6 +606,9 @@ int CredentialNet::pid(const std::string& name) const {
 }
 
 std::string CredentialNet::log(const std::string& name) const {
+    if (m_valnet && (name == "validator" || name == "cometbft"))
+        return m_valnet->log_tail(
+            name == "validator" ? "app" + std::to_string(m_query_node) : "node" + std::to_string(m_query_node), 40);
     return tail(read_text(m_dir / "logs" / (name + ".log")));
 }
 

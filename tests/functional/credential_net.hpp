@@ -1,6 +1,7 @@
 #pragma once
 // A whole credential network on loopback from real executables, laid out as the seed's localnet:
-// one CometBFT validator with nym-validator (more once the shared validator-network tool lands),
+// the ledger (one CometBFT validator with nym-validator, or the 4 of tools/validators.py through
+// ValidatorNet, with the issuers' keys, the verifiers and the clients' balances in its genesis),
 // issuers/issuerN, verifiers/verifierN, providers/providerN and localnetdata/localclient, all in
 // one temporary folder. Keys are made in-process (a 5-of-n Coconut key set from one dealer,
 // deterministic secp256k1 account keys); the daemons, CometBFT and nymclient are separate
@@ -15,17 +16,22 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "ethereum_net.hpp"
 #include "process.hpp"
+#include "validator_net.hpp"
 
 namespace nym::functional {
 
 struct NetOptions {
     std::string chain_id = "nym-localnet";
+    /// 1: one CometBFT validator set up here; 4: the network of tools/validators.py (ValidatorNet),
+    /// whose verifier and provider accounts are then used (at most 3 verifiers, 2 providers).
+    int validators = 1;
     std::size_t issuer_keys = 5;         ///< n of the dealer's key set
     std::size_t threshold = 3;           ///< t
     std::size_t verifiers = 2;           ///< verifier daemons
@@ -38,7 +44,7 @@ struct NetOptions {
     std::chrono::milliseconds spend_timeout{15000};
     std::string issuer_cpus; ///< e.g. "1": issuers run under `taskset -c` (benchmarks)
     std::uint32_t issuer_workers = 1;
-    bool dead_node_first = false;         ///< every config lists an unreachable ledger node before the real one
+    bool dead_node_first = false; ///< every config lists an unreachable ledger node before the real one
     /// > 0: the Ethereum pipe too — geth --dev with the token (each client funded with 100 tokens),
     /// this many watchers in the genesis and running, and an [ethereum] section in the clients' configs.
     std::size_t ethereum_watchers = 0;
@@ -74,6 +80,12 @@ public:
     void stop_verifier(std::size_t i, int signal);
     void stop_provider(std::size_t i, int signal);
     void stop_ledger(int signal);
+    /// Validator k (0-based) of a 4-validator ledger: CometBFT and its nym-validator, stopped
+    /// together (SIGKILL: a crash) and restarted; queries move to a validator that runs.
+    void stop_validator(int k, int signal);
+    bool start_validator(int k);
+    /// A 4-validator ledger's own handle (nullptr on a single validator).
+    [[nodiscard]] ValidatorNet* validator_net() noexcept { return m_valnet.get(); }
     /// With options().ethereum_watchers: geth --dev and the token, the clients funded (before
     /// prepare(), which then writes the watchers' folders and the clients' [ethereum] sections).
     bool start_ethereum();
@@ -96,6 +108,8 @@ public:
     [[nodiscard]] std::optional<nlohmann::json> zeta(const std::string& zeta_hex);
     /// Waits until the chain is past `height`.
     bool wait_height(std::uint64_t height, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    /// The raw transactions of block `height`, as CometBFT stored them (empty if it has none).
+    [[nodiscard]] std::vector<std::vector<std::uint8_t>> block_txs(std::uint64_t height);
     /// Broadcasts raw transaction bytes (broadcast_tx_sync); CheckTx's code, or nullopt.
     std::optional<std::uint32_t> broadcast(const std::vector<std::uint8_t>& tx);
 
@@ -128,6 +142,7 @@ private:
                       std::vector<std::string> extra = {});
     void stop(const std::string& name, int signal);
     bool fail(std::string why);
+    bool build_validator_net();
     std::string node_url() const;
     std::string ledger_toml() const;
     std::string ethereum_toml() const; ///< the clients' [ethereum] section ("" without the pipe)
@@ -140,6 +155,8 @@ private:
     std::vector<crypto::Secp256k1SecretKey> m_verifier_keys;
     std::vector<crypto::Secp256k1SecretKey> m_provider_keys;
     std::vector<crypto::Secp256k1SecretKey> m_client_keys;
+    std::unique_ptr<ValidatorNet> m_valnet;
+    int m_query_node = 0;
     std::uint16_t m_rpc_port = 0, m_p2p_port = 0, m_abci_port = 0;
     std::vector<std::uint16_t> m_issuer_ports, m_provider_ports;
     std::map<std::string, Process> m_processes;

@@ -50,7 +50,7 @@ struct Node {
         return m_last_timestamp;
     }
     std::string mixnode(const std::string& host, std::uint8_t layer = 1) const {
-        wire::directory::MixnodeHeartbeat h{host, identity.public_key(), sphinx_key, layer, "0.1.0", next_timestamp(), {}, {}};
+        wire::directory::MixnodeHeartbeat h{host, identity.public_key(), sphinx_key, layer, "0.1.0", next_timestamp(), {}, {}, {}, {}};
         wire::directory::sign(h, identity, sphinx);
         return wire::directory::to_json(h);
     }

@@ -292,7 +292,8 @@ protected:
     static void TearDownTestSuite() {
         for (auto& mix : s_mixes) {
             if (mix.process) {
-                EXPECT_EQ(mix.process->stop(SIGTERM, 5s), 0) << "mix node did not stop cleanly";
+                // A clean stop writes the replay filters (fsync'd): allow for a busy disk.
+                EXPECT_EQ(mix.process->stop(SIGTERM, 15s), 0) << "mix node did not stop cleanly";
                 mix.process.reset();
             }
         }

@@ -109,6 +109,34 @@ TEST(WholeFlow, PipeThenCredentialThenSpendEndsWithTrue) {
     EXPECT_EQ(net.balance(provider).value_or(0), 2u);
 }
 
+// The same on the 4 validators of tools/validators.py with its 3 genesis watchers (threshold 2),
+// as tools/localnet.sh runs them.
+TEST(WholeFlow, OnFourValidatorsWithThreeWatchersEndsWithTrue) {
+    if (!std::filesystem::exists(NYM_GETH_BIN))
+        GTEST_SKIP() << "geth not found at " << NYM_GETH_BIN << " (tools/install-deps.sh)";
+    NetOptions options;
+    options.validators = 4;
+    options.client_balance = 0;
+    options.ethereum_watchers = 3;
+    options.watcher_threshold = 2;
+    CredentialNet net(options);
+    ASSERT_TRUE(net.start_all(3)) << net.why();
+    const auto client = net.client_key().address();
+    const auto provider = net.provider_key(1).address();
+    const auto run = net.run_client({"--json"}, 0, 300s);
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err << net.log("watcher1") << net.log("provider1");
+    const auto j = nlohmann::json::parse(run.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << run.out << run.err;
+    EXPECT_TRUE(j["result"]["accepted"].get<bool>());
+    for (const auto& s : j["steps"]) {
+        EXPECT_TRUE(s["ok"].get<bool>()) << s.dump();
+        std::printf("%6lld ms  %s\n", s["at_ms"].get<long long>(), s["step"].get<std::string>().c_str());
+    }
+    EXPECT_EQ(tokens_of(net, client), "99");
+    EXPECT_EQ(net.balance(client).value_or(999), 0u);
+    EXPECT_EQ(net.balance(provider).value_or(0), 1u);
+}
+
 TEST(WholeFlow, WithoutAnEthereumSectionPipeIsAClearError) {
     NetOptions options;
     options.verifiers = 0;

@@ -244,7 +244,7 @@ TEST_F(ReplayStateTest, TheHeartbeatAnnouncesTheNextKeySigned) {
     auto old = h;
     old.next_sphinx_key.reset();
     old.next_sphinx_key_from_ms.reset();
-    wire::directory::sign(old, keys.identity);
+    wire::directory::sign(old, keys.identity, keys.sphinx);
     const auto json = wire::directory::to_json(old);
     EXPECT_EQ(json.find("nextSphinxKey"), std::string::npos);
     auto old_parsed = wire::directory::parse_mixnode_heartbeat(json);
