@@ -20,7 +20,7 @@ namespace nym::credentials {
 
 /// One step done (or failed), for the log and for --json.
 struct Step {
-    std::string name; ///< as the seed names it: "connect to the Nym ledger", "request credential", ...
+    std::string name; ///< the step's name: "connect to the Nym ledger", "request credential", ...
     bool ok = true;
     std::string detail;                                     ///< what happened, in words
     std::vector<std::pair<std::string, std::string>> facts; ///< key/value pairs for --json
