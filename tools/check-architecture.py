@@ -44,7 +44,8 @@ ALLOWED = {
     "issuer": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
     "verifier": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
     "provider": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
-    "credentials": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain"},
+    # nymclient: also the Ethereum pipe (ethereum's network files in daemon_pipe.* only).
+    "credentials": {"util", "crypto", "bls", "coconut", "ledger", "wire", "runtime", "node", "chain", "ethereum"},
 }
 ETHEREUM_IO_FILES = {"rpc_client", "session", "pipe", "dev_chain", "account_key"}
 # Of those, the ones that open sockets: a role includes them in its daemon files only.

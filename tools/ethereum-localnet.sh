@@ -9,9 +9,19 @@
 #       localnetdata/localclient/clientAccount.key) 10 ether and 100 tokens, and writes
 #       DIR/ethereum.env: ETHEREUM_URL, TOKEN, START_BLOCK, PIPE_ACCOUNT
 #   bash tools/ethereum-localnet.sh watchers --dir DIR --count 4 --chain-id ID --validator URL [--validator URL ...]
+#                                            [--keys KEYDIR]
 #       creates DIR/ethereum-watchers/watcherN/{config.toml,watcher.key} (kept if present) and
-#       prints the watchers' addresses, one a line: the genesis' watchers.addresses
-#   bash tools/ethereum-localnet.sh start-watchers --dir DIR     logs in DIR/logs/watcherN.log
+#       prints the watchers' addresses, one a line: the genesis' watchers.addresses. With --keys,
+#       watcherN's key is a copy of KEYDIR/watcherN.key (keys whose addresses a genesis already
+#       lists, e.g. tools/validators.py's accounts/)
+#   bash tools/ethereum-localnet.sh client --dir DIR --config FILE --chain-id ID --validator URL [...]
+#       writes nymclient's config FILE (e.g. localnetdata/localclient/config.toml, its key
+#       clientAccount.key beside it) with the [ethereum] section from DIR/ethereum.env (the node, the
+#       token, the pipe account, the confirmations), the [ledger] section, and the issuers and the
+#       provider at the usual ports (127.0.0.1:4000-4002 and :4100; or LOCALNET_ISSUERS,
+#       LOCALNET_PROVIDER)
+#   bash tools/ethereum-localnet.sh start-watchers --dir DIR     logs in DIR/logs/watcherN.log; waits
+#       until each prints "following"
 #   bash tools/ethereum-localnet.sh stop --dir DIR               watchers, then geth; safe to repeat
 #
 # Binaries: $NYM_BIN (default build/release/bin); geth from tools/install-deps.sh. The pipe account
@@ -27,7 +37,7 @@ CONFIRMATIONS="${LOCALNET_CONFIRMATIONS:-2}"
 
 command="${1:-}"
 shift || true
-DIR="" PORT=8545 COUNT=4 CHAIN_ID="" CLIENT_KEYS=() VALIDATORS=()
+DIR="" PORT=8545 COUNT=4 CHAIN_ID="" CLIENT_KEYS=() VALIDATORS=() KEYS="" CONFIG=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR="$2"; shift 2 ;;
@@ -36,6 +46,8 @@ while [ $# -gt 0 ]; do
     --chain-id) CHAIN_ID="$2"; shift 2 ;;
     --client-key) CLIENT_KEYS+=("$2"); shift 2 ;;
     --validator) VALIDATORS+=("$2"); shift 2 ;;
+    --keys) KEYS="$2"; shift 2 ;;
+    --config) CONFIG="$2"; shift 2 ;;
     *) echo "ethereum-localnet: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -82,6 +94,11 @@ case "$command" in
     for v in "${VALIDATORS[@]}"; do validator_args+=(--validator "$v"); done
     for i in $(seq 1 "$COUNT"); do
       w="$DIR/ethereum-watchers/watcher$i"
+      if [ -n "$KEYS" ] && [ ! -f "$w/watcher.key" ]; then
+        [ -f "$KEYS/watcher$i.key" ] || { echo "ethereum-localnet: no $KEYS/watcher$i.key" >&2; exit 1; }
+        mkdir -p "$w"
+        install -m 0600 "$KEYS/watcher$i.key" "$w/watcher.key"
+      fi
       if [ ! -f "$w/config.toml" ]; then
         "$NYM_BIN/nym-ethereum-watcher" init --dir "$w" --ethereum "$ETHEREUM_URL" --token "$TOKEN" \
           --pipe "$PIPE_ACCOUNT" --chain-id "$CHAIN_ID" --confirmations "$CONFIRMATIONS" \
@@ -90,12 +107,57 @@ case "$command" in
       "$NYM_BIN/nym-ethereum-watcher" address --dir "$w"
     done
     ;;
+  client)
+    [ -f "$DIR/ethereum.env" ] || { echo "ethereum-localnet: run 'chain' first" >&2; exit 1; }
+    [ -n "$CONFIG" ] && [ -n "$CHAIN_ID" ] && [ ${#VALIDATORS[@]} -gt 0 ] ||
+      { echo "ethereum-localnet: --config, --chain-id and --validator" >&2; exit 2; }
+    # shellcheck disable=SC1091
+    . "$DIR/ethereum.env"
+    toml_list() { local out="" x; for x in "$@"; do out="$out${out:+, }\"$x\""; done; echo "$out"; }
+    read -r -a issuers <<<"${LOCALNET_ISSUERS:-http://127.0.0.1:4000 http://127.0.0.1:4001 http://127.0.0.1:4002}"
+    provider="${LOCALNET_PROVIDER:-http://127.0.0.1:4100}"
+    mkdir -p "$(dirname "$CONFIG")"
+    cat >"$CONFIG.tmp" <<TOML
+# nymclient's config (docs/protocol/credentials.md, docs/protocol/ethereum.md), written by
+# tools/ethereum-localnet.sh. Run: nymclient -f $CONFIG [balance | pipe --amount N | ...]
+[client]
+# the client's account on both chains: the tokens leave Ethereum from it and the ledger credits it
+account_key = "clientAccount.key"
+wallet = "wallet.json"
+value = 1
+issuers = [$(toml_list "${issuers[@]}")]
+provider = "$provider"
+
+[ledger]
+nodes = [$(toml_list "${VALIDATORS[@]}")]
+chain_id = "$CHAIN_ID"
+
+# Piping currency into Nym: the Nym ERC20 token on the development chain
+[ethereum]
+rpc_url = "$ETHEREUM_URL"
+token = "$TOKEN"
+pipe_account = "$PIPE_ACCOUNT"
+confirmations = $CONFIRMATIONS
+TOML
+    mv "$CONFIG.tmp" "$CONFIG"
+    echo "ethereum-localnet: wrote $CONFIG"
+    ;;
   start-watchers)
+    declare -A offsets
     for w in "$DIR"/ethereum-watchers/watcher*; do
       name=$(basename "$w")
       alive "$DIR/run/$name.pid" && continue
+      offsets[$name]=$(stat -c %s "$DIR/logs/$name.log" 2>/dev/null || echo 0)
       "$NYM_BIN/nym-ethereum-watcher" run --dir "$w" >>"$DIR/logs/$name.log" 2>&1 &
       echo $! >"$DIR/run/$name.pid"
+    done
+    # Each started watcher prints "following" once it has read its config, key and progress.
+    for name in "${!offsets[@]}"; do
+      for _ in $(seq 1 200); do
+        tail -c +"$((offsets[$name] + 1))" "$DIR/logs/$name.log" | grep -q following && break
+        alive "$DIR/run/$name.pid" || { echo "ethereum-localnet: $name exited; see $DIR/logs/$name.log" >&2; exit 1; }
+        sleep 0.1
+      done
     done
     ;;
   stop)
@@ -111,7 +173,7 @@ case "$command" in
     done
     ;;
   *)
-    sed -n '2,22p' "$0" >&2
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2
     exit 2
     ;;
 esac

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # A whole local Nym network on this machine's loopback: the mixnet (a directory, 3 layers x 2 mix
 # nodes, 2 gateways and two clients, alice and bob, each registered at a different gateway) and the
-# ledger (4 CometBFT validators, each with its nym-validator app: tools/validators.py). Builds
-# nothing: it runs the binaries under $NYM_BIN (default build/release/bin) and the CometBFT that
-# tools/install-deps.sh installed.
+# ledger (4 CometBFT validators, each with its nym-validator app: tools/validators.py) with the
+# Ethereum pipe beside it (geth --dev, the Nym ERC20 token with the client's account funded, 3
+# Ethereum watchers whose keys the genesis lists, and nymclient's config:
+# tools/ethereum-localnet.sh). Builds nothing: it runs the binaries under $NYM_BIN (default
+# build/release/bin) and the CometBFT and geth that tools/install-deps.sh installed.
 #
 #   bash tools/localnet.sh start  [--dir DIR] [--base-port N] [--only mixnet|ledger] [--ledger-base-port M]
 #   bash tools/localnet.sh status [--dir DIR]
@@ -22,17 +24,22 @@
 # nodes/ (keys, configs and the gateways' databases; kept across stop/start, so addresses stay the
 # same), ledger/ (the validator network: nodes/ as `cometbft testnet` writes it, accounts/ with the
 # test accounts' keys, logs/, run/, network.json; kept across stop/start, so the chain goes on),
-# localnet.env (URLs and addresses for scripts: source it).
+# ethereum/ (geth's data, ethereum.env, ethereum-watchers/watcherN/{config.toml,watcher.key}, logs/,
+# run/; made afresh at every start: a new development chain, the token deployed again),
+# localnetdata/localclient/{config.toml,clientAccount.key} (nymclient's; the key is kept, the config
+# rewritten with the new token), localnet.env (URLs and addresses for scripts: source it).
 #
 # Mixnet ports, from the base port N (the default stays below Linux's ephemeral range 32768-60999, so an
 # outgoing connection cannot be holding one of them): directory N; mix nodes N+1..N+6; gateways' mix listeners N+11, N+12,
 # their client websockets N+21, N+22; the clients' websocket APIs N+31 (alice), N+32 (bob).
 # Ledger ports, from M: validator k listens for peers on M+10k, RPC on M+10k+1, its app (ABCI) on M+10k+2.
+# Ethereum: geth's JSON-RPC on LOCALNET_ETHEREUM_PORT (default 8545, else the next free port).
 #
 # The settings favour a demo that comes up in seconds: 1 s heartbeats, a 5 s presence timeout, and
 # 10 ms mean delay per hop; blocks every ~0.4 s. Knobs (environment): NYM_BIN, LOCALNET_PACKET_DELAY (10ms),
 # LOCALNET_SEND_DELAY (20ms, mean gap of the clients' Poisson streams), LOCALNET_LOOP_DELAY (200ms),
 # LOCALNET_LOG_LEVEL (info), LOCALNET_TIMEOUT (60, seconds to wait for everything to come up),
+# LOCALNET_ETHEREUM (1; 0 leaves the Ethereum pipe out), LOCALNET_ETHEREUM_PORT (8545),
 # LOCALNET_LOG_DIR (instead of DIR/logs: tools/localnet.py keeps every component's log in one folder).
 set -euo pipefail
 
@@ -93,6 +100,9 @@ RUN="$DIR/run"
 NODES="$DIR/nodes"
 LEDGER="$DIR/ledger"
 VALIDATORS=(python3 "$ROOT/tools/validators.py" --dir "$LEDGER")
+ETH="$DIR/ethereum"
+ETHEREUM_LOCALNET=(env NYM_BIN="$NYM_BIN" bash "$ROOT/tools/ethereum-localnet.sh")
+CLIENT_DIR="$DIR/localnetdata/localclient"
 DIRECTORY_PORT=$BASE_PORT
 DIRECTORY_URL="http://$HOST:$DIRECTORY_PORT"
 
@@ -174,6 +184,7 @@ own_details() {
 
 cmd_stop() {
   stop_mixnet
+  if [ -d "$ETH" ]; then "${ETHEREUM_LOCALNET[@]}" stop --dir "$ETH" && echo "localnet: ethereum: stopped"; fi
   if [ -f "$LEDGER/network.json" ]; then "${VALIDATORS[@]}" stop | sed 's/^validators:/localnet: ledger:/'; fi
 }
 
@@ -233,6 +244,18 @@ cmd_status() {
   else
     echo; echo "ledger: not built in $LEDGER"
   fi
+  if [ -f "$ETH/ethereum.env" ]; then
+    echo
+    local pidfile
+    for pidfile in "$ETH/run/geth.pid" "$ETH"/run/watcher*.pid; do
+      [ -f "$pidfile" ] || continue
+      name="$(basename "$pidfile" .pid)"
+      pid="$(cat "$pidfile")"
+      if kill -0 "$pid" 2>/dev/null; then printf '%-10s %-8s %s\n' "$name" "$pid" "$ETH/logs/$name.log"
+      else printf '%-10s %-8s %s\n' "$name" "-" "$ETH/logs/$name.log"; ledger_ok=1; fi
+    done
+    sed 's/^/ethereum: /' "$ETH/ethereum.env"
+  fi
   [ "$running" -eq "$total" ] && [ "$ledger_ok" -eq 0 ]
 }
 
@@ -244,6 +267,37 @@ start_ledger() {
     "${VALIDATORS[@]}" build "${port_args[@]}"
   fi
   "${VALIDATORS[@]}" start
+  start_ethereum
+}
+
+# The Ethereum pipe, once the ledger runs: a fresh geth --dev chain with the token (the client's
+# account funded), the genesis' watchers (their keys from the ledger's accounts/) and nymclient's config.
+start_ethereum() {
+  [ "${LOCALNET_ETHEREUM:-1}" = 1 ] || return 0
+  local geth
+  # shellcheck source=versions.env
+  geth="${NYM_GETH:-${NYM_TOOLS_DIR:-$HOME/.cache/nym-cpp/tools}/geth-$(. "$ROOT/tools/versions.env"; echo "$GETH_VERSION")/geth}"
+  if [ ! -x "$geth" ] || [ ! -x "$NYM_BIN/nym-ethereum-watcher" ] || [ ! -f "$NYM_BIN/../contracts/NymToken.json" ]; then
+    echo "validators: no geth at $geth, or no $NYM_BIN/nym-ethereum-watcher or ../contracts/NymToken.json: the Ethereum pipe is left out (tools/install-deps.sh, then build the apps)"
+    return 0
+  fi
+  local port="${LOCALNET_ETHEREUM_PORT:-8545}"
+  while (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; do port=$((port + 1)); done
+  [ -d "$ETH" ] && "${ETHEREUM_LOCALNET[@]}" stop --dir "$ETH"
+  rm -rf "$ETH"
+  "${ETHEREUM_LOCALNET[@]}" chain --dir "$ETH" --port "$port" --client-key "$CLIENT_DIR/clientAccount.key" |
+    sed 's/^ethereum-localnet:/validators: ethereum:/'
+  local chain_id validator_args=()
+  chain_id="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["chain_id"])' "$LEDGER/network.json")"
+  read -r -a validator_args <<<"$(python3 -c 'import json,sys
+m = json.load(open(sys.argv[1]))
+print(" ".join("--validator http://127.0.0.1:%d" % n["rpc_port"] for n in m["nodes"]))' "$LEDGER/network.json")"
+  "${ETHEREUM_LOCALNET[@]}" watchers --dir "$ETH" --count 3 --chain-id "$chain_id" --keys "$LEDGER/accounts" \
+    "${validator_args[@]}" >/dev/null
+  "${ETHEREUM_LOCALNET[@]}" start-watchers --dir "$ETH"
+  "${ETHEREUM_LOCALNET[@]}" client --dir "$ETH" --config "$CLIENT_DIR/config.toml" --chain-id "$chain_id" \
+    "${validator_args[@]}" | sed 's/^ethereum-localnet:/validators: ethereum:/'
+  echo "validators: ethereum: 3 watchers (threshold 2) following; try: $NYM_BIN/nymclient -f $CLIENT_DIR/config.toml pipe --amount 1"
 }
 
 cmd_start() {
@@ -297,6 +351,10 @@ print(f"LOCALNET_LEDGER_RPC={m['rpc']}")
 print(f"LOCALNET_LEDGER_CHAIN_ID={m['chain_id']}")
 print(f"LOCALNET_LEDGER_DIR={sys.argv[1].rsplit('/', 1)[0]}")
 PY
+  fi
+  if [ "$ONLY" != mixnet ] && [ -f "$ETH/ethereum.env" ]; then
+    sed 's/^/LOCALNET_/' "$ETH/ethereum.env" >>"$DIR/localnet.env"
+    echo "LOCALNET_CLIENT_CONFIG=$CLIENT_DIR/config.toml" >>"$DIR/localnet.env"
   fi
 }
 

@@ -119,10 +119,11 @@ int main(int argc, char** argv) {
         options.amount = amount;
         options.unit = unit;
         options.confirmations = confirmations;
-        auto report = ethereum::pipe_tokens(*key, options, [](const std::string& step) {
-            std::printf("%s\n", step.c_str());
-            std::fflush(stdout);
-        });
+        auto report = ethereum::pipe_tokens(
+            *key, options, [](ethereum::PipeStage, const std::string& step, const ethereum::PipeReport&) {
+                std::printf("%s\n", step.c_str());
+                std::fflush(stdout);
+            });
         if (!report) return fail(report.error().message());
         std::printf("transaction=%s block=%llu confirmed_at=%llu ledger_height_at_confirmation=%llu "
                     "ledger_height_credited=%llu confirmation_to_credit_ms=%lld\n",

@@ -1,8 +1,9 @@
 // nymclient: the Nym credential client (docs/protocol/credentials.md §6). With no subcommand it runs
-// the whole credential sequence and prints the provider's answer, true or false:
+// the whole credential sequence — with an [ethereum] section it first pipes the credential's value in
+// from Ethereum — and prints the provider's answer, true or false:
 //   nymclient -f localnetdata/localclient/config.toml
-//   nymclient -f config.toml [--json] balance | request [--value V] | fetch [--credential ID] |
-//                                     spend [--credential ID] | list | address
+//   nymclient -f config.toml [--json] balance | pipe [--amount N] | request [--value V] |
+//                                     fetch [--credential ID] | spend [--credential ID] | list | address
 #include <runtime/loop.hpp>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 
 #include <credentials/config.hpp>
 #include <credentials/daemon.hpp>
+#include <credentials/daemon_pipe.hpp>
 #include <cstdio>
 #include <node/logging.hpp>
 #include <string>
@@ -20,12 +22,15 @@ int main(int argc, char** argv) {
                  "at a provider"};
     std::string config_file, log_level = "info", id;
     bool json_output = false;
-    std::uint64_t value = 0;
+    std::uint64_t value = 0, amount = 0;
     app.add_option("-f,--config", config_file, "the client's config.toml")->required();
     app.add_flag("--json", json_output, "print one JSON document (steps and result) on stdout");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
     app.set_version_flag("--version", std::string("nymclient ") + NYM_VERSION);
     auto* balance_cmd = app.add_subcommand("balance", "connect to the ledger and show the account");
+    auto* pipe_cmd = app.add_subcommand(
+        "pipe", "pipe Nym ERC20 tokens from Ethereum into the ledger account (needs an [ethereum] section)");
+    pipe_cmd->add_option("--amount", amount, "whole tokens (default: the config's credential value)");
     auto* request_cmd = app.add_subcommand("request", "pay for a credential (debit on the ledger)");
     request_cmd->add_option("--value", value, "the credential's value (default: the config's)");
     auto* fetch_cmd = app.add_subcommand("fetch", "collect, unblind and aggregate the partial credentials");
@@ -59,10 +64,10 @@ int main(int argc, char** argv) {
         out["steps"].push_back(
             {{"step", s.name}, {"ok", s.ok}, {"detail", s.detail}, {"facts", facts}, {"at_ms", s.at_ms}});
     };
-    // hooks.pipe_tokens: the Ethereum pipe (ethereum::pipe_tokens) plugs in here; until then the
-    // balance comes from genesis.
     nym::runtime::Loop loop;
-    nym::credentials::Client client(loop, *config, std::move(*account), hooks);
+    // The Ethereum pipe signs with the same key: the watchers credit the sender's own address.
+    if (config->ethereum) hooks.pipe_tokens = nym::credentials::ethereum_pipe(loop, *config, *account);
+    nym::credentials::Client client(loop, *config, std::move(*account), std::move(hooks));
     if (auto opened = client.open_wallet(); !opened) {
         std::fprintf(stderr, "nymclient: %s\n", opened.error().c_str());
         return 2;
@@ -106,10 +111,22 @@ int main(int argc, char** argv) {
         code = 0;
     } else {
         if (*balance_cmd) {
-            client.connect([&](nym::Expected<nym::credentials::LedgerView, std::string> v) {
-                if (!v) return finish(false, "error: " + v.error(), v.error());
-                finish(true, std::to_string(v->balance),
-                       {{"address", client.address()}, {"balance", std::to_string(v->balance)}});
+            client.connect(
+                [&](nym::Expected<nym::credentials::LedgerView, std::string> v) {
+                    if (!v) return finish(false, "error: " + v.error(), v.error());
+                    finish(true, std::to_string(v->balance),
+                           {{"address", client.address()}, {"balance", std::to_string(v->balance)}});
+                },
+                false);
+        } else if (*pipe_cmd) {
+            if (!config->ethereum) {
+                std::fprintf(stderr, "nymclient: %s: no [ethereum] section: nothing to pipe from\n",
+                             config_file.c_str());
+                return 2;
+            }
+            client.pipe(amount ? amount : config->value, [&](nym::Expected<std::uint64_t, std::string> b) {
+                if (!b) return finish(false, "error: " + b.error(), b.error());
+                finish(true, std::to_string(*b), {{"address", client.address()}, {"balance", std::to_string(*b)}});
             });
         } else if (*request_cmd) {
             client.request(value ? value : config->value, on_id);

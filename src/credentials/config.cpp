@@ -21,6 +21,38 @@ node::ConfigResult<runtime::Url> http_url(const std::string& text, std::string_v
     return *url;
 }
 
+node::ConfigResult<crypto::EthereumAddress> address_field(const node::ConfigDocument& doc, std::string_view field) {
+    auto text = doc.string(field);
+    if (!text) return Unexpected(text.error());
+    auto a = crypto::EthereumAddress::from_hex(*text);
+    if (!a) return config_fail(ConfigErrc::invalid_value, std::string(field) + ": not an address (0x + 40 hex digits)");
+    return *a;
+}
+
+node::ConfigResult<EthereumConfig> read_ethereum(const node::ConfigDocument& doc) {
+    EthereumConfig e;
+    std::int64_t n = 0;
+    NYM_READ(e.rpc_url, doc.string("ethereum.rpc_url"));
+    NYM_READ(e.rpc, http_url(e.rpc_url, "ethereum.rpc_url"));
+    NYM_READ(e.token, address_field(doc, "ethereum.token"));
+    NYM_READ(e.pipe_account, address_field(doc, "ethereum.pipe_account"));
+    NYM_READ(n, doc.integer_in_or("ethereum.confirmations", 1, 10'000, 2));
+    e.confirmations = static_cast<std::uint64_t>(n);
+    std::string unit;
+    NYM_READ(unit, doc.string_or("ethereum.token_unit", "1000000000000000000"));
+    auto unit_value = ethereum::U256::from_decimal(unit);
+    if (!unit_value || unit_value->is_zero())
+        return config_fail(ConfigErrc::invalid_value, "ethereum.token_unit: a positive decimal number");
+    e.token_unit = *unit_value;
+    NYM_READ(n, doc.integer_in_or("ethereum.poll_interval_ms", 10, 60'000, 250));
+    e.poll = std::chrono::milliseconds(n);
+    NYM_READ(n, doc.integer_in_or("ethereum.confirmation_timeout_ms", 1000, 86'400'000, 300'000));
+    e.confirmation_timeout = std::chrono::milliseconds(n);
+    NYM_READ(n, doc.integer_in_or("ethereum.credit_timeout_ms", 1000, 86'400'000, 300'000));
+    e.credit_timeout = std::chrono::milliseconds(n);
+    return e;
+}
+
 } // namespace
 
 node::ConfigResult<Config> load_config(const std::filesystem::path& file) {
@@ -61,6 +93,7 @@ node::ConfigResult<Config> load_config(const std::filesystem::path& file) {
     NYM_READ(n, doc->integer_in_or("client.spend_timeout_ms", 100, 3'600'000, 30000));
     c.spend_timeout = std::chrono::milliseconds(n);
     NYM_READ(c.ledger, chain::read_ledger_config(*doc));
+    if (doc->has("ethereum")) NYM_READ(c.ethereum, read_ethereum(*doc));
     return c;
 }
 

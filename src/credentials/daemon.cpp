@@ -102,9 +102,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     // --- connect -----------------------------------------------------------------------------------
 
-    void connect(Done<LedgerView> done) {
+    void connect(Done<LedgerView> done, bool need_issuers = true) {
         std::weak_ptr<Impl> weak = weak_from_this();
-        rpc.status([weak, done = std::move(done)](chain::Parsed<chain::Status> s) mutable {
+        rpc.status([weak, need_issuers, done = std::move(done)](chain::Parsed<chain::Status> s) mutable {
             auto self = weak.lock();
             if (!self) return;
             if (!s.value) {
@@ -124,17 +124,18 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             auto view = std::make_shared<LedgerView>();
             view->chain_id = s.value->chain_id;
             view->height = s.value->latest_height;
-            self->rpc.params([weak, view, done = std::move(done)](Expected<ledger::Params> p) mutable {
+            self->rpc.params([weak, view, need_issuers, done = std::move(done)](Expected<ledger::Params> p) mutable {
                 auto me = weak.lock();
                 if (!me) return;
                 auto set = p ? IssuerSet::from_params(*p) : Expected<IssuerSet>(Unexpected(p.error()));
-                if (!set) {
+                // The balance and the pipe need no issuers: a chain without them is fine there.
+                if (!set && (need_issuers || !p)) {
                     const std::string why = "the chain's issuers cannot be used: " + set.error().message();
                     me->step({"connect to the Nym ledger", false, why, {}});
                     done(Unexpected(why));
                     return;
                 }
-                view->issuers = std::move(*set);
+                if (set) view->issuers = std::move(*set);
                 me->rpc.account(me->sender.address(), [weak, view, done = std::move(done)](
                                                           Expected<chain::AccountState> a) mutable {
                     auto self2 = weak.lock();
@@ -183,40 +184,78 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             done(Unexpected(why));
             return;
         }
+        pipe_in(value - have, value, std::move(done));
+    }
+
+    /// Runs the pipe hook for `amount`, then waits until the balance reaches `target`.
+    void pipe_in(std::uint64_t amount, std::uint64_t target, Done<bool> done) {
+        if (!hooks.pipe_tokens) {
+            const std::string why = "no Ethereum pipe is configured (an [ethereum] section in the config)";
+            step({"pipe tokens into Nym", false, why, {}});
+            done(Unexpected(why));
+            return;
+        }
         std::weak_ptr<Impl> weak = weak_from_this();
-        hooks.pipe_tokens(value - have,
-                          [weak, value, done = std::move(done)](Expected<void, std::string> piped) mutable {
-                              auto self = weak.lock();
-                              if (!self) return;
-                              if (!piped) {
-                                  self->step({"pipe tokens into Nym", false, piped.error(), {}});
-                                  done(Unexpected(piped.error()));
-                                  return;
-                              }
-                              self->wait_balance(value, Clock::now() + std::chrono::minutes(10), std::move(done));
-                          });
+        hooks.pipe_tokens(
+            amount,
+            [weak](Step s) {
+                if (auto self = weak.lock()) self->step(std::move(s));
+            },
+            [weak, target, done = std::move(done)](Expected<void, std::string> piped) mutable {
+                auto self = weak.lock();
+                if (!self) return;
+                if (!piped) {
+                    self->step({"pipe tokens into Nym", false, piped.error(), {}});
+                    done(Unexpected(piped.error()));
+                    return;
+                }
+                self->wait_balance(target, Clock::now() + std::chrono::minutes(10), std::move(done));
+            });
+    }
+
+    /// connect, pipe `amount` in; the balance afterwards.
+    void pipe(std::uint64_t amount, Done<std::uint64_t> done) {
+        std::weak_ptr<Impl> weak = weak_from_this();
+        connect(
+            [weak, amount, done = std::move(done)](Expected<LedgerView, std::string> view) mutable {
+                auto self = weak.lock();
+                if (!self) return;
+                if (!view) return done(Unexpected(view.error()));
+                self->pipe_in(amount, view->balance + amount,
+                              [weak, done = std::move(done)](Expected<bool, std::string> ok) mutable {
+                                  auto me = weak.lock();
+                                  if (!me) return;
+                                  if (!ok) return done(Unexpected(ok.error()));
+                                  done(me->last_balance);
+                              });
+            },
+            false);
     }
 
     void wait_balance(std::uint64_t value, Clock::time_point deadline, Done<bool> done) {
         std::weak_ptr<Impl> weak = weak_from_this();
-        rpc.account(
-            sender.address(), [weak, value, deadline, done = std::move(done)](Expected<chain::AccountState> a) mutable {
-                auto self = weak.lock();
-                if (!self) return;
-                if (a && a->balance >= value) {
-                    self->step({"pipe tokens into Nym", true, "the account holds " + std::to_string(a->balance), {}});
-                    done(true);
-                    return;
-                }
-                if (Clock::now() >= deadline) {
-                    self->step({"pipe tokens into Nym", false, "the tokens did not arrive", {}});
-                    done(Unexpected(std::string("the tokens did not arrive")));
-                    return;
-                }
-                self->loop.after(BALANCE_POLL, [weak, value, deadline, done = std::move(done)]() mutable {
-                    if (auto again = weak.lock()) again->wait_balance(value, deadline, std::move(done));
-                });
-            });
+        rpc.account(sender.address(),
+                    [weak, value, deadline, done = std::move(done)](Expected<chain::AccountState> a) mutable {
+                        auto self = weak.lock();
+                        if (!self) return;
+                        if (a && a->balance >= value) {
+                            self->last_balance = a->balance;
+                            self->step({"pipe tokens into Nym",
+                                        true,
+                                        "the account in Nym is credited: it holds " + std::to_string(a->balance),
+                                        {{"balance", std::to_string(a->balance)}}});
+                            done(true);
+                            return;
+                        }
+                        if (Clock::now() >= deadline) {
+                            self->step({"pipe tokens into Nym", false, "the tokens did not arrive", {}});
+                            done(Unexpected(std::string("the tokens did not arrive")));
+                            return;
+                        }
+                        self->loop.after(BALANCE_POLL, [weak, value, deadline, done = std::move(done)]() mutable {
+                            if (auto again = weak.lock()) again->wait_balance(value, deadline, std::move(done));
+                        });
+                    });
     }
 
     // --- request ---------------------------------------------------------------------------------------
@@ -649,6 +688,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     runtime::Serial serial;
     std::vector<Credential> credentials;
     IssuerSet issuers;
+    std::uint64_t last_balance = 0;
     Clock::time_point started = Clock::now();
 };
 
@@ -677,8 +717,8 @@ std::string Client::address() const {
     return m_impl->sender.address().to_hex();
 }
 
-void Client::connect(Done<LedgerView> done) {
-    m_impl->connect(std::move(done));
+void Client::connect(Done<LedgerView> done, bool need_issuers) {
+    m_impl->connect(std::move(done), need_issuers);
 }
 void Client::request(std::uint64_t value, Done<std::string> done) {
     m_impl->request(value, std::move(done));
@@ -690,19 +730,41 @@ void Client::spend(std::string id, Done<SpendResult> done) {
     m_impl->spend(std::move(id), std::move(done));
 }
 
+void Client::pipe(std::uint64_t amount, Done<std::uint64_t> done) {
+    m_impl->pipe(amount, std::move(done));
+}
+
 void Client::run(Done<SpendResult> done) {
     std::weak_ptr<Impl> weak = m_impl;
-    m_impl->request(
-        m_impl->config.value, [weak, done = std::move(done)](Expected<std::string, std::string> id) mutable {
+    auto then_fetch_and_spend = [weak, done = std::move(done)](Expected<std::string, std::string> id) mutable {
+        auto self = weak.lock();
+        if (!self) return;
+        if (!id) return done(Unexpected(id.error()));
+        self->fetch(*id, [weak, done = std::move(done)](Expected<std::string, std::string> issued) mutable {
+            auto me = weak.lock();
+            if (!me) return;
+            if (!issued) return done(Unexpected(issued.error()));
+            me->spend(*issued, std::move(done));
+        });
+    };
+    const std::uint64_t value = m_impl->config.value;
+    if (!m_impl->hooks.pipe_tokens) {
+        m_impl->request(value, std::move(then_fetch_and_spend));
+        return;
+    }
+    // The whole sequence: pipe the credential's value in, then pay for the credential with it.
+    m_impl->connect(
+        [weak, value, next = std::move(then_fetch_and_spend)](Expected<LedgerView, std::string> view) mutable {
             auto self = weak.lock();
             if (!self) return;
-            if (!id) return done(Unexpected(id.error()));
-            self->fetch(*id, [weak, done = std::move(done)](Expected<std::string, std::string> issued) mutable {
-                auto me = weak.lock();
-                if (!me) return;
-                if (!issued) return done(Unexpected(issued.error()));
-                me->spend(*issued, std::move(done));
-            });
+            if (!view) return next(Unexpected(view.error()));
+            self->pipe_in(value, view->balance + value,
+                          [weak, value, next = std::move(next)](Expected<bool, std::string> ok) mutable {
+                              auto me = weak.lock();
+                              if (!me) return;
+                              if (!ok) return next(Unexpected(ok.error()));
+                              me->send_request(value, std::move(next));
+                          });
         });
 }
 

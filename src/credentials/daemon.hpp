@@ -20,21 +20,23 @@ namespace nym::credentials {
 
 /// One step done (or failed), for the log and for --json.
 struct Step {
-    std::string name; ///< as the seed names it: "connect to the Nym ledger", "request credential", ...
+    std::string name; ///< the step's name: "connect to the Nym ledger", "request credential", ...
     bool ok = true;
     std::string detail;                                     ///< what happened, in words
     std::vector<std::pair<std::string, std::string>> facts; ///< key/value pairs for --json
     std::int64_t at_ms = 0; ///< when it was done, in milliseconds since the client was made
 };
 
-/// Moving tokens into the ledger account before a request (the Ethereum pipe). Given the amount
-/// missing, it must call `done` once the transfer is made (or why not); the client then waits for
-/// the balance. Unset: the balance comes from genesis and a short balance is an error.
-using PipeTokens = std::function<void(std::uint64_t missing, std::function<void(Expected<void, std::string>)> done)>;
+/// Moving `amount` tokens into the ledger account (the Ethereum pipe: credentials/daemon_pipe.hpp).
+/// It reports its steps through `report` (on the loop's thread) and calls `done` there once the
+/// ledger has credited them, or with why not. Unset: the balance comes from genesis, and a short
+/// balance is an error.
+using PipeTokens = std::function<void(std::uint64_t amount, std::function<void(Step)> report,
+                                      std::function<void(Expected<void, std::string>)> done)>;
 
 struct ClientHooks {
     std::function<void(const Step&)> on_step; ///< every step, as it is done
-    PipeTokens pipe_tokens;                   ///< later: ethereum::pipe_tokens
+    PipeTokens pipe_tokens;                   ///< ethereum_pipe() when the config has [ethereum]
 };
 
 /// What the ledger says at connection time.
@@ -67,7 +69,12 @@ public:
     [[nodiscard]] const std::vector<Credential>& wallet() const noexcept;
     [[nodiscard]] std::string address() const;
 
-    void connect(Done<LedgerView> done);
+    /// The chain, the account and the issuers. `need_issuers` false (the balance, the pipe): a chain
+    /// that lists no usable issuers is no error (the view's issuer set is empty).
+    void connect(Done<LedgerView> done, bool need_issuers = true);
+    /// connect, pipe `amount` tokens in, wait until the ledger credited them; the new balance.
+    /// Fails without a pipe hook.
+    void pipe(std::uint64_t amount, Done<std::uint64_t> done);
     /// connect, pipe tokens if needed, request a credential of `value` and wait until committed.
     void request(std::uint64_t value, Done<std::string> done);
     /// Collects the partial credentials of a requested credential (by id; empty: the latest
@@ -76,7 +83,8 @@ public:
     /// Re-randomizes and spends an issued credential (by id; empty: the oldest issued) at the
     /// configured provider.
     void spend(std::string id, Done<SpendResult> done);
-    /// The whole sequence with a fresh credential of the configured value.
+    /// The whole sequence with a fresh credential of the configured value: with a pipe hook, pipe
+    /// that value in first ("Piping currency into Nym"), else pay from the balance.
     void run(Done<SpendResult> done);
 
 private:

@@ -65,8 +65,9 @@ Expected<std::uint64_t, Failure> ledger_balance(const std::vector<runtime::Url>&
 
 Expected<PipeReport, Failure> pipe_tokens(const crypto::Secp256k1SecretKey& key, const PipeOptions& options,
                                           const PipeProgress& progress) {
-    const auto say = [&progress](const std::string& step) {
-        if (progress) progress(step);
+    PipeReport report;
+    const auto say = [&progress, &report](PipeStage stage, const std::string& words) {
+        if (progress) progress(stage, words, report);
     };
     if (options.validators.empty()) return Unexpected(Failure(Errc::network, "no validator"));
     if (options.amount == 0) return Unexpected(Failure(Errc::overflow, "amount 0"));
@@ -74,7 +75,7 @@ Expected<PipeReport, Failure> pipe_tokens(const crypto::Secp256k1SecretKey& key,
     if (!units) return Unexpected(Failure(Errc::overflow, "amount x unit beyond 2^256"));
     const Address me = key.address();
     Session session(options.ethereum);
-    PipeReport report;
+    report.account = me;
 
     auto before = balance_of(session, options.validators, me);
     if (!before) return Unexpected(before.error());
@@ -88,13 +89,15 @@ Expected<PipeReport, Failure> pipe_tokens(const crypto::Secp256k1SecretKey& key,
                                                                  units->to_decimal()));
     }
 
-    say("transferring " + std::to_string(options.amount) + " Nym ERC20 token(s) to the pipe account");
+    report.tokens_before = *held;
+    say(PipeStage::transferring,
+        "transferring " + std::to_string(options.amount) + " Nym ERC20 token(s) to the pipe account");
     auto sent = session.sign_and_send(key, options.token, U256(0), encode_transfer(options.pipe_account, *units),
                                       options.gas_limit);
     if (!sent) return Unexpected(sent.error());
     report.transaction = sent->hash;
 
-    say("waiting for confirmations");
+    say(PipeStage::confirming, "waiting for confirmations");
     auto receipt = session.wait_receipt(sent->hash, options.confirmation_timeout, options.poll);
     if (!receipt) return Unexpected(receipt.error());
     if (!receipt->success) return Unexpected(Failure(Errc::transaction_failed, to_data_hex(sent->hash)));
@@ -112,7 +115,7 @@ Expected<PipeReport, Failure> pipe_tokens(const crypto::Secp256k1SecretKey& key,
         report.ledger_height_at_confirmation = status->latest_block_height;
     }
 
-    say("waiting for the watchers to credit the ledger");
+    say(PipeStage::crediting, "waiting for the watchers to credit the ledger");
     std::vector<std::uint8_t> claim(report.transaction.begin(), report.transaction.end());
     for (int shift = 24; shift >= 0; shift -= 8) claim.push_back(static_cast<std::uint8_t>(report.log_index >> shift));
     const auto deadline = Clock::now() + options.credit_timeout;
@@ -136,7 +139,7 @@ Expected<PipeReport, Failure> pipe_tokens(const crypto::Secp256k1SecretKey& key,
     auto after = balance_of(session, options.validators, me);
     if (!after) return Unexpected(after.error());
     report.balance = *after;
-    say("credited: balance " + std::to_string(report.balance));
+    say(PipeStage::credited, "credited: balance " + std::to_string(report.balance));
     return report;
 }
 

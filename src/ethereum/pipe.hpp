@@ -5,12 +5,12 @@
 // account on the ledger (docs/protocol/ethereum.md). The client's Ethereum key is its ledger key,
 // so the credit goes to the sender's address.
 //
-// Blocking: for command-line clients (nym-eth-pipe, nymclient). It reports each step through
-// `progress` in these words:
-//   "transferring N Nym ERC20 token(s) to the pipe account"
-//   "waiting for confirmations"
-//   "waiting for the watchers to credit the ledger"
-//   "credited: balance B"
+// Blocking: for command-line clients (nym-eth-pipe, and nymclient on a thread of its own). It
+// reports each stage through `progress`, with the report so far and these words:
+//   transferring        "transferring N Nym ERC20 token(s) to the pipe account"  (tokens_before known)
+//   confirming          "waiting for confirmations"                        (the transaction sent)
+//   crediting           "waiting for the watchers to credit the ledger"    (confirmed)
+//   credited            "credited: balance B"                              (the whole report)
 
 #include <crypto/secp256k1.hpp>
 #include <runtime/http.hpp>
@@ -40,6 +40,8 @@ struct PipeOptions {
 };
 
 struct PipeReport {
+    Address account{};                               ///< the sender, and the ledger account credited
+    U256 tokens_before;                              ///< its ERC20 balance before, in base units
     Hash transaction{};                              ///< the ERC20 transfer on Ethereum
     std::uint32_t log_index = 0;                     ///< its Transfer log (what the watchers vote on)
     std::uint64_t ethereum_block = 0;                ///< the block holding it
@@ -51,7 +53,9 @@ struct PipeReport {
     std::chrono::steady_clock::duration confirmation_to_credit{};
 };
 
-using PipeProgress = std::function<void(const std::string& step)>;
+enum class PipeStage { transferring, confirming, crediting, credited };
+
+using PipeProgress = std::function<void(PipeStage stage, const std::string& words, const PipeReport& so_far)>;
 
 [[nodiscard]] Expected<PipeReport, Failure> pipe_tokens(const crypto::Secp256k1SecretKey& key,
                                                         const PipeOptions& options, const PipeProgress& progress);

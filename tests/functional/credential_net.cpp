@@ -20,6 +20,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+constexpr const char* PIPE_ACCOUNT = "0x00000000000000000000000000000000000c0ffe";
+
 crypto::Secp256k1SecretKey account_key(std::uint8_t tag, std::uint8_t n) {
     std::array<std::uint8_t, 32> raw{};
     raw[0] = tag;
@@ -108,6 +110,8 @@ CredentialNet::CredentialNet(NetOptions options) : m_options(std::move(options))
         m_provider_keys.push_back(account_key(0x04, static_cast<std::uint8_t>(i)));
     for (std::size_t i = 0; i <= m_options.extra_clients; ++i)
         m_client_keys.push_back(account_key(0x01, static_cast<std::uint8_t>(i + 1)));
+    for (std::size_t i = 1; i <= m_options.ethereum_watchers; ++i)
+        m_watcher_keys.push_back(account_key(0x05, static_cast<std::uint8_t>(i)));
     if (m_options.validators == ValidatorNet::NODES)
         m_valnet = std::make_unique<ValidatorNet>("credentials" + std::to_string(counter));
     m_rpc_port = free_port();
@@ -140,6 +144,54 @@ bool CredentialNet::fail(std::string why) {
 
 std::string CredentialNet::node_url() const {
     return "http://127.0.0.1:" + std::to_string(m_rpc_port);
+}
+
+std::string CredentialNet::ethereum_toml() const {
+    if (m_ethereum.token().empty()) return {};
+    return "\n[ethereum]\nrpc_url = " + quote(m_ethereum.url()) + "\ntoken = " + quote(m_ethereum.token()) +
+           "\npipe_account = " + quote(PIPE_ACCOUNT) + "\nconfirmations = " + std::to_string(m_options.confirmations) +
+           "\npoll_interval_ms = 100\nconfirmation_timeout_ms = 60000\ncredit_timeout_ms = 60000\n";
+}
+
+bool CredentialNet::start_ethereum() {
+    if (m_options.ethereum_watchers == 0) return true;
+    if (!m_ethereum.start(m_dir / "ethereum", m_dir / "logs" / "geth.log")) return fail(m_ethereum.why());
+    std::vector<std::string> clients;
+    for (const auto& k : m_client_keys) clients.push_back(k.address().to_hex());
+    if (!m_ethereum.deploy(clients, 100)) return fail(m_ethereum.why());
+    return true;
+}
+
+bool CredentialNet::write_watchers() {
+    WatcherSetup setup{PIPE_ACCOUNT, {}, m_options.chain_id, m_options.confirmations};
+    if (m_valnet) {
+        for (int k = 0; k < ValidatorNet::NODES; ++k)
+            setup.validators.push_back("http://127.0.0.1:" + std::to_string(m_valnet->rpc_port(k)));
+    } else {
+        setup.validators.push_back(node_url());
+    }
+    for (std::size_t i = 1; i <= m_watcher_keys.size(); ++i) {
+        // The key first: `init` keeps a key it finds, and the genesis lists this one.
+        const auto dir = m_dir / "ethereum-watchers" / ("watcher" + std::to_string(i));
+        write_text(dir / "watcher.key", util::to_hex(m_watcher_keys[i - 1].bytes()) + "\n", true);
+        std::string out;
+        const auto address = init_watcher(dir, m_ethereum, setup, &out);
+        if (address != m_watcher_keys[i - 1].address().to_hex()) return fail("nym-ethereum-watcher init: " + out);
+    }
+    return true;
+}
+
+bool CredentialNet::start_watcher(std::size_t i) {
+    const auto name = "watcher" + std::to_string(i);
+    auto p = functional::start_watcher(m_dir / "ethereum-watchers" / name, m_dir / "logs" / (name + ".log"));
+    if (!p) return fail(name + " did not start: " + tail(log(name)));
+    m_processes.erase(name);
+    m_processes.emplace(name, std::move(*p));
+    return true;
+}
+
+void CredentialNet::stop_watcher(std::size_t i, int signal) {
+    stop("watcher" + std::to_string(i), signal);
 }
 
 std::string CredentialNet::ledger_toml() const {
@@ -178,7 +230,7 @@ void CredentialNet::configure_client(const std::vector<std::size_t>& issuers, st
                    quote("http://127.0.0.1:" + std::to_string(provider_port(provider))) +
                    "\nprovider_address = " + quote(m_provider_keys.at(provider - 1).address().to_hex()) +
                    "\nspend_timeout_ms = " + std::to_string(m_options.spend_timeout.count() + 15000) + "\n\n" +
-                   ledger_toml());
+                   ledger_toml() + ethereum_toml());
 }
 
 bool CredentialNet::prepare() {
@@ -228,6 +280,7 @@ bool CredentialNet::prepare() {
                        std::to_string(t) + "\nspend_timeout_ms = " + std::to_string(m_options.spend_timeout.count()) +
                        "\n\n" + ledger_toml());
     }
+    if (!m_ethereum.token().empty() && !write_watchers()) return false;
     std::vector<std::size_t> seed_issuers;
     for (std::size_t i = 1; i <= std::min<std::size_t>(3, n); ++i) seed_issuers.push_back(i);
     for (std::size_t c = 0; c < m_client_keys.size(); ++c) {
@@ -270,18 +323,24 @@ bool CredentialNet::prepare() {
     for (const auto& k : m_client_keys)
         accounts.push_back({{"address", k.address().to_hex()}, {"balance", std::to_string(m_options.client_balance)}});
     genesis["app_state"] = {{"chain_id", m_options.chain_id},
-                            {"pipe_account", "0x00000000000000000000000000000000000c0ffe"},
+                            {"pipe_account", PIPE_ACCOUNT},
                             {"verifiers", {{"threshold", m_options.verifier_threshold}, {"addresses", verifiers}}},
                             {"issuers", {{"threshold", t}, {"verification_keys", keys}}},
                             {"accounts", accounts}};
+    if (!m_watcher_keys.empty()) {
+        nlohmann::json watchers = nlohmann::json::array();
+        for (const auto& k : m_watcher_keys) watchers.push_back(k.address().to_hex());
+        genesis["app_state"]["watchers"] = {{"threshold", m_options.watcher_threshold}, {"addresses", watchers}};
+    }
     write_text(home / "config" / "genesis.json", genesis.dump(2));
     return true;
 }
 
 bool CredentialNet::build_validator_net() {
     if (const auto why = ValidatorNet::unavailable(); !why.empty()) return fail(why);
-    if (m_options.verifiers + m_options.extra_verifier_keys > 3 || m_options.providers > 2)
-        return fail("tools/validators.py registers 3 verifiers and 2 providers");
+    if (m_options.verifiers + m_options.extra_verifier_keys > 3 || m_options.providers > 2 ||
+        m_options.ethereum_watchers > 3)
+        return fail("tools/validators.py registers 3 verifiers, 2 providers and 3 watchers");
     const std::size_t n = m_options.issuer_keys, t = m_options.threshold;
     // The genesis of tools/validators.py: our issuers' verification keys (--issuer-keys), our
     // clients' balances (--accounts) and its own verifier accounts at our threshold.
@@ -299,8 +358,13 @@ bool CredentialNet::build_validator_net() {
     if (!m_valnet->build(why, {"--chain-id", m_options.chain_id, "--issuer-keys", keys.string(), "--issuer-threshold",
                                std::to_string(t), "--accounts", (m_dir / "genesis" / "accounts.json").string(),
                                "--verifier-threshold", std::to_string(m_options.verifier_threshold), "--timeout-commit",
-                               std::to_string(m_options.block_interval.count()) + "ms"}))
+                               std::to_string(m_options.block_interval.count()) + "ms", "--watcher-threshold",
+                               std::to_string(m_options.watcher_threshold)}))
         return fail(why);
+    // Its genesis lists its own watcher accounts: the Ethereum watchers use their keys.
+    m_watcher_keys.clear();
+    for (std::size_t i = 1; i <= m_options.ethereum_watchers; ++i)
+        m_watcher_keys.push_back(m_valnet->key("watcher" + std::to_string(i)));
     m_verifier_keys.clear();
     for (std::size_t i = 1; i <= m_options.verifiers + m_options.extra_verifier_keys; ++i)
         m_verifier_keys.push_back(m_valnet->key("verifier" + std::to_string(i)));
@@ -430,13 +494,15 @@ void CredentialNet::stop_provider(std::size_t i, int signal) {
 }
 
 bool CredentialNet::start_all(std::size_t issuers) {
-    if (!prepare() || !start_ledger()) return false;
+    if (!start_ethereum() || !prepare() || !start_ledger()) return false;
     for (std::size_t i = 1; i <= issuers; ++i)
         if (!start_issuer(i)) return false;
     for (std::size_t i = 1; i <= m_options.verifiers; ++i)
         if (!start_verifier(i)) return false;
     for (std::size_t i = 1; i <= m_options.providers; ++i)
         if (!start_provider(i)) return false;
+    for (std::size_t i = 1; i <= m_options.ethereum_watchers; ++i)
+        if (!start_watcher(i)) return false;
     return true;
 }
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "ethereum_net.hpp"
 #include "process.hpp"
 #include "validator_net.hpp"
 
@@ -44,6 +45,11 @@ struct NetOptions {
     std::string issuer_cpus; ///< e.g. "1": issuers run under `taskset -c` (benchmarks)
     std::uint32_t issuer_workers = 1;
     bool dead_node_first = false; ///< every config lists an unreachable ledger node before the real one
+    /// > 0: the Ethereum pipe too — geth --dev with the token (each client funded with 100 tokens),
+    /// this many watchers in the genesis and running, and an [ethereum] section in the clients' configs.
+    std::size_t ethereum_watchers = 0;
+    std::uint32_t watcher_threshold = 2;
+    std::uint64_t confirmations = 2;
 };
 
 struct ClientRun {
@@ -80,7 +86,13 @@ public:
     bool start_validator(int k);
     /// A 4-validator ledger's own handle (nullptr on a single validator).
     [[nodiscard]] ValidatorNet* validator_net() noexcept { return m_valnet.get(); }
-    /// Everything the seed starts: the ledger, issuers 1..3 (or `issuers`), verifiers, providers.
+    /// With options().ethereum_watchers: geth --dev and the token, the clients funded (before
+    /// prepare(), which then writes the watchers' folders and the clients' [ethereum] sections).
+    bool start_ethereum();
+    bool start_watcher(std::size_t i); ///< 1-based, as ethereum-watchers/watcherN
+    void stop_watcher(std::size_t i, int signal);
+    /// Everything the seed starts: (geth and the token,) the ledger, issuers 1..3 (or `issuers`),
+    /// verifiers, providers (and the watchers).
     bool start_all(std::size_t issuers = 3);
 
     /// nymclient -f <client config> [args...] (the client of account `client`, 0 = the seed's).
@@ -102,6 +114,8 @@ public:
     std::optional<std::uint32_t> broadcast(const std::vector<std::uint8_t>& tx);
 
     [[nodiscard]] const NetOptions& options() const noexcept { return m_options; }
+    /// The Ethereum chain (after start_ethereum()).
+    [[nodiscard]] const DevChain& ethereum() const noexcept { return m_ethereum; }
     [[nodiscard]] const std::filesystem::path& dir() const noexcept { return m_dir; }
     [[nodiscard]] std::uint16_t rpc_port() const noexcept { return m_rpc_port; }
     [[nodiscard]] std::uint16_t issuer_port(std::size_t i) const { return m_issuer_ports.at(i - 1); }
@@ -131,6 +145,8 @@ private:
     bool build_validator_net();
     std::string node_url() const;
     std::string ledger_toml() const;
+    std::string ethereum_toml() const; ///< the clients' [ethereum] section ("" without the pipe)
+    bool write_watchers();             ///< ethereum-watchers/watcherN/{watcher.key,config.toml}
 
     NetOptions m_options;
     std::filesystem::path m_dir;
@@ -144,6 +160,8 @@ private:
     std::uint16_t m_rpc_port = 0, m_p2p_port = 0, m_abci_port = 0;
     std::vector<std::uint16_t> m_issuer_ports, m_provider_ports;
     std::map<std::string, Process> m_processes;
+    DevChain m_ethereum;
+    std::vector<crypto::Secp256k1SecretKey> m_watcher_keys; ///< ethereum-watchers/watcherN/watcher.key
 };
 
 /// A free TCP port on 127.0.0.1 (bound and released).

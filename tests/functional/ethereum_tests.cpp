@@ -27,6 +27,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "ethereum_net.hpp"
 #include "process.hpp"
 
 namespace {
@@ -54,25 +55,8 @@ std::uint16_t free_port() {
     return ntohs(addr.sin_port);
 }
 
-/// Runs a command to its end; its stdout.
 std::string run(const std::string& path, const std::vector<std::string>& args, int* status = nullptr) {
-    auto p = Process::start(path, args);
-    if (!p) return {};
-    std::string out;
-    while (auto line = p->read_line(120s)) out += *line + "\n";
-    auto code = p->wait(10s);
-    if (status != nullptr) *status = code.value_or(-1);
-    if (code.value_or(-1) != 0) out += p->drain_stderr();
-    return out;
-}
-
-std::string value_of(const std::string& out, const std::string& key) {
-    std::istringstream in(out);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
-    }
-    return {};
+    return functional::run_command(path, args, status);
 }
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
@@ -118,7 +102,7 @@ protected:
         for (auto& w : watchers) w.process.reset();
         comet.reset();
         validator.reset();
-        geth.reset();
+        chain.stop();
         if (!HasFailure())
             fs::remove_all(root);
         else
@@ -129,65 +113,22 @@ protected:
 
     // --- Ethereum ---------------------------------------------------------------------------------
     void start_ethereum() {
-        eth_port = free_port();
         const auto started = std::chrono::steady_clock::now();
-        assign(geth, Process::start_logged(NYM_GETH_BIN,
-                                           {"--dev",
-                                            "--dev.period",
-                                            "1",
-                                            "--datadir",
-                                            (root / "geth").string(),
-                                            "--http",
-                                            "--http.addr",
-                                            "127.0.0.1",
-                                            "--http.port",
-                                            std::to_string(eth_port),
-                                            "--http.api",
-                                            "eth,net,web3",
-                                            "--port",
-                                            "0",
-                                            "--nodiscover",
-                                            "--maxpeers",
-                                            "0",
-                                            "--authrpc.port",
-                                            std::to_string(free_port()),
-                                            "--ipcdisable",
-                                            "--verbosity",
-                                            "2"},
-                                           log("geth")));
-        ASSERT_TRUE(geth);
-        eth_url = "http://127.0.0.1:" + std::to_string(eth_port);
-        for (int i = 0; i < 300; ++i) {
-            if (eth_head()) break;
-            std::this_thread::sleep_for(100ms);
-        }
-        ASSERT_TRUE(eth_head()) << "geth did not answer";
+        ASSERT_TRUE(chain.start(root, log("geth"))) << chain.why();
         std::printf("geth --dev answered after %lld ms\n",
                     static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                std::chrono::steady_clock::now() - started)
                                                .count()));
+        eth_url = chain.url();
         // The client's account and the token.
         client_key = (root / "clientAccount.key").string();
         client_address = trim(run(NYM_ETH_PIPE_BIN, {"keygen", "--out", client_key}));
-        int status = -1;
-        const auto out = run(NYM_ETH_PIPE_BIN,
-                             {"dev-setup", "--ethereum", eth_url, "--deployer-key", (root / "deployer.key").string(),
-                              "--fund", client_address, "--tokens-each", "100", "--artifact", NYM_TOKEN_ARTIFACT},
-                             &status);
-        ASSERT_EQ(status, 0) << out;
-        token = value_of(out, "token");
-        start_block = value_of(out, "start_block");
-        ASSERT_FALSE(token.empty()) << out;
+        ASSERT_TRUE(chain.deploy({client_address}, 100)) << chain.why();
+        token = chain.token();
+        start_block = chain.start_block();
     }
 
-    std::optional<std::uint64_t> eth_head() const {
-        auto r = runtime::http_request("127.0.0.1", eth_port, "POST", "/",
-                                       ethereum::encode_request(ethereum::rpc::block_number(), 1));
-        if (!r || r->status != 200) return std::nullopt;
-        auto h = ethereum::parse_u64_response(r->body);
-        if (!h) return std::nullopt;
-        return *h;
-    }
+    std::optional<std::uint64_t> eth_head() const { return chain.head(); }
 
     // --- the ledger --------------------------------------------------------------------------------
     void init_watchers(std::size_t count) {
@@ -197,22 +138,11 @@ protected:
     Watcher& add_watcher(const std::string& name) {
         Watcher w;
         w.dir = root / "ethereum-watchers" / name;
-        int status = -1;
-        const auto out =
-            run(NYM_WATCHER_BIN,
-                {"init", "--dir", w.dir.string(), "--ethereum", eth_url, "--token", token, "--pipe", PIPE.to_hex(),
-                 "--validator", "http://127.0.0.1:" + std::to_string(rpc_port), "--chain-id", CHAIN_ID,
-                 "--confirmations", std::to_string(CONFIRMATIONS), "--start-block", start_block, "--poll-ms", "200"},
-                &status);
-        EXPECT_EQ(status, 0) << out;
-        w.address = trim(replace_all(out, "address ", ""));
-        // Quicker commits and retries than the defaults, for the test's sake.
-        auto config = fs::path(w.dir / "config.toml");
-        std::ifstream in(config);
-        std::stringstream text;
-        text << in.rdbuf();
-        std::ofstream(config) << replace_all(replace_all(text.str(), "commit_poll_ms = 250", "commit_poll_ms = 100"),
-                                             "initial_ms = 500", "initial_ms = 200");
+        std::string out;
+        w.address = functional::init_watcher(
+            w.dir, chain, {PIPE.to_hex(), {"http://127.0.0.1:" + std::to_string(rpc_port)}, CHAIN_ID, CONFIRMATIONS},
+            &out);
+        EXPECT_FALSE(w.address.empty()) << out;
         watchers.push_back(std::move(w));
         return watchers.back();
     }
@@ -316,12 +246,8 @@ protected:
 
     // --- watchers -----------------------------------------------------------------------------------
     void start_watcher(Watcher& w) {
-        assign(w.process,
-               Process::start_logged(NYM_WATCHER_BIN, {"run", "--dir", w.dir.string(), "--log-level", "debug"},
-                                     log(w.dir.filename().string())));
-        ASSERT_TRUE(w.process);
-        auto line = w.process->read_line(20s);
-        ASSERT_TRUE(line && line->find("following") != std::string::npos) << (line ? *line : "no line");
+        assign(w.process, functional::start_watcher(w.dir, log(w.dir.filename().string())));
+        ASSERT_TRUE(w.process) << "the watcher did not start: " << log(w.dir.filename().string());
     }
     void stop_watcher(Watcher& w) {
         if (w.process) {
@@ -374,8 +300,9 @@ protected:
     }
 
     fs::path root;
-    std::optional<Process> geth, validator, comet;
-    std::uint16_t eth_port = 0, rpc_port = 0;
+    functional::DevChain chain;
+    std::optional<Process> validator, comet;
+    std::uint16_t rpc_port = 0;
     std::string eth_url, token, start_block, client_key, client_address;
     std::deque<Watcher> watchers; // references stay valid as watchers are added
 };
