@@ -7,7 +7,7 @@
 # and bob), prints the status table, then runs the story:
 #   1. alice sends a message to bob through the mixnet (the clients' websocket API); bob prints it;
 #   2. nymclient -f localnetdata/localclient/config.toml: pipe -> credential -> spend -> `true`
-#      (each step printed; a nymclient without the Ethereum pipe gets its token piped by nym-eth-pipe);
+#      (each step printed: 1 Nym ERC20 token piped in from Ethereum, the credential bought with it);
 #   3. a summary: the client's tokens on Ethereum and on the ledger and the provider's, before and
 #      after, and the ledger's record of the credential's zeta (spent, by whom, at which height);
 # and stops everything again (also on failure or Ctrl-C) unless --keep (then: tools/localnet.py
@@ -68,17 +68,6 @@ node tools/ws-demo.mjs send-and-receive --from ws://127.0.0.1:21031/mix --to ws:
 echo
 echo "== 2. nymclient -f $CLIENT_DIR/config.toml"
 "${LOCALNET[@]}" balances >"$LOCALNET_DIR/balances-before.json"
-# nymclient pipes the credential's value in from Ethereum itself when it has the pipe (a `pipe`
-# subcommand and the config's [ethereum] section); a nymclient without it pays from the genesis
-# balance, so the demo pipes 1 token first with nym-eth-pipe, the same transfer.
-if ! "$NYM_BIN/nymclient" --help | grep -qE '^  pipe '; then
-  echo "  (this nymclient has no Ethereum pipe: piping 1 token with nym-eth-pipe first)"
-  read -r TOKEN PIPE < <(python3 -c 'import json,sys; m = json.load(open(sys.argv[1]))
-print(m["ethereum"]["token"], m["pipe_account"])' "$LOCALNET_DIR/build/localnet.json")
-  "$NYM_BIN/nym-eth-pipe" transfer --key "$CLIENT_DIR/clientAccount.key" --amount 1 --token "$TOKEN" \
-    --pipe "$PIPE" --validator http://127.0.0.1:26657 --validator http://127.0.0.1:26660 --confirmations 2 |
-    sed 's/^/  nym-eth-pipe: /'
-fi
 status=0
 "$NYM_BIN/nymclient" -f "$CLIENT_DIR/config.toml" --json >"$LOCALNET_DIR/nymclient.json" || status=$?
 "${LOCALNET[@]}" balances >"$LOCALNET_DIR/balances-after.json"

@@ -67,7 +67,7 @@ VERIFIERS = 2
 PROVIDERS = 2
 WATCHER_THRESHOLD = 2
 VERIFIER_THRESHOLD = 2
-CLIENT_GENESIS_BALANCE = 10  # so the credential flow works without the Ethereum pipe too
+CLIENT_GENESIS_BALANCE = 0  # nymclient pipes its tokens in from Ethereum (the [ethereum] section)
 # (p2p, rpc, abci) of node0..3 on the host: docker ps's mappings; the ABCI ports stay inside a container there.
 NODE_PORTS = [(26656, 26657, 26658), (26659, 26660, 26665), (26661, 26662, 26666), (26663, 26664, 26667)]
 GETH_PORT = 8545
