@@ -19,7 +19,13 @@ Unexpected<Failure> ledger_failure(const node::CometError& e) {
 /// A JSON object from an ABCI query that answered code 0.
 Expected<json, Failure> query_json(Session& session, const std::vector<runtime::Url>& validators, std::string path,
                                    std::vector<std::uint8_t> data) {
-    auto answer = session.abci_query(validators, path, std::move(data));
+    auto answer = session.abci_query(validators, path, data);
+    // A validator that does not answer: the client moves on to the next one, so try each in turn
+    // (a client configured with 4 validators keeps piping when the first is down).
+    for (std::size_t tried = 1;
+         !answer && answer.error().kind == node::CometError::Kind::unreachable && tried < validators.size(); ++tried) {
+        answer = session.abci_query(validators, path, data);
+    }
     if (!answer) return ledger_failure(answer.error());
     if (answer->code != 0) {
         return Unexpected(Failure(Errc::rpc_error, "ledger query " + path + ": code " + std::to_string(answer->code) +
