@@ -88,6 +88,7 @@ def die(message):
 
 
 def load_validators_module():
+    sys.dont_write_bytecode = True  # no __pycache__ beside the tools
     spec = importlib.util.spec_from_file_location("nym_validators", TOOLS / "validators.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

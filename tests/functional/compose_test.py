@@ -64,6 +64,7 @@ class Compose(unittest.TestCase):
                            capture_output=True, text=True)
         if r.returncode != 0:
             raise AssertionError(f"localnet.py build --docker failed:\n{r.stderr}")
+        sys.dont_write_bytecode = True
         sys.path.insert(0, str(ROOT / "tools"))
         import localnet
         cls.localnet = localnet
