@@ -2,8 +2,9 @@
 # Installs the dependencies, builds everything with warnings as errors, and runs every test:
 # unit and known-answer tests, fuzz-corpus replays, the architecture lint, and functional tests
 # that start the real executables on loopback — first in the ci build (-O2), then again in the
-# asan build (AddressSanitizer + UndefinedBehaviorSanitizer). The README's test command and
-# .ci/run both call this. NYM_SKIP_ASAN=1 skips the second pass (for quick local runs).
+# asan build (AddressSanitizer + UndefinedBehaviorSanitizer; there without the ledger-network tests,
+# NYM_ASAN_ALL=1 includes them). The README's test command and .ci/run both call this.
+# NYM_SKIP_ASAN=1 skips the second pass (for quick local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${JOBS:-2}"
@@ -24,7 +25,13 @@ ctest --preset ci -j "$JOBS" --timeout 600
 
 if [ "${NYM_SKIP_ASAN:-0}" != "1" ]; then
   echo "== configure + build (preset asan: ASan + UBSan)"
-  cmake --preset asan >/dev/null
+  # The sanitizer pass leaves out the ledger-network tests (see tests/functional/CMakeLists.txt);
+  # NYM_ASAN_ALL=1 runs them under the sanitizers too.
+  if [ "${NYM_ASAN_ALL:-0}" = "1" ]; then
+    cmake --preset asan -DNYM_NETWORK_TESTS=ON >/dev/null
+  else
+    cmake --preset asan -DNYM_NETWORK_TESTS=OFF >/dev/null
+  fi
   cmake --build --preset asan -j "$JOBS"
   echo "== tests (preset asan)"
   ctest --preset asan -j "$JOBS" --timeout 900
