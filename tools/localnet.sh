@@ -155,7 +155,8 @@ wait_for_line() {
   while [ $SECONDS -lt $deadline ]; do
     line="$(tail -c +"$((offset + 1))" "$LOGS/$name.log" | grep -m1 -E "$pattern" || true)"
     if [ -n "$line" ]; then echo "$line"; return 0; fi
-    if ! live_pid "$name" >/dev/null; then
+    # kill -0, not live_pid: right after the launch the process may still be nohup, before its exec.
+    if ! kill -0 "$(cat "$RUN/$name.pid" 2>/dev/null)" 2>/dev/null; then
       echo "localnet: $name exited during start-up; last lines of $LOGS/$name.log:" >&2
       tail -n 15 "$LOGS/$name.log" >&2
       return 1
