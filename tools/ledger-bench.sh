@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${JOBS:-2}"
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+# The builds carry debug info (-g): without this ccache also hashes the build folder, and a clone
+# in another folder would miss every object.
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 bash tools/install-deps.sh >/dev/null
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$JOBS" --target nym-validator nym-ledger-tx bench_ledger

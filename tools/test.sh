@@ -11,6 +11,9 @@ JOBS="${JOBS:-2}"
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 # Paths inside the checkout hash relative to it, so clones in other folders share the cache.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+# The builds carry debug info (-g): without this ccache also hashes the build folder, and a clone
+# in another folder would miss every object.
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 bash tools/install-deps.sh
 if [ ! -d ../shared/vectors ]; then
