@@ -8,13 +8,6 @@ namespace nym::issuer {
 using node::config_fail;
 using node::ConfigErrc;
 
-#define NYM_READ(target, expr)                                                                                         \
-    do {                                                                                                               \
-        auto nym_read_ = (expr);                                                                                       \
-        if (!nym_read_) return Unexpected(nym_read_.error());                                                          \
-        target = std::move(*nym_read_);                                                                                \
-    } while (0)
-
 node::ConfigResult<Config> load_config(const std::filesystem::path& file) {
     auto text = node::read_text_file(file);
     if (!text) return Unexpected(text.error());
@@ -24,19 +17,19 @@ node::ConfigResult<Config> load_config(const std::filesystem::path& file) {
     Config c;
     std::int64_t n = 0;
     std::string path;
-    NYM_READ(c.listen_host, doc->string_or("issuer.listen_host", c.listen_host));
+    NYM_CONFIG_READ(c.listen_host, doc->string_or("issuer.listen_host", c.listen_host));
     if (!node::valid_host(c.listen_host)) return config_fail(ConfigErrc::invalid_host, "issuer.listen_host");
-    NYM_READ(n, doc->integer_in_or("issuer.listen_port", 0, 65535, DEFAULT_PORT));
+    NYM_CONFIG_READ(n, doc->integer_in_or("issuer.listen_port", 0, 65535, DEFAULT_PORT));
     c.listen_port = static_cast<std::uint16_t>(n);
-    NYM_READ(path, doc->string("issuer.secret_key"));
+    NYM_CONFIG_READ(path, doc->string("issuer.secret_key"));
     c.secret_key_file = node::resolve_path(base, path);
-    NYM_READ(path, doc->string("issuer.verification_key"));
+    NYM_CONFIG_READ(path, doc->string("issuer.verification_key"));
     c.verification_key_file = node::resolve_path(base, path);
-    NYM_READ(path, doc->string_or("issuer.data_dir", "data"));
+    NYM_CONFIG_READ(path, doc->string_or("issuer.data_dir", "data"));
     c.data_dir = node::resolve_path(base, path);
-    NYM_READ(n, doc->integer_in_or("issuer.workers", 1, 64, 1));
+    NYM_CONFIG_READ(n, doc->integer_in_or("issuer.workers", 1, 64, 1));
     c.workers = static_cast<std::uint32_t>(n);
-    NYM_READ(c.ledger, chain::read_ledger_config(*doc));
+    NYM_CONFIG_READ(c.ledger, chain::read_ledger_config(*doc));
     return c;
 }
 

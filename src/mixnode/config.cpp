@@ -159,60 +159,52 @@ ConfigResult<Config> parse_config(std::string_view text) {
     const node::ConfigDocument& doc = *parsed;
 
     Config c;
-#define NYM_READ(target, expr)                                                                                     \
-    do {                                                                                                           \
-        auto nym_v = (expr);                                                                                       \
-        if (!nym_v) return Unexpected(nym_v.error());                                                              \
-        target = std::move(*nym_v);                                                                                \
-    } while (false)
-
     std::int64_t n = 0;
     std::string key_path;
-    NYM_READ(c.id, doc.string("mixnode.id"));
-    NYM_READ(n, doc.integer("mixnode.layer"));
+    NYM_CONFIG_READ(c.id, doc.string("mixnode.id"));
+    NYM_CONFIG_READ(n, doc.integer("mixnode.layer"));
     c.layer = to_int(n);
-    NYM_READ(c.listen_host, doc.string("mixnode.listen_host"));
-    NYM_READ(n, doc.integer("mixnode.listen_port"));
+    NYM_CONFIG_READ(c.listen_host, doc.string("mixnode.listen_host"));
+    NYM_CONFIG_READ(n, doc.integer("mixnode.listen_port"));
     c.listen_port = to_int(n);
-    NYM_READ(c.announce_host, doc.string("mixnode.announce_host"));
-    NYM_READ(c.directory_url, doc.string("mixnode.directory_url"));
-    NYM_READ(key_path, doc.string("keys.private_identity_key_file"));
+    NYM_CONFIG_READ(c.announce_host, doc.string("mixnode.announce_host"));
+    NYM_CONFIG_READ(c.directory_url, doc.string("mixnode.directory_url"));
+    NYM_CONFIG_READ(key_path, doc.string("keys.private_identity_key_file"));
     c.private_identity_key_file = key_path;
-    NYM_READ(key_path, doc.string("keys.public_identity_key_file"));
+    NYM_CONFIG_READ(key_path, doc.string("keys.public_identity_key_file"));
     c.public_identity_key_file = key_path;
-    NYM_READ(key_path, doc.string("keys.private_sphinx_key_file"));
+    NYM_CONFIG_READ(key_path, doc.string("keys.private_sphinx_key_file"));
     c.private_sphinx_key_file = key_path;
-    NYM_READ(key_path, doc.string("keys.public_sphinx_key_file"));
+    NYM_CONFIG_READ(key_path, doc.string("keys.public_sphinx_key_file"));
     c.public_sphinx_key_file = key_path;
     c.replay_state_predates = !doc.has("keys.replay_state_file");
-    NYM_READ(key_path,
+    NYM_CONFIG_READ(key_path,
              doc.string_or("keys.replay_state_file", (c.private_sphinx_key_file.parent_path() / "replay_state.bin").string()));
     c.replay_state_file = key_path;
 
-    NYM_READ(n, doc.integer_in("mixing.max_delay_ms", 0, 3'600'000));
+    NYM_CONFIG_READ(n, doc.integer_in("mixing.max_delay_ms", 0, 3'600'000));
     c.max_delay = std::chrono::milliseconds(n);
-    NYM_READ(n, doc.integer_in("mixing.egress_queue_length", 0, 1'000'000));
+    NYM_CONFIG_READ(n, doc.integer_in("mixing.egress_queue_length", 0, 1'000'000));
     c.egress_queue_length = static_cast<std::uint64_t>(n);
-    NYM_READ(n, doc.integer_in("mixing.worker_threads", 0, 256));
+    NYM_CONFIG_READ(n, doc.integer_in("mixing.worker_threads", 0, 256));
     c.worker_threads = static_cast<std::uint32_t>(n);
-    NYM_READ(c.replay_fp_rate, doc.number("replay_protection.false_positive_rate"));
-    NYM_READ(n, doc.integer_in("replay_protection.expected_packets_per_second", 0, 1'000'000));
+    NYM_CONFIG_READ(c.replay_fp_rate, doc.number("replay_protection.false_positive_rate"));
+    NYM_CONFIG_READ(n, doc.integer_in("replay_protection.expected_packets_per_second", 0, 1'000'000));
     c.replay_expected_packets_per_second = static_cast<std::uint64_t>(n);
-    NYM_READ(n, doc.integer_in("replay_protection.epoch_secs", 0, 7 * 24 * 3600));
+    NYM_CONFIG_READ(n, doc.integer_in("replay_protection.epoch_secs", 0, 7 * 24 * 3600));
     c.replay_epoch = std::chrono::seconds(n);
-    NYM_READ(n, doc.integer_in("reporting.metrics_interval_ms", 0, 86'400'000));
+    NYM_CONFIG_READ(n, doc.integer_in("reporting.metrics_interval_ms", 0, 86'400'000));
     c.metrics_interval = std::chrono::milliseconds(n);
-    NYM_READ(n, doc.integer_in("reporting.heartbeat_interval_ms", 0, 86'400'000));
+    NYM_CONFIG_READ(n, doc.integer_in("reporting.heartbeat_interval_ms", 0, 86'400'000));
     c.heartbeat_interval = std::chrono::milliseconds(n);
-    NYM_READ(n, doc.integer_in_or("limits.inbound_idle_timeout_secs", 0, 86'400, c.inbound_idle_timeout.count()));
+    NYM_CONFIG_READ(n, doc.integer_in_or("limits.inbound_idle_timeout_secs", 0, 86'400, c.inbound_idle_timeout.count()));
     c.inbound_idle_timeout = std::chrono::seconds(n);
-    NYM_READ(n, doc.integer_in_or("limits.max_inbound_connections", 1, 1'000'000,
+    NYM_CONFIG_READ(n, doc.integer_in_or("limits.max_inbound_connections", 1, 1'000'000,
                                   static_cast<std::int64_t>(c.max_inbound_connections)));
     c.max_inbound_connections = static_cast<std::uint64_t>(n);
-    NYM_READ(n, doc.integer_in_or("limits.max_inbound_per_ip", 0, 1'000'000,
+    NYM_CONFIG_READ(n, doc.integer_in_or("limits.max_inbound_per_ip", 0, 1'000'000,
                                   static_cast<std::int64_t>(c.max_inbound_per_ip)));
     c.max_inbound_per_ip = static_cast<std::uint64_t>(n);
-#undef NYM_READ
 
     if (auto v = validate(c); !v) return Unexpected(v.error());
     return c;

@@ -178,3 +178,12 @@ private:
 [[nodiscard]] std::filesystem::path resolve_path(const std::filesystem::path& base, const std::string& value);
 
 } // namespace nym::node
+
+/// Inside a function returning ConfigResult<T>: evaluates `expr` (a ConfigResult<U>), returns its
+/// error, or moves its value into `target`.
+#define NYM_CONFIG_READ(target, expr)                                                                                  \
+    do {                                                                                                               \
+        auto nym_config_read_ = (expr);                                                                                \
+        if (!nym_config_read_) return ::nym::Unexpected(nym_config_read_.error());                                     \
+        target = std::move(*nym_config_read_);                                                                         \
+    } while (false)

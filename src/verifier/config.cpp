@@ -6,13 +6,6 @@ namespace nym::verifier {
 using node::config_fail;
 using node::ConfigErrc;
 
-#define NYM_READ(target, expr)                                                                                         \
-    do {                                                                                                               \
-        auto nym_read_ = (expr);                                                                                       \
-        if (!nym_read_) return Unexpected(nym_read_.error());                                                          \
-        target = std::move(*nym_read_);                                                                                \
-    } while (0)
-
 node::ConfigResult<Config> load_config(const std::filesystem::path& file) {
     auto text = node::read_text_file(file);
     if (!text) return Unexpected(text.error());
@@ -22,19 +15,19 @@ node::ConfigResult<Config> load_config(const std::filesystem::path& file) {
     Config c;
     std::string path;
     std::int64_t n = 0;
-    NYM_READ(path, doc->string("verifier.account_key"));
+    NYM_CONFIG_READ(path, doc->string("verifier.account_key"));
     c.account_key_file = node::resolve_path(base, path);
-    NYM_READ(path, doc->string_or("verifier.issuer_keys", "issuerKeys"));
+    NYM_CONFIG_READ(path, doc->string_or("verifier.issuer_keys", "issuerKeys"));
     c.issuer_keys_dir = node::resolve_path(base, path);
-    NYM_READ(n, doc->integer_in("verifier.issuer_threshold", 1, 255));
+    NYM_CONFIG_READ(n, doc->integer_in("verifier.issuer_threshold", 1, 255));
     c.issuer_threshold = static_cast<std::uint32_t>(n);
-    NYM_READ(path, doc->string_or("verifier.data_dir", "data"));
+    NYM_CONFIG_READ(path, doc->string_or("verifier.data_dir", "data"));
     c.data_dir = node::resolve_path(base, path);
-    NYM_READ(n, doc->integer_in_or("verifier.vote_timeout_ms", 1000, 3'600'000, 30000));
+    NYM_CONFIG_READ(n, doc->integer_in_or("verifier.vote_timeout_ms", 1000, 3'600'000, 30000));
     c.vote_timeout = std::chrono::milliseconds(n);
-    NYM_READ(n, doc->integer_in_or("verifier.workers", 1, 64, 1));
+    NYM_CONFIG_READ(n, doc->integer_in_or("verifier.workers", 1, 64, 1));
     c.workers = static_cast<std::uint32_t>(n);
-    NYM_READ(c.ledger, chain::read_ledger_config(*doc));
+    NYM_CONFIG_READ(c.ledger, chain::read_ledger_config(*doc));
     return c;
 }
 
