@@ -231,6 +231,22 @@ bool ValidatorNet::wait_height(int k, std::uint64_t height, std::chrono::seconds
     return false;
 }
 
+bool ValidatorNet::wait_app_height(int k, std::uint64_t height, std::chrono::seconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto r = rpc(k, "abci_info", nlohmann::json::object(), nullptr, 3s);
+        if (!r.is_null()) {
+            const auto& resp = r["response"];
+            const auto h = resp.contains("last_block_height") && resp["last_block_height"].is_string()
+                               ? std::stoull(resp["last_block_height"].get<std::string>())
+                               : 0;
+            if (h >= height) return true;
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    return false;
+}
+
 std::string ValidatorNet::app_hash_after(int k, std::uint64_t height) const {
     auto r = rpc(k, "block", {{"height", std::to_string(height + 1)}}, nullptr, 3s);
     if (r.is_null()) return "";

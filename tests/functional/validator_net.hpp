@@ -60,6 +60,9 @@ public:
     [[nodiscard]] std::optional<NodeStatus> status(int k) const;
     /// Waits until validator k reports at least `height`.
     [[nodiscard]] bool wait_height(int k, std::uint64_t height, std::chrono::seconds timeout) const;
+    /// Waits until app k has committed at least `height` (abci_info's last_block_height): its
+    /// queries answer from that state or a later one.
+    [[nodiscard]] bool wait_app_height(int k, std::uint64_t height, std::chrono::seconds timeout) const;
     /// The app hash in the header of block `height + 1`: the state after block `height`, as node k
     /// has it ("" if it has no such block yet).
     [[nodiscard]] std::string app_hash_after(int k, std::uint64_t height) const;

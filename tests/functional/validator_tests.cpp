@@ -66,7 +66,16 @@ protected:
         if (r.is_null()) return 0;
         EXPECT_EQ(r["check_tx"].value("code", 0u), 0u) << r.dump();
         EXPECT_EQ(r["tx_result"].value("code", 0u), expect_code) << r.dump();
-        return std::stoull(r.value("height", "0"));
+        const std::uint64_t height = std::stoull(r.value("height", "0"));
+        // broadcast_tx_commit answers once node k has the block; the other validators' apps may
+        // still be executing it, so wait until every running app has committed it before anyone
+        // reads (a validator a test has stopped does not answer status and is skipped).
+        for (int n = 0; n < ValidatorNet::NODES; ++n)
+            if (net->status(n)) {
+                EXPECT_TRUE(net->wait_app_height(n, height, std::chrono::seconds(30)))
+                    << "app" << n << " did not commit height " << height;
+            }
+        return height;
     }
 
     /// broadcast_tx_sync through node k: CheckTx's code.
