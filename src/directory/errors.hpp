@@ -15,6 +15,8 @@ enum class Errc {
     unknown_node,       ///< a metric report from a Sphinx key no registered mix node holds
     rate_limited,       ///< too many new identities from one address within the window
     foreign_host,       ///< the announced IP address is not the one the heartbeat came from
+    chain_param_unknown, ///< a query parameter GET /api/chain/<method> does not take
+    chain_param_invalid, ///< a query parameter that is not a decimal number 1..2^63-1
 };
 
 const std::error_category& directory_category() noexcept;
