@@ -108,32 +108,37 @@ const graph = { nodes: new Map(), flows: new Map(), positions: new Map(), layers
 function layout(nodes) {
   const columns = new Map(COLUMNS.map((c) => [c, nodes.filter((n) => n.layer === c)]));
   const rows = Math.max(1, ...[...columns.values()].map((c) => c.length));
-  const width = 800;
-  const height = 70 + rows * 74;
+  // The drawing's width follows the screen (within 440-800 units) so labels stay readable on a phone.
+  const width = Math.round(Math.min(800, Math.max(440, $("graph").clientWidth || 800)));
+  const step = width / COLUMNS.length;
+  const top = 60;
+  const rowHeight = 78;
+  const height = top + rows * rowHeight + 10;
   const positions = new Map();
   COLUMNS.forEach((c, i) => {
-    const x = 100 + i * 200;
     const list = columns.get(c);
-    list.forEach((n, j) => positions.set(n.identity, { x, y: 70 + (j + 0.5) * ((height - 70) / list.length) - 10 }));
+    const x = step * (i + 0.5);
+    list.forEach((n, j) => positions.set(n.identity, { x, y: top + 16 + (j + 0.5) * ((rows * rowHeight) / list.length) - rowHeight / 2 + 10 }));
   });
-  return { width, height, columns, positions };
+  return { width, height, step, columns, positions };
 }
 
 function drawNodes() {
   const nodes = book.list();
   const svg = $("graph");
-  const { width, height, columns, positions } = layout(nodes);
+  const { width, height, step, columns, positions } = layout(nodes);
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   if (!graph.layers) {
     graph.layers = { links: el("g", { class: "links" }), flows: el("g", { class: "flows" }), columns: new Map() };
     svg.append(graph.layers.links, graph.layers.flows);
-    COLUMNS.forEach((c, i) => {
+    COLUMNS.forEach((c) => {
       const g = el("g", { class: "column", "data-layer": c });
-      g.append(el("text", { class: "column-title", x: 100 + i * 200, y: 28, "text-anchor": "middle" }, COLUMN_TITLES[c]));
+      g.append(el("text", { class: "column-title", y: 28, "text-anchor": "middle" }, COLUMN_TITLES[c]));
       graph.layers.columns.set(c, g);
       svg.append(g);
     });
   }
+  COLUMNS.forEach((c, i) => graph.layers.columns.get(c).firstChild.setAttribute("x", String(step * (i + 0.5))));
   // Faint links between consecutive columns: the routes a packet may take.
   graph.layers.links.replaceChildren();
   for (let i = 0; i + 1 < COLUMNS.length; i++) {
@@ -157,19 +162,21 @@ function drawNodes() {
       if (g) g.remove();
       g = el("g", { class: "node", "data-identity": n.identity, "data-layer": n.layer });
       g.append(el("title"), el("circle", { r: 14 }), el("text", { class: "name", "text-anchor": "middle", y: 32 }),
-        el("text", { class: "host", "text-anchor": "middle", y: 47 }), el("text", { class: "stale-mark", "text-anchor": "middle", y: 5 }));
+        el("text", { class: "host", "text-anchor": "middle", y: 47 }), el("text", { class: "stale-mark", "text-anchor": "middle", y: 5 }),
+        el("text", { class: "stale-label", "text-anchor": "middle", y: -21 }));
       graph.layers.columns.get(n.layer).append(g);
       graph.nodes.set(n.identity, g);
     }
     const p = positions.get(n.identity);
     g.setAttribute("transform", `translate(${p.x} ${p.y})`);
     g.dataset.stale = String(n.stale);
-    const [title, , name, host, mark] = g.children;
+    const [title, , name, host, mark, label] = g.children;
     title.textContent = `${n.layer === "gateway" ? "gateway" : `layer ${n.layer} mix node`}\nidentity ${n.identity}\nhost ${n.host}\n` +
       `last seen ${M.ago(now - n.lastSeenMs)}${n.stale ? "\nSTALE: no longer in the directory's topology" : ""}`;
     name.textContent = M.shortKey(n.identity);
     host.textContent = n.host;
     mark.textContent = n.stale ? "✕" : "";
+    label.textContent = n.stale ? "stale" : "";
   }
   graph.positions = positions;
   drawTable(nodes, now);
@@ -180,7 +187,8 @@ function summary(nodes) {
   const live = nodes.filter((n) => !n.stale);
   const mixes = live.filter((n) => n.layer !== "gateway").length;
   const stale = nodes.length - live.length;
-  return `${mixes} mix nodes, ${live.length - mixes} gateways` + (stale ? `, ${stale} stale` : "");
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  return `${plural(mixes, "mix node")}, ${plural(live.length - mixes, "gateway")}` + (stale ? `, ${stale} stale` : "");
 }
 
 function drawTable(nodes, now) {
@@ -231,8 +239,8 @@ function drawFlows(now) {
         graph.layers.flows.append(path);
         graph.flows.set(key, path);
       }
-      const bend = to.x > from.x ? 0 : 60; // L3 -> gateway back edges stay readable
-      path.setAttribute("d", `M${from.x} ${from.y} C${from.x + 70} ${from.y + bend} ${to.x - 70} ${to.y + bend} ${to.x} ${to.y}`);
+      const pull = Math.abs(to.x - from.x) / 3;
+      path.setAttribute("d", `M${from.x} ${from.y} C${from.x + pull} ${from.y} ${to.x - pull} ${to.y} ${to.x} ${to.y}`);
       path.setAttribute("stroke-width", (1 + Math.log2(1 + rate)).toFixed(1));
       path.style.animationDuration = `${Math.max(0.3, 3 / Math.log2(2 + rate)).toFixed(2)}s`;
       path.dataset.rate = rate.toFixed(1);
@@ -405,7 +413,10 @@ refreshChain();
 setInterval(refreshTopology, TOPOLOGY_EVERY_MS);
 setInterval(refreshChain, CHAIN_EVERY_MS);
 setInterval(tick, TICK_MS);
-new ResizeObserver(resizeCharts).observe($("traffic"));
+addEventListener("resize", () => {
+  resizeCharts();
+  drawNodes();
+});
 matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
   charts.keys = ""; // rebuild with the other scheme's colours
   drawCharts();
