@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
                      static_cast<unsigned>(config.port), bound.error().message().c_str());
         return 1;
     }
-    std::printf("nym-directory listening on http://%s:%u (topology: /api/presence/topology, docs: /swagger/, dashboard: /dashboard/)\n",
+    std::printf("nym-directory listening on http://%s:%u (topology: /api/presence/topology, docs: /swagger/, "
+                "dashboard: /dashboard/)\n",
                 config.host.c_str(), static_cast<unsigned>(*bound));
     std::fflush(stdout);
     loop.run();

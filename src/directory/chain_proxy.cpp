@@ -1,5 +1,4 @@
 #include <directory/chain_proxy.hpp>
-
 #include <directory/errors.hpp>
 
 #include <algorithm>

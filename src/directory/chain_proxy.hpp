@@ -17,7 +17,7 @@ inline constexpr std::string_view CHAIN_ROUTE_PREFIX = "/api/chain/";
 /// The CometBFT RPC methods (v0.38, URI form) the directory forwards, and nothing else: none of
 /// them changes the node's state or reveals more than its public RPC does.
 inline constexpr std::array<std::string_view, 5> CHAIN_METHODS = {"status", "net_info", "validators", "blockchain",
-                                                                 "block_results"};
+                                                                  "block_results"};
 
 /// "/<method>?<params>" to send to CometBFT for GET /api/chain/<method>?<query>. Accepted
 /// parameters: validators `height`, `page`, `per_page`; blockchain `minHeight`, `maxHeight`;

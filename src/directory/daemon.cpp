@@ -11,6 +11,7 @@ namespace {
 
 using runtime::HttpRequest;
 using runtime::HttpResponse;
+using runtime::Responder;
 
 /// Largest CometBFT answer forwarded (20 block metas or a block's results stay far below).
 constexpr std::size_t CHAIN_ANSWER_LIMIT = 4 * 1024 * 1024;
@@ -41,6 +42,14 @@ void install_dashboard(const ServiceConfig& config, runtime::HttpServer& server)
     if (!config.uplot_dir.empty()) server.serve_static("/dashboard/vendor/", config.uplot_dir);
 }
 
+/// The validator's answer as the directory passes it on: its body when it answered 200, else 502.
+HttpResponse forwarded(Expected<runtime::HttpResult> result) {
+    if (!result) return HttpResponse::error(502, "validator RPC unreachable: " + result.error().message());
+    if (result->status != 200)
+        return HttpResponse::error(502, "validator RPC answered HTTP " + std::to_string(result->status));
+    return HttpResponse::json(200, std::move(result->body));
+}
+
 /// GET /api/chain/<method>: the configured CometBFT node's answer, as it sent it (chain_proxy.hpp).
 void install_chain_routes(runtime::HttpClient* client, const std::optional<runtime::Url>& rpc,
                           runtime::HttpServer& server) {
@@ -53,21 +62,16 @@ void install_chain_routes(runtime::HttpClient* client, const std::optional<runti
         const std::string path = std::string(CHAIN_ROUTE_PREFIX) + std::string(method);
         if (client == nullptr || !rpc) {
             server.route("GET", path, [](const HttpRequest&) {
-                return HttpResponse::error(404, "no validator network configured (start nym-directory with --cometbft-rpc URL)");
+                return HttpResponse::error(
+                    404, "no validator network configured (start nym-directory with --cometbft-rpc URL)");
             });
             continue;
         }
-        server.route_async("GET", path, [client, url = *rpc, method](const HttpRequest& request,
-                                                                      runtime::Responder respond) {
+        server.route_async("GET", path, [client, url = *rpc, method](const HttpRequest& request, Responder respond) {
             auto target = chain_rpc_target(method, request.query);
             if (!target) return respond(HttpResponse::error(400, target.error().message()));
             client->get(url, std::move(*target), [respond = std::move(respond)](Expected<runtime::HttpResult> result) {
-                if (!result)
-                    return respond(HttpResponse::error(502, "validator RPC unreachable: " + result.error().message()));
-                if (result->status != 200)
-                    return respond(
-                        HttpResponse::error(502, "validator RPC answered HTTP " + std::to_string(result->status)));
-                respond(HttpResponse::json(200, std::move(result->body)));
+                respond(forwarded(std::move(result)));
             });
         });
     }

@@ -14,22 +14,23 @@ TEST(ChainProxy, BuildsTheCometBftTargetFromTheAcceptedParameters) {
     EXPECT_EQ(chain_rpc_target("status", "").value(), "/status");
     EXPECT_EQ(chain_rpc_target("net_info", "").value(), "/net_info");
     EXPECT_EQ(chain_rpc_target("validators", "per_page=100&page=1").value(), "/validators?per_page=100&page=1");
-    EXPECT_EQ(chain_rpc_target("blockchain", "minHeight=5&maxHeight=14").value(), "/blockchain?minHeight=5&maxHeight=14");
+    EXPECT_EQ(chain_rpc_target("blockchain", "minHeight=5&maxHeight=14").value(),
+              "/blockchain?minHeight=5&maxHeight=14");
     EXPECT_EQ(chain_rpc_target("block_results", "height=9223372036854775807").value(),
               "/block_results?height=9223372036854775807");
     EXPECT_EQ(chain_rpc_target("block_results", "&height=3&").value(), "/block_results?height=3");
 }
 
 TEST(ChainProxy, RefusesParametersAMethodDoesNotTake) {
-    for (const auto& [method, query] : std::initializer_list<std::pair<const char*, const char*>>{
-             {"status", "height=1"},
-             {"net_info", "x=1"},
-             {"validators", "minHeight=1"},
-             {"blockchain", "height=1"},
-             {"block_results", "height"},
-             {"block_results", "=1"},
-             {"block_results", "prove=true"},
-             {"block_results", "height=1&tx=0x00"}}) {
+    for (const auto& [method, query] :
+         std::initializer_list<std::pair<const char*, const char*>>{{"status", "height=1"},
+                                                                    {"net_info", "x=1"},
+                                                                    {"validators", "minHeight=1"},
+                                                                    {"blockchain", "height=1"},
+                                                                    {"block_results", "height"},
+                                                                    {"block_results", "=1"},
+                                                                    {"block_results", "prove=true"},
+                                                                    {"block_results", "height=1&tx=0x00"}}) {
         auto target = chain_rpc_target(method, query);
         ASSERT_FALSE(target) << method << "?" << query;
         EXPECT_EQ(target.error(), Errc::chain_param_unknown) << method << "?" << query;
