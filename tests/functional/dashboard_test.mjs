@@ -389,7 +389,7 @@ async function main() {
     await pages.desktop.screenshot({ path: path.join(OUT, "desktop.png"), fullPage: true });
     await pages.phone.screenshot({ path: path.join(OUT, "phone.png"), fullPage: true });
     if (process.env.NYM_DOCS_SCREENSHOT) {
-      await pages.desktop.screenshot({ path: process.env.NYM_DOCS_SCREENSHOT, fullPage: false });
+      await pages.desktop.screenshot({ path: process.env.NYM_DOCS_SCREENSHOT, fullPage: true });
       log(`docs screenshot: ${process.env.NYM_DOCS_SCREENSHOT}`);
     }
 
