@@ -54,7 +54,22 @@ try {
 fs.mkdirSync(OUT, { recursive: true });
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "nym-dashboard-"));
 const children = new Set();
+const stopValidators = []; // tools/validators.py's processes outlive this one unless stopped
 let failed = false;
+
+// Nothing this test starts outlives it: not on a crash, not when ctest's timeout or ^C stops it.
+function killEverything() {
+  for (const child of children) child.kill("SIGKILL");
+  for (const stopNetwork of stopValidators.splice(0)) stopNetwork();
+}
+process.stdout.on("error", () => {}); // a closed pipe (| head) must not crash the test midway
+process.on("exit", killEverything);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    console.log(`stopped by ${signal}; work folder kept: ${work}`);
+    process.exit(1);
+  });
+}
 
 function log(text) {
   console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
@@ -165,6 +180,7 @@ async function startValidators() {
   const env = { ...process.env, NYM_BIN: VALIDATOR_BIN, COMETBFT: cometbft, VALIDATORS_LOG_DIR: path.join(work, "logs") };
   const tool = path.join(ROOT, "tools/validators.py");
   for (const command of [["build", "--timeout-commit", "400ms"], ["start"]]) {
+    if (command[0] === "start") stopValidators.push(() => spawnSync("python3", [tool, "--dir", dir, "stop"], { env, timeout: 60_000 }));
     const r = spawnSync("python3", [tool, "--dir", dir, ...command], { env, encoding: "utf8", timeout: 180_000 });
     if (r.status !== 0) fail(`validators.py ${command[0]}: ${r.stderr}${r.stdout}`);
   }
@@ -178,7 +194,6 @@ async function startValidators() {
       if (r.status !== 0) fail(`transfer: ${r.stderr}${r.stdout}`);
       return Number(/at height (\d+)/.exec(r.stdout)?.[1]);
     },
-    stop: () => spawnSync("python3", [tool, "--dir", dir, "stop"], { env, timeout: 60_000 }),
   };
 }
 
@@ -436,7 +451,7 @@ async function main() {
     log("no page errors, no console errors outside the outage");
   } finally {
     await browser.close();
-    if (chain) chain.stop();
+    for (const stopNetwork of stopValidators.splice(0)) stopNetwork();
   }
 }
 
