@@ -638,8 +638,9 @@ def start_ledger(p):
 
 
 def start_mixnet(p):
+    # LOCALNET_COMETBFT_RPC: the directory's dashboard (/dashboard/) shows node0's validator network.
     env = dict(os.environ, LOCALNET_LOG_DIR=str(logs_dir(p)), LOCALNET_TIMEOUT=str(int(TIMEOUT)),
-               LOCALNET_LOG_LEVEL=LOG_LEVEL, NYM_BIN=str(nym_bin_dir()))
+               LOCALNET_LOG_LEVEL=LOG_LEVEL, NYM_BIN=str(nym_bin_dir()), LOCALNET_COMETBFT_RPC=p["nodes"][0]["rpc"])
     r = subprocess.run(["bash", str(TOOLS / "localnet.sh"), "start", "--only", "mixnet", "--dir",
                         str(Path(p["out"]) / "mixnet"), "--base-port", str(p["mixnet"]["base_port"])],
                        capture_output=True, text=True, env=env)

@@ -40,7 +40,8 @@
 # LOCALNET_SEND_DELAY (20ms, mean gap of the clients' Poisson streams), LOCALNET_LOOP_DELAY (200ms),
 # LOCALNET_LOG_LEVEL (info), LOCALNET_TIMEOUT (60, seconds to wait for everything to come up),
 # LOCALNET_ETHEREUM (1; 0 leaves the Ethereum pipe out), LOCALNET_ETHEREUM_PORT (8545),
-# LOCALNET_LOG_DIR (instead of DIR/logs: tools/localnet.py keeps every component's log in one folder).
+# LOCALNET_LOG_DIR (instead of DIR/logs: tools/localnet.py keeps every component's log in one folder),
+# LOCALNET_COMETBFT_RPC (a validator's RPC the directory's dashboard reads; tools/localnet.py sets node0's).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -382,8 +383,10 @@ start_mixnet() {
 
   local offset
   offset=$(log_size directory)
-  launch directory "$(binary_of directory)" --host $HOST --port "$DIRECTORY_PORT" --presence-timeout 5s \
-    --log-level "$LOG_LEVEL"
+  local directory_args=(--host $HOST --port "$DIRECTORY_PORT" --presence-timeout 5s --log-level "$LOG_LEVEL")
+  # The dashboard (/dashboard/) shows this validator's network too.
+  [ -n "${LOCALNET_COMETBFT_RPC:-}" ] && directory_args+=(--cometbft-rpc "$LOCALNET_COMETBFT_RPC")
+  launch directory "$(binary_of directory)" "${directory_args[@]}"
   wait_for_line directory "nym-directory listening on" "$offset" >/dev/null
 
   local -A offsets

@@ -1,10 +1,81 @@
 #include <directory/daemon.hpp>
 
+#include <directory/chain_proxy.hpp>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
 namespace nym::directory {
 namespace {
 
 using runtime::HttpRequest;
 using runtime::HttpResponse;
+using runtime::Responder;
+
+/// Largest CometBFT answer forwarded (20 block metas or a block's results stay far below).
+constexpr std::size_t CHAIN_ANSWER_LIMIT = 4 * 1024 * 1024;
+
+HttpResponse asset(std::string_view content_type, std::string_view body) {
+    HttpResponse response{200, std::string(content_type), std::string(body), {}};
+    response.headers.emplace_back("Cache-Control", "no-cache");
+    return response;
+}
+
+/// The network dashboard (web/dashboard/): the page and its modules are embedded, uPlot is served
+/// from the npm package's dist/ folder like the Swagger UI's assets.
+void install_dashboard(const ServiceConfig& config, runtime::HttpServer& server) {
+    const auto page = [](const HttpRequest&) { return asset("text/html; charset=utf-8", dashboard_page()); };
+    server.route("GET", "/dashboard/", page);
+    server.route("GET", "/dashboard/index.html", page);
+    server.route("GET", "/dashboard/dashboard.css",
+                 [](const HttpRequest&) { return asset("text/css; charset=utf-8", dashboard_style()); });
+    server.route("GET", "/dashboard/app.mjs",
+                 [](const HttpRequest&) { return asset("application/javascript", dashboard_app_script()); });
+    server.route("GET", "/dashboard/model.mjs",
+                 [](const HttpRequest&) { return asset("application/javascript", dashboard_model_script()); });
+    server.route("GET", "/dashboard", [](const HttpRequest&) {
+        HttpResponse response = HttpResponse::error(301, "moved to /dashboard/");
+        response.headers.emplace_back("Location", "/dashboard/");
+        return response;
+    });
+    if (!config.uplot_dir.empty()) server.serve_static("/dashboard/vendor/", config.uplot_dir);
+}
+
+/// The validator's answer as the directory passes it on: its body when it answered 200, else 502.
+HttpResponse forwarded(Expected<runtime::HttpResult> result) {
+    if (!result) return HttpResponse::error(502, "validator RPC unreachable: " + result.error().message());
+    if (result->status != 200)
+        return HttpResponse::error(502, "validator RPC answered HTTP " + std::to_string(result->status));
+    return HttpResponse::json(200, std::move(result->body));
+}
+
+/// GET /api/chain/<method>: the configured CometBFT node's answer, as it sent it (chain_proxy.hpp).
+void install_chain_routes(runtime::HttpClient* client, const std::optional<runtime::Url>& rpc,
+                          runtime::HttpServer& server) {
+    // Whether there is a validator network to show (so the page never asks for a route that is 404).
+    const bool configured = client != nullptr && rpc.has_value();
+    server.route("GET", "/api/chain", [configured](const HttpRequest&) {
+        return HttpResponse::json(200, configured ? R"({"configured":true})" : R"({"configured":false})");
+    });
+    for (const auto method : CHAIN_METHODS) {
+        const std::string path = std::string(CHAIN_ROUTE_PREFIX) + std::string(method);
+        if (client == nullptr || !rpc) {
+            server.route("GET", path, [](const HttpRequest&) {
+                return HttpResponse::error(
+                    404, "no validator network configured (start nym-directory with --cometbft-rpc URL)");
+            });
+            continue;
+        }
+        server.route_async("GET", path, [client, url = *rpc, method](const HttpRequest& request, Responder respond) {
+            auto target = chain_rpc_target(method, request.query);
+            if (!target) return respond(HttpResponse::error(400, target.error().message()));
+            client->get(url, std::move(*target), [respond = std::move(respond)](Expected<runtime::HttpResult> result) {
+                respond(forwarded(std::move(result)));
+            });
+        });
+    }
+}
 
 /// Every route of docs/protocol/directory.md; accepted metric reports are also broadcast on /ws.
 void install_routes(DirectoryService& service, const ServiceConfig& config, runtime::HttpServer& server) {
@@ -35,6 +106,7 @@ void install_routes(DirectoryService& service, const ServiceConfig& config, runt
     server.route("GET", "/swagger", to_swagger);
     server.route("GET", "/", to_swagger);
     if (!config.swagger_dir.empty()) server.serve_static("/swagger/", config.swagger_dir);
+    install_dashboard(config, server);
     server.websocket(std::string(METRICS_WS_PATH));
     service.on_metric = [&server](std::string json) { server.broadcast(std::string(METRICS_WS_PATH), std::move(json)); };
 }
@@ -55,6 +127,13 @@ Daemon::Daemon(runtime::Loop& loop, DaemonConfig config, Clock clock)
     : m_config(std::move(config)), m_service(m_config.service, std::move(clock)),
       m_server(loop, server_options(m_config)) {
     install_routes(m_service, m_config.service, m_server);
+    if (m_config.cometbft_rpc) {
+        runtime::ClientOptions options;
+        options.timeout = std::chrono::seconds(5);
+        options.body_limit = CHAIN_ANSWER_LIMIT;
+        m_chain_client = std::make_unique<runtime::HttpClient>(loop, options);
+    }
+    install_chain_routes(m_chain_client.get(), m_config.cometbft_rpc, m_server);
 }
 
 Expected<std::uint16_t> Daemon::start() { return m_server.listen(); }

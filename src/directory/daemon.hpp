@@ -2,12 +2,15 @@
 // The running directory: its service's routes on an HTTP server attached to the process's loop.
 
 #include <directory/service.hpp>
+#include <runtime/http_client.hpp>
 #include <runtime/http_server.hpp>
 #include <runtime/loop.hpp>
 #include <util/expected.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace nym::directory {
@@ -17,6 +20,9 @@ struct DaemonConfig {
     std::uint16_t port = 8080;           ///< 0 = any free port
     std::size_t body_limit = 64 * 1024;  ///< largest request body
     ServiceConfig service;
+    /// A CometBFT node's RPC (http://host:port) whose read-only methods GET /api/chain/<method>
+    /// forwards for the dashboard; none = those routes answer 404.
+    std::optional<runtime::Url> cometbft_rpc;
 };
 
 class Daemon {
@@ -33,6 +39,9 @@ private:
     DaemonConfig m_config;
     DirectoryService m_service;
     runtime::HttpServer m_server;
+    /// For the /api/chain/ routes; declared after the server so it dies first (its pending
+    /// callbacks, which answer through the server, are then abandoned).
+    std::unique_ptr<runtime::HttpClient> m_chain_client;
 };
 
 } // namespace nym::directory

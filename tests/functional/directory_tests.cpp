@@ -261,6 +261,70 @@ TEST_F(DirectoryTest, ServesTheOpenApiDocumentAndSwaggerUi) {
     EXPECT_EQ(get("/swagger/swagger-ui.css").status, 200u);
 }
 
+TEST_F(DirectoryTest, ServesTheDashboardWithItsChartsFromTheNpmPackage) {
+    start();
+    auto r = get("/dashboard/");
+    ASSERT_EQ(r.status, 200u);
+    EXPECT_EQ(r.content_type.rfind("text/html", 0), 0u);
+    EXPECT_NE(r.body.find("/dashboard/app.mjs"), std::string::npos);
+    r = get("/dashboard/app.mjs");
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.content_type, "application/javascript");
+    EXPECT_EQ(get("/dashboard/model.mjs").status, 200u);
+    EXPECT_EQ(get("/dashboard/dashboard.css").status, 200u);
+    r = get("/dashboard/vendor/uPlot.iife.min.js");
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_GT(r.body.size(), 10'000u);
+    EXPECT_EQ(get("/dashboard/vendor/uPlot.min.css").status, 200u);
+    EXPECT_EQ(get("/dashboard/vendor/../../openapi.json").status, 400u);
+    EXPECT_EQ(get("/dashboard").status, 301u);
+    // Without --cometbft-rpc there is no validator network to show, and the page can ask first.
+    r = get("/api/chain");
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(json::parse(r.body), json({{"configured", false}}));
+    r = get("/api/chain/status");
+    EXPECT_EQ(r.status, 404u);
+    EXPECT_TRUE(is_json_error(r));
+    EXPECT_NE(r.body.find("--cometbft-rpc"), std::string::npos);
+}
+
+TEST_F(DirectoryTest, ChainRoutesRefuseBadParametersAndReportAnUnreachableValidator) {
+    // A port nobody listens on (bound, then closed).
+    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    const auto closed_port = ntohs(a.sin_port);
+    ::close(s);
+    start({"--cometbft-rpc", "http://127.0.0.1:" + std::to_string(closed_port)});
+    auto r = get("/api/chain");
+    EXPECT_EQ(json::parse(r.body), json({{"configured", true}}));
+    r = get("/api/chain/status");
+    EXPECT_EQ(r.status, 502u);
+    EXPECT_TRUE(is_json_error(r));
+    EXPECT_NE(r.body.find("validator RPC unreachable"), std::string::npos) << r.body;
+    r = get("/api/chain/block_results?height=abc");
+    EXPECT_EQ(r.status, 400u);
+    EXPECT_TRUE(is_json_error(r));
+    r = get("/api/chain/status?height=1");
+    EXPECT_EQ(r.status, 400u);
+    EXPECT_EQ(get("/api/chain/broadcast_tx_commit?tx=0x00").status, 404u); // never forwarded
+    EXPECT_EQ(post("/api/chain/status", "{}").status, 405u);
+    expect_alive();
+}
+
+TEST(DirectoryFlags, ABadCometBftRpcIsRefusedAtStartUp) {
+    auto p = Process::start(NYM_DIRECTORY_BIN, {"--port", "0", "--cometbft-rpc", "localhost:26657"});
+    ASSERT_TRUE(p);
+    const auto status = p->wait(5s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(*status, 2);
+    EXPECT_NE(p->drain_stderr().find("invalid --cometbft-rpc"), std::string::npos);
+}
+
 TEST_F(DirectoryTest, APortInUseIsAClearErrorNotACrash) {
     start();
     auto second = Process::start(NYM_DIRECTORY_BIN, {"--host", "127.0.0.1", "--port", std::to_string(dir.port)});
