@@ -459,7 +459,12 @@ function drawServices(list) {
       f.append(b);
       facts.append(f);
     }
-    tr.append(cell(s.kind, "kind"), cell(s.url, "url"), state,
+    const service = cell(s.kind, "kind");
+    const url = document.createElement("small");
+    url.className = "url";
+    url.textContent = s.url;
+    service.append(url);
+    tr.append(service, state,
       cell(s.lastOkMs === null ? "never" : M.ago(now - s.lastOkMs), "last-ok"), facts);
     return tr;
   }));
