@@ -9,6 +9,8 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 int main(int argc, char** argv) {
     CLI::App app{"nym-directory: presence, topology and metrics server of the Nym mixnet"};
@@ -17,6 +19,8 @@ int main(int argc, char** argv) {
     std::string swagger_dir = NYM_SWAGGER_UI_DIR;
     std::string uplot_dir = NYM_UPLOT_DIR;
     std::string cometbft_rpc;
+    std::vector<std::string> issuers;
+    std::vector<std::string> providers;
     std::string log_level = "info";
     app.add_option("--host", config.host, "address to listen on")->capture_default_str();
     app.add_option("--port", config.port, "TCP port (0 = any free port)")->capture_default_str();
@@ -27,11 +31,16 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--cometbft-rpc", cometbft_rpc,
                    "a validator's CometBFT RPC (http://host:port) the dashboard reads through /api/chain/");
+    app.add_option("--issuer", issuers,
+                   "an nym-issuer's base URL (http://host:port) whose health the dashboard shows (repeatable)");
+    app.add_option("--provider", providers,
+                   "an nym-provider's base URL (http://host:port) whose health the dashboard shows (repeatable)");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
     app.add_option("--body-limit", config.body_limit, "largest request body in bytes")->capture_default_str();
     bool allow_foreign_hosts = false;
-    app.add_flag("--allow-foreign-hosts", allow_foreign_hosts,
-                 "accept nodes announcing an address other than the one their heartbeats come from (nodes behind a proxy)");
+    app.add_flag(
+        "--allow-foreign-hosts", allow_foreign_hosts,
+        "accept nodes announcing an address other than the one their heartbeats come from (nodes behind a proxy)");
     app.set_version_flag("--version", std::string("nym-directory ") + NYM_VERSION);
     CLI11_PARSE(app, argc, argv);
 
@@ -57,6 +66,19 @@ int main(int argc, char** argv) {
             return 2;
         }
         config.cometbft_rpc = *url;
+    }
+    for (const auto& [kind, urls] : {std::pair{nym::directory::ServiceKind::issuer, &issuers},
+                                     std::pair{nym::directory::ServiceKind::provider, &providers}}) {
+        for (const auto& text : *urls) {
+            auto endpoint = nym::directory::parse_service_url(kind, text);
+            if (!endpoint) {
+                std::fprintf(stderr, "nym-directory: invalid --%s '%s': %s\n",
+                             std::string(nym::directory::to_string(kind)).c_str(), text.c_str(),
+                             endpoint.error().message().c_str());
+                return 2;
+            }
+            config.services.push_back(std::move(*endpoint));
+        }
     }
     config.service.registry.host_must_match_sender = !allow_foreign_hosts;
 

@@ -3,6 +3,7 @@
 #include <directory/chain_proxy.hpp>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -123,9 +124,80 @@ runtime::ServerOptions server_options(const DaemonConfig& config) {
 
 } // namespace
 
+/// Polls every configured credential service on the loop: a status request per service and
+/// interval (none while the previous one is still out), each bounded by the client's timeout; the
+/// answers are kept for GET /api/services, which never waits on a service.
+class ServiceMonitor : public std::enable_shared_from_this<ServiceMonitor> {
+public:
+    ServiceMonitor(runtime::Loop& loop, std::vector<ServiceEndpoint> endpoints, std::chrono::milliseconds timeout,
+                   Clock clock)
+        : m_endpoints(std::move(endpoints)), m_health(m_endpoints.size()), m_in_flight(m_endpoints.size(), false),
+          m_clock(std::move(clock)), m_client(loop, client_options(timeout)) {}
+
+    void start(runtime::Loop& loop, std::chrono::milliseconds interval) {
+        std::weak_ptr<ServiceMonitor> weak = weak_from_this();
+        const auto tick = [weak] {
+            if (auto self = weak.lock()) self->poll();
+        };
+        loop.post(tick);
+        loop.every(interval, tick);
+    }
+
+    [[nodiscard]] std::string json() const { return services_json(m_endpoints, m_health); }
+
+private:
+    static runtime::ClientOptions client_options(std::chrono::milliseconds timeout) {
+        runtime::ClientOptions options;
+        options.timeout = timeout;
+        options.body_limit = 64 * 1024; // a status answer is a few hundred bytes
+        return options;
+    }
+
+    void poll() {
+        std::weak_ptr<ServiceMonitor> weak = weak_from_this();
+        for (std::size_t i = 0; i < m_endpoints.size(); ++i) {
+            if (m_in_flight[i]) continue;
+            m_in_flight[i] = true;
+            m_client.get(m_endpoints[i].base, status_target(m_endpoints[i]),
+                         [weak, i](Expected<runtime::HttpResult> result) {
+                             if (auto self = weak.lock()) self->record(i, std::move(result));
+                         });
+        }
+    }
+
+    void record(std::size_t i, Expected<runtime::HttpResult> result) {
+        m_in_flight[i] = false;
+        ServiceHealth& h = m_health[i];
+        h.checked = true;
+        h.up = false;
+        if (!result) {
+            h.error = "unreachable: " + result.error().message();
+            return;
+        }
+        if (result->status != 200) {
+            h.error = "answered HTTP " + std::to_string(result->status);
+            return;
+        }
+        auto detail = service_detail(m_endpoints[i].kind, result->body);
+        if (!detail) {
+            h.error = "unexpected status answer: " + detail.error();
+            return;
+        }
+        h.up = true;
+        h.error.clear();
+        h.detail = std::move(*detail);
+        h.last_ok_ms = m_clock();
+    }
+
+    std::vector<ServiceEndpoint> m_endpoints;
+    std::vector<ServiceHealth> m_health;
+    std::vector<bool> m_in_flight;
+    Clock m_clock;
+    runtime::HttpClient m_client;
+};
+
 Daemon::Daemon(runtime::Loop& loop, DaemonConfig config, Clock clock)
-    : m_config(std::move(config)), m_service(m_config.service, std::move(clock)),
-      m_server(loop, server_options(m_config)) {
+    : m_config(std::move(config)), m_service(m_config.service, clock), m_server(loop, server_options(m_config)) {
     install_routes(m_service, m_config.service, m_server);
     if (m_config.cometbft_rpc) {
         runtime::ClientOptions options;
@@ -134,8 +206,22 @@ Daemon::Daemon(runtime::Loop& loop, DaemonConfig config, Clock clock)
         m_chain_client = std::make_unique<runtime::HttpClient>(loop, options);
     }
     install_chain_routes(m_chain_client.get(), m_config.cometbft_rpc, m_server);
+    if (!m_config.services.empty()) {
+        m_monitor = std::make_shared<ServiceMonitor>(loop, m_config.services, m_config.service_timeout, clock);
+        m_monitor->start(loop, m_config.service_poll_interval);
+    }
+    // Always 200 (an empty list when none is configured), so the page never asks for a 404.
+    std::weak_ptr<ServiceMonitor> weak = m_monitor;
+    m_server.route("GET", std::string(SERVICES_ROUTE), [weak](const HttpRequest&) {
+        auto monitor = weak.lock();
+        return HttpResponse::json(200, monitor ? monitor->json() : std::string(R"({"services":[]})"));
+    });
 }
 
-Expected<std::uint16_t> Daemon::start() { return m_server.listen(); }
+Daemon::~Daemon() = default;
+
+Expected<std::uint16_t> Daemon::start() {
+    return m_server.listen();
+}
 
 } // namespace nym::directory

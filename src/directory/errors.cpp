@@ -22,6 +22,8 @@ public:
             return "query parameter not accepted by this validator RPC method";
         case Errc::chain_param_invalid:
             return "query parameter must be a decimal number from 1 to 2^63-1";
+        case Errc::service_url_invalid:
+            return "not a service base URL (use http://host:port or https://host:port, no query)";
         }
         return "unknown directory error";
     }

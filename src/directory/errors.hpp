@@ -17,6 +17,7 @@ enum class Errc {
     foreign_host,        ///< the announced IP address is not the one the heartbeat came from
     chain_param_unknown, ///< a query parameter GET /api/chain/<method> does not take
     chain_param_invalid, ///< a query parameter that is not a decimal number 1..2^63-1
+    service_url_invalid, ///< a --issuer / --provider value that is not an http(s):// base URL
 };
 
 const std::error_category& directory_category() noexcept;

@@ -1,20 +1,24 @@
 // The network dashboard (/dashboard/ of nym-directory) in a real headless Chromium, driven by
 // playwright-core, against real processes on loopback: nym-directory, four nym-mixnode (layers 1,
 // 2, 2, 3), one nym-gateway and one nym-client, and — when CometBFT and nym-validator are there —
-// the 4-validator network of tools/validators.py that the directory reads through --cometbft-rpc.
+// the 4-validator network of tools/validators.py that the directory reads through --cometbft-rpc,
+// with one nym-issuer and one nym-provider on it whose health the directory watches (--issuer,
+// --provider).
 //
 // It opens the page on a desktop (light) and a phone (dark) viewport and checks, with generous waits
 // only: every node of the directory's topology is drawn in its layer's column; with the client
 // sending, the numbers move and each mix node's last report on the page equals the one the
 // directory's API lists; the validator network shows the chain's height, the validators' voting
-// power and a block with the transfer it made; a malformed frame on /ws is counted and skipped;
+// power and a block with the transfer it made; the credential services panel shows the issuer and the
+// provider up with their numbers, and the provider down once it is killed; a malformed frame on /ws is counted and skipped;
 // a stopped mix node is marked stale; the directory killed and restarted shows "disconnected,
 // retrying" and then live again. No uncaught page error at any time and no console error outside
 // the outage (where Chromium itself logs the refused connections). Screenshots go to the output
 // folder (desktop.png, phone.png, ...); NYM_DOCS_SCREENSHOT=path copies the desktop one there.
 //
 // Environment: NYM_BIN (folder of nym-directory, nym-mixnode, nym-gateway, nym-client),
-// NYM_VALIDATOR_BIN (folder of nym-validator and nym-ledger-tx; default NYM_BIN), COMETBFT (the
+// NYM_VALIDATOR_BIN (folder of nym-validator, nym-ledger-tx, nym-coconut-keygen, nym-issuer and
+// nym-provider; default NYM_BIN), COMETBFT (the
 // binary; the chain part is skipped, saying so, without it), CHROMIUM (default: chromium on PATH),
 // NYM_TEST_OUT (default ./dashboard-test-output). Exit 0 pass, 1 fail, 77 skipped (no Chromium or
 // no playwright-core: tools/install-deps.sh installs both).
@@ -161,9 +165,10 @@ async function api(port, target) {
 
 // ---- the network -----------------------------------------------------------------------------------
 
-async function startDirectory(port, rpc) {
+async function startDirectory(port, rpc, services = []) {
   const args = ["--host", HOST, "--port", String(port), "--presence-timeout", "4s", "--log-level", "info"];
   if (rpc) args.push("--cometbft-rpc", rpc);
+  for (const s of services) args.push(`--${s.kind}`, s.url);
   const { child, line } = await start("directory", path.join(BIN, "nym-directory"), args, "nym-directory listening on");
   const bound = Number(/127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
   if (!bound) fail(`no port in: ${line}`);
@@ -179,7 +184,11 @@ async function startValidators() {
   const dir = path.join(work, "validators");
   const env = { ...process.env, NYM_BIN: VALIDATOR_BIN, COMETBFT: cometbft, VALIDATORS_LOG_DIR: path.join(work, "logs") };
   const tool = path.join(ROOT, "tools/validators.py");
-  for (const command of [["build", "--timeout-commit", "400ms"], ["start"]]) {
+  // A 2-of-3 Coconut key set from a trusted dealer (nym-coconut-keygen): the genesis lists the issuers'
+  // keys, issuer 1 runs.
+  const keys = path.join(work, "coconut-keys");
+  runOnce(path.join(VALIDATOR_BIN, "nym-coconut-keygen"), ["--attributes", "5", "-n", "3", "-t", "2", "--out", keys]);
+  for (const command of [["build", "--timeout-commit", "400ms", "--issuer-keys", path.join(keys, "issuerKeys")], ["start"]]) {
     if (command[0] === "start") stopValidators.push(() => spawnSync("python3", [tool, "--dir", dir, "stop"], { env, timeout: 60_000 }));
     const r = spawnSync("python3", [tool, "--dir", dir, ...command], { env, encoding: "utf8", timeout: 180_000 });
     if (r.status !== 0) fail(`validators.py ${command[0]}: ${r.stderr}${r.stdout}`);
@@ -188,6 +197,9 @@ async function startValidators() {
   log(`validator network: 4 validators, node0 RPC ${network.rpc}`);
   return {
     rpc: network.rpc,
+    network,
+    dir,
+    keys,
     transfer: () => {
       const r = spawnSync("python3", [tool, "--dir", dir, "transfer", "--from", "alice", "--to", "bob", "--amount", "5"],
         { env, encoding: "utf8", timeout: 60_000 });
@@ -195,6 +207,44 @@ async function startValidators() {
       return Number(/at height (\d+)/.exec(r.stdout)?.[1]);
     },
   };
+}
+
+/** One nym-issuer and one nym-provider on the validator network (docs/protocol/credentials.md §3, §5). */
+async function startCredentialServices(chain) {
+  const ledger = `[ledger]\nnodes = [${chain.network.nodes.map((n) => `"http://${HOST}:${n.rpc_port}"`).join(", ")}]\n` +
+    `chain_id = "${chain.network.chain_id}"\npoll_interval_ms = 100\n`;
+  const issuerDir = path.join(work, "issuer1");
+  const coconut = path.join(chain.keys, "issuer-1", "coconutkeys");
+  const [secret] = fs.readdirSync(coconut).filter((f) => f.startsWith("threshold-secretKey"));
+  const [verification] = fs.readdirSync(coconut).filter((f) => f.startsWith("threshold-verificationKey"));
+  fs.mkdirSync(issuerDir, { recursive: true });
+  fs.writeFileSync(path.join(issuerDir, "config.toml"), `[issuer]\nlisten_host = "${HOST}"\nlisten_port = 4000\n` +
+    `secret_key = "${path.join(coconut, secret)}"\nverification_key = "${path.join(coconut, verification)}"\n` +
+    `data_dir = "data"\nworkers = 1\n\n${ledger}`);
+  const providerDir = path.join(work, "provider1");
+  fs.mkdirSync(providerDir, { recursive: true });
+  fs.writeFileSync(path.join(providerDir, "config.toml"), `[provider]\nlisten_host = "${HOST}"\nlisten_port = 4100\n` +
+    `account_key = "${path.join(chain.dir, "accounts", "provider1.key")}"\nissuer_keys = "${path.join(chain.keys, "issuerKeys")}"\n` +
+    `issuer_threshold = 2\nspend_timeout_ms = 10000\nnonce_lifetime_ms = 60000\n\n${ledger}`);
+  const [issuer, provider] = await Promise.all([
+    start("issuer1", path.join(VALIDATOR_BIN, "nym-issuer"), ["-f", path.join(issuerDir, "config.toml"), "--port", "0"], "nym-issuer 1 listening on"),
+    start("provider1", path.join(VALIDATOR_BIN, "nym-provider"), ["-f", path.join(providerDir, "config.toml"), "--port", "0"], "nym-provider "),
+  ]);
+  const urlIn = (line) => /listening on (http:\/\/\S+)/.exec(line)?.[1] ?? fail(`no URL in: ${line}`);
+  const services = [
+    { kind: "issuer", url: urlIn(issuer.line), child: issuer.child },
+    { kind: "provider", url: urlIn(provider.line), child: provider.child, address: chain.network.accounts.provider1.address },
+  ];
+  log(`credential services: issuer 1 on ${services[0].url}, provider1 on ${services[1].url}`);
+  return services;
+}
+
+/** The credential services panel's rows: [{kind, url, up, badge, facts: {label: text}}]. */
+function serviceRows(page) {
+  return page.$$eval("#service-list tbody tr", (trs) => trs.map((tr) => ({
+    kind: tr.dataset.kind, url: tr.dataset.url, up: tr.dataset.up, badge: tr.querySelector(".badge")?.textContent,
+    facts: Object.fromEntries([...tr.querySelectorAll(".fact")].map((f) => [f.dataset.fact, f.querySelector("b").title || f.querySelector("b").textContent])),
+  })));
 }
 
 async function startMixnet(directoryUrl) {
@@ -309,7 +359,8 @@ function pageReports(page) {
 async function main() {
   log(`work folder ${work}, screenshots to ${OUT}`);
   const chain = await startValidators();
-  let directory = await startDirectory(0, chain?.rpc);
+  const services = chain ? await startCredentialServices(chain) : [];
+  let directory = await startDirectory(0, chain?.rpc, services);
   const port = directory.port;
   const base = `http://${HOST}:${port}`;
   const net = await startMixnet(base);
@@ -376,9 +427,26 @@ async function main() {
         });
       }
       log(`validator network: height, 4 validators with their voting power, the transfer at height ${height}`);
+
+      // 3b. The credential services: both up, with the numbers the directory read from them.
+      for (const [label, page] of Object.entries(pages)) {
+        await waitFor(`${label}: the issuer and the provider listed up with their numbers`, async () => {
+          if (await page.getAttribute("#services", "hidden") !== null) return false;
+          const listed = (await api(port, "/api/services")).services;
+          const rows = await serviceRows(page);
+          const issuer = rows.find((r) => r.kind === "issuer" && r.url === services[0].url);
+          const provider = rows.find((r) => r.kind === "provider" && r.url === services[1].url);
+          const issuerApi = listed.find((s) => s.kind === "issuer");
+          return rows.length === 2 && issuer?.up === "true" && issuer.badge === "up" && provider?.up === "true" &&
+            provider.badge === "up" && provider.facts.address?.toLowerCase() === services[1].address.toLowerCase() && issuerApi?.up === true &&
+            Number(issuer.facts["processed height"]) >= 1 && issuer.facts.issuer === "1";
+        });
+      }
+      log("credential services: issuer 1 and provider1 shown up, with the issuer's processed height and the provider's address");
     } else {
       await waitFor("the validator section to say none is configured",
         async () => (await pages.desktop.getAttribute("#chain", "data-state")) === "absent");
+      if (await pages.desktop.getAttribute("#services", "hidden") === null) fail("the credential services panel is shown with none configured");
     }
 
     // 4. A malformed frame on /ws is skipped, not fatal (a page whose websocket the test relays).
@@ -420,8 +488,24 @@ async function main() {
         return node && node.column === "2" && node.stale === "true" && row !== null && others;
       });
     }
-    await pages.desktop.screenshot({ path: path.join(OUT, "desktop-stale.png"), fullPage: true });
     log("the stopped layer-2 node is marked stale on both pages, the others are not");
+
+    // 5b. A killed provider turns down; the issuer stays up.
+    if (services.length) {
+      await stop(services[1].child, "SIGKILL");
+      for (const [label, page] of Object.entries(pages)) {
+        await waitFor(`${label}: the killed provider marked down, the issuer still up`, async () => {
+          const rows = await serviceRows(page);
+          const provider = rows.find((r) => r.kind === "provider");
+          const issuer = rows.find((r) => r.kind === "issuer");
+          const down = await page.$("#service-list tbody tr[data-kind=provider][data-up=false] .badge.down");
+          return provider?.up === "false" && provider.badge === "down" && down !== null && issuer?.up === "true" &&
+            /1 of 2 up/.test(await page.textContent("#services-summary"));
+        });
+      }
+      log("the killed provider is shown down on both pages, the issuer up");
+    }
+    await pages.desktop.screenshot({ path: path.join(OUT, "desktop-stale.png"), fullPage: true });
 
     // 6. The directory killed: "disconnected, retrying"; restarted on its port: live again.
     outage = true;
@@ -433,7 +517,7 @@ async function main() {
     }
     await pages.phone.screenshot({ path: path.join(OUT, "phone-disconnected.png") });
     await sleep(3000); // a few failed reconnection attempts
-    directory = await startDirectory(port, chain?.rpc);
+    directory = await startDirectory(port, chain?.rpc, services);
     const reportsBefore = Number(await pages.desktop.getAttribute("#report-count", "data-reports"));
     for (const [label, page] of Object.entries(pages)) {
       await waitFor(`${label}: live again after the directory's restart`, async () =>
@@ -461,7 +545,7 @@ try {
 } catch (error) {
   failed = true;
   console.log(`FAIL: ${error.message}`);
-  for (const name of ["directory", "mix-1", "mix-2a", "mix-2b", "mix-3", "gateway", "alice"]) {
+  for (const name of ["directory", "mix-1", "mix-2a", "mix-2b", "mix-3", "gateway", "alice", "issuer1", "provider1"]) {
     const t = tail(name, 8);
     if (t) console.log(`--- ${name} (last lines)\n${t}`);
   }

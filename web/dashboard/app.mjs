@@ -1,10 +1,11 @@
 // The dashboard page: polls the directory's topology, follows /ws for the mix nodes' traffic
 // reports and, when the directory knows a validator (--cometbft-rpc), reads the chain through
-// /api/chain/. All state lives in model.mjs; this file only fetches and draws.
+// /api/chain/; the credential services it watches (--issuer, --provider) come from /api/services. All state lives in model.mjs; this file only fetches and draws.
 import * as M from "./model.mjs";
 
 const TOPOLOGY_EVERY_MS = 2000;
 const CHAIN_EVERY_MS = 3000;
+const SERVICES_EVERY_MS = 2000;
 const TICK_MS = 1000;
 const LAST_BLOCKS = 10;
 const SVG = "http://www.w3.org/2000/svg";
@@ -403,6 +404,72 @@ function drawChain(status, validators, net) {
   }));
 }
 
+// ---- credential services -------------------------------------------------------------------------
+
+const services = { busy: false };
+
+async function refreshServices() {
+  if (services.busy) return;
+  services.busy = true;
+  try {
+    const response = await fetch("/api/services", { cache: "no-store" });
+    if (!response.ok) return; // an older directory: the panel stays hidden
+    drawServices(M.parseServices(await response.json()));
+  } catch {
+    // the directory is unreachable: the header says so; the last list stays as it was
+  } finally {
+    services.busy = false;
+  }
+}
+
+function drawServices(list) {
+  const section = $("services");
+  section.hidden = list.length === 0;
+  section.dataset.state = list.length === 0 ? "absent" : "ok";
+  const up = list.filter((s) => s.up).length;
+  $("services-summary").textContent = list.length ? `${up} of ${list.length} up` : "";
+  const now = Date.now();
+  $("service-list").tBodies[0].replaceChildren(...list.map((s) => {
+    const tr = document.createElement("tr");
+    tr.dataset.kind = s.kind;
+    tr.dataset.url = s.url;
+    tr.dataset.up = String(s.up);
+    const state = document.createElement("td");
+    const badge = document.createElement("span");
+    const word = s.up ? "up" : s.checked ? "down" : "unknown";
+    badge.className = `badge ${word}`;
+    badge.textContent = s.checked ? word : "checking…";
+    state.append(badge);
+    if (!s.up && s.error) {
+      const why = document.createElement("div");
+      why.className = "error";
+      why.textContent = s.error;
+      state.append(why);
+    }
+    const facts = document.createElement("td");
+    facts.className = "facts";
+    for (const [label, value] of s.facts) {
+      const f = document.createElement("span");
+      f.className = "fact";
+      f.dataset.fact = label;
+      f.append(`${label} `);
+      const b = document.createElement("b");
+      b.textContent = label === "address" ? M.shortKey(value) : value;
+      if (label === "address") b.title = value;
+      f.append(b);
+      facts.append(f);
+    }
+    const service = cell(s.kind, "kind");
+    const url = document.createElement("small");
+    url.className = "url";
+    url.textContent = s.url;
+    service.append(url);
+    tr.append(service, state,
+      cell(s.lastOkMs === null ? "never" : M.ago(now - s.lastOkMs), "last-ok"), facts);
+    return tr;
+  }));
+}
+
 // ---- start -------------------------------------------------------------------------------------------
 
 showConnection();
@@ -410,7 +477,9 @@ showCounts();
 connect();
 refreshTopology();
 refreshChain();
+refreshServices();
 setInterval(refreshTopology, TOPOLOGY_EVERY_MS);
+setInterval(refreshServices, SERVICES_EVERY_MS);
 setInterval(refreshChain, CHAIN_EVERY_MS);
 setInterval(tick, TICK_MS);
 addEventListener("resize", () => {

@@ -215,3 +215,34 @@ export function ago(ms) {
 export function retryDelayMs(attempt) {
   return Math.min(5000, 1000 * 2 ** Math.max(0, attempt));
 }
+
+/** The key numbers the page shows for each kind of credential service (GET /api/services's detail). */
+export const SERVICE_FACTS = {
+  issuer: [["index", "issuer"], ["processed_height", "processed height"], ["issued", "issued"], ["refused", "refused"]],
+  provider: [["address", "address"], ["spend_timeout_ms", "spend timeout (ms)"]],
+};
+
+/**
+ * The directory's GET /api/services answer as the page draws it: [{kind, url, checked, up, lastOkMs,
+ * error, facts: [[label, value]...]}] in the directory's order. Entries of an unknown kind or without
+ * a URL are skipped; a malformed answer is an empty list (the panel stays hidden).
+ */
+export function parseServices(value) {
+  const list = value && Array.isArray(value.services) ? value.services : [];
+  const out = [];
+  for (const s of list) {
+    if (!s || typeof s !== "object" || !Object.hasOwn(SERVICE_FACTS, s.kind) || typeof s.url !== "string") continue;
+    const detail = s.detail && typeof s.detail === "object" ? s.detail : {};
+    out.push({
+      kind: s.kind,
+      url: s.url,
+      checked: s.checked === true,
+      up: s.up === true,
+      lastOkMs: Number.isFinite(s.last_ok_ms) ? s.last_ok_ms : null,
+      error: typeof s.error === "string" ? s.error : "",
+      facts: SERVICE_FACTS[s.kind].filter(([key]) => typeof detail[key] === "string" || Number.isFinite(detail[key]))
+        .map(([key, label]) => [label, String(detail[key])]),
+    });
+  }
+  return out;
+}

@@ -57,9 +57,10 @@ TEST(DirectoryAssets, DashboardIsEmbeddedAndReadsOnlyTheDirectory) {
     EXPECT_EQ(page.find("https://"), std::string_view::npos);
     EXPECT_NE(dashboard_app_script().find("./model.mjs"), std::string_view::npos);
     EXPECT_NE(dashboard_model_script().find("export function parseReport"), std::string_view::npos);
+    EXPECT_NE(dashboard_app_script().find("/api/services"), std::string_view::npos);
     EXPECT_NE(dashboard_style().find("prefers-color-scheme: dark"), std::string_view::npos);
     auto doc = nlohmann::json::parse(openapi_document(), nullptr, false);
-    for (const char* path : {"/dashboard/", "/api/chain", "/api/chain/{method}"})
+    for (const char* path : {"/dashboard/", "/api/chain", "/api/chain/{method}", "/api/services"})
         EXPECT_TRUE(doc["paths"].contains(path)) << path;
 }
 

@@ -103,3 +103,21 @@ test("block time, back-off and labels", () => {
   assert.equal(M.shortKey("123456789abcdefgh"), "123456…efgh");
   assert.equal(M.ago(4200), "4 s ago");
 });
+
+test("credential services: known kinds with their key numbers, malformed entries skipped", () => {
+  const answer = { services: [
+    { kind: "issuer", url: "http://127.0.0.1:4000", checked: true, up: true, last_ok_ms: 1700000000000, error: "",
+      detail: { index: "1", chain_id: "c", processed_height: "41", issued: "7", refused: "0" } },
+    { kind: "provider", url: "http://127.0.0.1:4100", checked: true, up: false, last_ok_ms: null,
+      error: "unreachable: Connection refused", detail: {} },
+    { kind: "verifier", url: "http://x" }, { kind: "issuer" }, null, 7] };
+  const list = M.parseServices(answer);
+  assert.equal(list.length, 2);
+  assert.deepEqual(list[0], { kind: "issuer", url: "http://127.0.0.1:4000", checked: true, up: true, lastOkMs: 1700000000000,
+    error: "", facts: [["issuer", "1"], ["processed height", "41"], ["issued", "7"], ["refused", "0"]] });
+  assert.equal(list[1].up, false);
+  assert.equal(list[1].lastOkMs, null);
+  assert.deepEqual(list[1].facts, []);
+  assert.equal(list[1].error, "unreachable: Connection refused");
+  for (const bad of [null, {}, { services: 3 }, "x"]) assert.deepEqual(M.parseServices(bad), []);
+});
