@@ -21,8 +21,14 @@ constexpr std::size_t DEST_QUEUE_LIMIT = 64 * 1024;
 constexpr std::size_t READ_CHUNK = 16 * 1024;
 /// Reply SURBs kept back for asking for more.
 constexpr std::size_t SURB_RESERVE = 1;
-constexpr auto SURB_REQUEST_INTERVAL = 1s;
+/// With streams open, more are asked for when fewer than this many beyond what waits (and what was
+/// asked for and has not come yet) are left.
+constexpr std::size_t SURB_LOW_WATER = 32;
+/// SURBs asked for and not come within this long are taken as lost: asked for again.
+constexpr auto SURB_REQUEST_TIMEOUT = 2s;
 constexpr std::size_t MAX_SURB_REQUEST = 500;
+/// The mixnet client keeps at most 1,000 reply SURBs per sender (dropping the oldest): ask for no more.
+constexpr std::size_t MAX_SURBS_HELD = 900;
 /// Messages waiting for reply SURBs per client; beyond, the oldest are dropped (streams retransmit).
 constexpr std::size_t MAX_OUTBOX = 8192;
 constexpr auto SESSION_LINGER = 10min;
@@ -57,7 +63,9 @@ struct Daemon::Impl {
     };
     struct Session {
         std::deque<Bytes> outbox;
-        std::optional<TimePoint> last_request;
+        std::size_t requested = 0;      ///< reply SURBs asked for and not come yet
+        std::size_t last_available = 0; ///< reply SURBs held after the last flush
+        TimePoint last_request;
         std::size_t streams = 0;
         TimePoint last_seen;
     };
@@ -84,6 +92,8 @@ struct Daemon::Impl {
 
     void flush(const client::SenderTag& tag, Session& s) {
         const TimePoint t = now();
+        const std::size_t arrived = mixnet->reply_surbs_available(tag);
+        if (arrived > s.last_available) s.requested -= std::min(s.requested, arrived - s.last_available);
         while (!s.outbox.empty() && mixnet->reply_surbs_available(tag) > SURB_RESERVE) {
             auto sent = mixnet->reply(tag, s.outbox.front());
             if (!sent) {
@@ -91,14 +101,19 @@ struct Daemon::Impl {
                 break;
             }
             s.outbox.pop_front();
-            s.last_request.reset(); // SURBs arrived since the last request
         }
-        if (s.outbox.empty() || mixnet->reply_surbs_available(tag) == 0) return;
-        if (s.last_request && t - *s.last_request < SURB_REQUEST_INTERVAL) return;
-        const auto wanted = static_cast<std::uint16_t>(std::min(MAX_SURB_REQUEST, s.outbox.size() + 16));
-        if (mixnet->reply(tag, encode(SurbRequest{wanted}))) {
+        s.last_available = mixnet->reply_surbs_available(tag);
+        if (s.outbox.empty() && s.streams == 0) return;
+        if (s.requested > 0 && t - s.last_request > SURB_REQUEST_TIMEOUT) s.requested = 0; // lost: ask again
+        const std::size_t have = s.last_available + s.requested;
+        const std::size_t need = std::min(s.outbox.size() + SURB_LOW_WATER, MAX_SURBS_HELD);
+        if (have >= need || s.last_available == 0) return;
+        const std::size_t wanted = std::min(MAX_SURB_REQUEST, std::min(need + SURB_LOW_WATER, MAX_SURBS_HELD) - have);
+        if (mixnet->reply(tag, encode(SurbRequest{static_cast<std::uint16_t>(wanted)}))) {
             ++counters.surb_requests;
+            s.requested += wanted;
             s.last_request = t;
+            s.last_available = mixnet->reply_surbs_available(tag);
         }
     }
 
@@ -141,7 +156,7 @@ struct Daemon::Impl {
                     if (message.sender_tag) reply(*message.sender_tag, Pong{f.nonce});
                 } else if constexpr (std::is_same_v<T, SurbRequest> || std::is_same_v<T, Pong> ||
                                      std::is_same_v<T, Opened>) {
-                    // SURBS from a client only carries reply SURBs (flushed below).
+                    // SURBS from a client only carries reply SURBs (counted in flush).
                 } else {
                     Stream* s = find(f.stream);
                     if (!s) return;

@@ -22,16 +22,17 @@ constexpr std::size_t APP_QUEUE_LIMIT = 64 * 1024;
 constexpr std::size_t READ_CHUNK = 16 * 1024;
 constexpr std::size_t OPEN_SURBS = 8;
 constexpr std::size_t PING_SURBS = 2;
-constexpr std::size_t MAX_SURBS_PER_MESSAGE = 200;
-/// The requester keeps at most 1000 reply SURBs per sender; supply beyond this estimate is wasted.
-constexpr std::size_t MAX_OUTSTANDING_SURBS = 900;
+/// At most this many reply SURBs per request of the requester.
+constexpr std::size_t MAX_SURBS_PER_REQUEST = 500;
+/// Reply SURBs travel in SURBS messages of at most this many (1,214 bytes each: 40 make 31
+/// fragments), apart from the messages whose latency matters (CREDIT, DATA).
+constexpr std::size_t SURBS_PER_CARRIER = 40;
+/// The requester's silence counts only once the mixnet client's queue has stayed shorter than this
+/// (a PING stuck behind our own backlog says nothing about the requester) for half the timeout.
+constexpr std::size_t CONGESTED_QUEUE = 32;
 
 TimePoint now() {
     return Clock::now();
-}
-
-std::size_t surbs_for(std::uint64_t bytes) {
-    return static_cast<std::size_t>((bytes + MAX_DATA - 1) / MAX_DATA);
 }
 
 } // namespace
@@ -49,7 +50,6 @@ struct Daemon::Impl {
         TimePoint since;
         Bytes early;
         bool paused = false, app_ended = false, app_shut = false;
-        std::uint64_t surbs_given = 0; ///< reply SURBs sent for this stream
         std::string target;
     };
 
@@ -66,20 +66,28 @@ struct Daemon::Impl {
     ProxyCounters counters;
     std::uint16_t port = 0;
     TimePoint last_heard = now(), last_ping = now();
-    std::uint64_t surbs_outstanding = 0; ///< estimate: sent minus replies received
+    TimePoint last_congested = now(); ///< the last tick with the mixnet client's queue long
     bool stopped = false;
 
     // --- to the requester -----------------------------------------------------------------------------
+    /// `surbs` reply SURBs in SURBS messages of at most SURBS_PER_CARRIER; the number sent.
+    std::size_t supply(std::size_t surbs) {
+        std::size_t sent = 0;
+        while (sent < surbs) {
+            const std::size_t n = std::min(SURBS_PER_CARRIER, surbs - sent);
+            if (!send(SurbRequest{0}, n)) break;
+            sent += n;
+        }
+        return sent;
+    }
+
     bool send(const Frame& frame, std::size_t surbs = 0) {
-        if (surbs + surbs_outstanding > MAX_OUTSTANDING_SURBS)
-            surbs = MAX_OUTSTANDING_SURBS > surbs_outstanding ? MAX_OUTSTANDING_SURBS - surbs_outstanding : 0;
         const Bytes bytes = encode(frame);
         auto sent = mixnet->send(bytes, provider, surbs);
         if (!sent) {
             spdlog::debug("could not send to the requester: {}", sent.error().message());
             return false;
         }
-        surbs_outstanding += surbs;
         counters.surbs_sent += surbs;
         return true;
     }
@@ -180,7 +188,6 @@ struct Daemon::Impl {
             refuse(c, REPLY_GENERAL_FAILURE);
             return;
         }
-        c.surbs_given = OPEN_SURBS;
         spdlog::debug("stream {:016x}: opening {}", c.id, c.target);
     }
 
@@ -259,15 +266,7 @@ struct Daemon::Impl {
             c.app_shut = true;
             c.app->shutdown_write();
         }
-        if (auto credit = c.receiver->poll_credit(t)) {
-            // Reply SURBs for everything the requester may now send on this stream.
-            const std::uint64_t wanted = surbs_for(credit->consumed + settings.window) + 2;
-            const std::size_t surbs =
-                wanted > c.surbs_given ? std::min<std::size_t>(wanted - c.surbs_given, MAX_SURBS_PER_MESSAGE) : 0;
-            const std::uint64_t before = counters.surbs_sent;
-            send(*credit, surbs);
-            c.surbs_given += counters.surbs_sent - before;
-        }
+        if (auto credit = c.receiver->poll_credit(t)) send(*credit);
         finish_if_done(c);
     }
 
@@ -283,7 +282,6 @@ struct Daemon::Impl {
     // --- from the requester -------------------------------------------------------------------------
     void on_message(client::MessageReceived message) {
         if (stopped) return;
-        if (surbs_outstanding > 0) --surbs_outstanding;
         last_heard = now();
         auto frame = decode(message.data);
         if (!frame) {
@@ -296,7 +294,7 @@ struct Daemon::Impl {
             [&](auto& f) {
                 using T = std::decay_t<decltype(f)>;
                 if constexpr (std::is_same_v<T, SurbRequest>) {
-                    send(SurbRequest{0}, std::min<std::size_t>(f.wanted, MAX_SURBS_PER_MESSAGE));
+                    supply(std::min<std::size_t>(f.wanted, MAX_SURBS_PER_REQUEST));
                 } else if constexpr (std::is_same_v<T, Pong> || std::is_same_v<T, Ping> || std::is_same_v<T, Open>) {
                     // PONG only refreshes last_heard; the others are not for this side.
                 } else {
@@ -393,8 +391,9 @@ struct Daemon::Impl {
                 break;
             }
         }
+        if (mixnet->stats().queued_packets >= CONGESTED_QUEUE) last_congested = t;
         if (!active) return;
-        if (t - last_heard > settings.requester_timeout) {
+        if (t - last_heard > settings.requester_timeout && t - last_congested > settings.requester_timeout / 2) {
             spdlog::warn("the network requester has not answered for {} ms: resetting {} streams",
                          std::chrono::duration_cast<std::chrono::milliseconds>(t - last_heard).count(), conns.size());
             for (StreamId id : ids)
@@ -408,7 +407,6 @@ struct Daemon::Impl {
                     }
                 }
             last_heard = t;
-            surbs_outstanding = 0;
             return;
         }
         if (t - last_ping >= settings.ping_interval) {

@@ -27,8 +27,10 @@ bool StreamSender::can_send_data() const noexcept {
 std::vector<Frame> StreamSender::poll(TimePoint now) {
     std::vector<Frame> out;
     if (m_settings.retransmit_after.count() > 0 && !m_unacked.empty() && now >= m_last_progress + m_interval) {
-        out.assign(m_unacked.begin(), m_unacked.end());
-        m_retransmitted += m_unacked.size();
+        // The oldest only: if more were lost, the next timeout (or the peer's acknowledgement of a
+        // duplicate) shows it; resending the whole window on a late acknowledgement wastes it.
+        out.push_back(m_unacked.front());
+        ++m_retransmitted;
         m_last_progress = now;
         m_interval = std::min(m_interval * 2, MAX_RETRANSMIT_INTERVAL);
     }

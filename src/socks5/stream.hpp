@@ -47,8 +47,8 @@ public:
     /// The application will write no more: CLOSE follows the queued bytes.
     void finish() noexcept { m_finishing = true; }
 
-    /// New DATA (within credit) and CLOSE, and every unacknowledged message again when the timeout
-    /// has passed.
+    /// New DATA (within credit) and CLOSE, and the oldest unacknowledged message again when the
+    /// timeout has passed without progress.
     [[nodiscard]] std::vector<Frame> poll(TimePoint now);
     /// The peer's CREDIT. Errc::sequence_out_of_range when it acknowledges what was never sent.
     [[nodiscard]] Expected<void> on_credit(const Credit& credit, TimePoint now);
