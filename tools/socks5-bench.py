@@ -3,6 +3,7 @@
 
   python3 tools/socks5-bench.py [--bin build/release/bin] [--out build/release/bench-results]
                                 [--send-delay 20ms] [--packet-delay 10ms] [--size 1048576] [--streams 20]
+                                [--stream-size 262144] [--zero-size 10485760] [--zero-stream-size 1048576]
 
 For each setting — the Poisson one (--send-delay S, --packet-delay D, loop cover on) and "zero
 delays" (--packet-delay 0, --disable-cover: packets leave as fast as they are built) — it starts a
@@ -14,8 +15,8 @@ same gateway with the same flags, and measures in that one run:
              (tools/e2e-bench.mjs throughput), first send to arrival
   1 stream   curl --socks5-hostname fetching --size bytes from a local http.server: time to first
              byte (curl's time_starttransfer) and throughput (size / (total - starttransfer))
-  N streams  N curls at once, each --size/N bytes: aggregate throughput (all bytes / wall time) and
-             the median time to first byte
+  N streams  N curls at once, each --stream-size bytes: aggregate throughput (all bytes / wall time)
+             and the median time to first byte
 
 and prints the ratios (SOCKS throughput / baseline). Writes socks5.json to --out. Builds nothing."""
 
@@ -58,7 +59,7 @@ def start_clients(net, flags):
     return {n: f"ws://127.0.0.1:{p}/mix" for n, p in ports.items()}
 
 
-def measure(label, flags, size, streams):
+def measure(label, flags, size, streams, part):
     net = socks5_test.Mixnet(flags=flags, requester_timeout="60s")
     failed = True
     try:
@@ -67,7 +68,6 @@ def measure(label, flags, size, streams):
         time.sleep(2)
         www = net.dir / "www"
         (www / "one.bin").write_bytes(os.urandom(size))
-        part = size // streams
         for i in range(streams):
             (www / f"part{i}.bin").write_bytes(os.urandom(part))
         base = subprocess.run(["node", ROOT / "tools" / "e2e-bench.mjs", "throughput", "--from", urls["alice"],
@@ -101,7 +101,7 @@ def measure(label, flags, size, streams):
         assert all(n == part for _, _, n in results)
         many_kbs = part * streams / 1000 / wall
         row = {
-            "setting": label, "flags": flags, "size": size, "streams": streams,
+            "setting": label, "flags": flags, "size": size, "streams": streams, "stream_size": part,
             "baseline_kB_per_s": round(baseline_kbs, 1), "baseline_elapsed_s": baseline["elapsed_s"],
             "one_stream_ttfb_s": round(ttfb, 3), "one_stream_kB_per_s": round(one_kbs, 1),
             "one_stream_ratio": round(one_kbs / baseline_kbs, 3),
@@ -126,6 +126,8 @@ def main():
     ap.add_argument("--size", type=int, default=1024 * 1024)
     ap.add_argument("--zero-size", type=int, default=10 * 1024 * 1024)
     ap.add_argument("--streams", type=int, default=20)
+    ap.add_argument("--stream-size", type=int, default=256 * 1024)
+    ap.add_argument("--zero-stream-size", type=int, default=1024 * 1024)
     ap.add_argument("--only", choices=["poisson", "zero"], default=None)
     args = ap.parse_args()
     socks5_test.BIN = Path(args.bin)
@@ -135,9 +137,9 @@ def main():
     zero = ["--packet-delay", "0ms", "--ack-delay", "0ms", "--disable-cover", "--log-level", "warn"]
     rows = []
     if args.only in (None, "poisson"):
-        rows.append(measure(f"Poisson S={args.send_delay} D={args.packet_delay}", poisson, args.size, args.streams))
+        rows.append(measure(f"Poisson S={args.send_delay} D={args.packet_delay}", poisson, args.size, args.streams, args.stream_size))
     if args.only in (None, "zero"):
-        rows.append(measure("zero delays, no cover", zero, args.zero_size, args.streams))
+        rows.append(measure("zero delays, no cover", zero, args.zero_size, args.streams, args.zero_stream_size))
     out.mkdir(parents=True, exist_ok=True)
     (out / "socks5.json").write_text(json.dumps(rows, indent=2) + "\n")
     print("| setting | baseline kB/s | 1 stream TTFB s | 1 stream kB/s (ratio) | "

@@ -27,10 +27,19 @@ constexpr std::size_t SURB_LOW_WATER = 32;
 /// SURBs asked for and not come within this long are taken as lost: asked for again.
 constexpr auto SURB_REQUEST_TIMEOUT = 2s;
 constexpr std::size_t MAX_SURB_REQUEST = 500;
+/// A CREDIT costs a reply SURB: besides the quarter-window rule, acknowledge at most this often.
+constexpr auto ACK_DELAY = 1500ms;
 /// The mixnet client keeps at most 1,000 reply SURBs per sender (dropping the oldest): ask for no more.
 constexpr std::size_t MAX_SURBS_HELD = 900;
-/// Messages waiting for reply SURBs per client; beyond, the oldest are dropped (streams retransmit).
+/// Messages waiting for reply SURBs per client; beyond, new ones are dropped (streams retransmit).
 constexpr std::size_t MAX_OUTBOX = 8192;
+/// Replies are handed to the mixnet client only while its queue is shorter than this: the rest wait
+/// here, in round robin over the streams (so one stream's window does not delay every other's
+/// first byte), and reply SURBs are asked for at the rate the queue drains, not for the whole backlog.
+constexpr std::size_t MIN_QUEUED = 16;
+constexpr double QUEUED_SECONDS = 0.25; ///< the queue's bound: this much time at the measured rate
+/// Reply SURBs asked for ahead: this much time's worth at the measured sending rate.
+constexpr double SURB_AHEAD_SECONDS = 1.0;
 constexpr auto SESSION_LINGER = 10min;
 
 TimePoint now() {
@@ -61,8 +70,47 @@ struct Daemon::Impl {
         TimePoint last_activity;
         bool paused = false, dest_shut = false;
     };
+    /// Messages waiting for a reply SURB (or for room in the mixnet client's queue): session
+    /// messages first, then the streams' in turn.
+    struct Outbox {
+        std::deque<Bytes> control;
+        std::map<StreamId, std::deque<Bytes>> streams;
+        std::deque<StreamId> turn;
+        std::size_t count = 0;
+
+        [[nodiscard]] bool empty() const noexcept { return count == 0; }
+        [[nodiscard]] std::size_t size() const noexcept { return count; }
+        void push(StreamId stream, Bytes message) {
+            ++count;
+            if (stream == 0) {
+                control.push_back(std::move(message));
+                return;
+            }
+            auto& q = streams[stream];
+            if (q.empty()) turn.push_back(stream);
+            q.push_back(std::move(message));
+        }
+        [[nodiscard]] const Bytes& front() const {
+            return control.empty() ? streams.at(turn.front()).front() : control.front();
+        }
+        void pop() {
+            --count;
+            if (!control.empty()) {
+                control.pop_front();
+                return;
+            }
+            const StreamId id = turn.front();
+            turn.pop_front();
+            auto it = streams.find(id);
+            it->second.pop_front();
+            if (it->second.empty())
+                streams.erase(it);
+            else
+                turn.push_back(id);
+        }
+    };
     struct Session {
-        std::deque<Bytes> outbox;
+        Outbox outbox;
         std::size_t requested = 0;      ///< reply SURBs asked for and not come yet
         std::size_t last_available = 0; ///< reply SURBs held after the last flush
         TimePoint last_request;
@@ -80,13 +128,18 @@ struct Daemon::Impl {
     std::map<StreamId, Stream> streams;
     std::map<client::SenderTag, Session> sessions;
     RequesterCounters counters;
+    double reply_rate = 0;          ///< replies leaving per second (smoothed over ~1 s)
+    std::uint64_t replies_seen = 0; ///< the mixnet client's replies_sent at the last tick
     bool stopped = false;
 
     // --- to the client, through its reply SURBs --------------------------------------------------------
     void reply(const client::SenderTag& tag, const Frame& frame) {
         Session& s = sessions[tag];
-        if (s.outbox.size() >= MAX_OUTBOX) s.outbox.pop_front();
-        s.outbox.push_back(encode(frame));
+        if (s.outbox.size() >= MAX_OUTBOX) {
+            spdlog::warn("dropping a reply: {} messages wait for reply SURBs", s.outbox.size());
+            return; // the stream's sender sends it again
+        }
+        s.outbox.push(stream_of(frame), encode(frame));
         flush(tag, s);
     }
 
@@ -94,19 +147,24 @@ struct Daemon::Impl {
         const TimePoint t = now();
         const std::size_t arrived = mixnet->reply_surbs_available(tag);
         if (arrived > s.last_available) s.requested -= std::min(s.requested, arrived - s.last_available);
-        while (!s.outbox.empty() && mixnet->reply_surbs_available(tag) > SURB_RESERVE) {
+        std::size_t queued = mixnet->stats().queued_packets;
+        const std::size_t max_queued = std::max(MIN_QUEUED, static_cast<std::size_t>(reply_rate * QUEUED_SECONDS));
+        while (!s.outbox.empty() && queued < max_queued && mixnet->reply_surbs_available(tag) > SURB_RESERVE) {
             auto sent = mixnet->reply(tag, s.outbox.front());
             if (!sent) {
                 spdlog::debug("reply failed: {}", sent.error().message());
                 break;
             }
-            s.outbox.pop_front();
+            s.outbox.pop();
+            ++queued;
         }
         s.last_available = mixnet->reply_surbs_available(tag);
         if (s.outbox.empty() && s.streams == 0) return;
         if (s.requested > 0 && t - s.last_request > SURB_REQUEST_TIMEOUT) s.requested = 0; // lost: ask again
         const std::size_t have = s.last_available + s.requested;
-        const std::size_t need = std::min(s.outbox.size() + SURB_LOW_WATER, MAX_SURBS_HELD);
+        // What will leave within SURB_AHEAD_SECONDS at the measured rate (the queue's worth at least).
+        const auto ahead = std::max(4 * MIN_QUEUED, static_cast<std::size_t>(reply_rate * SURB_AHEAD_SECONDS));
+        const std::size_t need = std::min(std::min(s.outbox.size(), ahead) + SURB_LOW_WATER, MAX_SURBS_HELD);
         if (have >= need || s.last_available == 0) return;
         const std::size_t wanted = std::min(MAX_SURB_REQUEST, std::min(need + SURB_LOW_WATER, MAX_SURBS_HELD) - have);
         if (mixnet->reply(tag, encode(SurbRequest{static_cast<std::uint16_t>(wanted)}))) {
@@ -211,7 +269,7 @@ struct Daemon::Impl {
         s->dest = std::move(*result);
         s->state = State::open;
         s->sender.emplace(id, SenderSettings{s->client_window, settings.window, settings.retransmit_after}, t);
-        s->receiver.emplace(id, ReceiverSettings{settings.window, 100ms});
+        s->receiver.emplace(id, ReceiverSettings{settings.window, ACK_DELAY});
         s->last_activity = t;
         ++counters.opened;
         runtime::TcpStreamHandlers h;
@@ -315,6 +373,11 @@ struct Daemon::Impl {
     void tick() {
         if (stopped) return;
         const TimePoint t = now();
+        const std::uint64_t replies = mixnet->stats().replies_sent;
+        const double instant =
+            static_cast<double>(replies - replies_seen) / std::chrono::duration<double>(TICK).count();
+        replies_seen = replies;
+        reply_rate = 0.95 * reply_rate + 0.05 * instant; // ~1 s at 50 ms ticks
         std::vector<StreamId> ids;
         ids.reserve(streams.size());
         for (auto& [id, s] : streams) ids.push_back(id);

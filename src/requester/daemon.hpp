@@ -31,7 +31,7 @@ struct RequesterSettings {
     std::size_t max_streams_per_client = 128; ///< open streams per sender tag
     std::chrono::milliseconds connect_timeout{10000};
     std::chrono::milliseconds idle_timeout{300000};   ///< no byte either way for this long: reset
-    std::chrono::milliseconds retransmit_after{4000}; ///< unacknowledged replies sent again (doubling)
+    std::chrono::milliseconds retransmit_after{8000}; ///< unacknowledged replies sent again (doubling)
 };
 
 struct RequesterCounters {

@@ -20,8 +20,11 @@ constexpr auto STATS_INTERVAL = 30s;
 constexpr std::size_t APP_QUEUE_LIMIT = 64 * 1024;
 /// The application socket is read in chunks of at most this (runtime::TcpStream's buffer).
 constexpr std::size_t READ_CHUNK = 16 * 1024;
-constexpr std::size_t OPEN_SURBS = 8;
+constexpr std::size_t OPEN_SURBS = 4;
 constexpr std::size_t PING_SURBS = 2;
+/// A CREDIT costs a packet of the client's own stream (which also carries the reply SURBs): besides
+/// the quarter-window rule, acknowledge arrivals at most this often.
+constexpr auto ACK_DELAY = 1500ms;
 /// At most this many reply SURBs per request of the requester.
 constexpr std::size_t MAX_SURBS_PER_REQUEST = 500;
 /// Reply SURBs travel in SURBS messages of at most this many (1,214 bytes each: 40 make 31
@@ -182,7 +185,7 @@ struct Daemon::Impl {
         c.since = now();
         c.early = c.handshake.take_leftover();
         c.app->pause_reading();
-        c.receiver.emplace(c.id, ReceiverSettings{settings.window, 100ms});
+        c.receiver.emplace(c.id, ReceiverSettings{settings.window, ACK_DELAY});
         if (!send(Open{c.id, settings.window, std::move(request.target)}, OPEN_SURBS)) {
             ++counters.failed;
             refuse(c, REPLY_GENERAL_FAILURE);
