@@ -299,6 +299,10 @@ class Socks5Net(unittest.TestCase):
         s.sendall(b"\x05\x01\x00\x05\x02\x00\x01\x7f\x00\x00\x01\x00\x50")
         self.assertEqual(s.recv(12)[:4], b"\x05\x00\x05\x07")
         s.close()
+        # IPv6 CONNECT of a destination the allow-list does not name: 0x02 as well.
+        code, s = socks5_connect(self.net.socks_port, 4, socket.inet_pton(socket.AF_INET6, "::1"), self.net.http_port)
+        s.close()
+        self.assertEqual(code, 0x02)
         # SOCKS4a by name works.
         (self.net.dir / "www" / "a.txt").write_bytes(b"socks4a\n")
         s = socket.create_connection((HOST, self.net.socks_port), timeout=30)
@@ -310,6 +314,50 @@ class Socks5Net(unittest.TestCase):
             body += chunk
         s.close()
         self.assertTrue(body.endswith(b"\r\n\r\nsocks4a\n"), body)
+
+
+def rss_kib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+class Socks5Slow(Socks5Net):
+    def test_slow_reader_back_pressure(self):
+        """An application that stops reading: neither daemon buffers the download (credit windows and
+        paused sockets), and once it reads again every byte arrives in order."""
+        data = self.write("big.bin", 8 * 1024 * 1024, "slow")
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096) # the kernel holds little for us
+        s.settimeout(30)
+        s.connect((HOST, self.net.socks_port))
+        s.sendall(b"\x05\x01\x00")
+        self.assertEqual(s.recv(2), b"\x05\x00")
+        s.sendall(b"\x05\x01\x00\x03\x09localhost" + struct.pack(">H", self.net.http_port))
+        reply = b""
+        while len(reply) < 10:
+            reply += s.recv(10 - len(reply))
+        self.assertEqual(reply[1], 0)
+        s.sendall(b"GET /big.bin HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        got = s.recv(4096)
+        self.assertTrue(got)
+        socks_pid, requester_pid = self.net.socks.p.pid, self.net.requester.p.pid
+        before = rss_kib(socks_pid), rss_kib(requester_pid)
+        time.sleep(10) # not reading: at 0.5 MB/s an unbounded daemon would take in ~5 MB meanwhile
+        after = rss_kib(socks_pid), rss_kib(requester_pid)
+        sys.stderr.write(f"RSS while the application does not read (KiB): SOCKS client {before[0]} -> {after[0]}, "
+                         f"requester {before[1]} -> {after[1]}\n")
+        self.assertLess(after[0] - before[0], 2048)
+        self.assertLess(after[1] - before[1], 2048)
+        while chunk := s.recv(65536):
+            got += chunk
+        s.close()
+        body = got[got.index(b"\r\n\r\n") + 4:]
+        self.assertEqual(sha256(body), sha256(data))
+
+    test_curl_page_and_10mib = test_twenty_concurrent_curls = test_npm_socks_library = None
+    test_refusals_map_to_socks_codes = None
 
 
 class Socks5Allowed(Socks5Net):
