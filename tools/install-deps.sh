@@ -19,6 +19,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsecp256k1-dev libcrypto++-dev protobuf-compiler libprotobuf-dev
   python3 python3-yaml
+  chromium
 )
 
 missing=()
@@ -52,7 +53,8 @@ else
   echo "install-deps: cargo present"
 fi
 
-# blst's C sources (and the Swagger UI assets) come from npm, pinned by package-lock.json.
+# blst's C sources (and the Swagger UI assets, uPlot for the dashboard, playwright-core driving
+# Debian's chromium in the dashboard's test) come from npm, pinned by package-lock.json.
 if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.package-lock.stamp 2>/dev/null; then
   echo "install-deps: npm ci --ignore-scripts"
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error

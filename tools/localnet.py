@@ -644,8 +644,13 @@ def start_ledger(p):
 
 
 def start_mixnet(p):
+    # LOCALNET_COMETBFT_RPC: the directory's dashboard (/dashboard/) shows node0's validator network;
+    # LOCALNET_ISSUERS, LOCALNET_PROVIDERS: and the health of the issuers and providers (the directory
+    # polls them, so they may come up after it).
     env = dict(os.environ, LOCALNET_LOG_DIR=str(logs_dir(p)), LOCALNET_TIMEOUT=str(int(TIMEOUT)),
-               LOCALNET_LOG_LEVEL=LOG_LEVEL, NYM_BIN=str(nym_bin_dir()))
+               LOCALNET_LOG_LEVEL=LOG_LEVEL, NYM_BIN=str(nym_bin_dir()), LOCALNET_COMETBFT_RPC=p["nodes"][0]["rpc"],
+               LOCALNET_ISSUERS=" ".join(x["url"] for x in p["issuers"]),
+               LOCALNET_PROVIDERS=" ".join(x["url"] for x in p["providers"]))
     r = subprocess.run(["bash", str(TOOLS / "localnet.sh"), "start", "--only", "mixnet", "--dir",
                         str(Path(p["out"]) / "mixnet"), "--base-port", str(p["mixnet"]["base_port"])],
                        capture_output=True, text=True, env=env)

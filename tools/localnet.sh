@@ -43,7 +43,10 @@
 # LOCALNET_SEND_DELAY (20ms, mean gap of the clients' Poisson streams), LOCALNET_LOOP_DELAY (200ms),
 # LOCALNET_LOG_LEVEL (info), LOCALNET_TIMEOUT (60, seconds to wait for everything to come up),
 # LOCALNET_ETHEREUM (1; 0 leaves the Ethereum pipe out), LOCALNET_ETHEREUM_PORT (8545),
-# LOCALNET_LOG_DIR (instead of DIR/logs: tools/localnet.py keeps every component's log in one folder).
+# LOCALNET_LOG_DIR (instead of DIR/logs: tools/localnet.py keeps every component's log in one folder),
+# LOCALNET_COMETBFT_RPC (a validator's RPC the directory's dashboard reads; tools/localnet.py sets node0's),
+# LOCALNET_ISSUERS, LOCALNET_PROVIDERS (space-separated base URLs of the credential services whose health
+# the dashboard shows; tools/localnet.py sets its issuers' and providers').
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -389,8 +392,13 @@ start_mixnet() {
 
   local offset
   offset=$(log_size directory)
-  launch directory "$(binary_of directory)" --host $HOST --port "$DIRECTORY_PORT" --presence-timeout 5s \
-    --log-level "$LOG_LEVEL"
+  local directory_args=(--host $HOST --port "$DIRECTORY_PORT" --presence-timeout 5s --log-level "$LOG_LEVEL")
+  # The dashboard (/dashboard/) shows this validator's network too.
+  [ -n "${LOCALNET_COMETBFT_RPC:-}" ] && directory_args+=(--cometbft-rpc "$LOCALNET_COMETBFT_RPC")
+  local url
+  for url in ${LOCALNET_ISSUERS:-}; do directory_args+=(--issuer "$url"); done
+  for url in ${LOCALNET_PROVIDERS:-}; do directory_args+=(--provider "$url"); done
+  launch directory "$(binary_of directory)" "${directory_args[@]}"
   wait_for_line directory "nym-directory listening on" "$offset" >/dev/null
 
   local -A offsets

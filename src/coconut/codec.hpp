@@ -33,6 +33,7 @@ public:
         raw(bytes);
     }
     void g1(const bls::G1& p) { raw(p.to_compressed()); }
+    void g1_uncompressed(const bls::G1& p) { raw(p.to_uncompressed()); }
     void g2(const bls::G2& p) { raw(p.to_compressed()); }
     void scalar(const bls::Scalar& s) { raw(s.to_bytes()); }
     /// For secret scalars (keys): serialises in place into the output buffer through a wiped
@@ -74,6 +75,13 @@ public:
         auto b = take(bls::G1_SIZE);
         if (!b) return Unexpected(b.error());
         auto p = bls::G1::from_compressed(*b, identity);
+        if (!p) return Unexpected(from_bls_error(p.error()));
+        return *p;
+    }
+    Expected<bls::G1> g1_uncompressed(bls::IdentityPolicy identity) {
+        auto b = take(bls::G1_UNCOMPRESSED_SIZE);
+        if (!b) return Unexpected(b.error());
+        auto p = bls::G1::from_uncompressed(*b, identity);
         if (!p) return Unexpected(from_bls_error(p.error()));
         return *p;
     }

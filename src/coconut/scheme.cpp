@@ -1,6 +1,5 @@
-#include <coconut/scheme.hpp>
-
 #include <coconut/codec.hpp>
+#include <coconut/scheme.hpp>
 
 #include <algorithm>
 
@@ -18,7 +17,9 @@ using detail::Writer;
 
 namespace {
 
-ByteSpan as_bytes(std::string_view s) noexcept { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+ByteSpan as_bytes(std::string_view s) noexcept {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 G1 hash_commitment(const G1& cm) noexcept {
     Writer w(COMMITMENT_H_PREFIX.size() + bls::G1_SIZE);
@@ -108,7 +109,9 @@ Expected<G1> check_request(const Parameters& params, const BlindSignRequest& req
 
 } // namespace
 
-Attribute hash_to_attribute(ByteSpan bytes) noexcept { return Scalar::hash(bytes); }
+Attribute hash_to_attribute(ByteSpan bytes) noexcept {
+    return Scalar::hash(bytes);
+}
 
 // ---- Setup and keys ----------------------------------------------------------------------------
 
@@ -285,19 +288,22 @@ ElGamalKeyPair ElGamalKeyPair::generate(crypto::Rng& rng) {
     return kp;
 }
 
-G1 BlindSignRequest::commitment_hash() const noexcept { return hash_commitment(cm); }
+G1 BlindSignRequest::commitment_hash() const noexcept {
+    return hash_commitment(cm);
+}
 
 Bytes BlindSignRequest::encode() const {
     const std::size_t k = ciphertexts.size();
     const std::size_t l = public_attributes.size();
-    Writer w(2 + 2 * bls::G1_SIZE + k * 2 * bls::G1_SIZE + (2 + 2 * k + l) * bls::SCALAR_SIZE);
+    Writer w(2 + 2 * bls::G1_UNCOMPRESSED_SIZE + k * 2 * bls::G1_UNCOMPRESSED_SIZE +
+             (2 + 2 * k + l) * bls::SCALAR_SIZE);
     w.u8(static_cast<std::uint8_t>(k));
     w.u8(static_cast<std::uint8_t>(l));
-    w.g1(gamma);
-    w.g1(cm);
+    w.g1_uncompressed(gamma);
+    w.g1_uncompressed(cm);
     for (const Ciphertext& ct : ciphertexts) {
-        w.g1(ct.a);
-        w.g1(ct.b);
+        w.g1_uncompressed(ct.a);
+        w.g1_uncompressed(ct.b);
     }
     w.scalar(proof.c);
     w.scalar(proof.rr);
@@ -314,22 +320,22 @@ Expected<BlindSignRequest> BlindSignRequest::decode(ByteSpan bytes) {
     auto l = r.u8();
     if (!l) return Unexpected(l.error());
     if (*k == 0 || std::size_t{*k} + *l > MAX_ATTRIBUTES) return fail(Errc::invalid_encoding);
-    const std::size_t expected =
-        2 * bls::G1_SIZE + std::size_t{*k} * 2 * bls::G1_SIZE + (2 + 2 * std::size_t{*k} + *l) * bls::SCALAR_SIZE;
+    const std::size_t expected = 2 * bls::G1_UNCOMPRESSED_SIZE + std::size_t{*k} * 2 * bls::G1_UNCOMPRESSED_SIZE +
+                                 (2 + 2 * std::size_t{*k} + *l) * bls::SCALAR_SIZE;
     // Length first: a wrong size is reported before any (costly) point validation.
     if (r.remaining() != expected) return fail(r.remaining() < expected ? Errc::truncated : Errc::trailing_bytes);
     BlindSignRequest req;
-    auto gamma = r.g1(IdentityPolicy::reject);
+    auto gamma = r.g1_uncompressed(IdentityPolicy::reject);
     if (!gamma) return Unexpected(gamma.error());
     req.gamma = *gamma;
-    auto cm = r.g1(IdentityPolicy::reject);
+    auto cm = r.g1_uncompressed(IdentityPolicy::reject);
     if (!cm) return Unexpected(cm.error());
     req.cm = *cm;
     req.ciphertexts.reserve(*k);
     for (std::size_t i = 0; i < *k; ++i) {
-        auto a = r.g1(IdentityPolicy::reject);
+        auto a = r.g1_uncompressed(IdentityPolicy::reject);
         if (!a) return Unexpected(a.error());
-        auto b = r.g1(IdentityPolicy::reject);
+        auto b = r.g1_uncompressed(IdentityPolicy::reject);
         if (!b) return Unexpected(b.error());
         req.ciphertexts.push_back({*a, *b});
     }
@@ -588,8 +594,8 @@ Expected<void> verify_signature(const Parameters& params, const VerificationKey&
         return fail(Errc::attribute_count_mismatch);
     if (signature.h.is_identity()) return fail(Errc::identity_point);
     const G2 addend[1] = {key.alpha};
-    const G2 kappa =
-        bls::g2_msm_secret(std::span<const G2>(key.betas).first(attributes.size()), attributes, std::span<const G2>(addend));
+    const G2 kappa = bls::g2_msm_secret(std::span<const G2>(key.betas).first(attributes.size()), attributes,
+                                        std::span<const G2>(addend));
     bls::PairingProduct product;
     product.add(signature.h, kappa);
     product.add(-signature.s, bls::g2_generator_prepared());

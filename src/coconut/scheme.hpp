@@ -137,7 +137,9 @@ struct BlindSignRequest {
     [[nodiscard]] std::size_t private_count() const noexcept { return ciphertexts.size(); }
     /// h = hash_to_g1(COMMITMENT_H_PREFIX || compressed(cm)).
     [[nodiscard]] G1 commitment_hash() const noexcept;
-    /// u8 k || u8 l || gamma || cm || (a_i || b_i) x k || c || rr || rk x k || rm x k || p_j x l.
+    /// u8 k || u8 l || gamma || cm || (a_i || b_i) x k || c || rr || rk x k || rm x k || p_j x l, the
+    /// points uncompressed (96 B): an issuer decodes every request it signs, and skipping the
+    /// square roots of decompression makes that decode ~40 % cheaper (the subgroup checks stay).
     [[nodiscard]] Bytes encode() const;
     static Expected<BlindSignRequest> decode(ByteSpan bytes);
 };

@@ -18,6 +18,12 @@ public:
         case Errc::unknown_node: return "no registered mix node has this key";
         case Errc::rate_limited: return "too many new identities from this address; try again later";
         case Errc::foreign_host: return "the announced address is not the address the heartbeat came from";
+        case Errc::chain_param_unknown:
+            return "query parameter not accepted by this validator RPC method";
+        case Errc::chain_param_invalid:
+            return "query parameter must be a decimal number from 1 to 2^63-1";
+        case Errc::service_url_invalid:
+            return "not a service base URL (use http://host:port or https://host:port, no query)";
         }
         return "unknown directory error";
     }

@@ -1,6 +1,6 @@
 #pragma once
 // The directory's HTTP API (docs/protocol/directory.md) on the runtime's server: presence,
-// topology, metrics (+ live websocket), health, the OpenAPI document and the Swagger UI.
+// topology, metrics (+ live websocket), health, the OpenAPI document, the Swagger UI and the dashboard.
 //
 // The handlers are plain functions of an HttpRequest so unit tests can call them without sockets.
 // They run on the server's single I/O thread, so the registries need no lock.
@@ -25,6 +25,7 @@ struct ServiceConfig {
     RegistryConfig registry;
     MetricsConfig metrics;
     std::filesystem::path swagger_dir; ///< swagger-ui-dist's folder; empty = no /swagger/ assets
+    std::filesystem::path uplot_dir;   ///< the npm package uplot's dist/ folder; empty = no /dashboard/vendor/
 };
 
 /// Unix milliseconds. Injected so tests control time; the daemon passes the system clock.
@@ -37,6 +38,11 @@ using Clock = std::function<std::int64_t()>;
 [[nodiscard]] std::string_view swagger_index_page();
 /// The script that starts Swagger UI on that page (web/swagger/nym-swagger.js).
 [[nodiscard]] std::string_view swagger_script();
+/// The network dashboard (web/dashboard/): its page, style sheet and two ES modules.
+[[nodiscard]] std::string_view dashboard_page();
+[[nodiscard]] std::string_view dashboard_style();
+[[nodiscard]] std::string_view dashboard_app_script();
+[[nodiscard]] std::string_view dashboard_model_script();
 
 class DirectoryService {
 public:

@@ -5,6 +5,9 @@
 #include <crypto/ed25519.hpp>
 #include <crypto/rng.hpp>
 #include <runtime/blocking.hpp>
+#include <runtime/http_server.hpp>
+#include <runtime/loop.hpp>
+#include <wire/credentials.hpp>
 #include <wire/directory.hpp>
 
 #include <gtest/gtest.h>
@@ -16,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -259,6 +263,183 @@ TEST_F(DirectoryTest, ServesTheOpenApiDocumentAndSwaggerUi) {
     EXPECT_EQ(r.status, 200u);
     EXPECT_NE(r.body.find("/api/openapi.json"), std::string::npos);
     EXPECT_EQ(get("/swagger/swagger-ui.css").status, 200u);
+}
+
+TEST_F(DirectoryTest, ServesTheDashboardWithItsChartsFromTheNpmPackage) {
+    start();
+    auto r = get("/dashboard/");
+    ASSERT_EQ(r.status, 200u);
+    EXPECT_EQ(r.content_type.rfind("text/html", 0), 0u);
+    EXPECT_NE(r.body.find("/dashboard/app.mjs"), std::string::npos);
+    r = get("/dashboard/app.mjs");
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.content_type, "application/javascript");
+    EXPECT_EQ(get("/dashboard/model.mjs").status, 200u);
+    EXPECT_EQ(get("/dashboard/dashboard.css").status, 200u);
+    r = get("/dashboard/vendor/uPlot.iife.min.js");
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_GT(r.body.size(), 10'000u);
+    EXPECT_EQ(get("/dashboard/vendor/uPlot.min.css").status, 200u);
+    EXPECT_EQ(get("/dashboard/vendor/../../openapi.json").status, 400u);
+    EXPECT_EQ(get("/dashboard").status, 301u);
+    // Without --cometbft-rpc there is no validator network to show, and the page can ask first.
+    r = get("/api/chain");
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(json::parse(r.body), json({{"configured", false}}));
+    r = get("/api/chain/status");
+    EXPECT_EQ(r.status, 404u);
+    EXPECT_TRUE(is_json_error(r));
+    EXPECT_NE(r.body.find("--cometbft-rpc"), std::string::npos);
+}
+
+/// A loopback port nobody listens on (bound, then closed).
+std::uint16_t closed_loopback_port() {
+    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socklen_t len = sizeof a;
+    EXPECT_EQ(::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    ::close(s);
+    return ntohs(a.sin_port);
+}
+
+TEST_F(DirectoryTest, ChainRoutesRefuseBadParametersAndReportAnUnreachableValidator) {
+    const auto closed_port = closed_loopback_port();
+    start({"--cometbft-rpc", "http://127.0.0.1:" + std::to_string(closed_port)});
+    auto r = get("/api/chain");
+    EXPECT_EQ(json::parse(r.body), json({{"configured", true}}));
+    r = get("/api/chain/status");
+    EXPECT_EQ(r.status, 502u);
+    EXPECT_TRUE(is_json_error(r));
+    EXPECT_NE(r.body.find("validator RPC unreachable"), std::string::npos) << r.body;
+    r = get("/api/chain/block_results?height=abc");
+    EXPECT_EQ(r.status, 400u);
+    EXPECT_TRUE(is_json_error(r));
+    r = get("/api/chain/status?height=1");
+    EXPECT_EQ(r.status, 400u);
+    EXPECT_EQ(get("/api/chain/broadcast_tx_commit?tx=0x00").status, 404u); // never forwarded
+    EXPECT_EQ(post("/api/chain/status", "{}").status, 405u);
+    expect_alive();
+}
+
+/// A small HTTP server on loopback answering GET /api/status with an issuer's status JSON
+/// (wire::credentials, the bytes nym-issuer writes); its processed height is the test's to move.
+/// The browser test (dashboard_test.mjs) watches real nym-issuer and nym-provider processes.
+struct StatusServer {
+    StatusServer() {
+        runtime::LoopOptions loop_options;
+        loop_options.handle_signals = false;
+        loop = std::make_unique<runtime::Loop>(loop_options);
+        runtime::ServerOptions options;
+        options.host = "127.0.0.1";
+        options.port = 0;
+        server = std::make_unique<runtime::HttpServer>(*loop, options);
+        server->route("GET", "/api/status", [this](const runtime::HttpRequest&) {
+            return runtime::HttpResponse::json(
+                200, wire::credentials::to_json(wire::credentials::IssuerStatus{3, "dir-test", height.load(), 2, 1}));
+        });
+        auto bound = server->listen();
+        EXPECT_TRUE(bound);
+        port = bound ? *bound : 0;
+        thread = std::thread([this] { loop->run(); });
+    }
+    void stop() {
+        if (!thread.joinable()) return;
+        loop->stop();
+        thread.join();
+        server.reset();
+    }
+    ~StatusServer() { stop(); }
+    std::atomic<std::uint64_t> height{5};
+    std::unique_ptr<runtime::Loop> loop;
+    std::unique_ptr<runtime::HttpServer> server;
+    std::uint16_t port = 0;
+    std::thread thread;
+};
+
+TEST_F(DirectoryTest, ServicesReportAnAnsweringIssuerUpAndAClosedPortOrAWrongKindDown) {
+    StatusServer issuer;
+    ASSERT_NE(issuer.port, 0);
+    const auto closed_port = closed_loopback_port();
+    const std::string issuer_url = "http://127.0.0.1:" + std::to_string(issuer.port);
+    start({"--issuer", issuer_url, "--provider", "http://127.0.0.1:" + std::to_string(closed_port), "--provider",
+           issuer_url});
+    // Polled on the directory's loop: wait (generously) until every service was checked once.
+    const auto services = [this] {
+        auto r = get("/api/services");
+        EXPECT_EQ(r.status, 200u);
+        return json::parse(r.body, nullptr, false)["services"];
+    };
+    const auto wait_until = [&](auto&& done) {
+        json list;
+        for (int i = 0; i < 300; ++i) {
+            list = services();
+            if (done(list)) return list;
+            std::this_thread::sleep_for(100ms);
+        }
+        ADD_FAILURE() << "timed out; last /api/services: " << list.dump();
+        return list;
+    };
+    auto list = wait_until([](const json& l) {
+        return l.size() == 3 && l[0]["up"] == true && l[1]["checked"] == true && l[2]["checked"] == true;
+    });
+    ASSERT_EQ(list.size(), 3u);
+    EXPECT_EQ(list[0]["kind"], "issuer");
+    EXPECT_EQ(list[0]["url"], issuer_url);
+    EXPECT_EQ(
+        list[0]["detail"],
+        json({{"index", "3"}, {"chain_id", "dir-test"}, {"processed_height", "5"}, {"issued", "2"}, {"refused", "1"}}));
+    EXPECT_TRUE(list[0]["last_ok_ms"].is_number());
+    EXPECT_EQ(list[1]["kind"], "provider");
+    EXPECT_EQ(list[1]["up"], false);
+    EXPECT_TRUE(list[1]["last_ok_ms"].is_null());
+    EXPECT_NE(list[1]["error"].get<std::string>().find("unreachable"), std::string::npos) << list[1];
+    // An issuer given as a provider answers 404 to GET /api/info: down, saying so.
+    EXPECT_EQ(list[2]["up"], false);
+    EXPECT_EQ(list[2]["error"], "answered HTTP 404");
+
+    // Refreshed: the issuer's new height shows up without asking the directory anything else.
+    issuer.height = 9;
+    list = wait_until([](const json& l) { return l[0]["detail"]["processed_height"] == "9"; });
+    const auto last_ok = list[0]["last_ok_ms"].get<std::int64_t>();
+
+    // The issuer gone: down, its last good answer and when it came kept.
+    issuer.stop();
+    list = wait_until([](const json& l) { return l[0]["up"] == false; });
+    EXPECT_NE(list[0]["error"].get<std::string>().find("unreachable"), std::string::npos) << list[0];
+    EXPECT_EQ(list[0]["detail"]["processed_height"], "9");
+    EXPECT_GE(list[0]["last_ok_ms"].get<std::int64_t>(), last_ok);
+    expect_alive();
+}
+
+TEST_F(DirectoryTest, ServicesListIsEmptyWithoutServices) {
+    start();
+    auto r = get("/api/services");
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(json::parse(r.body), json::parse(R"({"services":[]})"));
+}
+
+TEST(DirectoryFlags, ABadServiceUrlIsRefusedAtStartUp) {
+    for (const auto& [flag, value] : std::initializer_list<std::pair<const char*, const char*>>{
+             {"--issuer", "127.0.0.1:4000"}, {"--provider", "ws://127.0.0.1:4100"}, {"--issuer", "http://h:1/?x"}}) {
+        auto p = Process::start(NYM_DIRECTORY_BIN, {"--port", "0", flag, value});
+        ASSERT_TRUE(p);
+        const auto status = p->wait(5s);
+        ASSERT_TRUE(status);
+        EXPECT_EQ(*status, 2) << flag << " " << value;
+        EXPECT_NE(p->drain_stderr().find(std::string("invalid ") + flag), std::string::npos) << flag << " " << value;
+    }
+}
+
+TEST(DirectoryFlags, ABadCometBftRpcIsRefusedAtStartUp) {
+    auto p = Process::start(NYM_DIRECTORY_BIN, {"--port", "0", "--cometbft-rpc", "localhost:26657"});
+    ASSERT_TRUE(p);
+    const auto status = p->wait(5s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(*status, 2);
+    EXPECT_NE(p->drain_stderr().find("invalid --cometbft-rpc"), std::string::npos);
 }
 
 TEST_F(DirectoryTest, APortInUseIsAClearErrorNotACrash) {

@@ -453,7 +453,11 @@ TEST_F(PipeNet, BenchConfirmationToCredit) {
         // The block that holds the credit, against the last ledger block when the client saw the
         // confirming Ethereum block: the credit lands in ledger block at_confirmation + n.
         const auto at_confirmation = std::stoull(value_of_field(t.out, "ledger_height_at_confirmation"));
-        const auto credited = credit_height(t.tx);
+        // CometBFT indexes a block's events after committing it, so the credit the client already
+        // saw in its balance may reach tx_search a moment later.
+        std::uint64_t credited = 0;
+        for (int tries = 0; tries < 100 && (credited = credit_height(t.tx)) == 0; ++tries)
+            std::this_thread::sleep_for(100ms);
         ASSERT_GT(credited, 0u) << "no erc20_credit event for " << t.tx;
         ledger_blocks.push_back(credited - at_confirmation);
         std::printf("transfer %d: credited in ledger block %llu (%llu after the confirmation), %s", i + 1,

@@ -1,5 +1,4 @@
 #include <bls/bls.hpp>
-
 #include <crypto/rng.hpp>
 #include <util/hex.hpp>
 
@@ -180,6 +179,42 @@ TEST(BlsG1, DecoderRejectsBadInput) {
     }
     EXPECT_TRUE(saw_off_curve);
     EXPECT_TRUE(saw_off_subgroup);
+}
+
+TEST(BlsG1, UncompressedRoundTripAndDecoderRejects) {
+    crypto::DeterministicRng rng(12);
+    const G1 p = G1::generator() * Scalar::random(rng);
+    const auto enc = p.to_uncompressed();
+    EXPECT_EQ(enc[0] & 0x80, 0) << "compression flag clear";
+    auto back = G1::from_uncompressed(enc);
+    ASSERT_TRUE(back);
+    EXPECT_TRUE(*back == p);
+    EXPECT_TRUE(*G1::from_compressed(p.to_compressed()) == *back);
+
+    const auto id = G1::identity().to_uncompressed();
+    EXPECT_EQ(id[0], 0x40);
+    EXPECT_EQ(G1::from_uncompressed(id).error(), Errc::identity_point);
+    ASSERT_TRUE(G1::from_uncompressed(id, IdentityPolicy::allow));
+    EXPECT_TRUE(G1::from_uncompressed(id, IdentityPolicy::allow)->is_identity());
+
+    EXPECT_EQ(G1::from_uncompressed(std::span(enc).first(95)).error(), Errc::invalid_encoding);
+    EXPECT_EQ(G1::from_uncompressed(p.to_compressed()).error(), Errc::invalid_encoding);
+    auto flagged = enc;
+    flagged[0] |= 0x80; // a compressed flag on 96 bytes
+    EXPECT_EQ(G1::from_uncompressed(flagged).error(), Errc::invalid_encoding);
+    auto other_y = enc;
+    other_y[95] ^= 1;
+    EXPECT_EQ(G1::from_uncompressed(other_y).error(), Errc::not_on_curve);
+    // (0, 2) satisfies y^2 = x^3 + 4 but has order 3; (0, 3) does not satisfy it.
+    std::array<std::uint8_t, 96> three_torsion{};
+    three_torsion[95] = 2;
+    EXPECT_EQ(G1::from_uncompressed(three_torsion).error(), Errc::not_in_subgroup);
+    three_torsion[95] = 3;
+    EXPECT_EQ(G1::from_uncompressed(three_torsion).error(), Errc::not_on_curve);
+    std::array<std::uint8_t, 96> too_big{};
+    too_big.fill(0xff);
+    too_big[0] = 0x1f; // x >= p
+    EXPECT_EQ(G1::from_uncompressed(too_big).error(), Errc::invalid_encoding);
 }
 
 TEST(BlsG2, CompressionRoundTripAndDecoderRejects) {

@@ -1,7 +1,6 @@
 #include <coconut/codec.hpp>
 #include <coconut/scheme.hpp>
 #include <coconut/show.hpp>
-
 #include <crypto/rng.hpp>
 #include <util/hex.hpp>
 
@@ -116,8 +115,17 @@ Decoder decoder() {
 
 /// Round-trip is checked by the caller; this checks every truncation, an extra byte, off-curve and
 /// off-subgroup points at the given offsets, and a scalar >= r at the given offsets.
+/// Uncompressed G1 encodings that fail: (0, 3) is off the curve y^2 = x^3 + 4; (0, 2) is on it but
+/// has order 3 (x = 0 is an inflection point), so it is outside G1.
+std::array<std::uint8_t, 96> bad_g1_uncompressed(bls::Errc wanted) {
+    std::array<std::uint8_t, 96> enc{};
+    enc[95] = wanted == bls::Errc::not_in_subgroup ? 2 : 3;
+    return enc;
+}
+
 void expect_decoder_rejects(const Decoder& decode, const Bytes& good, std::vector<std::size_t> g1_offsets,
-                            std::vector<std::size_t> g2_offsets, std::vector<std::size_t> scalar_offsets) {
+                            std::vector<std::size_t> g2_offsets, std::vector<std::size_t> scalar_offsets,
+                            bool g1_uncompressed = false) {
     ASSERT_FALSE(decode(good)) << "the good encoding must decode";
     for (std::size_t len = 0; len < good.size(); ++len) {
         const auto e = decode(ByteSpan(good).first(len));
@@ -131,12 +139,17 @@ void expect_decoder_rejects(const Decoder& decode, const Bytes& good, std::vecto
         for (auto [wanted, mapped] : {std::pair{bls::Errc::not_on_curve, Errc::not_on_curve},
                                       std::pair{bls::Errc::not_in_subgroup, Errc::not_in_subgroup}}) {
             Bytes bad = good;
-            const auto p = bad_g1(wanted);
-            std::copy(p.begin(), p.end(), bad.begin() + static_cast<std::ptrdiff_t>(off));
+            if (g1_uncompressed) {
+                const auto p = bad_g1_uncompressed(wanted);
+                std::copy(p.begin(), p.end(), bad.begin() + static_cast<std::ptrdiff_t>(off));
+            } else {
+                const auto p = bad_g1(wanted);
+                std::copy(p.begin(), p.end(), bad.begin() + static_cast<std::ptrdiff_t>(off));
+            }
             EXPECT_EQ(decode(bad), mapped) << "G1 at " << off;
         }
         Bytes flags = good;
-        flags[off] &= 0x7f; // compression flag cleared
+        flags[off] ^= 0x80; // compression flag flipped
         EXPECT_TRUE(decode(flags)) << "G1 flags at " << off;
     }
     for (std::size_t off : g2_offsets) {
@@ -594,7 +607,8 @@ TEST(CoconutShow, PolicyFixesCountAndRequiredDisclosures) {
     const std::vector<std::size_t> need3{3};
     const std::vector<std::size_t> out_of_range{5};
     EXPECT_TRUE(verify_credential(w.params, w.vk, *theta, CTX, ShowPolicy{Q, need14}));
-    EXPECT_EQ(error_of(verify_credential(w.params, w.vk, *theta, CTX, ShowPolicy{Q, need3})), Errc::disclosure_mismatch);
+    EXPECT_EQ(error_of(verify_credential(w.params, w.vk, *theta, CTX, ShowPolicy{Q, need3})),
+              Errc::disclosure_mismatch);
     EXPECT_EQ(error_of(verify_credential(w.params, w.vk, *theta, CTX, ShowPolicy{Q, out_of_range})),
               Errc::invalid_parameters);
     // A token claiming another attribute count than the verifier expects is refused before any pairing.
@@ -718,14 +732,14 @@ TEST(CoconutEncoding, BlindSignRequestRoundTripAndRejects) {
     const Bytes enc = w.request.encode();
     const std::size_t k = 3;
     const std::size_t l = 2;
-    EXPECT_EQ(enc.size(), 2 + 96 + 96 * k + 64 + 64 * k + 32 * l);
+    EXPECT_EQ(enc.size(), 2 + 192 + 192 * k + 64 + 64 * k + 32 * l); // points uncompressed
     auto back = BlindSignRequest::decode(enc);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->encode(), enc);
     EXPECT_TRUE(blind_sign(w.params, w.keys[0].secret, *back));
-    const std::size_t proof = 2 + 96 + 96 * k;
-    expect_decoder_rejects(decoder<BlindSignRequest>(), enc, {2, 50, 98, 98 + 48 * 5}, {},
-                           {proof, proof + 32, proof + 64, proof + 64 + 32 * 5, enc.size() - 32});
+    const std::size_t proof = 2 + 192 + 192 * k;
+    expect_decoder_rejects(decoder<BlindSignRequest>(), enc, {2, 98, 194, 194 + 96 * 5}, {},
+                           {proof, proof + 32, proof + 64, proof + 64 + 32 * 5, enc.size() - 32}, true);
     Bytes no_private = enc;
     no_private[0] = 0;
     EXPECT_EQ(error_of(BlindSignRequest::decode(no_private)), Errc::invalid_encoding);
