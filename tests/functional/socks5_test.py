@@ -360,6 +360,30 @@ class Socks5Slow(Socks5Net):
     test_refusals_map_to_socks_codes = None
 
 
+class Socks5Browser(Socks5Net):
+    def test_chromium_through_the_proxy(self):
+        """A real browser (headless Chromium) loads the page through the proxy; the requester counts
+        the stream (Chromium bypasses proxies for loopback unless told not to)."""
+        browser = shutil.which("chromium") or shutil.which("chromium-browser")
+        if not browser:
+            self.skipTest("no chromium")
+        page = b"<html><body><p id=x>hello, browser, through the mixnet</p></body></html>\n"
+        (self.net.dir / "www" / "index.html").write_bytes(page)
+        out = subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu",
+                              f"--user-data-dir={self.net.dir / 'chromium'}",
+                              f"--proxy-server=socks5://{HOST}:{self.net.socks_port}", "--proxy-bypass-list=<-loopback>",
+                              "--dump-dom", self.net.url("index.html")], capture_output=True, timeout=90)
+        self.assertIn(b"hello, browser, through the mixnet", out.stdout, out.stderr.decode(errors="replace")[-2000:])
+        self.net.requester.stop()  # SIGTERM: the requester logs its final counters
+        counters = [line for line in tail(self.net.log("requester"), 200).splitlines() if "requester streams:" in line]
+        self.assertTrue(counters)
+        opened = int(re.search(r"opened (\d+)", counters[-1]).group(1))
+        self.assertGreaterEqual(opened, 1, counters[-1])
+
+    test_curl_page_and_10mib = test_twenty_concurrent_curls = test_npm_socks_library = None
+    test_refusals_map_to_socks_codes = None
+
+
 class Socks5Allowed(Socks5Net):
     """A requester that allows a port where nothing listens: connection refused is 0x05."""
 
