@@ -33,6 +33,10 @@ ALLOWED = {
     "mixnode": {"util", "crypto", "sphinx", "wire", "runtime", "node", "mixnet"},
     "gateway": {"util", "crypto", "sphinx", "wire", "runtime", "node", "mixnet"},
     "client": {"util", "crypto", "sphinx", "wire", "runtime", "node"},
+    # The pure part (handshake, stream messages and state machine, allow-list) needs only util; the
+    # daemon files (socks5::Daemon) run it over an in-process mixnet client (SOCKS5_PURE below).
+    "socks5": {"util", "crypto", "sphinx", "wire", "runtime", "node", "client"},
+    "requester": {"util", "crypto", "sphinx", "wire", "runtime", "node", "client", "socks5"},
     "loadgen": {"util", "crypto", "sphinx", "wire"},  # starts one nym-mixnode, shares none of its code
     "validator": {"util", "crypto", "ledger", "store", "abci", "runtime", "node"},
     # Pure files (u256, rlp, abi, transaction, jsonrpc) use util and crypto only; the I/O files
@@ -50,7 +54,8 @@ ALLOWED = {
 ETHEREUM_IO_FILES = {"rpc_client", "session", "pipe", "dev_chain", "account_key"}
 # Of those, the ones that open sockets: a role includes them in its daemon files only.
 ETHEREUM_NETWORK_FILES = {"rpc_client", "session", "pipe", "dev_chain"}
-ROLES = {"directory", "mixnode", "gateway", "client", "validator", "watcher", "issuer", "verifier", "provider", "credentials"}
+SOCKS5_PURE = {"util", "socks5"}  # what socks5's non-daemon files may include
+ROLES = {"directory", "mixnode", "gateway", "client", "socks5", "requester", "validator", "watcher", "issuer", "verifier", "provider", "credentials"}
 ASIO_ALLOWED = {"runtime"}
 # Headers of runtime/node that are plain values or files, usable by a role's sans-IO core.
 CORE_SAFE = {"runtime/http.hpp", "runtime/errors.hpp", "node/config_file.hpp", "node/logging.hpp"}
@@ -62,6 +67,8 @@ APP_ROLE = {
     "nym-mixnode": {"mixnode"},
     "nym-gateway": {"gateway"},
     "nym-client": {"client"},
+    "nym-socks5-client": {"socks5", "client"},       # a mixnet client with a SOCKS front
+    "nym-network-requester": {"requester", "client"},
     "nym-loadgen": {"loadgen"},
     "nym-validator": {"validator"},
     "nym-ledger-tx": set(),
@@ -114,6 +121,10 @@ for path in sources(base / "src"):
         if lib in ROLES and not is_daemon_file and first == "ethereum" and \
                 pathlib.Path(target).stem in ETHEREUM_NETWORK_FILES:
             problems.append(f"{path}:{n}: only the daemon files of '{lib}' may include {target}")
+        if lib == "socks5" and not is_daemon_file and first in ALLOWED and first not in SOCKS5_PURE:
+            problems.append(f"{path}:{n}: the pure files of socks5 may include only util ({target})")
+        if lib == "requester" and first == "socks5" and pathlib.Path(target).name.startswith("daemon"):
+            problems.append(f"{path}:{n}: requester may include only the pure part of socks5, not {target}")
         if lib in ROLES and not is_daemon_file and target in NETWORK_HEADERS:
             problems.append(f"{path}:{n}: only the daemon files of '{lib}' (daemon*.hpp/.cpp) may include {target}")
 

@@ -4,8 +4,10 @@
 # the whole network up on loopback (tools/localnet.py up: geth --dev with the Nym ERC20 token, 4
 # CometBFT validators with their nym-validator apps, 2 Ethereum watchers, 3 issuers, 2 verifiers, 2
 # service providers, and the mixnet: a directory, 3 layers x 2 mix nodes, 2 gateways, clients alice
-# and bob), prints the status table, then runs the story:
-#   1. alice sends a message to bob through the mixnet (the clients' websocket API); bob prints it;
+# and bob; a test web server, nym-network-requester and nym-socks5-client), prints the status
+# table, then runs the story:
+#   1. alice sends a message to bob through the mixnet (the clients' websocket API); bob prints it,
+#      and curl fetches the test page through the SOCKS5 proxy and the mixnet;
 #   2. nymclient -f localnetdata/localclient/config.toml: pipe -> credential -> spend -> `true`
 #      (each step printed: 1 Nym ERC20 token piped in from Ethereum, the credential bought with it);
 #   3. a summary: the client's tokens on Ethereum and on the ledger and the provider's, before and
@@ -17,7 +19,7 @@
 #   bash tools/demo.sh --sphinx             the Sphinx walk-through: one packet for three mix nodes
 #                                           and a gateway, unwrapped hop by hop
 # Environment: JOBS (parallel build jobs, 2), LOCALNET_DIR (build/release/demo-localnet). The network
-# uses the fixed ports of tools/localnet.py (8545, 26656-26667, 4000-4002, 4100-4101, 21000-21032).
+# uses the fixed ports of tools/localnet.py (8545, 26656-26667, 4000-4002, 4100-4101, 21000-21041).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${JOBS:-2}"
@@ -67,6 +69,8 @@ echo
 echo
 echo "== 1. a message from alice to bob through the mixnet"
 node tools/ws-demo.mjs send-and-receive --from ws://127.0.0.1:21031/mix --to ws://127.0.0.1:21032/mix --message "$MESSAGE"
+echo "-- curl --socks5-hostname 127.0.0.1:21041 http://localhost:21040/  (SOCKS5 through the mixnet)"
+curl -sS --max-time 60 --socks5-hostname 127.0.0.1:21041 http://localhost:21040/
 
 echo
 echo "== 2. nymclient -f $CLIENT_DIR/config.toml"

@@ -33,7 +33,8 @@ nymclient's config is the same either way (the host ports below).
 Ports (the host ports of docker-compose.yml): geth 8545; nodeK p2p/RPC 26656/26657, 26659/26660,
 26661/26662, 26663/26664, their apps' ABCI 26658, 26665, 26666, 26667; issuers 4000-4002; providers
 4100-4101; the mixnet from 21000 (tools/localnet.sh: directory 21000, mix nodes 21001-21006, gateways
-21011-21012 and 21021-21022, alice 21031, bob 21032).
+21011-21012 and 21021-21022, alice 21031, bob 21032; and, not in docker-compose.yml, the SOCKS parts: the test web server 21040,
+nym-socks5-client 21041 — curl --socks5-hostname 127.0.0.1:21041 http://localhost:21040/).
 
 At run time: logs/NAME.log (every component's output, one folder), run/NAME.pid, ethereum/geth/ (the
 development chain, kept across down/up like the ledger), issuers/issuerN/data, verifiers/verifierN/data.
@@ -78,6 +79,9 @@ MIXNET_BASE_PORT = 21000
 MIXNODES = ["mix-1a", "mix-1b", "mix-2a", "mix-2b", "mix-3a", "mix-3b"]
 GATEWAYS = ["gateway-1", "gateway-2"]
 MIX_CLIENTS = ["alice", "bob"]
+# SOCKS through the mixnet (tools/localnet.sh starts them after the clients): the test web server,
+# nym-network-requester (allowing only that server) and nym-socks5-client.
+SOCKS_PARTS = ["www", "requester", "socks5"]
 TIMEOUT = float(os.environ.get("LOCALNET_TIMEOUT", "60"))
 LOG_LEVEL = os.environ.get("LOCALNET_LOG_LEVEL", "info")
 
@@ -520,7 +524,9 @@ def ledger(p):
 def mixnet_pid(p, name):
     """The pid of a mixnet component from tools/localnet.sh's run/ folder, if it runs that binary."""
     binary = ("nym-directory" if name == "directory" else "nym-mixnode" if name.startswith("mix-") else
-              "nym-gateway" if name.startswith("gateway-") else "nym-client")
+              "nym-gateway" if name.startswith("gateway-") else "python3" if name == "www" else
+              "nym-network-requester" if name == "requester" else "nym-socks5-client" if name == "socks5" else
+              "nym-client")
     try:
         pid = int((Path(p["out"]) / "mixnet" / "run" / f"{name}.pid").read_text().strip())
         exe = os.readlink(f"/proc/{pid}/exe")
@@ -538,7 +544,7 @@ def running_components(p):
             names.append(name)
     if (Path(p["out"]) / "ledger" / "network.json").exists():
         names += [n for n, _ in V.running(ledger(p))]
-    names += [n for n in ["directory", *MIXNODES, *GATEWAYS, *MIX_CLIENTS] if mixnet_pid(p, n)]
+    names += [n for n in ["directory", *MIXNODES, *GATEWAYS, *MIX_CLIENTS, *SOCKS_PARTS] if mixnet_pid(p, n)]
     return names
 
 
@@ -650,7 +656,7 @@ def start_mixnet(p):
                        capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise StartError((r.stderr or r.stdout).strip())
-    return "directory, 6 mix nodes, 2 gateways, alice and bob"
+    return "directory, 6 mix nodes, 2 gateways, alice and bob, SOCKS (www, requester, socks5)"
 
 
 def in_thread(fn, *args):
@@ -736,7 +742,7 @@ def all_ports(p):
     base = p["mixnet"]["base_port"]
     out += [("directory", base)] + [(n, base + 1 + i) for i, n in enumerate(MIXNODES)]
     out += [(g, base + 10 + i) for i, g in enumerate(GATEWAYS, 1)] + [(g, base + 20 + i) for i, g in enumerate(GATEWAYS, 1)]
-    out += [("alice", base + 31), ("bob", base + 32)]
+    out += [("alice", base + 31), ("bob", base + 32), ("www", base + 40), ("socks5", base + 41)]
     return out
 
 
@@ -763,7 +769,7 @@ def down(p, quiet=False):
     out = Path(p["out"])
     stopped = 0
     if (out / "mixnet" / "base-port").exists():
-        before = len([n for n in ["directory", *MIXNODES, *GATEWAYS, *MIX_CLIENTS] if mixnet_pid(p, n)])
+        before = len([n for n in ["directory", *MIXNODES, *GATEWAYS, *MIX_CLIENTS, *SOCKS_PARTS] if mixnet_pid(p, n)])
         subprocess.run(["bash", str(TOOLS / "localnet.sh"), "stop", "--dir", str(out / "mixnet")],
                        capture_output=True, text=True, env=dict(os.environ, LOCALNET_LOG_DIR=str(logs_dir(p))))
         stopped += before
@@ -845,9 +851,9 @@ def rows(p):
     base = p["mixnet"]["base_port"]
     mix_ports = {"directory": base, **{n: base + 1 + i for i, n in enumerate(MIXNODES)},
                  "gateway-1": f"{base + 11}/{base + 21}", "gateway-2": f"{base + 12}/{base + 22}",
-                 "alice": base + 31, "bob": base + 32}
+                 "alice": base + 31, "bob": base + 32, "www": base + 40, "requester": "-", "socks5": base + 41}
     topology = None
-    for name in ["directory", *MIXNODES, *GATEWAYS, *MIX_CLIENTS]:
+    for name in ["directory", *MIXNODES, *GATEWAYS, *MIX_CLIENTS, *SOCKS_PARTS]:
         pid = mixnet_pid(p, name)
         health, detail = ("ok" if pid else "down"), ""
         if name == "directory" and pid:
@@ -858,7 +864,8 @@ def rows(p):
             except (OSError, ValueError, urllib.error.URLError):
                 health = "no answer"
         kind = "directory" if name == "directory" else ("mixnode" if name.startswith("mix") else
-                                                        ("gateway" if name.startswith("gateway") else "client"))
+                                                        ("gateway" if name.startswith("gateway") else
+                                                         name if name in SOCKS_PARTS else "client"))
         table.append((name, kind, pid, str(mix_ports[name]), health, detail))
     return table
 
@@ -883,7 +890,7 @@ def cmd_status(args):
 def component_names(p):
     names = ["geth"] + [n["name"] for n in p["nodes"]] + [f"app{k}" for k in range(len(p["nodes"]))]
     names += [s[0] for s in services(p)]
-    return names + ["directory", *MIXNODES, *GATEWAYS, *MIX_CLIENTS]
+    return names + ["directory", *MIXNODES, *GATEWAYS, *MIX_CLIENTS, *SOCKS_PARTS]
 
 
 def cmd_logs(args):
@@ -913,7 +920,7 @@ def cmd_stop(args):
                 pid = V.live_pid(m, n["name"], n["home"])
             elif args.name == n["app"]:
                 pid = V.live_pid(m, n["app"], n["ledger_dir"])
-    elif args.name in ["directory", *MIXNODES, *GATEWAYS, *MIX_CLIENTS]:
+    elif args.name in ["directory", *MIXNODES, *GATEWAYS, *MIX_CLIENTS, *SOCKS_PARTS]:
         pid = mixnet_pid(p, args.name)
     else:
         for name, _, _, marker in services(p):

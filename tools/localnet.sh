@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A whole local Nym network on this machine's loopback: the mixnet (a directory, 3 layers x 2 mix
-# nodes, 2 gateways and two clients, alice and bob, each registered at a different gateway) and the
+# nodes, 2 gateways and two clients, alice and bob, each registered at a different gateway; SOCKS
+# through it: a test web server, nym-network-requester at gateway-2 allowing only that server, and
+# nym-socks5-client at gateway-1 — curl --socks5-hostname 127.0.0.1:N+41 http://localhost:N+40/) and the
 # ledger (4 CometBFT validators, each with its nym-validator app: tools/validators.py) with the
 # Ethereum pipe beside it (geth --dev, the Nym ERC20 token with the client's account funded, 3
 # Ethereum watchers whose keys the genesis lists, and nymclient's config:
@@ -31,7 +33,8 @@
 #
 # Mixnet ports, from the base port N (the default stays below Linux's ephemeral range 32768-60999, so an
 # outgoing connection cannot be holding one of them): directory N; mix nodes N+1..N+6; gateways' mix listeners N+11, N+12,
-# their client websockets N+21, N+22; the clients' websocket APIs N+31 (alice), N+32 (bob).
+# their client websockets N+21, N+22; the clients' websocket APIs N+31 (alice), N+32 (bob); the test
+# web server (python3 -m http.server, DIR/www) N+40; the SOCKS port of nym-socks5-client N+41.
 # Ledger ports, from M: validator k listens for peers on M+10k, RPC on M+10k+1, its app (ABCI) on M+10k+2.
 # Ethereum: geth's JSON-RPC on LOCALNET_ETHEREUM_PORT (default 8545, else the next free port).
 #
@@ -59,6 +62,7 @@ HOST=127.0.0.1
 MIXNODES=(mix-1a mix-1b mix-2a mix-2b mix-3a mix-3b)
 GATEWAYS=(gateway-1 gateway-2)
 CLIENTS=(alice bob)
+SOCKS_PARTS=(www requester socks5) # the test web server, nym-network-requester, nym-socks5-client
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
@@ -123,11 +127,14 @@ binary_of() {
     directory) echo "$NYM_BIN/nym-directory" ;;
     mix-*) echo "$NYM_BIN/nym-mixnode" ;;
     gateway-*) echo "$NYM_BIN/nym-gateway" ;;
+    www) command -v python3 ;;
+    requester) echo "$NYM_BIN/nym-network-requester" ;;
+    socks5) echo "$NYM_BIN/nym-socks5-client" ;;
     *) echo "$NYM_BIN/nym-client" ;;
   esac
 }
 
-all_names() { echo directory "${MIXNODES[@]}" "${GATEWAYS[@]}" "${CLIENTS[@]}"; }
+all_names() { echo directory "${MIXNODES[@]}" "${GATEWAYS[@]}" "${CLIENTS[@]}" "${SOCKS_PARTS[@]}"; }
 
 # The pid in run/<name>.pid if that process is alive and still runs the component's binary (a pid
 # file left by a crash may name a recycled pid; we never signal a process that is not ours).
@@ -364,7 +371,7 @@ PY
 
 check_mixnet() {
   local name bin
-  for name in directory mix-1a gateway-1 alice; do
+  for name in directory mix-1a gateway-1 alice requester socks5; do
     bin="$(binary_of "$name")"
     [ -x "$bin" ] || die "missing $bin (build the release preset first, or set NYM_BIN to a build's bin/ folder)"
   done
@@ -471,6 +478,7 @@ start_mixnet() {
   else
     echo "localnet: node or node_modules/ws missing: not checking the clients' APIs" >&2
   fi
+  start_socks
   trap - ERR
 
   cat >"$DIR/mixnet.env" <<EOF
@@ -479,6 +487,9 @@ LOCALNET_ALICE_API=ws://$HOST:$(client_port alice)/mix
 LOCALNET_ALICE_ADDRESS=${addresses[alice]}
 LOCALNET_BOB_API=ws://$HOST:$(client_port bob)/mix
 LOCALNET_BOB_ADDRESS=${addresses[bob]}
+LOCALNET_WWW=http://localhost:$((BASE_PORT + 40))/
+LOCALNET_SOCKS5=127.0.0.1:$((BASE_PORT + 41))
+LOCALNET_REQUESTER_ADDRESS=$REQUESTER_ADDRESS
 EOF
 
   echo "localnet up in $DIR (stop: bash tools/localnet.sh stop --dir $DIR)"
@@ -489,8 +500,44 @@ EOF
   for name in "${CLIENTS[@]}"; do
     printf '  %-10s ws://%s:%s/mix  address %s\n' "$name" $HOST "$(client_port "$name")" "${addresses[$name]}"
   done
+  printf '  %-10s http://localhost:%s/ (DIR/www; the only destination the requester allows)\n' www $((BASE_PORT + 40))
+  printf '  %-10s address %s\n' requester "$REQUESTER_ADDRESS"
+  printf '  %-10s socks5://127.0.0.1:%s  try: curl --socks5-hostname 127.0.0.1:%s http://localhost:%s/\n' socks5 \
+    $((BASE_PORT + 41)) $((BASE_PORT + 41)) $((BASE_PORT + 40))
   echo "  logs       $LOGS/<component>.log"
   echo "  per-hop mean delay $PACKET_DELAY, client streams: real/cover every $SEND_DELAY, loop cover every $LOOP_DELAY (means)"
+}
+
+# SOCKS through the mixnet: the test web server, the requester (at gateway-2, allowing only that
+# server, by name and by address) and the SOCKS client (at gateway-1) with the clients' traffic flags.
+REQUESTER_ADDRESS=""
+start_socks() {
+  local www_port=$((BASE_PORT + 40)) socks_port=$((BASE_PORT + 41)) offset line
+  mkdir -p "$DIR/www" "$NODES/requesters" "$NODES/socks5-clients"
+  [ -f "$DIR/www/index.html" ] || printf '<html><body><p>Hello through the mixnet.</p></body></html>\n' >"$DIR/www/index.html"
+  launch www python3 -m http.server --bind $HOST --directory "$DIR/www" "$www_port"
+  local flags=(--directory "$DIRECTORY_URL" --packet-delay "$PACKET_DELAY" --send-delay "$SEND_DELAY"
+    --loop-delay "$LOOP_DELAY" --log-level "$LOG_LEVEL")
+  if [ ! -d "$NODES/requesters/requester" ]; then
+    printf '# The localnet test web server (DIR/www), by name and by address. Nothing else.\nlocalhost:%s\n%s:%s\n' \
+      "$www_port" "$HOST" "$www_port" >"$NODES/requesters/allowed.list"
+    "$(binary_of requester)" init --id requester --directory "$DIRECTORY_URL" \
+      --gateway "$(cat "$NODES/gateways/gateway-2.identity")" --root "$NODES/requesters" \
+      --allow-list "$NODES/requesters/allowed.list" >>"$LOGS/requester.log" 2>&1 || { tail -n 5 "$LOGS/requester.log" >&2; false; }
+  fi
+  offset=$(log_size requester)
+  launch requester "$(binary_of requester)" run --id requester --root "$NODES/requesters" "${flags[@]}"
+  line="$(wait_for_line requester "nym-network-requester running" "$offset")"
+  REQUESTER_ADDRESS="$(echo "$line" | sed -E 's/.*address ([^,]+),.*/\1/')"
+  if [ ! -d "$NODES/socks5-clients/socks5" ]; then
+    "$(binary_of socks5)" init --id socks5 --directory "$DIRECTORY_URL" --provider "$REQUESTER_ADDRESS" \
+      --gateway "$(cat "$NODES/gateways/gateway-1.identity")" --port "$socks_port" --root "$NODES/socks5-clients" \
+      >>"$LOGS/socks5.log" 2>&1 || { tail -n 5 "$LOGS/socks5.log" >&2; false; }
+  fi
+  offset=$(log_size socks5)
+  launch socks5 "$(binary_of socks5)" run --id socks5 --root "$NODES/socks5-clients" --port "$socks_port" \
+    --provider "$REQUESTER_ADDRESS" "${flags[@]}"
+  wait_for_line socks5 "nym-socks5-client listening on" "$offset" >/dev/null
 }
 
 case "$COMMAND" in

@@ -193,6 +193,10 @@ void Client::deliver(const LinkDelivered& delivered) {
     // deliver it again, and the core drops what it has already seen.
     for (auto& event : m_core.on_delivered(delivered.message, m_now)) {
         if (auto* received = std::get_if<MessageReceived>(&event)) {
+            if (m_application) {
+                m_out.received.push_back(std::move(*received));
+                continue;
+            }
             for (auto& push : m_api.on_received(*received)) m_out.api.push_back(std::move(push));
         } else if (auto* done = std::get_if<MessageDelivered>(&event)) {
             spdlog::debug("message {} delivered", done->id);
@@ -263,6 +267,24 @@ Expected<void> Client::send(std::span<const std::uint8_t> message, const ParsedA
 
 Expected<void> Client::reply(const SenderTag& tag, std::span<const std::uint8_t> message) {
     return m_core.reply(tag, message, m_now);
+}
+
+Expected<void> Client::send_message(std::span<const std::uint8_t> message, const ParsedAddress& recipient,
+                                    std::size_t reply_surbs, TimePoint now, ClientOutput& out) {
+    m_now = now;
+    auto sent = send(message, recipient, reply_surbs);
+    pump();
+    out = take();
+    return sent;
+}
+
+Expected<void> Client::send_reply(const SenderTag& tag, std::span<const std::uint8_t> message, TimePoint now,
+                                  ClientOutput& out) {
+    m_now = now;
+    auto sent = reply(tag, message);
+    pump();
+    out = take();
+    return sent;
 }
 
 std::vector<std::string> Client::clients() {

@@ -40,6 +40,8 @@ struct ClientOutput {
     bool fetch_topology = false;           ///< ask the directory (answer with on_topology/..._failed)
     bool ready = false;                    ///< the gateway link is up for the first time
     std::optional<std::string> startup_failed; ///< the start-up failed: stop, reporting this
+    /// Messages for the in-process application (with attach_application(); then not for API sessions).
+    std::vector<MessageReceived> received;
 };
 
 class Client final : private ApiBackend {
@@ -75,6 +77,16 @@ public:
     /// An error answer to a request refused before it could be handled (counted in the API's stats).
     [[nodiscard]] wire::client_api::Response api_error(std::string message);
 
+    /// An application in the same process (nym-socks5-client, nym-network-requester): received
+    /// messages go to ClientOutput::received instead of the API sessions.
+    void attach_application() noexcept { m_application = true; }
+    /// The in-process application's send and reply (as the API's); their packets are in `out`.
+    [[nodiscard]] Expected<void> send_message(std::span<const std::uint8_t> message, const ParsedAddress& recipient,
+                                              std::size_t reply_surbs, TimePoint now, ClientOutput& out);
+    [[nodiscard]] Expected<void> send_reply(const SenderTag& tag, std::span<const std::uint8_t> message, TimePoint now,
+                                            ClientOutput& out);
+    [[nodiscard]] std::size_t reply_surbs_available(const SenderTag& tag) const { return m_core.reply_surbs_available(tag); }
+
     /// Packets, reconnections and topology refreshes that are due.
     [[nodiscard]] ClientOutput tick(TimePoint now);
     /// When tick() next has something to do.
@@ -103,6 +115,7 @@ private:
     Config m_config;
     std::filesystem::path m_config_file;
     bool m_save_config;
+    bool m_application = false;
     std::optional<wire::gateway::SharedKey> m_shared_key;
     crypto::Rng& m_rng;
     WallClock m_wall_clock;

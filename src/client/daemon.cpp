@@ -44,6 +44,7 @@ struct Daemon::Impl {
     runtime::Loop& loop;
     ClientSettings settings;
     ReadyCallback on_ready;
+    MessageHandler on_message;
     std::unique_ptr<Client> client;
     std::unique_ptr<node::DirectoryClient> directory;
     std::unique_ptr<runtime::HttpServer> servers[2]; ///< the API websocket on 127.0.0.1 and on [::1]
@@ -75,6 +76,11 @@ struct Daemon::Impl {
             return;
         }
         arm();
+        if (on_message)
+            for (auto& message : out.received) {
+                if (stopped) return;
+                on_message(std::move(message));
+            }
     }
 
     /// One timer at the client's next wakeup, re-armed after every call into the client.
@@ -307,6 +313,7 @@ Expected<void, std::string> Daemon::start(ReadyCallback on_ready) {
                                         Impl::now());
     d.address = d.client->address();
     d.on_ready = std::move(on_ready);
+    if (d.on_message) d.client->attach_application();
     if (config.socket_type == SocketType::websocket) {
         if (auto listening = d.listen(); !listening) return listening;
     } else if (config.socket_type == SocketType::tcp) {
@@ -326,6 +333,33 @@ Expected<void, std::string> Daemon::start(ReadyCallback on_ready) {
     d.loop.post([&d] { d.apply(d.client->start(Impl::now())); });
     return {};
 }
+
+void Daemon::set_message_handler(MessageHandler handler) { m_impl->on_message = std::move(handler); }
+
+Expected<void> Daemon::send(std::span<const std::uint8_t> message, const ParsedAddress& recipient,
+                            std::size_t reply_surbs) {
+    Impl& d = *m_impl;
+    if (d.stopped || !d.client) return fail(Errc::no_route);
+    ClientOutput out;
+    auto sent = d.client->send_message(message, recipient, reply_surbs, Impl::now(), out);
+    d.apply(std::move(out));
+    return sent;
+}
+
+Expected<void> Daemon::reply(const SenderTag& tag, std::span<const std::uint8_t> message) {
+    Impl& d = *m_impl;
+    if (d.stopped || !d.client) return fail(Errc::no_route);
+    ClientOutput out;
+    auto sent = d.client->send_reply(tag, message, Impl::now(), out);
+    d.apply(std::move(out));
+    return sent;
+}
+
+std::size_t Daemon::reply_surbs_available(const SenderTag& tag) const {
+    return m_impl->client ? m_impl->client->reply_surbs_available(tag) : 0;
+}
+
+ClientStats Daemon::stats() const { return m_impl->client ? m_impl->client->stats() : ClientStats{}; }
 
 const std::optional<std::string>& Daemon::failure() const noexcept { return m_impl->failure; }
 std::uint16_t Daemon::api_port() const noexcept { return m_impl->port; }

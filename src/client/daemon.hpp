@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace nym::client {
@@ -23,6 +24,8 @@ class Daemon {
 public:
     /// Called once, on the I/O thread, when the gateway link is first up.
     using ReadyCallback = std::function<void(const Daemon&)>;
+    /// Every message received, for an application running in the same process (on the I/O thread).
+    using MessageHandler = std::function<void(MessageReceived)>;
 
     Daemon(runtime::Loop& loop, ClientSettings settings);
     ~Daemon();
@@ -33,6 +36,16 @@ public:
     /// The error, in words, when any of that fails at once; later start-up failures stop the loop
     /// and are reported by failure().
     [[nodiscard]] Expected<void, std::string> start(ReadyCallback on_ready);
+
+    /// Before start(): received messages go to `handler` instead of API sessions (use socket type none).
+    void set_message_handler(MessageHandler handler);
+    /// The in-process application's send (with `reply_surbs` reply SURBs) and anonymous reply, on the
+    /// I/O thread; the errors of ClientCore::send and ClientCore::reply.
+    [[nodiscard]] Expected<void> send(std::span<const std::uint8_t> message, const ParsedAddress& recipient,
+                                      std::size_t reply_surbs = 0);
+    [[nodiscard]] Expected<void> reply(const SenderTag& tag, std::span<const std::uint8_t> message);
+    [[nodiscard]] std::size_t reply_surbs_available(const SenderTag& tag) const;
+    [[nodiscard]] ClientStats stats() const;
 
     /// Why the start-up failed after start() returned (the gateway refused, ...); empty otherwise.
     [[nodiscard]] const std::optional<std::string>& failure() const noexcept;

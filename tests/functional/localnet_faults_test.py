@@ -60,8 +60,14 @@ class LocalnetFaults(unittest.TestCase):
         print(f"up took {up_seconds:.1f} s", file=sys.stderr)
         code, components = self.status()
         self.assertEqual(code, 0, components)
-        self.assertEqual(len(components), 1 + 4 + 2 + 4 + 2 + 2 + 1 + 6 + 2 + 2)
+        # geth, 4 validators, 2 watchers, 4 issuers, 2 verifiers, 2 providers, the directory, 6 mix
+        # nodes, 2 gateways, alice and bob, and SOCKS: the test web server, the requester, the SOCKS client.
+        self.assertEqual(len(components), 1 + 4 + 2 + 4 + 2 + 2 + 1 + 6 + 2 + 2 + 3)
         self.assertTrue(all(c["health"] == "ok" and c["pid"] for c in components.values()), components)
+        # The localnet's SOCKS path: curl through nym-socks5-client and the requester to the test server.
+        page = subprocess.run(["curl", "-sS", "--max-time", "60", "--socks5-hostname", "127.0.0.1:21041",
+                               "http://localhost:21040/"], capture_output=True, text=True, timeout=90)
+        self.assertIn("Hello through the mixnet", page.stdout, page.stderr)
         for k in range(4):
             self.assertRegex(components[f"node{k}"]["detail"], r"^height \d+")
         pids = {name: c["pid"] for name, c in components.items()}
