@@ -33,8 +33,9 @@ nymclient's config is the same either way (the host ports below).
 Ports (the host ports of docker-compose.yml): geth 8545; nodeK p2p/RPC 26656/26657, 26659/26660,
 26661/26662, 26663/26664, their apps' ABCI 26658, 26665, 26666, 26667; issuers 4000-4002; providers
 4100-4101; the mixnet from 21000 (tools/localnet.sh: directory 21000, mix nodes 21001-21006, gateways
-21011-21012 and 21021-21022, alice 21031, bob 21032; and, not in docker-compose.yml, the SOCKS parts: the test web server 21040,
-nym-socks5-client 21041 — curl --socks5-hostname 127.0.0.1:21041 http://localhost:21040/).
+21011-21012 and 21021-21022, alice 21031, bob 21032; the SOCKS parts: the test web server 21040,
+nym-socks5-client 21041 — curl --socks5-hostname 127.0.0.1:21041 http://localhost:21040/; inside
+docker-compose they are the services www, requester and socks5, not mapped to the host).
 
 At run time: logs/NAME.log (every component's output, one folder), run/NAME.pid, ethereum/geth/ (the
 development chain, kept across down/up like the ledger), issuers/issuerN/data, verifiers/verifierN/data.

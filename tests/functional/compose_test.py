@@ -100,7 +100,8 @@ class Compose(unittest.TestCase):
             self.assertIn(f"127.0.0.1:{port}", client)
 
     def test_every_mount_is_a_path_of_the_built_tree(self):
-        made_at_run_time = {"./build/mixnet/nodes/clients"}
+        made_at_run_time = {"./build/mixnet/nodes/clients", "./build/mixnet/nodes/requesters",
+                            "./build/mixnet/nodes/socks5-clients"}
         mounts = 0
         for name, s in self.services.items():
             for v in s.get("volumes", []):

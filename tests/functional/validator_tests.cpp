@@ -186,6 +186,11 @@ TEST_F(Validators, AppKilledMidRunRestartsThroughTheHandshakeWithoutAFork) {
     expect_same_app_hashes(2, end);
     // Every transfer that CheckTx admitted was applied, on every validator, once.
     ASSERT_TRUE(net->wait_height(0, end + 2, 30s));
+    // Every app must have committed what node0 has (the restarted node1 may still be a block
+    // behind) before the nonces are compared.
+    const auto final_height = net->status(0)->height;
+    for (int k = 0; k < ValidatorNet::NODES; ++k)
+        ASSERT_TRUE(net->wait_app_height(k, final_height, 60s)) << "app" << k << " below " << final_height;
     for (int k = 0; k < ValidatorNet::NODES; ++k)
         EXPECT_EQ(net->account(k, net->address("alice")).second, sent.load()) << "node" << k << ": alice's nonce";
     const std::string log = net->log_tail("node1", 100000);
