@@ -412,7 +412,11 @@ struct Daemon::Impl {
             last_heard = t;
             return;
         }
-        if (t - last_ping >= settings.ping_interval) {
+        // Ping while the requester is silent, at least four times within the timeout, so that a
+        // PONG has time to come back before the silence counts (a stream whose application does
+        // not read carries no data either way).
+        const auto interval = std::min(settings.ping_interval, settings.requester_timeout / 4);
+        if (t - last_ping >= interval && t - last_heard >= interval) {
             last_ping = t;
             send(Ping{crypto::system_rng().next_u64()}, PING_SURBS);
         }
