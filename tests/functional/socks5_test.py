@@ -316,6 +316,15 @@ class Socks5Net(unittest.TestCase):
         self.assertTrue(body.endswith(b"\r\n\r\nsocks4a\n"), body)
 
 
+def sanitized(pid):
+    """True when the process runs with AddressSanitizer (its runtime library is mapped)."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return "libasan" in f.read()
+    except OSError:
+        return False
+
+
 def rss_kib(pid):
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -348,8 +357,13 @@ class Socks5Slow(Socks5Net):
         after = rss_kib(socks_pid), rss_kib(requester_pid)
         sys.stderr.write(f"RSS while the application does not read (KiB): SOCKS client {before[0]} -> {after[0]}, "
                          f"requester {before[1]} -> {after[1]}\n")
-        self.assertLess(after[0] - before[0], 2048)
-        self.assertLess(after[1] - before[1], 2048)
+        if sanitized(self.net.socks.p.pid):
+            # AddressSanitizer keeps freed memory in quarantine, so RSS grows with any allocation
+            # (pings, cover traffic) and says nothing about buffering; the ci build checks the bound.
+            sys.stderr.write("RSS bound not checked: the daemons run under AddressSanitizer\n")
+        else:
+            self.assertLess(after[0] - before[0], 2048)
+            self.assertLess(after[1] - before[1], 2048)
         while chunk := s.recv(65536):
             got += chunk
         s.close()
