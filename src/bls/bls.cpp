@@ -1,4 +1,5 @@
 #include <bls/bls.hpp>
+
 #include <crypto/secret.hpp>
 
 #include <blst.h>
@@ -47,24 +48,17 @@ public:
     const char* name() const noexcept override { return "nym.bls"; }
     std::string message(int code) const override {
         switch (static_cast<Errc>(code)) {
-        case Errc::invalid_encoding:
-            return "invalid point or scalar encoding";
-        case Errc::not_on_curve:
-            return "point is not on the curve";
-        case Errc::not_in_subgroup:
-            return "point is not in the prime-order subgroup";
-        case Errc::identity_point:
-            return "identity point not allowed here";
-        case Errc::scalar_out_of_range:
-            return "scalar is not reduced modulo r";
+        case Errc::invalid_encoding: return "invalid point or scalar encoding";
+        case Errc::not_on_curve: return "point is not on the curve";
+        case Errc::not_in_subgroup: return "point is not in the prime-order subgroup";
+        case Errc::identity_point: return "identity point not allowed here";
+        case Errc::scalar_out_of_range: return "scalar is not reduced modulo r";
         }
         return "unknown bls error";
     }
 };
 
-const std::uint8_t* u8(std::string_view s) noexcept {
-    return reinterpret_cast<const std::uint8_t*>(s.data());
-}
+const std::uint8_t* u8(std::string_view s) noexcept { return reinterpret_cast<const std::uint8_t*>(s.data()); }
 
 /// Scalar bytes for blst's point multiplications, wiped after use.
 struct ScalarBytes {
@@ -89,12 +83,9 @@ G2 g2_from_projective(const blst_p2& p) noexcept {
 
 Errc map_blst_error(BLST_ERROR e) noexcept {
     switch (e) {
-    case BLST_POINT_NOT_ON_CURVE:
-        return Errc::not_on_curve;
-    case BLST_POINT_NOT_IN_GROUP:
-        return Errc::not_in_subgroup;
-    default:
-        return Errc::invalid_encoding;
+    case BLST_POINT_NOT_ON_CURVE: return Errc::not_on_curve;
+    case BLST_POINT_NOT_IN_GROUP: return Errc::not_in_subgroup;
+    default: return Errc::invalid_encoding;
     }
 }
 
@@ -216,9 +207,7 @@ bool operator==(const Scalar& a, const Scalar& b) noexcept {
     return diff == 0;
 }
 
-void Scalar::wipe() noexcept {
-    crypto::secure_wipe(m_limbs.data(), sizeof(m_limbs));
-}
+void Scalar::wipe() noexcept { crypto::secure_wipe(m_limbs.data(), sizeof(m_limbs)); }
 
 // ---- G1 ----------------------------------------------------------------------------------------
 
@@ -228,18 +217,27 @@ G1 G1::generator() noexcept {
     return out;
 }
 
-Expected<G1> G1::from_compressed(ByteSpan bytes, IdentityPolicy identity) {
-    if (bytes.size() != G1_SIZE) return fail(Errc::invalid_encoding);
-    G1 out;
-    const BLST_ERROR e = blst_p1_uncompress(Raw::p1(out), bytes.data());
+namespace {
+
+/// The checks after blst has read a G1 point (it checks the curve equation only): its error, the
+/// identity policy, and the subgroup check, which is ours.
+Expected<G1> checked_g1(const G1& out, BLST_ERROR e, IdentityPolicy identity) {
     if (e != BLST_SUCCESS) return fail(map_blst_error(e));
     if (blst_p1_affine_is_inf(Raw::p1(out))) {
         if (identity == IdentityPolicy::reject) return fail(Errc::identity_point);
         return out;
     }
-    // blst_p1_uncompress checks the curve equation only; the subgroup check is ours.
     if (!blst_p1_affine_in_g1(Raw::p1(out))) return fail(Errc::not_in_subgroup);
     return out;
+}
+
+} // namespace
+
+Expected<G1> G1::from_compressed(ByteSpan bytes, IdentityPolicy identity) {
+    if (bytes.size() != G1_SIZE) return fail(Errc::invalid_encoding);
+    G1 out;
+    const BLST_ERROR e = blst_p1_uncompress(Raw::p1(out), bytes.data());
+    return checked_g1(out, e, identity);
 }
 
 Expected<G1> G1::from_uncompressed(ByteSpan bytes, IdentityPolicy identity) {
@@ -248,14 +246,7 @@ Expected<G1> G1::from_uncompressed(ByteSpan bytes, IdentityPolicy identity) {
     if ((bytes[0] & 0x80) != 0) return fail(Errc::invalid_encoding);
     G1 out;
     const BLST_ERROR e = blst_p1_deserialize(Raw::p1(out), bytes.data());
-    if (e != BLST_SUCCESS) return fail(map_blst_error(e));
-    if (blst_p1_affine_is_inf(Raw::p1(out))) {
-        if (identity == IdentityPolicy::reject) return fail(Errc::identity_point);
-        return out;
-    }
-    // blst_p1_deserialize checks the curve equation only; the subgroup check is ours.
-    if (!blst_p1_affine_in_g1(Raw::p1(out))) return fail(Errc::not_in_subgroup);
-    return out;
+    return checked_g1(out, e, identity);
 }
 
 G1 G1::hash(ByteSpan msg, std::string_view dst) noexcept {
@@ -276,9 +267,7 @@ std::array<std::uint8_t, G1_UNCOMPRESSED_SIZE> G1::to_uncompressed() const noexc
     return out;
 }
 
-bool G1::is_identity() const noexcept {
-    return blst_p1_affine_is_inf(Raw::p1(*this));
-}
+bool G1::is_identity() const noexcept { return blst_p1_affine_is_inf(Raw::p1(*this)); }
 
 G1 operator+(const G1& a, const G1& b) noexcept {
     blst_p1 p;
@@ -294,9 +283,7 @@ G1 operator-(const G1& a) noexcept {
     return g1_from_projective(p);
 }
 
-G1 operator-(const G1& a, const G1& b) noexcept {
-    return a + (-b);
-}
+G1 operator-(const G1& a, const G1& b) noexcept { return a + (-b); }
 
 G1 operator*(const G1& point, const Scalar& s) noexcept {
     ScalarBytes k(s);
@@ -306,9 +293,7 @@ G1 operator*(const G1& point, const Scalar& s) noexcept {
     return g1_from_projective(p);
 }
 
-bool operator==(const G1& a, const G1& b) noexcept {
-    return blst_p1_affine_is_equal(Raw::p1(a), Raw::p1(b));
-}
+bool operator==(const G1& a, const G1& b) noexcept { return blst_p1_affine_is_equal(Raw::p1(a), Raw::p1(b)); }
 
 // ---- G2 ----------------------------------------------------------------------------------------
 
@@ -337,9 +322,7 @@ std::array<std::uint8_t, G2_SIZE> G2::to_compressed() const noexcept {
     return out;
 }
 
-bool G2::is_identity() const noexcept {
-    return blst_p2_affine_is_inf(Raw::p2(*this));
-}
+bool G2::is_identity() const noexcept { return blst_p2_affine_is_inf(Raw::p2(*this)); }
 
 G2 operator+(const G2& a, const G2& b) noexcept {
     blst_p2 p;
@@ -355,9 +338,7 @@ G2 operator-(const G2& a) noexcept {
     return g2_from_projective(p);
 }
 
-G2 operator-(const G2& a, const G2& b) noexcept {
-    return a + (-b);
-}
+G2 operator-(const G2& a, const G2& b) noexcept { return a + (-b); }
 
 G2 operator*(const G2& point, const Scalar& s) noexcept {
     ScalarBytes k(s);
@@ -367,15 +348,11 @@ G2 operator*(const G2& point, const Scalar& s) noexcept {
     return g2_from_projective(p);
 }
 
-bool operator==(const G2& a, const G2& b) noexcept {
-    return blst_p2_affine_is_equal(Raw::p2(a), Raw::p2(b));
-}
+bool operator==(const G2& a, const G2& b) noexcept { return blst_p2_affine_is_equal(Raw::p2(a), Raw::p2(b)); }
 
 // ---- GT and pairings ---------------------------------------------------------------------------
 
-GT::GT() noexcept : m_raw{} {
-    *Raw::gt(*this) = *blst_fp12_one();
-}
+GT::GT() noexcept : m_raw{} { *Raw::gt(*this) = *blst_fp12_one(); }
 
 GT GT::pairing(const G1& p, const G2& q) noexcept {
     PairingProduct product;
@@ -383,9 +360,7 @@ GT GT::pairing(const G1& p, const G2& q) noexcept {
     return product.finish();
 }
 
-bool GT::is_one() const noexcept {
-    return blst_fp12_is_one(Raw::gt(*this));
-}
+bool GT::is_one() const noexcept { return blst_fp12_is_one(Raw::gt(*this)); }
 
 GT operator*(const GT& a, const GT& b) noexcept {
     GT out;
@@ -393,9 +368,7 @@ GT operator*(const GT& a, const GT& b) noexcept {
     return out;
 }
 
-bool operator==(const GT& a, const GT& b) noexcept {
-    return blst_fp12_is_equal(Raw::gt(a), Raw::gt(b));
-}
+bool operator==(const GT& a, const GT& b) noexcept { return blst_fp12_is_equal(Raw::gt(a), Raw::gt(b)); }
 
 G2Prepared::G2Prepared(const G2& q)
     : m_point(q), m_lines(new std::uint64_t[sizeof(blst_fp6) * 68 / sizeof(std::uint64_t)]) {
@@ -407,9 +380,7 @@ const G2Prepared& g2_generator_prepared() {
     return prepared;
 }
 
-PairingProduct::PairingProduct() noexcept : m_acc{} {
-    *Raw::acc(*this) = *blst_fp12_one();
-}
+PairingProduct::PairingProduct() noexcept : m_acc{} { *Raw::acc(*this) = *blst_fp12_one(); }
 
 void PairingProduct::add(const G1& p, const G2& q) noexcept {
     if (p.is_identity() || q.is_identity()) return;
@@ -485,8 +456,8 @@ G1 g1_msm_impl(std::span<const G1> points, std::span<const Scalar> scalars, std:
             blst_p1_add_or_double(&acc, &acc, &term);
         }
     } else {
-        std::vector<std::uint64_t> scratch(
-            blst_p1s_mult_pippenger_scratch_sizeof(in.points.size()) / sizeof(std::uint64_t) + 1);
+        std::vector<std::uint64_t> scratch(blst_p1s_mult_pippenger_scratch_sizeof(in.points.size()) /
+                                               sizeof(std::uint64_t) + 1);
         std::vector<const std::uint8_t*> scalar_ptrs(in.scalars.size());
         for (std::size_t i = 0; i < in.scalars.size(); ++i) scalar_ptrs[i] = in.scalars[i].b;
         blst_p1s_mult_pippenger(&acc, in.points.data(), in.points.size(), scalar_ptrs.data(), 255,
@@ -519,8 +490,8 @@ G2 g2_msm_impl(std::span<const G2> points, std::span<const Scalar> scalars, std:
             blst_p2_add_or_double(&acc, &acc, &term);
         }
     } else {
-        std::vector<std::uint64_t> scratch(
-            blst_p2s_mult_pippenger_scratch_sizeof(in.points.size()) / sizeof(std::uint64_t) + 1);
+        std::vector<std::uint64_t> scratch(blst_p2s_mult_pippenger_scratch_sizeof(in.points.size()) /
+                                               sizeof(std::uint64_t) + 1);
         std::vector<const std::uint8_t*> scalar_ptrs(in.scalars.size());
         for (std::size_t i = 0; i < in.scalars.size(); ++i) scalar_ptrs[i] = in.scalars[i].b;
         blst_p2s_mult_pippenger(&acc, in.points.data(), in.points.size(), scalar_ptrs.data(), 255,
