@@ -124,7 +124,9 @@ int main(int argc, char** argv) {
     run->add_option("--port", run_flags.port, "port to listen on; 0 = any free port (overrides the config)");
     run->add_option("--announce-host", o.announce_host, "address announced to the directory");
     run->add_option("--directory", o.directory_url, "directory server URL (overrides the config)");
-    run->add_option("--workers", o.worker_threads, "Sphinx worker threads (overrides the config)");
+    run->add_option("--workers", o.worker_threads,
+                    "threads unwrapping Sphinx packets: 1 = the network thread itself, N > 1 = N workers beside "
+                    "it (overrides the config)");
     add_duration(*run, "--max-delay", o.max_delay, "clamp of the per-hop delay, e.g. 10s");
     add_duration(*run, "--heartbeat-interval", o.heartbeat_interval, "presence heartbeat period, e.g. 1500ms");
     add_duration(*run, "--metrics-interval", o.metrics_interval, "metrics report period, e.g. 1s");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <node/net.hpp>
+#include <wire/framing.hpp>
 #include <utility>
 
 namespace nym::mixnode {
@@ -50,6 +51,7 @@ Expected<std::uint16_t, std::string> Daemon::start() {
             it->second.release(m_pool);
             m_readers.erase(it);
         }
+        flush_wakes(); // the input that held them back is gone
     };
     const auto port = static_cast<std::uint16_t>(m_config.listen_port);
     auto bound = m_tcp.listen(m_config.listen_host, port, std::move(inbound));
@@ -109,7 +111,12 @@ bool Daemon::on_data(runtime::ConnectionId id, std::span<const std::uint8_t> byt
         job.size = size;
         m_batch.push_back(slot);
     });
-    if (!unwrap_inline()) submit(); // what was read before an error goes on too
+    // What was read before an error goes on too.
+    if (m_workers == 1) {
+        unwrap_here(id);
+    } else if (!unwrap_inline()) {
+        submit();
+    }
     collect();                      // awake anyway: take what the workers have finished
     if (!fed) {
         m_node.on_framing_error();
@@ -117,6 +124,41 @@ bool Daemon::on_data(runtime::ConnectionId id, std::span<const std::uint8_t> byt
         return false;
     }
     return true;
+}
+
+void Daemon::unwrap_here(runtime::ConnectionId id) {
+    // One Sphinx thread: this thread unwraps every frame it reads, so no packet crosses threads,
+    // nothing waits for a wake-up, and a saturated node goes from one read to the next without
+    // sleeping (docs/performance.md, "CPU per forwarded packet").
+    // Writes are gathered: the neighbours are woken once the whole read is unwrapped, and not even
+    // then while more input is already waiting on this connection (the thread is behind, so the
+    // next read follows at once) — up to MAX_DEFERRED_FRAMES forwarded frames. What is forwarded to
+    // one neighbour then leaves in one gathered write, and the next hop is woken once for all.
+    // Bytes waiting in the socket mean this connection's next on_data() follows at once, and that
+    // call flushes unless yet more is waiting (or the connection's end does): nothing is held longer.
+    m_defer_wakes = true;
+    for (const std::uint32_t slot : m_batch) {
+        const auto now = Clock::now();
+        Job& job = m_jobs[slot];
+        job.decision = m_node.unwrap_frame(job.frame, job.size, now);
+        finish(slot, now);
+    }
+    m_deferred_frames += m_batch.size();
+    m_batch.clear();
+    m_defer_wakes = false;
+    if (m_deferred_wakes.empty()) {
+        m_deferred_frames = 0;
+    } else if (m_deferred_frames >= MAX_DEFERRED_FRAMES || m_tcp.readable_bytes(id) == 0) {
+        flush_wakes();
+    }
+    arm_delay_timer();
+    maybe_refresh_topology();
+}
+
+void Daemon::flush_wakes() {
+    m_deferred_frames = 0;
+    for (const auto& hop : m_deferred_wakes) wake(hop);
+    m_deferred_wakes.clear();
 }
 
 bool Daemon::unwrap_inline() {
@@ -212,7 +254,13 @@ void Daemon::collect() {
 
 void Daemon::finish(std::uint32_t slot, TimePoint now) {
     Job& job = m_jobs[slot];
-    if (auto hop = m_node.accept(std::move(job.decision), now)) wake(*hop);
+    if (auto hop = m_node.accept(std::move(job.decision), now)) {
+        if (m_defer_wakes) {
+            m_deferred_wakes.push_back(*hop); // once per neighbour: only its first queued packet returns it
+        } else {
+            wake(*hop);
+        }
+    }
     job.decision = Drop{DropReason::malformed}; // (moved from; a Forward's frame went with it)
     m_pool.release(std::move(job.frame));       // a dropped packet's buffer
     job.frame = {};

@@ -3,14 +3,17 @@
 //
 //   mix port (TcpService, I/O thread) → FrameReader per connection: each frame copied once into a
 //     pooled buffer (FramePool), every frame of one read handed on together
-//     → Sphinx unwrap on the worker pool, in place (bounded: MAX_WORKER_BACKLOG frames in flight;
-//       overflow dropped and counted)
+//     → Sphinx unwrap, in place: with one Sphinx thread (workers = 1, the default) on the I/O
+//       thread itself, every frame of the read in turn (nothing crosses threads; the kernel's
+//       socket buffers hold what the node has not read yet); with more, on the worker pool
+//       (bounded: MAX_WORKER_BACKLOG frames in flight; overflow dropped and counted)
 //     → back on the I/O thread, a batch at a time: MixNode::accept → delay queue (one Timer at its
 //       next deadline, rounded up to DELAY_TIMER_RESOLUTION) → per-neighbour egress queues → one
 //       outbound connection per neighbour, which writes what is queued with one gathered write and
 //       gives the buffers back to the pool.
-//   Hand-off (docs/performance.md "Mix node throughput"): frames go to the workers through a
-//   lock-free queue of job slots and results come back through another; a worker is started (one
+//   Hand-off, with several workers (docs/performance.md "Mix node throughput"): frames go to the
+//   workers through a lock-free queue of job slots and results come back through another; a worker
+//   is started (one
 //   post_work) only when none is already draining, and the I/O thread is woken (one post) for a
 //   batch of results, not per packet — at the latest when a worker runs out of input or has held a
 //   result for RESULT_FLUSH. The I/O thread also collects results whenever it reads.
@@ -54,6 +57,9 @@ namespace nym::mixnode {
 /// dropped (and counted as ingress_overflow) rather than queued without limit (each is at most
 /// 33 KiB).
 inline constexpr std::size_t MAX_WORKER_BACKLOG = 4096;
+/// With one Sphinx thread, forwarded frames wait for a gathered write while more input is already
+/// waiting, but no more than this many (~1.3 ms of Sphinx work at 80 µs a hop).
+inline constexpr std::size_t MAX_DEFERRED_FRAMES = 16;
 /// A worker that keeps unwrapping hands its results back at least this often (and whenever its
 /// input runs dry), so a long backlog does not hold finished packets.
 inline constexpr std::chrono::microseconds RESULT_FLUSH{250};
@@ -98,6 +104,11 @@ private:
     };
 
     bool on_data(runtime::ConnectionId id, std::span<const std::uint8_t> bytes);
+    /// With one Sphinx thread (workers = 1): unwraps every frame read (m_batch) from connection
+    /// `id` on this thread.
+    void unwrap_here(runtime::ConnectionId id);
+    /// Wakes the neighbours unwrap_here() held back.
+    void flush_wakes();
     /// Unwraps the one frame read (m_batch) on this thread when no worker is busy; false if not.
     bool unwrap_inline();
     /// Hands the frames read so far (m_batch) to the workers.
@@ -150,6 +161,9 @@ private:
     std::atomic<std::uint32_t> m_draining{0};  ///< workers running drain_work()
     std::atomic<bool> m_collect_posted{false}; ///< a collect() is posted and has not begun
     std::uint32_t m_workers = 1;
+    bool m_defer_wakes = false;                      ///< unwrap_here() is running: wake neighbours after it
+    std::vector<sphinx::IpEndpoint> m_deferred_wakes; ///< neighbours to wake at the next flush_wakes()
+    std::size_t m_deferred_frames = 0;               ///< frames unwrapped since the last flush_wakes()
     bool m_fetching = false; ///< a topology request is on its way
     Clock::time_point m_last_fetch{};
 };

@@ -522,6 +522,14 @@ void TcpService::close(ConnectionId id) {
     connection->socket.close(ignored);
 }
 
+std::size_t TcpService::readable_bytes(ConnectionId id) const {
+    auto it = m_impl->connections.find(id);
+    if (it == m_impl->connections.end() || it->second->closed) return 0;
+    boost::system::error_code ec;
+    const std::size_t n = it->second->socket.available(ec); // FIONREAD: no data is read
+    return ec ? 0 : n;
+}
+
 std::size_t TcpService::inbound_connections() const noexcept {
     return m_impl->connections.size();
 }

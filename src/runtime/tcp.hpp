@@ -117,6 +117,10 @@ public:
     /// Closes an inbound connection once what send() queued has been written.
     void close(ConnectionId id);
 
+    /// Bytes received on an inbound connection and not yet handed to on_data (0 when it is gone):
+    /// lets a caller see, inside on_data, that more input is already waiting.
+    [[nodiscard]] std::size_t readable_bytes(ConnectionId id) const;
+
     /// Counters.
     [[nodiscard]] std::size_t inbound_connections() const noexcept;
     [[nodiscard]] std::size_t connected_peers() const noexcept;
