@@ -1,5 +1,4 @@
 #include <bls/bls.hpp>
-
 #include <crypto/secret.hpp>
 
 #include <blst.h>
@@ -48,17 +47,24 @@ public:
     const char* name() const noexcept override { return "nym.bls"; }
     std::string message(int code) const override {
         switch (static_cast<Errc>(code)) {
-        case Errc::invalid_encoding: return "invalid point or scalar encoding";
-        case Errc::not_on_curve: return "point is not on the curve";
-        case Errc::not_in_subgroup: return "point is not in the prime-order subgroup";
-        case Errc::identity_point: return "identity point not allowed here";
-        case Errc::scalar_out_of_range: return "scalar is not reduced modulo r";
+        case Errc::invalid_encoding:
+            return "invalid point or scalar encoding";
+        case Errc::not_on_curve:
+            return "point is not on the curve";
+        case Errc::not_in_subgroup:
+            return "point is not in the prime-order subgroup";
+        case Errc::identity_point:
+            return "identity point not allowed here";
+        case Errc::scalar_out_of_range:
+            return "scalar is not reduced modulo r";
         }
         return "unknown bls error";
     }
 };
 
-const std::uint8_t* u8(std::string_view s) noexcept { return reinterpret_cast<const std::uint8_t*>(s.data()); }
+const std::uint8_t* u8(std::string_view s) noexcept {
+    return reinterpret_cast<const std::uint8_t*>(s.data());
+}
 
 /// Scalar bytes for blst's point multiplications, wiped after use.
 struct ScalarBytes {
@@ -83,9 +89,12 @@ G2 g2_from_projective(const blst_p2& p) noexcept {
 
 Errc map_blst_error(BLST_ERROR e) noexcept {
     switch (e) {
-    case BLST_POINT_NOT_ON_CURVE: return Errc::not_on_curve;
-    case BLST_POINT_NOT_IN_GROUP: return Errc::not_in_subgroup;
-    default: return Errc::invalid_encoding;
+    case BLST_POINT_NOT_ON_CURVE:
+        return Errc::not_on_curve;
+    case BLST_POINT_NOT_IN_GROUP:
+        return Errc::not_in_subgroup;
+    default:
+        return Errc::invalid_encoding;
     }
 }
 
@@ -207,7 +216,9 @@ bool operator==(const Scalar& a, const Scalar& b) noexcept {
     return diff == 0;
 }
 
-void Scalar::wipe() noexcept { crypto::secure_wipe(m_limbs.data(), sizeof(m_limbs)); }
+void Scalar::wipe() noexcept {
+    crypto::secure_wipe(m_limbs.data(), sizeof(m_limbs));
+}
 
 // ---- G1 ----------------------------------------------------------------------------------------
 
@@ -267,7 +278,9 @@ std::array<std::uint8_t, G1_UNCOMPRESSED_SIZE> G1::to_uncompressed() const noexc
     return out;
 }
 
-bool G1::is_identity() const noexcept { return blst_p1_affine_is_inf(Raw::p1(*this)); }
+bool G1::is_identity() const noexcept {
+    return blst_p1_affine_is_inf(Raw::p1(*this));
+}
 
 G1 operator+(const G1& a, const G1& b) noexcept {
     blst_p1 p;
@@ -283,7 +296,9 @@ G1 operator-(const G1& a) noexcept {
     return g1_from_projective(p);
 }
 
-G1 operator-(const G1& a, const G1& b) noexcept { return a + (-b); }
+G1 operator-(const G1& a, const G1& b) noexcept {
+    return a + (-b);
+}
 
 G1 operator*(const G1& point, const Scalar& s) noexcept {
     ScalarBytes k(s);
@@ -293,7 +308,9 @@ G1 operator*(const G1& point, const Scalar& s) noexcept {
     return g1_from_projective(p);
 }
 
-bool operator==(const G1& a, const G1& b) noexcept { return blst_p1_affine_is_equal(Raw::p1(a), Raw::p1(b)); }
+bool operator==(const G1& a, const G1& b) noexcept {
+    return blst_p1_affine_is_equal(Raw::p1(a), Raw::p1(b));
+}
 
 // ---- G2 ----------------------------------------------------------------------------------------
 
@@ -322,7 +339,9 @@ std::array<std::uint8_t, G2_SIZE> G2::to_compressed() const noexcept {
     return out;
 }
 
-bool G2::is_identity() const noexcept { return blst_p2_affine_is_inf(Raw::p2(*this)); }
+bool G2::is_identity() const noexcept {
+    return blst_p2_affine_is_inf(Raw::p2(*this));
+}
 
 G2 operator+(const G2& a, const G2& b) noexcept {
     blst_p2 p;
@@ -338,7 +357,9 @@ G2 operator-(const G2& a) noexcept {
     return g2_from_projective(p);
 }
 
-G2 operator-(const G2& a, const G2& b) noexcept { return a + (-b); }
+G2 operator-(const G2& a, const G2& b) noexcept {
+    return a + (-b);
+}
 
 G2 operator*(const G2& point, const Scalar& s) noexcept {
     ScalarBytes k(s);
@@ -348,11 +369,15 @@ G2 operator*(const G2& point, const Scalar& s) noexcept {
     return g2_from_projective(p);
 }
 
-bool operator==(const G2& a, const G2& b) noexcept { return blst_p2_affine_is_equal(Raw::p2(a), Raw::p2(b)); }
+bool operator==(const G2& a, const G2& b) noexcept {
+    return blst_p2_affine_is_equal(Raw::p2(a), Raw::p2(b));
+}
 
 // ---- GT and pairings ---------------------------------------------------------------------------
 
-GT::GT() noexcept : m_raw{} { *Raw::gt(*this) = *blst_fp12_one(); }
+GT::GT() noexcept : m_raw{} {
+    *Raw::gt(*this) = *blst_fp12_one();
+}
 
 GT GT::pairing(const G1& p, const G2& q) noexcept {
     PairingProduct product;
@@ -360,7 +385,9 @@ GT GT::pairing(const G1& p, const G2& q) noexcept {
     return product.finish();
 }
 
-bool GT::is_one() const noexcept { return blst_fp12_is_one(Raw::gt(*this)); }
+bool GT::is_one() const noexcept {
+    return blst_fp12_is_one(Raw::gt(*this));
+}
 
 GT operator*(const GT& a, const GT& b) noexcept {
     GT out;
@@ -368,7 +395,9 @@ GT operator*(const GT& a, const GT& b) noexcept {
     return out;
 }
 
-bool operator==(const GT& a, const GT& b) noexcept { return blst_fp12_is_equal(Raw::gt(a), Raw::gt(b)); }
+bool operator==(const GT& a, const GT& b) noexcept {
+    return blst_fp12_is_equal(Raw::gt(a), Raw::gt(b));
+}
 
 G2Prepared::G2Prepared(const G2& q)
     : m_point(q), m_lines(new std::uint64_t[sizeof(blst_fp6) * 68 / sizeof(std::uint64_t)]) {
@@ -380,7 +409,9 @@ const G2Prepared& g2_generator_prepared() {
     return prepared;
 }
 
-PairingProduct::PairingProduct() noexcept : m_acc{} { *Raw::acc(*this) = *blst_fp12_one(); }
+PairingProduct::PairingProduct() noexcept : m_acc{} {
+    *Raw::acc(*this) = *blst_fp12_one();
+}
 
 void PairingProduct::add(const G1& p, const G2& q) noexcept {
     if (p.is_identity() || q.is_identity()) return;
@@ -456,8 +487,8 @@ G1 g1_msm_impl(std::span<const G1> points, std::span<const Scalar> scalars, std:
             blst_p1_add_or_double(&acc, &acc, &term);
         }
     } else {
-        std::vector<std::uint64_t> scratch(blst_p1s_mult_pippenger_scratch_sizeof(in.points.size()) /
-                                               sizeof(std::uint64_t) + 1);
+        std::vector<std::uint64_t> scratch(
+            blst_p1s_mult_pippenger_scratch_sizeof(in.points.size()) / sizeof(std::uint64_t) + 1);
         std::vector<const std::uint8_t*> scalar_ptrs(in.scalars.size());
         for (std::size_t i = 0; i < in.scalars.size(); ++i) scalar_ptrs[i] = in.scalars[i].b;
         blst_p1s_mult_pippenger(&acc, in.points.data(), in.points.size(), scalar_ptrs.data(), 255,
@@ -490,8 +521,8 @@ G2 g2_msm_impl(std::span<const G2> points, std::span<const Scalar> scalars, std:
             blst_p2_add_or_double(&acc, &acc, &term);
         }
     } else {
-        std::vector<std::uint64_t> scratch(blst_p2s_mult_pippenger_scratch_sizeof(in.points.size()) /
-                                               sizeof(std::uint64_t) + 1);
+        std::vector<std::uint64_t> scratch(
+            blst_p2s_mult_pippenger_scratch_sizeof(in.points.size()) / sizeof(std::uint64_t) + 1);
         std::vector<const std::uint8_t*> scalar_ptrs(in.scalars.size());
         for (std::size_t i = 0; i < in.scalars.size(); ++i) scalar_ptrs[i] = in.scalars[i].b;
         blst_p2s_mult_pippenger(&acc, in.points.data(), in.points.size(), scalar_ptrs.data(), 255,

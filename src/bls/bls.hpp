@@ -47,7 +47,9 @@ enum class Errc {
     scalar_out_of_range,  ///< a scalar encoding >= r
 };
 const std::error_category& bls_category() noexcept;
-inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), bls_category()}; }
+inline std::error_code make_error_code(Errc e) noexcept {
+    return {static_cast<int>(e), bls_category()};
+}
 
 enum class IdentityPolicy { reject, allow };
 

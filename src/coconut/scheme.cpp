@@ -1,6 +1,5 @@
-#include <coconut/scheme.hpp>
-
 #include <coconut/codec.hpp>
+#include <coconut/scheme.hpp>
 
 #include <algorithm>
 
@@ -18,7 +17,9 @@ using detail::Writer;
 
 namespace {
 
-ByteSpan as_bytes(std::string_view s) noexcept { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+ByteSpan as_bytes(std::string_view s) noexcept {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 G1 hash_commitment(const G1& cm) noexcept {
     Writer w(COMMITMENT_H_PREFIX.size() + bls::G1_SIZE);
@@ -108,7 +109,9 @@ Expected<G1> check_request(const Parameters& params, const BlindSignRequest& req
 
 } // namespace
 
-Attribute hash_to_attribute(ByteSpan bytes) noexcept { return Scalar::hash(bytes); }
+Attribute hash_to_attribute(ByteSpan bytes) noexcept {
+    return Scalar::hash(bytes);
+}
 
 // ---- Setup and keys ----------------------------------------------------------------------------
 
@@ -285,7 +288,9 @@ ElGamalKeyPair ElGamalKeyPair::generate(crypto::Rng& rng) {
     return kp;
 }
 
-G1 BlindSignRequest::commitment_hash() const noexcept { return hash_commitment(cm); }
+G1 BlindSignRequest::commitment_hash() const noexcept {
+    return hash_commitment(cm);
+}
 
 Bytes BlindSignRequest::encode() const {
     const std::size_t k = ciphertexts.size();
@@ -589,8 +594,8 @@ Expected<void> verify_signature(const Parameters& params, const VerificationKey&
         return fail(Errc::attribute_count_mismatch);
     if (signature.h.is_identity()) return fail(Errc::identity_point);
     const G2 addend[1] = {key.alpha};
-    const G2 kappa =
-        bls::g2_msm_secret(std::span<const G2>(key.betas).first(attributes.size()), attributes, std::span<const G2>(addend));
+    const G2 kappa = bls::g2_msm_secret(std::span<const G2>(key.betas).first(attributes.size()), attributes,
+                                        std::span<const G2>(addend));
     bls::PairingProduct product;
     product.add(signature.h, kappa);
     product.add(-signature.s, bls::g2_generator_prepared());

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <node/net.hpp>
-#include <wire/framing.hpp>
 #include <utility>
+#include <wire/framing.hpp>
 
 namespace nym::mixnode {
 namespace {
@@ -117,7 +117,7 @@ bool Daemon::on_data(runtime::ConnectionId id, std::span<const std::uint8_t> byt
     } else if (!unwrap_inline()) {
         submit();
     }
-    collect();                      // awake anyway: take what the workers have finished
+    collect(); // awake anyway: take what the workers have finished
     if (!fed) {
         m_node.on_framing_error();
         spdlog::debug("connection {}: framing error ({}), closing", id, fed.error().message());
@@ -129,23 +129,19 @@ bool Daemon::on_data(runtime::ConnectionId id, std::span<const std::uint8_t> byt
 void Daemon::unwrap_here(runtime::ConnectionId id) {
     // One Sphinx thread: this thread unwraps every frame it reads, so no packet crosses threads,
     // nothing waits for a wake-up, and a saturated node goes from one read to the next without
-    // sleeping (docs/performance.md, "CPU per forwarded packet").
+    // sleeping (docs/performance.md, "One Sphinx thread").
     // Writes are gathered: the neighbours are woken once the whole read is unwrapped, and not even
-    // then while more input is already waiting on this connection (the thread is behind, so the
-    // next read follows at once) — up to MAX_DEFERRED_FRAMES forwarded frames. What is forwarded to
-    // one neighbour then leaves in one gathered write, and the next hop is woken once for all.
-    // Bytes waiting in the socket mean this connection's next on_data() follows at once, and that
-    // call flushes unless yet more is waiting (or the connection's end does): nothing is held longer.
-    m_defer_wakes = true;
+    // then while more input is already waiting on this connection — its next on_data() follows at
+    // once and flushes unless yet more waits (on_closed flushes too), up to MAX_DEFERRED_FRAMES.
+    // What goes to one neighbour then leaves in one gathered write, waking the next hop once.
     for (const std::uint32_t slot : m_batch) {
         const auto now = Clock::now();
         Job& job = m_jobs[slot];
         job.decision = m_node.unwrap_frame(job.frame, job.size, now);
-        finish(slot, now);
+        if (auto hop = finish(slot, now)) m_deferred_wakes.push_back(*hop);
     }
     m_deferred_frames += m_batch.size();
     m_batch.clear();
-    m_defer_wakes = false;
     if (m_deferred_wakes.empty()) {
         m_deferred_frames = 0;
     } else if (m_deferred_frames >= MAX_DEFERRED_FRAMES || m_tcp.readable_bytes(id) == 0) {
@@ -174,7 +170,7 @@ bool Daemon::unwrap_inline() {
     const auto now = Clock::now();
     job.decision = m_node.unwrap_frame(job.frame, job.size, now);
     m_draining.fetch_sub(1, std::memory_order_seq_cst);
-    finish(slot, now);
+    if (auto hop = finish(slot, now)) wake(*hop);
     arm_delay_timer();
     maybe_refresh_topology();
     return true;
@@ -245,26 +241,21 @@ void Daemon::collect() {
     std::uint32_t slot = 0;
     while (m_output.try_pop(slot)) {
         any = true;
-        finish(slot, now);
+        if (auto hop = finish(slot, now)) wake(*hop);
     }
     if (!any) return;
     arm_delay_timer();
     maybe_refresh_topology();
 }
 
-void Daemon::finish(std::uint32_t slot, TimePoint now) {
+std::optional<sphinx::IpEndpoint> Daemon::finish(std::uint32_t slot, TimePoint now) {
     Job& job = m_jobs[slot];
-    if (auto hop = m_node.accept(std::move(job.decision), now)) {
-        if (m_defer_wakes) {
-            m_deferred_wakes.push_back(*hop); // once per neighbour: only its first queued packet returns it
-        } else {
-            wake(*hop);
-        }
-    }
+    auto hop = m_node.accept(std::move(job.decision), now);
     job.decision = Drop{DropReason::malformed}; // (moved from; a Forward's frame went with it)
     m_pool.release(std::move(job.frame));       // a dropped packet's buffer
     job.frame = {};
     m_free_jobs.push_back(slot);
+    return hop;
 }
 
 void Daemon::wake(const sphinx::IpEndpoint& hop) {

@@ -113,8 +113,9 @@ private:
     bool unwrap_inline();
     /// Hands the frames read so far (m_batch) to the workers.
     void submit();
-    /// I/O thread: carries a finished job's decision out and frees its slot.
-    void finish(std::uint32_t slot, TimePoint now);
+    /// I/O thread: carries a finished job's decision out and frees its slot; the neighbour to wake
+    /// when its queue was empty until now (once per neighbour until its queue empties again).
+    [[nodiscard]] std::optional<sphinx::IpEndpoint> finish(std::uint32_t slot, TimePoint now);
     /// A worker's task: unwraps jobs until the input queue is empty.
     void drain_work();
     /// Wakes the I/O thread for the results (one post until it has collected them).
@@ -161,10 +162,9 @@ private:
     std::atomic<std::uint32_t> m_draining{0};  ///< workers running drain_work()
     std::atomic<bool> m_collect_posted{false}; ///< a collect() is posted and has not begun
     std::uint32_t m_workers = 1;
-    bool m_defer_wakes = false;                      ///< unwrap_here() is running: wake neighbours after it
     std::vector<sphinx::IpEndpoint> m_deferred_wakes; ///< neighbours to wake at the next flush_wakes()
-    std::size_t m_deferred_frames = 0;               ///< frames unwrapped since the last flush_wakes()
-    bool m_fetching = false; ///< a topology request is on its way
+    std::size_t m_deferred_frames = 0;                ///< frames unwrapped since the last flush_wakes()
+    bool m_fetching = false;                          ///< a topology request is on its way
     Clock::time_point m_last_fetch{};
 };
 

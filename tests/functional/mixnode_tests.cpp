@@ -312,14 +312,6 @@ protected:
                                    << (mix.process ? mix.process->drain_stderr() : std::string("(no process)"));
     }
 
-public:
-    /// For helpers outside the fixture: a zero-delay packet, mix1's port, the delivered messages.
-    static Bytes packet(const std::string& message) { return make_packet(message, 0ms); }
-    static std::uint16_t mix1_port() { return s_mixes[0].port; }
-    static std::vector<std::string> delivered_messages() { return delivered(); }
-
-protected:
-
     /// A 4-hop packet: mix1 → mix2 → mix3 → the test's gateway, `delay` per hop.
     static Bytes make_packet(const std::string& message, std::chrono::milliseconds delay = 5ms,
                              std::uint16_t gateway_port = 0) {
@@ -373,6 +365,33 @@ protected:
         }
         return delivered_count(message) > 0;
     }
+    /// Writes `count` zero-delay packets tagged `tag` to mix1 in one write, followed by half a frame,
+    /// on a connection that stays open; how many of them arrive (each exactly once) within 30 s.
+    static std::size_t burst_delivered_once(const std::string& tag, int count) {
+        Bytes burst;
+        for (int i = 0; i < count; ++i) {
+            const auto frame = make_packet(tag + std::to_string(i), 0ms);
+            burst.insert(burst.end(), frame.begin(), frame.end());
+        }
+        const auto tail = make_packet("never completed", 0ms);
+        burst.insert(burst.end(), tail.begin(), tail.begin() + static_cast<std::ptrdiff_t>(tail.size() / 2));
+        const int fd = connect_loopback(s_mixes[0].port);
+        EXPECT_GE(fd, 0);
+        if (fd < 0) return 0;
+        EXPECT_TRUE(write_all(fd, burst));
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        std::map<std::string, int> seen;
+        while (std::chrono::steady_clock::now() < deadline) {
+            seen.clear();
+            for (const auto& m : delivered())
+                if (m.rfind(tag, 0) == 0) ++seen[m];
+            if (seen.size() == static_cast<std::size_t>(count)) break;
+            std::this_thread::sleep_for(200ms);
+        }
+        ::close(fd);
+        for (const auto& [message, n] : seen) EXPECT_EQ(n, 1) << message << " delivered " << n << " times";
+        return seen.size();
+    }
     static void send_to_mix1(const Bytes& bytes) { send_to(s_mixes[0].port, bytes); }
     static void send_to(std::uint16_t port, const Bytes& bytes) {
         const int fd = connect_loopback(port);
@@ -395,34 +414,6 @@ TEST_F(MixnetTest, PacketTraversesThreeMixesToTheGateway) {
         EXPECT_EQ(frame.size, sphinx::PacketSize::regular);
         EXPECT_EQ(frame.version, wire::CURRENT_FRAME_VERSION);
     }
-}
-
-/// Writes `count` zero-delay packets tagged `tag` to mix1 in one write, followed by half a frame, on a
-/// connection that stays open; how many of them arrive (each exactly once) within 30 s.
-static std::size_t burst_delivered_once(const std::string& tag, int count) {
-    Bytes burst;
-    for (int i = 0; i < count; ++i) {
-        const auto frame = MixnetTest::packet(tag + std::to_string(i));
-        burst.insert(burst.end(), frame.begin(), frame.end());
-    }
-    const auto tail = MixnetTest::packet("never completed");
-    burst.insert(burst.end(), tail.begin(), tail.begin() + static_cast<std::ptrdiff_t>(tail.size() / 2));
-    const int fd = connect_loopback(MixnetTest::mix1_port());
-    EXPECT_GE(fd, 0);
-    if (fd < 0) return 0;
-    EXPECT_TRUE(write_all(fd, burst));
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    std::map<std::string, int> seen;
-    while (std::chrono::steady_clock::now() < deadline) {
-        seen.clear();
-        for (const auto& m : MixnetTest::delivered_messages())
-            if (m.rfind(tag, 0) == 0) ++seen[m];
-        if (seen.size() == static_cast<std::size_t>(count)) break;
-        std::this_thread::sleep_for(200ms);
-    }
-    ::close(fd);
-    for (const auto& [message, n] : seen) EXPECT_EQ(n, 1) << message << " delivered " << n << " times";
-    return seen.size();
 }
 
 TEST_F(MixnetTest, ABurstInOneWriteArrivesOnceEachThroughOneAndSeveralSphinxThreads) {

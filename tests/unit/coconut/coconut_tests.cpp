@@ -1,7 +1,6 @@
 #include <coconut/codec.hpp>
 #include <coconut/scheme.hpp>
 #include <coconut/show.hpp>
-
 #include <crypto/rng.hpp>
 #include <util/hex.hpp>
 
@@ -608,7 +607,8 @@ TEST(CoconutShow, PolicyFixesCountAndRequiredDisclosures) {
     const std::vector<std::size_t> need3{3};
     const std::vector<std::size_t> out_of_range{5};
     EXPECT_TRUE(verify_credential(w.params, w.vk, *theta, CTX, ShowPolicy{Q, need14}));
-    EXPECT_EQ(error_of(verify_credential(w.params, w.vk, *theta, CTX, ShowPolicy{Q, need3})), Errc::disclosure_mismatch);
+    EXPECT_EQ(error_of(verify_credential(w.params, w.vk, *theta, CTX, ShowPolicy{Q, need3})),
+              Errc::disclosure_mismatch);
     EXPECT_EQ(error_of(verify_credential(w.params, w.vk, *theta, CTX, ShowPolicy{Q, out_of_range})),
               Errc::invalid_parameters);
     // A token claiming another attribute count than the verifier expects is refused before any pairing.
