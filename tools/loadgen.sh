@@ -38,6 +38,11 @@ for q in r["probes"]:
 if "max_rate" in r:
     print(f"node CPU per forwarded packet / pure hop CPU: {r['cpu_ratio_at_max']:.2f} at the maximum (target <= 1.15), "
           f"{r['cpu_ratio_at_half']:.2f} at half load (target <= 1.25); paced hop {p['paced_cpu_us_per_hop']:.1f} µs CPU")
+    w = r["wake_floor"]
+    if not w["error"]:
+        print(f"floor at half load (paced hop {p['paced_work_cpu_us_per_hop']:.1f} + woken {w['receiver_cpu_us']:.1f} "
+              f"+ waking {w['sender_cpu_us']:.1f} µs): {w['floor_ratio']:.2f}x the pure hop; "
+              f"the node at half load: {r['cpu_at_half_over_floor']:.2f}x the floor")
     h = r["half_load"]["latency"]
     print(f"max sustained {r['max_rate']:.0f}/s = {r['ratio']*100:.1f}% of pure (target >= 90%); "
           f"half load {r['half_load']['offered_rate']:.0f}/s: p50 {h['p50_us']:.0f} µs, p99 {h['p99_us']:.0f} µs (target <= 500)")

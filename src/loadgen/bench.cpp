@@ -493,6 +493,11 @@ int run(const Settings& s, const char* argv0) {
     // What one hop costs a thread that sleeps between packets arriving at the half-load (or single) rate.
     const double paced_rate = half_probe ? half_probe->result.offered_rate : s.rate;
     const PureRate paced = measure_paced_hop(paced_rate, *pure_duration);
+    const WakeFloor wake = measure_wake_floor(paced_rate, *pure_duration);
+    // The least a packet can cost a node at that rate on this machine: the Sphinx work as it runs
+    // there, one wake-up to receive the packet and one send that wakes the next hop.
+    const double floor_cpu_us =
+        wake.error.empty() ? paced.work_cpu_us_per_hop + wake.receiver_cpu_us + wake.sender_cpu_us : 0.0;
     const double load_end = load_average();
     // The reference is the faster of the two measurements: the ratios are then conservative.
     const double pure_rate = std::max(pure_before.rate, pure_after.rate);
@@ -528,7 +533,18 @@ int run(const Settings& s, const char* argv0) {
           {"reference_rate", pure_rate},
           {"reference_cpu_us_per_hop", pure_cpu_us},
           {"paced_rate", paced.rate},
-          {"paced_cpu_us_per_hop", paced.cpu_us_per_hop}}}};
+          {"paced_cpu_us_per_hop", paced.cpu_us_per_hop},
+          {"paced_work_cpu_us_per_hop", paced.work_cpu_us_per_hop}}},
+        {"wake_floor",
+         {{"rate", wake.rate},
+          {"frames", wake.frames},
+          {"receiver_cpu_us", wake.receiver_cpu_us},
+          {"sender_cpu_us", wake.sender_cpu_us},
+          {"latency_us",
+           {{"p50", wake.wake_latency.p50}, {"p99", wake.wake_latency.p99}, {"p999", wake.wake_latency.p999}}},
+          {"floor_cpu_us_per_packet", floor_cpu_us},
+          {"floor_ratio", floor_cpu_us / pure_cpu_us},
+          {"error", wake.error}}}};
     json list = json::array();
     for (const auto& p : probes) list.push_back(to_json(p, pure_cpu_us));
     report["probes"] = list;
@@ -539,8 +555,20 @@ int run(const Settings& s, const char* argv0) {
                      "pure Sphinx forward hop after the runs: %.1f µs = %.0f hops/s, %.1f µs CPU; reference %.0f "
                      "hops/s, %.1f µs CPU\n",
                      pure_after.us_per_hop, pure_after.rate, pure_after.cpu_us_per_hop, pure_rate, pure_cpu_us);
-        std::fprintf(out, "the same hop once every %.0f µs, asleep in between: %.1f µs CPU (%.2fx)\n",
-                     paced.us_per_hop, paced.cpu_us_per_hop, paced.cpu_us_per_hop / pure_cpu_us);
+        std::fprintf(out,
+                     "the same hop once every %.0f µs, asleep in between: %.1f µs CPU (%.2fx), %.1f µs of it in the "
+                     "hop\n",
+                     paced.us_per_hop, paced.cpu_us_per_hop, paced.cpu_us_per_hop / pure_cpu_us,
+                     paced.work_cpu_us_per_hop);
+        if (wake.error.empty())
+            std::fprintf(out,
+                         "one frame between two sleeping threads at that rate: %.1f µs CPU to be woken and read it, "
+                         "%.1f µs to send it and wake the reader; latency p50 %.0f µs, p99 %.0f µs\n"
+                         "floor per packet at that rate (hop + woken + waking): %.1f µs = %.2fx the pure hop\n",
+                         wake.receiver_cpu_us, wake.sender_cpu_us, wake.wake_latency.p50, wake.wake_latency.p99,
+                         floor_cpu_us, floor_cpu_us / pure_cpu_us);
+        else
+            std::fprintf(out, "the wake-up floor could not be measured: %s\n", wake.error.c_str());
     }
     if (s.find_max) {
         if (max_rate) {
@@ -555,6 +583,7 @@ int run(const Settings& s, const char* argv0) {
             report["half_load"] = to_json(*half_probe, pure_cpu_us);
             report["cpu_ratio_at_max"] = max_cpu;
             report["cpu_ratio_at_half"] = half_cpu;
+            if (floor_cpu_us > 0) report["cpu_at_half_over_floor"] = half_probe->cpu_us_per_packet() / floor_cpu_us;
             report["target"] = {{"ratio_at_least", TARGET_SUSTAINED},
                                 {"ratio_met", ratio_ok},
                                 {"half_load_p99_at_most_us", TARGET_HALF_P99_US},
@@ -584,6 +613,9 @@ int run(const Settings& s, const char* argv0) {
                              "%.2fx: %s), %.2f context switches per packet\n",
                              half_probe->cpu_us_per_packet(), half_cpu, TARGET_CPU_AT_HALF,
                              met(half_cpu <= TARGET_CPU_AT_HALF), half_probe->switches_per_packet());
+                if (floor_cpu_us > 0)
+                    std::fprintf(out, "node CPU per forwarded packet at half load against the floor: %.2fx\n",
+                                 half_probe->cpu_us_per_packet() / floor_cpu_us);
             }
         } else if (out != nullptr) {
             std::fprintf(out, "no rate passed\n");
@@ -591,6 +623,7 @@ int run(const Settings& s, const char* argv0) {
     } else if (single) {
         report["ratio"] = single->result.throughput / pure_rate;
         report["cpu_ratio"] = cpu_ratio(*single);
+        if (floor_cpu_us > 0) report["cpu_over_floor"] = single->cpu_us_per_packet() / floor_cpu_us;
         if (out != nullptr) {
             std::fprintf(out,
                          "throughput %.0f packets/s = %.1f%% of the pure rate; loss %.3f%%; "
@@ -601,6 +634,9 @@ int run(const Settings& s, const char* argv0) {
                          "node CPU per forwarded packet: %.1f µs = %.2fx the pure hop; %.2f context switches per "
                          "packet\n",
                          single->cpu_us_per_packet(), cpu_ratio(*single), single->switches_per_packet());
+            if (floor_cpu_us > 0)
+                std::fprintf(out, "node CPU per forwarded packet against the floor at this rate: %.2fx\n",
+                             single->cpu_us_per_packet() / floor_cpu_us);
         }
     }
     if (out != nullptr) std::fprintf(out, "load average: %.2f at start, %.2f at end\n", load_start, load_end);

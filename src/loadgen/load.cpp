@@ -8,6 +8,8 @@
 #include <sphinx/processing.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cmath>
@@ -18,6 +20,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <wire/framing.hpp>
@@ -539,9 +544,12 @@ PureRate measure_paced_hop(double rate, std::chrono::milliseconds duration) {
     const std::int64_t end = start + std::chrono::nanoseconds(duration).count();
     const std::int64_t cpu_start = thread_cpu_ns();
     std::uint64_t failures = 0;
+    std::int64_t work_cpu = 0;
     for (std::int64_t due = start + period; due < end; due += period) {
         sleep_until_ns(due);
+        const std::int64_t before = thread_cpu_ns();
         if (!hop(*reference, buffer)) ++failures;
+        work_cpu += thread_cpu_ns() - before;
         ++out.iterations;
     }
     const std::int64_t cpu = thread_cpu_ns() - cpu_start;
@@ -549,6 +557,154 @@ PureRate measure_paced_hop(double rate, std::chrono::milliseconds duration) {
     out.rate = rate;
     out.us_per_hop = 1e6 / rate;
     out.cpu_us_per_hop = static_cast<double>(cpu) / 1e3 / static_cast<double>(out.iterations);
+    out.work_cpu_us_per_hop = static_cast<double>(work_cpu) / 1e3 / static_cast<double>(out.iterations);
+    return out;
+}
+
+namespace {
+
+/// Pins the calling thread to `cpu` if the machine has it; a no-op otherwise.
+void pin_to(unsigned cpu) noexcept {
+    if (std::thread::hardware_concurrency() <= cpu) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+/// A connected loopback TCP pair (no Nagle on the sending end), or an error.
+struct LoopbackPair {
+    int sender = -1;
+    int receiver = -1;
+    std::string error;
+    ~LoopbackPair() {
+        if (sender >= 0) ::close(sender);
+        if (receiver >= 0) ::close(receiver);
+    }
+};
+
+void connect_loopback(LoopbackPair& pair) {
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener < 0) {
+        pair.error = "socket: " + last_errno().message();
+        return;
+    }
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listener, 1) != 0 || ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        pair.error = "loopback listener: " + last_errno().message();
+        ::close(listener);
+        return;
+    }
+    pair.sender = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (pair.sender < 0 || ::connect(pair.sender, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        pair.error = "loopback connect: " + last_errno().message();
+        ::close(listener);
+        return;
+    }
+    pair.receiver = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    ::close(listener);
+    if (pair.receiver < 0) {
+        pair.error = "loopback accept: " + last_errno().message();
+        return;
+    }
+    const int one = 1;
+    (void)::setsockopt(pair.sender, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+} // namespace
+
+WakeFloor measure_wake_floor(double rate, std::chrono::milliseconds duration) {
+    WakeFloor out;
+    out.rate = rate;
+    if (rate <= 0) {
+        out.error = "no rate";
+        return out;
+    }
+    LoopbackPair pair;
+    connect_loopback(pair);
+    if (!pair.error.empty()) {
+        out.error = pair.error;
+        return out;
+    }
+    const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll < 0) {
+        out.error = "epoll_create1: " + last_errno().message();
+        return out;
+    }
+    epoll_event interest{};
+    interest.events = EPOLLIN;
+    if (::epoll_ctl(epoll, EPOLL_CTL_ADD, pair.receiver, &interest) != 0) {
+        out.error = "epoll_ctl: " + last_errno().message();
+        ::close(epoll);
+        return out;
+    }
+
+    constexpr std::size_t FRAME = PacketPool::FRAME_SIZE;
+    std::atomic<bool> sending_done{false};
+    std::vector<double> latencies;
+    std::int64_t receiver_cpu = 0;
+    std::uint64_t received = 0;
+    std::thread receiver([&] {
+        pin_to(1);
+        std::vector<std::uint8_t> frame(FRAME);
+        std::size_t have = 0;
+        const std::int64_t cpu_start = thread_cpu_ns();
+        while (true) {
+            epoll_event event{};
+            const int n = ::epoll_wait(epoll, &event, 1, 50);
+            if (n <= 0) {
+                if (sending_done.load(std::memory_order_acquire)) break;
+                continue;
+            }
+            while (true) {
+                const ssize_t got = ::recv(pair.receiver, frame.data() + have, FRAME - have, 0);
+                if (got <= 0) break;
+                have += static_cast<std::size_t>(got);
+                if (have < FRAME) continue;
+                std::int64_t sent_at = 0;
+                std::memcpy(&sent_at, frame.data(), sizeof sent_at);
+                latencies.push_back(static_cast<double>(now_ns() - sent_at) / 1e3);
+                ++received;
+                have = 0;
+            }
+        }
+        receiver_cpu = thread_cpu_ns() - cpu_start;
+    });
+
+    std::thread sender([&] {
+        pin_to(0);
+        std::vector<std::uint8_t> frame(FRAME, 0x5a);
+        const double period = 1e9 / rate;
+        const double seconds = std::chrono::duration<double>(duration).count();
+        const auto count = static_cast<std::uint64_t>(std::llround(rate * seconds));
+        const std::int64_t start = now_ns() + 10'000'000;
+        std::int64_t send_cpu = 0;
+        for (std::uint64_t i = 0; i < count; ++i) {
+            sleep_until_ns(start + static_cast<std::int64_t>(static_cast<double>(i) * period));
+            const std::int64_t at = now_ns();
+            std::memcpy(frame.data(), &at, sizeof at);
+            const std::int64_t before = thread_cpu_ns();
+            if (!send_all(pair.sender, frame.data(), frame.size())) {
+                out.error = "loopback send: " + last_errno().message();
+                break;
+            }
+            send_cpu += thread_cpu_ns() - before;
+            ++out.frames;
+        }
+        out.sender_cpu_us = out.frames == 0 ? 0 : static_cast<double>(send_cpu) / 1e3 / static_cast<double>(out.frames);
+        sending_done.store(true, std::memory_order_release);
+    });
+    sender.join();
+    receiver.join();
+    ::close(epoll);
+    if (out.error.empty() && received != out.frames)
+        out.error = "the receiver read " + std::to_string(received) + " of " + std::to_string(out.frames) + " frames";
+    if (received != 0) out.receiver_cpu_us = static_cast<double>(receiver_cpu) / 1e3 / static_cast<double>(received);
+    out.wake_latency = summarize(std::move(latencies));
     return out;
 }
 

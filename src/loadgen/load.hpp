@@ -166,6 +166,7 @@ struct PureRate {
     double rate = 0;           ///< hops per second
     double us_per_hop = 0;     ///< 1e6 / rate (wall clock)
     double cpu_us_per_hop = 0; ///< this thread's CPU time per hop: what the node's CPU per packet is compared with
+    double work_cpu_us_per_hop = 0; ///< paced only: the CPU inside the hop itself, without the sleep and wake-up
     std::uint64_t iterations = 0;
 };
 [[nodiscard]] PureRate measure_pure_rate(std::chrono::milliseconds duration);
@@ -174,5 +175,21 @@ struct PureRate {
 /// are when packets arrive one at a time): the CPU per hop then also holds one wake-up and whatever
 /// the caches lost while other processes ran. `rate` and `cpu_us_per_hop` as above.
 [[nodiscard]] PureRate measure_paced_hop(double rate, std::chrono::milliseconds duration);
+
+/// What this machine charges for moving one frame between two sleeping threads, the part of a
+/// forwarded packet's cost that no data path avoids when packets arrive one at a time: a sender
+/// thread writes one frame every 1/rate seconds over a loopback TCP connection to a receiver thread
+/// that waits for it in epoll_wait, each pinned to its own CPU when there are two (as the node and
+/// its neighbours are at half load). A node at that rate is woken once per packet (the receiver's
+/// cost) and wakes its next hop once per packet (the sender's cost).
+struct WakeFloor {
+    double rate = 0;                  ///< frames per second
+    double receiver_cpu_us = 0;       ///< receiver thread CPU per frame: epoll_wait's sleep and wake-up, and the read
+    double sender_cpu_us = 0;         ///< sender thread CPU per frame in send(): loopback delivery and the wake-up
+    Percentiles wake_latency;         ///< send → the receiver has read the frame, µs
+    std::uint64_t frames = 0;
+    std::string error;                ///< non-empty when the measurement could not run
+};
+[[nodiscard]] WakeFloor measure_wake_floor(double rate, std::chrono::milliseconds duration);
 
 } // namespace nym::loadgen

@@ -58,6 +58,22 @@ TEST(Loadgen, SpawnedNodeForwardsEveryPacketAtALowRate) {
     EXPECT_LT(probe["latency"]["max_us"].get<double>(), 1e6);
     EXPECT_NEAR(probe["throughput"].get<double>(), 300, 30);
     EXPECT_GT(report["ratio"].get<double>(), 0);
+
+    // The floor at this rate: the paced hop's own work, and one frame between two sleeping threads
+    // 300 times a second for the 200 ms measurement, every one of them read.
+    const json& pure = report["pure"];
+    EXPECT_GT(pure["paced_work_cpu_us_per_hop"].get<double>(), 0);
+    EXPECT_LT(pure["paced_work_cpu_us_per_hop"].get<double>(), pure["paced_cpu_us_per_hop"].get<double>());
+    const json& wake = report["wake_floor"];
+    EXPECT_EQ(wake["error"].get<std::string>(), "");
+    EXPECT_EQ(wake["frames"].get<std::uint64_t>(), 60u);
+    EXPECT_GT(wake["receiver_cpu_us"].get<double>(), 0);
+    EXPECT_GT(wake["sender_cpu_us"].get<double>(), 0);
+    EXPECT_GT(wake["latency_us"]["p50"].get<double>(), 0);
+    EXPECT_DOUBLE_EQ(wake["floor_cpu_us_per_packet"].get<double>(),
+                     pure["paced_work_cpu_us_per_hop"].get<double>() + wake["receiver_cpu_us"].get<double>() +
+                         wake["sender_cpu_us"].get<double>());
+    EXPECT_GT(report["cpu_over_floor"].get<double>(), 0);
 }
 
 class LoadgenAttached : public ::testing::Test {
