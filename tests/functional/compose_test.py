@@ -118,6 +118,22 @@ class Compose(unittest.TestCase):
             self.assertIn(f"http://node{k}:26657", issuer)
             self.assertIn(f"node{k}", self.services)
 
+    def test_the_dashboard_is_told_of_the_ledger_side(self):
+        # As on loopback (tools/localnet.sh): the directory's dashboard reads node0's CometBFT RPC and
+        # shows every issuer's and provider's health; each URL names a service and the port it serves.
+        command = self.services["directory"]["command"]
+        named = {}
+        for flag, value in zip(command, command[1:]):
+            if flag in ("--cometbft-rpc", "--issuer", "--provider"):
+                named.setdefault(flag, set()).add(value)
+        self.assertEqual(named.get("--cometbft-rpc"), {"http://node0:26657"})
+        issuers = {n for n in self.services if n.startswith("issuer")}
+        providers = {n for n in self.services if n.startswith("provider")}
+        self.assertEqual(named.get("--issuer"), {f"http://{n}:4000" for n in issuers})
+        self.assertEqual(named.get("--provider"), {f"http://{n}:4000" for n in providers})
+        for n in issuers | providers:
+            self.assertTrue(any(str(m).endswith(":4000") for m in self.services[n]["ports"]), n)
+
     def test_every_command_runs_what_the_image_holds(self):
         bins = set(os.listdir(os.environ["NYM_BIN"]))
         image = bins | {"issuer", "provider", "nymnode", "geth", "cometbft"}
