@@ -1,6 +1,7 @@
 // nymclient: the Nym credential client (docs/protocol/credentials.md §6). With no subcommand it runs
 // the whole credential sequence — with an [ethereum] section it first pipes the credential's value in
-// from Ethereum — and prints the provider's answer, true or false:
+// from Ethereum — and prints the provider's answer, true or false (exit code 0, 1, or 3 when the
+// provider had not decided by spend_timeout_ms; 2 for a bad config):
 //   nymclient -f localnetdata/localclient/config.toml
 //   nymclient -f config.toml [--json] balance | pipe [--amount N] | request [--value V] |
 //                                     fetch [--credential ID] | spend [--credential ID] | list | address
@@ -27,6 +28,9 @@ int main(int argc, char** argv) {
     app.add_flag("--json", json_output, "print one JSON document (steps and result) on stdout");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
     app.set_version_flag("--version", std::string("nymclient ") + NYM_VERSION);
+    app.footer("Exit code: 0 when the provider answered true (or the subcommand succeeded); 3 when its answer was "
+               "still pending (deposited, the verifiers' decision not in by spend_timeout_ms: it may yet be "
+               "accepted); 1 for any other false or error; 2 for a bad config.");
     auto* balance_cmd = app.add_subcommand("balance", "connect to the ledger and show the account");
     auto* pipe_cmd = app.add_subcommand(
         "pipe", "pipe Nym ERC20 tokens from Ethereum into the ledger account (needs an [ethereum] section)");
@@ -85,6 +89,8 @@ int main(int argc, char** argv) {
         if (!r) return finish(false, "error: " + r.error(), r.error());
         finish(r->answer.accepted(), r->answer.accepted() ? "true" : "false",
                nlohmann::json::parse(nym::wire::credentials::to_json(r->answer)));
+        // Not refused, not yet decided: the credential was deposited and may still be accepted.
+        if (r->answer.outcome == nym::wire::credentials::SpendOutcome::pending) code = 3;
     };
     auto on_id = [&](nym::Expected<std::string, std::string> r) {
         if (!r) return finish(false, "error: " + r.error(), r.error());

@@ -712,11 +712,15 @@ bool ends_accepted(CredentialNet& net, std::size_t i, const ClientRun& run) {
         ADD_FAILURE() << "not an answer from the provider: " << run.out << run.err;
         return false;
     }
-    if (j["result"].value("accepted", false)) return true;
+    if (j["result"].value("accepted", false)) {
+        EXPECT_EQ(run.exit_code, 0);
+        return true;
+    }
     if (j["result"].value("outcome", "") != "pending") {
         ADD_FAILURE() << "refused: " << run.out;
         return false;
     }
+    EXPECT_EQ(run.exit_code, 3) << "a pending answer has its own exit code";
     const std::string zeta = j["result"].value("zeta", "");
     std::cout << "[ note     ] the provider answered pending; asking its spend-status\n";
     for (int k = 0; k < 600; ++k) {
