@@ -130,25 +130,33 @@ void Daemon::unwrap_here(runtime::ConnectionId id) {
     // One Sphinx thread: this thread unwraps every frame it reads, so no packet crosses threads,
     // nothing waits for a wake-up, and a saturated node goes from one read to the next without
     // sleeping (docs/performance.md, "One Sphinx thread").
-    // Writes are gathered: the neighbours are woken once the whole read is unwrapped, and not even
-    // then while more input is already waiting on this connection — its next on_data() follows at
-    // once and flushes unless yet more waits (on_closed flushes too), up to MAX_DEFERRED_FRAMES.
-    // What goes to one neighbour then leaves in one gathered write, waking the next hop once.
-    for (const std::uint32_t slot : m_batch) {
+    // Writes are gathered only while the node is behind: a forwarded frame waits if at least
+    // HOLD_BACKLOG_FRAMES more are to be unwrapped after it (in this read, or already waiting on the
+    // connection, whose next on_data() follows at once; on_closed flushes too), up to
+    // MAX_DEFERRED_FRAMES; otherwise it leaves at once with whatever waited. What goes to one
+    // neighbour then leaves in one gathered write, waking the next hop once per burst.
+    for (std::size_t i = 0; i < m_batch.size(); ++i) {
+        const std::uint32_t slot = m_batch[i];
         const auto now = Clock::now();
         Job& job = m_jobs[slot];
         job.decision = m_node.unwrap_frame(job.frame, job.size, now);
         if (auto hop = finish(slot, now)) m_deferred_wakes.push_back(*hop);
+        if (m_deferred_wakes.empty()) {
+            m_deferred_frames = 0;
+            continue;
+        }
+        ++m_deferred_frames;
+        if (m_deferred_frames >= MAX_DEFERRED_FRAMES || !behind(id, m_batch.size() - i - 1)) flush_wakes();
     }
-    m_deferred_frames += m_batch.size();
     m_batch.clear();
-    if (m_deferred_wakes.empty()) {
-        m_deferred_frames = 0;
-    } else if (m_deferred_frames >= MAX_DEFERRED_FRAMES || m_tcp.readable_bytes(id) == 0) {
-        flush_wakes();
-    }
     arm_delay_timer();
     maybe_refresh_topology();
+}
+
+bool Daemon::behind(runtime::ConnectionId id, std::size_t frames_left_in_read) const {
+    if (frames_left_in_read >= HOLD_BACKLOG_FRAMES) return true;
+    const std::size_t waiting = (HOLD_BACKLOG_FRAMES - frames_left_in_read) * REGULAR_FRAME_BYTES;
+    return m_tcp.readable_bytes(id) >= waiting;
 }
 
 void Daemon::flush_wakes() {

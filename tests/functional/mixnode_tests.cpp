@@ -418,7 +418,7 @@ TEST_F(MixnetTest, PacketTraversesThreeMixesToTheGateway) {
 
 TEST_F(MixnetTest, ABurstInOneWriteArrivesOnceEachThroughOneAndSeveralSphinxThreads) {
     // mix1 reads 200 frames in a few large reads and unwraps each batch itself, holding its writes
-    // back while more input waits; mix2 and mix3 take them as bursts and spread them over workers.
+    // back while it is behind; mix2 and mix3 take them as bursts and spread them over workers.
     EXPECT_EQ(burst_delivered_once("burst ", 200), 200u);
 }
 
