@@ -572,7 +572,7 @@ void pin_to(unsigned cpu) noexcept {
     (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
-/// A connected loopback TCP pair (no Nagle on the sending end), or an error.
+/// A connected loopback TCP pair (no Nagle on the sending end, as connect_to() makes it), or an error.
 struct LoopbackPair {
     int sender = -1;
     int receiver = -1;
@@ -599,20 +599,19 @@ void connect_loopback(LoopbackPair& pair) {
         ::close(listener);
         return;
     }
-    pair.sender = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (pair.sender < 0 || ::connect(pair.sender, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        pair.error = "loopback connect: " + last_errno().message();
+    auto sender = connect_to(TargetAddress{"127.0.0.1", ntohs(address.sin_port)});
+    if (!sender) {
+        pair.error = "loopback connect: " + sender.error().message();
         ::close(listener);
         return;
     }
+    pair.sender = *sender;
     pair.receiver = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     ::close(listener);
     if (pair.receiver < 0) {
         pair.error = "loopback accept: " + last_errno().message();
         return;
     }
-    const int one = 1;
-    (void)::setsockopt(pair.sender, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 } // namespace
